@@ -1,0 +1,271 @@
+/**
+ * Reads and validates the stack config (namespace `parity`). Every problem is reported
+ * before any resource is created, naming the key, the stack and what is allowed.
+ * Components never read `pulumi.Config` themselves: they take the decided values.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { catalog, findFunction, functionNames, platforms, type FunctionName, type Platform } from "./catalog";
+
+/** Portable settings of one function; each component maps them to its platform's knobs. */
+export interface FunctionSettings {
+  /** Memory per instance, MiB. */
+  memoryMb: number;
+  /** Maximum run time of one invocation, seconds. */
+  timeoutSeconds: number;
+  /** Upper bound of concurrent executions of this function. */
+  reservedConcurrency: number;
+  /** Instances kept initialised to avoid cold starts (0 = none). */
+  warmInstances: number;
+  /** Queue functions only: messages per invocation. */
+  batchSize?: number;
+  /** Queue functions only: deliveries of one message before it is dead-lettered. */
+  maxAttempts?: number;
+}
+
+export type FunctionSettingKey = keyof FunctionSettings;
+type PerFunction<T> = Record<FunctionName, T>;
+
+export interface ParityConfig {
+  /** The stack these values came from; used in messages. */
+  stack: string;
+  platforms: Platform[];
+  /** Decided settings per function (defaults applied, overrides not yet). */
+  functions: PerFunction<FunctionSettings>;
+  /** Per-platform, per-function overrides for experiments that tune one platform. */
+  overrides: Partial<Record<Platform, Partial<PerFunction<Partial<FunctionSettings>>>>>;
+  logRetentionDays: number;
+  /** Deletion protection and point-in-time recovery for stores (prod). */
+  protectData: boolean;
+  cloudflareAccountId?: string;
+}
+
+interface Range {
+  min: number;
+  max: number;
+}
+
+/** Portable bounds: the widest values at least one platform accepts; components clamp and warn. */
+export const settingRanges: Record<FunctionSettingKey, Range> = {
+  memoryMb: { min: 128, max: 10240 },
+  timeoutSeconds: { min: 1, max: 900 },
+  reservedConcurrency: { min: 1, max: 1000 },
+  warmInstances: { min: 0, max: 100 },
+  batchSize: { min: 1, max: 100 },
+  maxAttempts: { min: 1, max: 100 },
+};
+
+const httpSettingKeys: FunctionSettingKey[] = ["memoryMb", "timeoutSeconds", "reservedConcurrency", "warmInstances"];
+const queueSettingKeys: FunctionSettingKey[] = [...httpSettingKeys, "batchSize", "maxAttempts"];
+
+const defaults = {
+  http: { memoryMb: 256, timeoutSeconds: 10, reservedConcurrency: 10, warmInstances: 0 },
+  queue: { memoryMb: 256, timeoutSeconds: 30, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 5 },
+} satisfies Record<"http" | "queue", FunctionSettings>;
+
+export const LOG_RETENTION_RANGE: Range = { min: 1, max: 3653 };
+
+/** The `parity:*` keys a stack may set. */
+export const configKeys = [
+  "platforms",
+  "functions",
+  "overrides",
+  "logRetentionDays",
+  "protectData",
+  "cloudflareAccountId",
+  "apiKey",
+] as const;
+
+export class StackConfigError extends Error {
+  constructor(
+    readonly stack: string,
+    readonly problems: string[],
+  ) {
+    super(
+      `Invalid stack config for stack "${stack}" (nothing was created):\n` +
+        problems.map((problem) => `  - ${problem}`).join("\n"),
+    );
+    this.name = "StackConfigError";
+  }
+}
+
+export function settingKeysFor(functionName: string): FunctionSettingKey[] {
+  return findFunction(functionName)?.trigger.kind === "queue" ? queueSettingKeys : httpSettingKeys;
+}
+
+/**
+ * Validates raw stack values (keys without the `parity:` prefix, values as YAML/JSON
+ * parsed them) and returns the decided config, or throws {@link StackConfigError} listing
+ * every problem.
+ */
+export function parseStackConfig(raw: Record<string, unknown>, stack: string): ParityConfig {
+  const problems: string[] = [];
+  const problem = (key: string, message: string) => problems.push(`parity:${key}: ${message}`);
+  const list = (values: readonly string[]) => values.join(", ");
+
+  for (const key of Object.keys(raw)) {
+    if (!(configKeys as readonly string[]).includes(key)) problem(key, `unknown key; allowed keys: ${list(configKeys)}`);
+  }
+
+  // platforms
+  let chosenPlatforms: Platform[] = [];
+  const rawPlatforms = raw.platforms ?? [...platforms];
+  if (!Array.isArray(rawPlatforms) || rawPlatforms.length === 0) {
+    problem("platforms", `must be a non-empty list; allowed values: ${list(platforms)}`);
+  } else {
+    for (const value of rawPlatforms) {
+      if (!(platforms as readonly unknown[]).includes(value)) {
+        problem("platforms", `unknown platform ${JSON.stringify(value)}; allowed values: ${list(platforms)}`);
+      }
+    }
+    chosenPlatforms = [...new Set(rawPlatforms.filter((p): p is Platform => (platforms as readonly unknown[]).includes(p)))];
+  }
+
+  // functions
+  const functions = {} as PerFunction<FunctionSettings>;
+  const rawFunctions = raw.functions ?? {};
+  if (!isRecord(rawFunctions)) problem("functions", `must be a map keyed by function name (${list(functionNames)})`);
+  const functionsMap = isRecord(rawFunctions) ? rawFunctions : {};
+  for (const name of Object.keys(functionsMap)) {
+    if (!findFunction(name)) problem(`functions.${name}`, `unknown function; allowed: ${list(functionNames)}`);
+  }
+  for (const fn of catalog) {
+    const given = functionsMap[fn.name] ?? {};
+    const base = { ...defaults[fn.trigger.kind] } as FunctionSettings;
+    functions[fn.name] = applySettings(base, given, `functions.${fn.name}`, fn.name, problem);
+  }
+
+  // overrides: { <platform>: { <function>: { <setting>: value } } }
+  const overrides: ParityConfig["overrides"] = {};
+  const rawOverrides = raw.overrides ?? {};
+  if (!isRecord(rawOverrides)) problem("overrides", "must be a map: <platform>: { <function>: { <setting>: value } }");
+  for (const [platform, perFunction] of Object.entries(isRecord(rawOverrides) ? rawOverrides : {})) {
+    const key = `overrides.${platform}`;
+    if (!(platforms as readonly string[]).includes(platform)) {
+      problem(key, `unknown platform; allowed values: ${list(platforms)}`);
+      continue;
+    }
+    if (!isRecord(perFunction)) {
+      problem(key, `must be a map keyed by function name (${list(functionNames)})`);
+      continue;
+    }
+    const platformOverrides: Partial<PerFunction<Partial<FunctionSettings>>> = {};
+    for (const [name, given] of Object.entries(perFunction)) {
+      if (!findFunction(name)) {
+        problem(`${key}.${name}`, `unknown function; allowed: ${list(functionNames)}`);
+        continue;
+      }
+      const fnName = name as FunctionName;
+      // Validate the merged result so cross-field rules (warm ≤ reserved) hold after overriding.
+      const merged = applySettings({ ...functions[fnName] }, given, `${key}.${name}`, name, problem);
+      platformOverrides[fnName] = Object.fromEntries(
+        Object.keys(isRecord(given) ? given : {}).map((k) => [k, merged[k as FunctionSettingKey]]),
+      ) as Partial<FunctionSettings>;
+    }
+    overrides[platform as Platform] = platformOverrides;
+  }
+
+  const logRetentionDays = integerIn(raw.logRetentionDays ?? 7, LOG_RETENTION_RANGE, "logRetentionDays", problem);
+
+  const protectData = raw.protectData ?? false;
+  if (typeof protectData !== "boolean") problem("protectData", "must be true or false");
+
+  // Pulumi.yaml declares "" as the default, meaning "not set".
+  const cloudflareAccountId = raw.cloudflareAccountId === "" ? undefined : raw.cloudflareAccountId;
+  if (cloudflareAccountId !== undefined && (typeof cloudflareAccountId !== "string" || !/^[0-9a-f]{32}$/.test(cloudflareAccountId))) {
+    problem("cloudflareAccountId", "must be a Cloudflare account id (32 hex characters)");
+  } else if (cloudflareAccountId === undefined && chosenPlatforms.includes("cloudflare")) {
+    problem("cloudflareAccountId", "is required when platforms include cloudflare (32 hex characters, from the dashboard)");
+  }
+
+  if (raw.apiKey === undefined || raw.apiKey === "") {
+    problem("apiKey", `is required; set it as a secret: pulumi config set --secret parity:apiKey <value> --stack ${stack}`);
+  } else if (typeof raw.apiKey !== "string" || raw.apiKey.length < 16) {
+    problem("apiKey", "must be a string of at least 16 characters");
+  }
+
+  if (problems.length > 0) throw new StackConfigError(stack, problems);
+  return {
+    stack,
+    platforms: chosenPlatforms,
+    functions,
+    overrides,
+    logRetentionDays: logRetentionDays!,
+    protectData: protectData as boolean,
+    cloudflareAccountId: cloudflareAccountId as string | undefined,
+  };
+}
+
+/** The settings one function gets on one platform: stack settings with that platform's overrides. */
+export function settingsFor(config: ParityConfig, platform: Platform, functionName: FunctionName): FunctionSettings {
+  return { ...config.functions[functionName], ...config.overrides[platform]?.[functionName] };
+}
+
+/**
+ * Reads `parity:*` from the running Pulumi program. Unknown keys are found by reading the
+ * whole config map, which `pulumi.Config` alone cannot enumerate.
+ */
+export function readStackConfig(): { config: ParityConfig; apiKey: pulumi.Output<string> } {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    const [namespace, key] = fullKey.split(":", 2);
+    if (namespace === "parity") raw[key] = parseConfigValue(value);
+  }
+  const config = parseStackConfig(raw, pulumi.getStack());
+  return { config, apiKey: new pulumi.Config("parity").requireSecret("apiKey") };
+}
+
+/** Structured config values arrive as JSON strings; plain strings stay strings. */
+function parseConfigValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function applySettings(
+  base: FunctionSettings,
+  given: unknown,
+  key: string,
+  functionName: string,
+  problem: (key: string, message: string) => void,
+): FunctionSettings {
+  const allowed = settingKeysFor(functionName);
+  if (!isRecord(given)) {
+    problem(key, `must be a map of settings; allowed: ${allowed.join(", ")}`);
+    return base;
+  }
+  const result = { ...base };
+  for (const [setting, value] of Object.entries(given)) {
+    if (!(allowed as string[]).includes(setting)) {
+      problem(`${key}.${setting}`, `unknown setting for ${functionName}; allowed: ${allowed.join(", ")}`);
+      continue;
+    }
+    const checked = integerIn(value, settingRanges[setting as FunctionSettingKey], `${key}.${setting}`, problem);
+    if (checked !== undefined) result[setting as FunctionSettingKey] = checked;
+  }
+  if (result.warmInstances > result.reservedConcurrency) {
+    problem(
+      `${key}.warmInstances`,
+      `${result.warmInstances} exceeds reservedConcurrency ${result.reservedConcurrency}; allowed: 0 to ${result.reservedConcurrency}`,
+    );
+  }
+  return result;
+}
+
+function integerIn(
+  value: unknown,
+  range: Range,
+  key: string,
+  problem: (key: string, message: string) => void,
+): number | undefined {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < range.min || value > range.max) {
+    problem(key, `${JSON.stringify(value)} is not allowed; allowed: an integer from ${range.min} to ${range.max}`);
+    return undefined;
+  }
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

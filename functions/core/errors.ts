@@ -1,0 +1,32 @@
+/** The stable error codes clients may branch on, with their HTTP status. */
+export const errorStatus = {
+  unauthorized: 401,
+  route_not_found: 404,
+  user_not_found: 404,
+  method_not_allowed: 405,
+  email_taken: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  malformed_json: 400,
+  validation_failed: 422,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+/** The body of every error response: `{"error":{"code","message"}}`, plus per-field details on 422. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; fields?: Record<string, string> };
+}
+
+export function errorResponse(
+  code: ErrorCode,
+  message: string,
+  extra: { fields?: Record<string, string>; headers?: Record<string, string> } = {},
+): Response {
+  const body: ErrorBody = { error: { code, message, ...(extra.fields ? { fields: extra.fields } : {}) } };
+  return new Response(JSON.stringify(body), {
+    status: errorStatus[code],
+    headers: { "content-type": "application/json; charset=utf-8", ...extra.headers },
+  });
+}

@@ -1,0 +1,158 @@
+/**
+ * The users API as a web-standard `fetch(Request) -> Response`. Platform drivers only
+ * convert their event to a Request and the Response back.
+ */
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { constantTimeEqual, presentedApiKey } from "./auth";
+import { errorResponse } from "./errors";
+import type { Logger } from "./log";
+import { EmailTakenError, type ApiKeySource, type EventPublisher, type User, type UserCreatedEvent, type UserStore } from "./ports";
+import { isUserId, validateNewUser } from "./validation";
+
+/** Requests with a larger body are refused with 413 before the body is parsed. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export interface UsersApiDeps {
+  store: UserStore;
+  publisher: EventPublisher;
+  apiKey: ApiKeySource;
+  /** The function instance's logger; one child per request is derived from it. */
+  logger: Logger;
+  /** Injected for tests; defaults to `crypto.randomUUID`. */
+  newId?: () => string;
+  /** Injected for tests; defaults to the wall clock. */
+  now?: () => Date;
+}
+
+/** What a driver passes along with each request. */
+export interface Invocation {
+  /** The platform's request id (Lambda request id, Cloud Run trace, Azure invocation id, CF-Ray). */
+  requestId?: string;
+}
+
+export interface UsersApi {
+  fetch(request: Request, invocation?: Invocation): Promise<Response>;
+}
+
+type Env = { Bindings: { log: Logger }; Variables: Record<string, never> };
+
+export function createUsersApi(deps: UsersApiDeps): UsersApi {
+  const newId = deps.newId ?? (() => crypto.randomUUID());
+  const now = deps.now ?? (() => new Date());
+  const app = new Hono<Env>();
+
+  const methodNotAllowed = (allowed: string) => (c: Context<Env>) =>
+    errorResponse("method_not_allowed", `${c.req.method} is not allowed here; use ${allowed}`, {
+      headers: { allow: allowed },
+    });
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.all("/health", methodNotAllowed("GET"));
+
+  const requireApiKey = async (c: Context<Env>, next: () => Promise<void>): Promise<Response | undefined> => {
+    const presented = presentedApiKey(c.req.raw.headers);
+    if (!presented || !(await constantTimeEqual(presented, await deps.apiKey()))) {
+      return errorResponse("unauthorized", "a valid API key is required (Authorization: Bearer <key> or x-api-key)", {
+        headers: { "www-authenticate": 'Bearer realm="parity"' },
+      });
+    }
+    await next();
+    return undefined;
+  };
+  app.use("/users", requireApiKey);
+  app.use("/users/*", requireApiKey);
+
+  app.post(
+    "/users",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => errorResponse("payload_too_large", `the body must be at most ${MAX_BODY_BYTES} bytes`),
+    }),
+    async (c) => {
+      const log = c.env.log;
+      const contentType = c.req.header("content-type") ?? "";
+      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+        return errorResponse("unsupported_media_type", "the body must be JSON (content-type: application/json)");
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(await c.req.text());
+      } catch {
+        return errorResponse("malformed_json", "the body is not valid JSON");
+      }
+      const validation = validateNewUser(body);
+      if (!validation.ok) {
+        return errorResponse("validation_failed", "the user is not valid", { fields: validation.fields });
+      }
+
+      const user: User = {
+        id: newId(),
+        email: validation.value.email,
+        name: validation.value.name,
+        createdAt: now().toISOString(),
+        welcomedAt: null,
+      };
+      try {
+        await deps.store.create(user);
+      } catch (error) {
+        if (error instanceof EmailTakenError) {
+          return errorResponse("email_taken", "a user with this email already exists");
+        }
+        throw error;
+      }
+      log.info("user created", { userId: user.id });
+
+      // The user is the record of truth: a failed publish must not undo or fail the
+      // create. It is logged with the user id so the scheduled reconciler can re-publish.
+      const event: UserCreatedEvent = {
+        type: "user.created",
+        eventId: newId(),
+        userId: user.id,
+        email: user.email,
+        occurredAt: user.createdAt,
+      };
+      try {
+        await deps.publisher.publish(event);
+      } catch (error) {
+        log.error("user.created publish failed; the user is kept and awaits re-publishing", {
+          userId: user.id,
+          eventId: event.eventId,
+          error,
+        });
+      }
+      return c.json(user, 201, { location: `/users/${user.id}` });
+    },
+  );
+  app.all("/users", methodNotAllowed("POST"));
+
+  app.get("/users/:id", async (c) => {
+    const id = c.req.param("id");
+    // An id that is not a UUID cannot exist; answering 404 avoids a store round trip.
+    const user = isUserId(id) ? await deps.store.get(id) : undefined;
+    if (!user) return errorResponse("user_not_found", `no user with id ${JSON.stringify(id)}`);
+    return c.json(user);
+  });
+  app.all("/users/:id", methodNotAllowed("GET"));
+
+  app.notFound((c) => errorResponse("route_not_found", `no route for ${c.req.method} ${c.req.path}`));
+  app.onError((error, c) => {
+    c.env.log.error("request failed", { method: c.req.method, path: c.req.path, error });
+    return errorResponse("internal_error", "the request could not be completed");
+  });
+
+  return {
+    async fetch(request, invocation = {}) {
+      const log = deps.logger.forInvocation(invocation.requestId ?? newId());
+      const started = Date.now();
+      const response = await app.fetch(request, { log });
+      log.info("request", {
+        method: request.method,
+        path: new URL(request.url).pathname,
+        status: response.status,
+        durationMs: Date.now() - started,
+      });
+      return response;
+    },
+  };
+}

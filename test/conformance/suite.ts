@@ -1,0 +1,229 @@
+/**
+ * The conformance cases, written once and run against every platform driver. A platform
+ * test file calls `describeConformance` with a factory for its target.
+ */
+import assert from "node:assert/strict";
+import type { ConformanceTarget, DeliveredMessage } from "./target";
+
+const BASE = "http://parity.test";
+
+export function describeConformance(platform: string, start: () => Promise<ConformanceTarget>): void {
+  describe(`conformance: ${platform}`, function () {
+    this.timeout(60_000);
+    let target: ConformanceTarget;
+    let counter = 0;
+    const uniqueEmail = () => `user${Date.now()}${counter++}@example.com`;
+
+    before(async function () {
+      this.timeout(120_000);
+      target = await start();
+    });
+    after(async () => {
+      await target?.close();
+    });
+
+    const send = (path: string, init: RequestInit & { key?: string | null } = {}) => {
+      const headers = new Headers(init.headers);
+      const key = init.key === undefined ? target.apiKey : init.key;
+      if (key !== null) headers.set("x-api-key", key);
+      return target.request(new Request(BASE + path, { ...init, headers }));
+    };
+    const postJson = (body: unknown, init: RequestInit & { key?: string | null } = {}) =>
+      send("/users", {
+        method: "POST",
+        ...init,
+        headers: { "content-type": "application/json", ...(init.headers as Record<string, string>) },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+    const expectError = async (response: Response, status: number, code: string) => {
+      assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status}`);
+      assert.match(response.headers.get("content-type") ?? "", /application\/json/);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, code);
+      assert.equal(typeof body.error.message, "string");
+      assert.doesNotMatch(JSON.stringify(body), /\s+at\s+\S+\s+\(|node_modules/, "no stack trace in a response");
+      return body;
+    };
+    const createUser = async (email = uniqueEmail(), name = "Ada Lovelace") => {
+      const response = await postJson({ email, name });
+      assert.equal(response.status, 201, await response.clone().text());
+      return (await response.json()) as { id: string; email: string; name: string; welcomedAt: string | null };
+    };
+
+    describe("HTTP", () => {
+      it("GET /health answers 200 without a key", async () => {
+        const response = await send("/health", { key: null });
+        assert.equal(response.status, 200);
+        assert.deepEqual(await response.json(), { status: "ok" });
+      });
+
+      it("POST /users creates a user: 201, Location, normalised email", async () => {
+        const email = uniqueEmail();
+        const response = await postJson({ email: `  ${email.toUpperCase()} `, name: " Grace Hopper " });
+        assert.equal(response.status, 201);
+        const user = (await response.json()) as Record<string, unknown>;
+        assert.equal(user.email, email);
+        assert.equal(user.name, "Grace Hopper");
+        assert.equal(user.welcomedAt, null);
+        assert.match(String(user.id), /^[0-9a-f-]{36}$/);
+        assert.equal(response.headers.get("location"), `/users/${user.id}`);
+      });
+
+      it("GET /users/{id} returns the stored user", async () => {
+        const created = await createUser();
+        const response = await send(`/users/${created.id}`);
+        assert.equal(response.status, 200);
+        assert.deepEqual(await response.json(), created);
+      });
+
+      it("GET /users/{id} of an unknown user is 404 user_not_found", async () => {
+        await expectError(await send("/users/00000000-0000-4000-8000-000000000000"), 404, "user_not_found");
+        await expectError(await send("/users/not-a-uuid"), 404, "user_not_found");
+      });
+
+      it("a duplicate email is 409 email_taken, compared trimmed and lower-cased", async () => {
+        const created = await createUser();
+        await expectError(await postJson({ email: ` ${created.email.toUpperCase()}`, name: "Someone Else" }), 409, "email_taken");
+      });
+
+      it("20 concurrent POSTs with one email give exactly one 201 and 19 × 409", async () => {
+        const email = uniqueEmail();
+        const responses = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => postJson({ email, name: `Racer ${i}` })),
+        );
+        const statuses = responses.map((r) => r.status).sort();
+        assert.deepEqual(statuses, [201, ...Array(19).fill(409)]);
+        for (const response of responses.filter((r) => r.status === 409)) {
+          await expectError(response, 409, "email_taken");
+        }
+      });
+
+      it("invalid fields are 422 validation_failed with per-field errors", async () => {
+        const response = await postJson({ email: "not-an-email", name: "" });
+        const body = (await expectError(response, 422, "validation_failed")) as unknown as {
+          error: { fields: Record<string, string> };
+        };
+        assert.deepEqual(Object.keys(body.error.fields).sort(), ["email", "name"]);
+        await expectError(await postJson({ email: "a@b.co" }), 422, "validation_failed");
+        await expectError(await postJson([1, 2]), 422, "validation_failed");
+        await expectError(await postJson({ email: `${"x".repeat(250)}@example.com`, name: "Long" }), 422, "validation_failed");
+      });
+
+      it("malformed JSON is 400 malformed_json", async () => {
+        await expectError(await postJson('{"email": "a@b.co", '), 400, "malformed_json");
+      });
+
+      it("a non-JSON content type is 415 unsupported_media_type", async () => {
+        const response = await send("/users", {
+          method: "POST",
+          headers: { "content-type": "text/plain" },
+          body: "email=a@b.co",
+        });
+        await expectError(response, 415, "unsupported_media_type");
+      });
+
+      it("a body over 16 KiB is 413 payload_too_large", async () => {
+        const response = await postJson({ email: uniqueEmail(), name: "x".repeat(17 * 1024) });
+        await expectError(response, 413, "payload_too_large");
+      });
+
+      it("a missing or wrong API key is 401 unauthorized; Bearer works too", async () => {
+        await expectError(await send("/users/00000000-0000-4000-8000-000000000000", { key: null }), 401, "unauthorized");
+        await expectError(await send("/users/00000000-0000-4000-8000-000000000000", { key: "wrong-key-wrong-key" }), 401, "unauthorized");
+        await expectError(await postJson({ email: uniqueEmail(), name: "Eve" }, { key: null }), 401, "unauthorized");
+        const bearer = await target.request(
+          new Request(`${BASE}/users/00000000-0000-4000-8000-000000000000`, {
+            headers: { authorization: `Bearer ${target.apiKey}` },
+          }),
+        );
+        await expectError(bearer, 404, "user_not_found");
+      });
+
+      it("an unknown route is 404 route_not_found; a wrong method is 405 with Allow", async () => {
+        await expectError(await send("/nope"), 404, "route_not_found");
+        const wrongMethod = await send("/users", { method: "GET" });
+        assert.equal(wrongMethod.headers.get("allow"), "POST");
+        await expectError(wrongMethod, 405, "method_not_allowed");
+        const deleteUser = await send("/users/00000000-0000-4000-8000-000000000000", { method: "DELETE" });
+        assert.equal(deleteUser.headers.get("allow"), "GET");
+        await expectError(deleteUser, 405, "method_not_allowed");
+      });
+    });
+
+    describe("events and the queue worker", () => {
+      it("a POST publishes exactly one user.created that the queue returns", async () => {
+        await target.receivePublished({ atLeast: 0, timeoutMs: 0 }); // drain earlier tests' events
+        const user = await createUser();
+        const messages = await waitForEventOf(user.id);
+        assert.equal(messages.length, 1);
+        const event = JSON.parse(messages[0].body);
+        assert.equal(event.type, "user.created");
+        assert.equal(event.userId, user.id);
+        assert.equal(event.email, user.email);
+        assert.equal(typeof event.eventId, "string");
+        assert.ok(!Number.isNaN(Date.parse(event.occurredAt)));
+      });
+
+      it("delivering the event welcomes the user; a redelivery welcomes once", async () => {
+        await target.receivePublished({ atLeast: 0, timeoutMs: 0 });
+        const user = await createUser();
+        const [message] = await waitForEventOf(user.id);
+        assert.deepEqual(await target.deliver([message]), { failedIds: [] });
+        const welcomed = (await (await send(`/users/${user.id}`)).json()) as { welcomedAt: string };
+        assert.ok(welcomed.welcomedAt, "welcomedAt is set");
+
+        assert.deepEqual(await target.deliver([message]), { failedIds: [] });
+        const again = (await (await send(`/users/${user.id}`)).json()) as { welcomedAt: string };
+        assert.equal(again.welcomedAt, welcomed.welcomedAt, "a redelivery changes nothing");
+      });
+
+      it("a batch with poison messages reports exactly the poison ones failed", async () => {
+        await target.receivePublished({ atLeast: 0, timeoutMs: 0 });
+        const first = await createUser();
+        const second = await createUser();
+        const published = [...(await waitForEventOf(first.id)), ...(await waitForEventOf(second.id))];
+        const poison: DeliveredMessage[] = [
+          { id: "poison-not-json", body: "{not json" },
+          { id: "poison-wrong-shape", body: JSON.stringify({ type: "user.created", userId: 42 }) },
+        ];
+        const withPlatformIds = await target.deliver([published[0], ...poison, published[1]]);
+        assert.deepEqual(withPlatformIds.failedIds.sort(), poison.map((m) => m.id).sort());
+        for (const user of [first, second]) {
+          const stored = (await (await send(`/users/${user.id}`)).json()) as { welcomedAt: string | null };
+          assert.ok(stored.welcomedAt, `user ${user.id} welcomed despite poison in the batch`);
+        }
+      });
+
+      it("an event for a user that does not exist is reported failed (retried, then dead-lettered)", async () => {
+        const ghost: DeliveredMessage = {
+          id: "ghost-user",
+          body: JSON.stringify({
+            type: "user.created",
+            eventId: "e-ghost",
+            userId: "00000000-0000-4000-8000-00000000dead",
+            email: "ghost@example.com",
+            occurredAt: new Date().toISOString(),
+          }),
+        };
+        assert.deepEqual(await target.deliver([ghost]), { failedIds: ["ghost-user"] });
+      });
+    });
+
+    /** Receives until the event of `userId` arrives; other users' events are dropped. */
+    async function waitForEventOf(userId: string): Promise<DeliveredMessage[]> {
+      const deadline = Date.now() + 15_000;
+      const found: DeliveredMessage[] = [];
+      while (Date.now() < deadline) {
+        const batch = await target.receivePublished({ atLeast: 1, timeoutMs: 2_000 });
+        found.push(...batch.filter((m) => JSON.parse(m.body).userId === userId));
+        if (found.length > 0) {
+          // Linger briefly: a second event for the same user would be a defect.
+          const extra = await target.receivePublished({ atLeast: 1, timeoutMs: 500 });
+          found.push(...extra.filter((m) => JSON.parse(m.body).userId === userId));
+          return found;
+        }
+      }
+      throw new Error(`no user.created for ${userId} arrived within 15 s`);
+    }
+  });
+}

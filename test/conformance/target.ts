@@ -1,0 +1,37 @@
+/**
+ * What a platform driver test provides to the conformance suite: the real bundle on its
+ * local runtime, backed by the platform's local store and queue emulators.
+ */
+
+/** A message as it sits on the platform's queue. */
+export interface DeliveredMessage {
+  /** The platform's message id (what a partial failure names). */
+  id: string;
+  /** The raw body the publisher wrote (JSON text of `user.created`). */
+  body: string;
+}
+
+export interface ConformanceTarget {
+  /** Platform name, for test titles. */
+  platform: string;
+  /** The API key the deployed function would read from the platform's secret store. */
+  apiKey: string;
+  /**
+   * Sends a web request through the platform's real entry point: the driver converts it
+   * to the platform's event or request shape and the response back.
+   */
+  request(request: Request): Promise<Response>;
+  /**
+   * Receives what the users API published since the last call, from the platform's real
+   * local queue. Waits up to `timeoutMs` for at least `atLeast` messages.
+   */
+  receivePublished(options: { atLeast: number; timeoutMs?: number }): Promise<DeliveredMessage[]>;
+  /**
+   * Delivers one batch to the queue worker's real entry point in the platform's native
+   * event shape (for push platforms: one request per message). Returns the ids of the
+   * messages the platform would redeliver.
+   */
+  deliver(messages: DeliveredMessage[]): Promise<{ failedIds: string[] }>;
+  /** Stops the runtime and every emulator it started. */
+  close(): Promise<void>;
+}
