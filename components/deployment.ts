@@ -109,3 +109,17 @@ export function checkFunctions(component: string, functions: FunctionDeployment[
     }
   }
 }
+
+/** What every platform component exposes to `index.ts` for the stack outputs. */
+export interface PlatformOutputs {
+  /** Base URL of the HTTP function (users-api); undefined when no HTTP function is deployed. */
+  endpoint: pulumi.Output<string> | undefined;
+  /** Native names of the events queue and its dead-letter queue. */
+  queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> };
+  /** Function name → native function name (Lambda name, Cloud Function name, Function App name, Worker script name). */
+  functionNames: Record<string, pulumi.Output<string>>;
+  /** Every grant made, for tests and `npm run plan`. */
+  grants: Grant[];
+  /** Every setting that could not be expressed exactly. */
+  warnings: SettingWarning[];
+}

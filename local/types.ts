@@ -1,0 +1,33 @@
+/**
+ * The local cloud: each platform's real bundle on its local runtime with its local store
+ * and queue emulators, on loopback. `npm start`, `npm run compare` and the driver tests
+ * all start platforms through `local/<platform>.ts`.
+ */
+import type { Platform } from "../components/catalog";
+import type { FunctionSettings } from "../components/config";
+
+export interface LocalOptions {
+  /** Settings per catalog function, as the stack decided them for this platform. */
+  settings: Record<string, FunctionSettings>;
+  /** The API key the functions will read from the (emulated) secret store. */
+  apiKey: string;
+  /** Progress lines for the user (e.g. "DynamoDB Local ready in 2.4 s"). */
+  log?: (line: string) => void;
+}
+
+export interface LocalPlatform {
+  platform: Platform;
+  /** Base URL of users-api on loopback, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /**
+   * Queue state for the comparison's queue-delay phase: messages waiting and dead-lettered.
+   * Delivery to the worker runs by itself, honouring batchSize, maxAttempts and the DLQ.
+   */
+  queueDepth(): Promise<{ pending: number; deadLettered: number }>;
+  /** What runs, for the endpoint table (e.g. "Lambda handlers + DynamoDB Local 2.x + fauxqs"). */
+  description: string;
+  /** Stops the runtime, the delivery loop and every emulator process it started. */
+  stop(): Promise<void>;
+}
+
+export type StartLocal = (options: LocalOptions) => Promise<LocalPlatform>;
