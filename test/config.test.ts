@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { catalog } from "../components/catalog";
+import { parseStackConfig, settingsFor, StackConfigError } from "../components/config";
+import { stackConfig, stackFileValues, TEST_API_KEY } from "./infra/harness";
+
+const valid = () => ({ ...stackFileValues("dev"), apiKey: TEST_API_KEY });
+
+/** Parses and returns the error's problems; fails the test if parsing succeeds. */
+function problemsOf(raw: Record<string, unknown>, stack = "dev"): string[] {
+  try {
+    parseStackConfig(raw, stack);
+  } catch (error) {
+    assert.ok(error instanceof StackConfigError, `expected StackConfigError, got ${error}`);
+    assert.match(error.message, new RegExp(`stack "${stack}"`));
+    return error.problems;
+  }
+  assert.fail("config was accepted");
+}
+
+describe("stack config", () => {
+  it("reads Pulumi.dev.yaml and Pulumi.prod.yaml with their different values", () => {
+    const dev = stackConfig("dev");
+    const prod = stackConfig("prod");
+    assert.deepEqual(dev.platforms, ["aws", "gcp", "azure", "cloudflare"]);
+    assert.deepEqual(dev.functions["users-api"], { memoryMb: 256, timeoutSeconds: 10, reservedConcurrency: 10, warmInstances: 0 });
+    assert.equal(dev.protectData, false);
+    assert.equal(prod.protectData, true);
+    assert.ok(prod.functions["users-api"].memoryMb > dev.functions["users-api"].memoryMb);
+    assert.ok(prod.functions["users-api"].reservedConcurrency > dev.functions["users-api"].reservedConcurrency);
+    assert.ok(prod.functions["users-api"].warmInstances > 0);
+    assert.ok(prod.logRetentionDays > dev.logRetentionDays);
+  });
+
+  it("applies defaults for every catalog function when parity:functions is absent", () => {
+    const config = parseStackConfig({ platforms: ["aws"], apiKey: TEST_API_KEY }, "dev");
+    for (const fn of catalog) assert.ok(config.functions[fn.name], fn.name);
+    assert.deepEqual(config.functions["queue-worker"], {
+      memoryMb: 256, timeoutSeconds: 30, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 5,
+    });
+    assert.equal(config.logRetentionDays, 7);
+    assert.equal(config.protectData, false);
+  });
+
+  it("rejects a misspelt setting, naming key, stack and allowed keys", () => {
+    const raw = valid();
+    raw.functions = { "users-api": { reservedConcurency: 10 } };
+    const [problem, ...rest] = problemsOf(raw, "prod");
+    assert.equal(rest.length, 0);
+    assert.match(problem, /parity:functions\.users-api\.reservedConcurency: unknown setting/);
+    assert.match(problem, /allowed: memoryMb, timeoutSeconds, reservedConcurrency, warmInstances/);
+  });
+
+  it("rejects queue-only settings on an HTTP function", () => {
+    const raw = valid();
+    raw.functions = { "users-api": { batchSize: 5 } };
+    assert.match(problemsOf(raw).join("\n"), /parity:functions\.users-api\.batchSize: unknown setting for users-api/);
+  });
+
+  it("rejects unknown platforms, functions and top-level keys, listing allowed values", () => {
+    const problems = problemsOf({ ...valid(), platforms: ["aws", "heroku"], functions: { "image-resizer": {} }, protectdata: true });
+    const text = problems.join("\n");
+    assert.match(text, /parity:platforms: unknown platform "heroku"; allowed values: aws, gcp, azure, cloudflare/);
+    assert.match(text, /parity:functions\.image-resizer: unknown function; allowed: users-api, queue-worker/);
+    assert.match(text, /parity:protectdata: unknown key; allowed keys: .*protectData/);
+  });
+
+  it("rejects out-of-range and non-integer values with the allowed range", () => {
+    const raw = valid();
+    raw.functions = { "users-api": { memoryMb: 64 }, "queue-worker": { batchSize: 0, maxAttempts: 2.5 } };
+    raw.logRetentionDays = 5000;
+    const text = problemsOf(raw).join("\n");
+    assert.match(text, /parity:functions\.users-api\.memoryMb: 64 is not allowed; allowed: an integer from 128 to 10240/);
+    assert.match(text, /parity:functions\.queue-worker\.batchSize: 0 is not allowed; allowed: an integer from 1 to 100/);
+    assert.match(text, /parity:functions\.queue-worker\.maxAttempts: 2.5 is not allowed/);
+    assert.match(text, /parity:logRetentionDays: 5000 is not allowed; allowed: an integer from 1 to 3653/);
+  });
+
+  it("rejects more warm instances than reserved concurrency", () => {
+    const raw = valid();
+    raw.functions = { "users-api": { reservedConcurrency: 2, warmInstances: 3 } };
+    assert.match(problemsOf(raw).join("\n"), /parity:functions\.users-api\.warmInstances: 3 exceeds reservedConcurrency 2; allowed: 0 to 2/);
+  });
+
+  it("requires the API key as a secret, and a Cloudflare account id when Cloudflare is enabled", () => {
+    const { apiKey: _omitted, ...raw } = valid();
+    const text = problemsOf({ ...raw, cloudflareAccountId: "" }).join("\n");
+    assert.match(text, /parity:apiKey: is required; set it as a secret: pulumi config set --secret parity:apiKey <value> --stack dev/);
+    assert.match(text, /parity:cloudflareAccountId: is required when platforms include cloudflare/);
+    assert.doesNotThrow(() => parseStackConfig({ platforms: ["aws"], apiKey: TEST_API_KEY }, "dev"));
+  });
+
+  it("applies per-platform overrides to that platform only, and validates them", () => {
+    const config = parseStackConfig({ ...valid(), overrides: { aws: { "users-api": { memoryMb: 1024 } } } }, "dev");
+    assert.equal(settingsFor(config, "aws", "users-api").memoryMb, 1024);
+    assert.equal(settingsFor(config, "gcp", "users-api").memoryMb, 256);
+    assert.equal(settingsFor(config, "aws", "users-api").timeoutSeconds, 10);
+
+    const text = problemsOf({ ...valid(), overrides: { azure: { "users-api": { warmInstances: 50 } }, vercel: {} } }).join("\n");
+    assert.match(text, /parity:overrides\.azure\.users-api\.warmInstances: 50 exceeds reservedConcurrency 10/);
+    assert.match(text, /parity:overrides\.vercel: unknown platform; allowed values: aws, gcp, azure, cloudflare/);
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf({ platforms: [], protectData: "yes", apiKey: "short" });
+    assert.equal(problems.length, 3);
+  });
+});

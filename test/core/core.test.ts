@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { constantTimeEqual, createLogger, normalizeEmail, once, parseUserCreatedEvent, presentedApiKey, validateNewUser } from "../../functions/core";
+
+describe("core", () => {
+  describe("validation", () => {
+    it("normalises email and name", () => {
+      assert.deepEqual(validateNewUser({ email: "  Ada@Example.COM ", name: "  Ada " }), {
+        ok: true,
+        value: { email: "ada@example.com", name: "Ada" },
+      });
+      assert.equal(normalizeEmail(" X@Y.Z "), "x@y.z");
+    });
+
+    it("reports every invalid field", () => {
+      const result = validateNewUser({ email: 3, name: "x".repeat(101) });
+      assert.equal(result.ok, false);
+      assert.deepEqual(Object.keys((result as { fields: object }).fields).sort(), ["email", "name"]);
+    });
+
+    it("tells a user.created event from poison", () => {
+      const good = {
+        type: "user.created",
+        eventId: "e1",
+        userId: "8f14e45f-ceea-4e7a-9b1c-2f1a9c0e1d2b",
+        email: "a@b.co",
+        occurredAt: "2026-11-23T10:00:00.000Z",
+      };
+      assert.equal(parseUserCreatedEvent(JSON.stringify(good)).ok, true);
+      assert.equal(parseUserCreatedEvent("{").ok, false);
+      assert.equal(parseUserCreatedEvent("[]").ok, false);
+      assert.equal(parseUserCreatedEvent(JSON.stringify({ ...good, userId: "../etc" })).ok, false);
+      assert.equal(parseUserCreatedEvent(JSON.stringify({ ...good, occurredAt: "yesterday" })).ok, false);
+    });
+  });
+
+  describe("API key", () => {
+    it("reads Bearer and x-api-key", () => {
+      assert.equal(presentedApiKey(new Headers({ authorization: "Bearer abc" })), "abc");
+      assert.equal(presentedApiKey(new Headers({ "x-api-key": "def" })), "def");
+      assert.equal(presentedApiKey(new Headers({ authorization: "Basic abc" })), undefined);
+    });
+
+    it("compares keys of any length, and never accepts an empty expected key", async () => {
+      assert.equal(await constantTimeEqual("secret-key", "secret-key"), true);
+      assert.equal(await constantTimeEqual("secret-kez", "secret-key"), false);
+      assert.equal(await constantTimeEqual("secret", "secret-key"), false);
+      assert.equal(await constantTimeEqual("", ""), false);
+    });
+  });
+
+  describe("logger", () => {
+    it("writes one JSON object per line with platform, function, requestId and coldStart", () => {
+      const lines: string[] = [];
+      const logger = createLogger({ platform: "aws", function: "users-api" }, { sink: (line) => lines.push(line) });
+      logger.forInvocation("r1").info("first", { userId: "u1" });
+      logger.forInvocation("r2").warn("second");
+      const [first, second] = lines.map((line) => JSON.parse(line));
+      assert.equal(first.level, "info");
+      assert.equal(first.message, "first");
+      assert.equal(first.platform, "aws");
+      assert.equal(first.function, "users-api");
+      assert.equal(first.requestId, "r1");
+      assert.equal(first.coldStart, true);
+      assert.equal(first.userId, "u1");
+      assert.ok(!Number.isNaN(Date.parse(first.timestamp)));
+      assert.equal(second.coldStart, false);
+      assert.equal(second.requestId, "r2");
+    });
+
+    it("serialises errors with their message", () => {
+      const lines: string[] = [];
+      createLogger({ platform: "gcp", function: "x" }, { sink: (line) => lines.push(line) }).error("boom", { error: new Error("bad") });
+      assert.equal(JSON.parse(lines[0]).error.message, "bad");
+    });
+  });
+
+  describe("once", () => {
+    it("loads once, and retries after a failure", async () => {
+      let calls = 0;
+      const flaky = once(async () => {
+        calls++;
+        if (calls === 1) throw new Error("transient");
+        return "value";
+      });
+      await assert.rejects(flaky(), /transient/);
+      assert.equal(await flaky(), "value");
+      assert.equal(await flaky(), "value");
+      assert.equal(calls, 2);
+    });
+  });
+});
