@@ -3,7 +3,7 @@ import { catalog } from "../components/catalog";
 import { parseStackConfig, settingsFor, StackConfigError } from "../components/config";
 import { stackConfig, stackFileValues, TEST_API_KEY } from "./infra/harness";
 
-const valid = () => ({ ...stackFileValues("dev"), apiKey: TEST_API_KEY });
+const valid = (): Record<string, unknown> => ({ ...stackFileValues("dev"), apiKey: TEST_API_KEY });
 
 /** Parses and returns the error's problems; fails the test if parsing succeeds. */
 function problemsOf(raw: Record<string, unknown>, stack = "dev"): string[] {

@@ -1,120 +1,12 @@
 /**
- * Runs Pulumi code under `pulumi.runtime.setMocks` and records every resource it asked
- * for, so tests assert on the inputs a real `pulumi up` would send to the providers.
+ * Test helpers for the infrastructure code: the offline mock runner (shared with
+ * `npm run plan`) and the checked-in stack files.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
 import { parseStackConfig, type ParityConfig } from "../../components/config";
+import { stackFileValues } from "../../components/stack-file";
 
-export interface RecordedResource {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  /** State the mock returned (inputs plus fake outputs). */
-  state: Record<string, any>;
-}
-
-export interface MockRun<T> {
-  result: T;
-  resources: RecordedResource[];
-  /** Resources of one type token, e.g. `aws:lambda/function:Function`. */
-  ofType(type: string): RecordedResource[];
-  /** The one resource of a type whose name ends with `suffix`; fails otherwise. */
-  one(type: string, suffix?: string): RecordedResource;
-}
-
-/** Extra fake outputs per resource (ARNs, URLs); the harness adds `id`, `name` and an `arn`. */
-export type StateFor = (args: pulumi.runtime.MockResourceArgs) => Record<string, any>;
-
-const fakeInvokes: Record<string, Record<string, any>> = {
-  "aws:index/getCallerIdentity:getCallerIdentity": { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "AIDA" },
-  "aws:index/getRegion:getRegion": { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" },
-  "aws:index/getPartition:getPartition": { partition: "aws", dnsSuffix: "amazonaws.com" },
-  "gcp:organizations/getProject:getProject": { projectId: "parity-test", number: "123456789012", name: "parity-test" },
-  "gcp:organizations/getClientConfig:getClientConfig": { project: "parity-test", region: "europe-west1" },
-  "azure-native:authorization:getClientConfig": {
-    clientId: "00000000-0000-0000-0000-000000000001",
-    objectId: "00000000-0000-0000-0000-000000000002",
-    subscriptionId: "00000000-0000-0000-0000-000000000003",
-    tenantId: "00000000-0000-0000-0000-000000000004",
-  },
-};
-
-/**
- * Runs `program` under mocks for `stack` and waits until every resource it registered
- * has been recorded.
- */
-export async function runWithMocks<T>(
-  program: () => T,
-  options: { stack?: string; stateFor?: StateFor; config?: Record<string, string> } = {},
-): Promise<MockRun<T>> {
-  const resources: RecordedResource[] = [];
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        const extra = options.stateFor?.(args) ?? {};
-        const state = {
-          ...args.inputs,
-          name: args.inputs.name ?? args.name,
-          arn: `arn:aws:mock:eu-west-1:123456789012:${args.type.split(":")[1]}/${args.name}`,
-          ...extra,
-        };
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
-        return { id: extra.id ?? `${args.name}-id`, state };
-      },
-      call(args) {
-        return fakeInvokes[args.token] ?? args.inputs;
-      },
-    },
-    "parity",
-    options.stack ?? "test",
-    false,
-  );
-  if (options.config) pulumi.runtime.setAllConfig(options.config);
-  const result = program();
-  await waitForRegistrations();
-  const ofType = (type: string) => resources.filter((r) => r.type === type);
-  return {
-    result,
-    resources,
-    ofType,
-    one(type, suffix) {
-      const matches = ofType(type).filter((r) => suffix === undefined || r.name.endsWith(suffix));
-      if (matches.length !== 1) {
-        throw new Error(`expected one ${type}${suffix ? ` named *${suffix}` : ""}, found ${matches.map((r) => r.name).join(", ") || "none"}`);
-      }
-      return matches[0];
-    },
-  };
-}
-
-/** Resolves an Output in a test (mocks resolve every value, even unknowns at preview). */
-export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
-  return new Promise((resolve) => pulumi.output(output).apply((value) => resolve(value as T)));
-}
-
-async function waitForRegistrations(): Promise<void> {
-  // Registration is asynchronous; wait until the runtime's RPC queue stays drained.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-  for (let i = 0; i < 3; i++) {
-    await settings.waitForRPCs();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-/** The `parity:*` values of a checked-in stack file, keys without the namespace. */
-export function stackFileValues(stack: string): Record<string, unknown> {
-  const file = path.resolve(__dirname, "../..", `Pulumi.${stack}.yaml`);
-  const document = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-  return Object.fromEntries(
-    Object.entries(document.config ?? {})
-      .filter(([key]) => key.startsWith("parity:"))
-      .map(([key, value]) => [key.slice("parity:".length), value]),
-  );
-}
+export { runWithMocks, valueOf, type MockRun, type RecordedResource, type StateFor } from "../../scripts/offline";
+export { stackFileValues };
 
 /** A test API key stands in for the secret `pulumi config set --secret` would hold. */
 export const TEST_API_KEY = "test-api-key-0123456789";
