@@ -1,0 +1,226 @@
+/**
+ * Cloudflare driver specifics on the real bundles in workerd (Miniflare): what ships is
+ * web-standard only; each message is settled explicitly; Queues itself retries a poison
+ * message maxAttempts times and dead-letters it while its batch-mates are welcomed; the D1
+ * schema is applied idempotently.
+ */
+import assert from "node:assert/strict";
+import * as http from "node:http";
+import { builtinModules } from "node:module";
+import { deploymentsFor } from "../../components/deployment";
+import { stackConfig, TEST_API_KEY } from "../infra/harness";
+import { workerdOrSkip } from "./target";
+import { WORKERS_COMPATIBILITY_DATE } from "../../components/cloudflare";
+import { d1MigrationsProvider, migrationStatements, readD1Migrations, type MigrationInputs } from "../../components/cloudflare-d1";
+import { applyMigrations, DEAD_LETTER_QUEUE, freePort, startMiniflareCloud, workerdStatus, type D1DatabaseLike, type MiniflareCloud } from "../../local/emulators/miniflare";
+
+const functions = () => deploymentsFor(stackConfig("dev"), "cloudflare");
+const nodeBuiltins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+
+const postUser = (cloud: MiniflareCloud, email: string) =>
+  fetch(`${cloud.url}/users`, {
+    method: "POST",
+    headers: { "x-api-key": TEST_API_KEY, "content-type": "application/json" },
+    body: JSON.stringify({ email, name: "Queue Test" }),
+  });
+
+const getUser = async (cloud: MiniflareCloud, id: string) =>
+  (await (await fetch(`${cloud.url}/users/${id}`, { headers: { "x-api-key": TEST_API_KEY } })).json()) as { welcomedAt: string | null };
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+describe("cloudflare bundles", () => {
+  for (const fn of ["users-api", "queue-worker"]) {
+    it(`${fn}: no Node built-in and nothing external in the bundle (esbuild metafile)`, () => {
+      const bundle = functions().find((f) => f.definition.name === fn)!.bundle;
+      const imports = Object.values(bundle.metafile.inputs).flatMap((input) => input.imports);
+      const offending = imports.filter((i) => i.external || nodeBuiltins.has(i.path) || i.path.startsWith("node:"));
+      assert.deepEqual(offending, []);
+      for (const output of Object.values(bundle.metafile.outputs)) assert.deepEqual(output.imports, []);
+      assert.ok(bundle.bytes < 1024 * 1024, `${fn} is ${bundle.bytes} bytes`);
+    });
+  }
+});
+
+(workerdOrSkip("cloudflare driver") ? describe : describe.skip)("cloudflare driver", function () {
+  this.timeout(30_000);
+
+  it("the pinned compatibility date is one the installed workerd supports", () => {
+    const status = workerdStatus();
+    assert.ok(status.ok && WORKERS_COMPATIBILITY_DATE <= status.compatibilityDate, `${WORKERS_COMPATIBILITY_DATE} vs ${JSON.stringify(status)}`);
+  });
+
+  describe("explicit per-message settlement (record mode)", () => {
+    let cloud: MiniflareCloud;
+    before(async () => {
+      cloud = await startMiniflareCloud({ functions: functions(), apiKey: TEST_API_KEY, delivery: "record" });
+    });
+    after(async () => cloud?.stop());
+
+    it("acks each processed message and retries only the failed ones, never the whole batch", async () => {
+      const created = (await (await postUser(cloud, `ack${Date.now()}@example.com`)).json()) as { id: string };
+      const event = await eventually(async () => (await cloud.recorded("events")).find((m) => JSON.parse(m.body).userId === created.id), 5_000, "the user.created event");
+      const result = await cloud.dispatchBatch("queue-worker", [
+        { id: "good", body: event.body },
+        { id: "poison", body: "{not json" },
+      ]);
+      assert.equal(result.outcome, "ok");
+      assert.equal(result.ackAll, false);
+      assert.equal(result.retryBatch.retry, false);
+      assert.deepEqual(result.explicitAcks, ["good"]);
+      assert.deepEqual(result.retryMessages.map((m) => m.msgId), ["poison"]);
+      assert.ok((await getUser(cloud, created.id)).welcomedAt);
+    });
+
+    it("applying the migrations again changes nothing and records each once in d1_migrations", async () => {
+      const db = await cloud.usersDb();
+      await applyMigrations(db);
+      const ledger = await db.prepare("SELECT COUNT(*) AS n, COUNT(DISTINCT name) AS names FROM d1_migrations").first<{ n: number; names: number }>();
+      assert.ok(ledger && ledger.n > 0);
+      assert.equal(ledger.n, ledger.names);
+      const users = await db.prepare("SELECT COUNT(*) AS n FROM users").first<{ n: number }>();
+      assert.ok(users && users.n >= 1, "existing rows survive a re-run");
+    });
+
+    it("the UNIQUE constraint rejects a second row with the same email inside D1 itself", async () => {
+      const db = await cloud.usersDb();
+      const insert = (id: string) =>
+        db.prepare("INSERT INTO users (id, email, name, created_at) VALUES (?1, 'same@example.com', 'x', '2026-01-01')").bind(id).run();
+      await insert("00000000-0000-4000-8000-000000000001");
+      await assert.rejects(insert("00000000-0000-4000-8000-000000000002"), /UNIQUE constraint failed: users\.email/);
+    });
+  });
+
+  describe("the deploy-time schema step (D1 query API stand-in backed by workerd's D1)", () => {
+    let cloud: MiniflareCloud;
+    let server: http.Server;
+    let base: string;
+    const requests: { path: string; authorization?: string }[] = [];
+    before(async () => {
+      // A fresh D1 without the schema: only the queue worker's database binding is needed.
+      const worker = functions().filter((fn) => fn.definition.name === "queue-worker");
+      cloud = await startMiniflareCloud({ functions: worker, apiKey: TEST_API_KEY, delivery: "record" });
+      const db = await cloud.usersDb();
+      await db.batch(["DROP TABLE users", "DROP TABLE d1_migrations"].map((sql) => db.prepare(sql)));
+      // Stand-in for POST /accounts/{account}/d1/database/{id}/query: runs the statements on
+      // workerd's D1 the way the API runs a multi-statement `sql` (as one batch).
+      server = http.createServer(async (req, res) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        requests.push({ path: req.url!, authorization: req.headers.authorization });
+        const { sql } = JSON.parse(Buffer.concat(chunks).toString()) as { sql: string };
+        try {
+          const target: D1DatabaseLike = await cloud.usersDb();
+          await target.batch(sql.split(";\n").map((statement) => target.prepare(statement)));
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ success: true, errors: [], result: [] }));
+        } catch (error) {
+          res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ success: false, errors: [{ message: (error as Error).message }] }));
+        }
+      });
+      const port = await freePort();
+      await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+      base = `http://127.0.0.1:${port}`;
+    });
+    after(async () => {
+      await new Promise((resolve) => server?.close(resolve));
+      await cloud?.stop();
+    });
+
+    const inputs = (extra: Partial<MigrationInputs> = {}): MigrationInputs => ({
+      accountId: "0123456789abcdef0123456789abcdef",
+      databaseId: "db-uuid",
+      statements: migrationStatements(readD1Migrations()),
+      apiToken: "token-123",
+      apiBaseUrl: base,
+      ...extra,
+    });
+
+    it("creates the schema through the query API with the token, and a re-run (update) is harmless", async () => {
+      await d1MigrationsProvider.create!(inputs());
+      await d1MigrationsProvider.update!("id", inputs(), inputs());
+      assert.deepEqual(requests.map((r) => [r.path, r.authorization]), [
+        ["/accounts/0123456789abcdef0123456789abcdef/d1/database/db-uuid/query", "Bearer token-123"],
+        ["/accounts/0123456789abcdef0123456789abcdef/d1/database/db-uuid/query", "Bearer token-123"],
+      ]);
+      const db = await cloud.usersDb();
+      const ledger = await db.prepare("SELECT name FROM d1_migrations").first<{ name: string }>();
+      assert.equal(ledger?.name, "0001_users.sql");
+      await db.prepare("INSERT INTO users (id, email, name, created_at) VALUES ('a', 'x@y.z', 'n', 't')").run();
+    });
+
+    it("fails the deploy with the API's message when a statement fails, and without a token says what to set", async () => {
+      await assert.rejects(d1MigrationsProvider.create!(inputs({ statements: ["CREATE TABLE users (id TEXT)"] })), /D1 migrations failed \(400\): .*already exists/);
+      const saved = process.env.CLOUDFLARE_API_TOKEN;
+      delete process.env.CLOUDFLARE_API_TOKEN;
+      try {
+        await assert.rejects(d1MigrationsProvider.create!(inputs({ apiToken: undefined })), /CLOUDFLARE_API_TOKEN/);
+      } finally {
+        if (saved !== undefined) process.env.CLOUDFLARE_API_TOKEN = saved;
+      }
+    });
+  });
+
+  describe("Queues delivery with retries and the dead-letter queue (deliver mode)", () => {
+    const maxAttempts = 3;
+    let cloud: MiniflareCloud;
+    const failedAttempts: number[] = [];
+    const logLines: string[] = [];
+    before(async () => {
+      const deployments = functions().map((fn) =>
+        fn.definition.trigger.kind === "queue" ? { ...fn, settings: { ...fn.settings, maxAttempts, batchSize: 10 } } : fn,
+      );
+      cloud = await startMiniflareCloud({
+        functions: deployments,
+        apiKey: TEST_API_KEY,
+        delivery: "deliver",
+        batchTimeoutSeconds: 0,
+        onLog: (line) => {
+          logLines.push(line);
+          if (!line.includes('"message failed"') || !line.includes('"status":"poison"')) return;
+          failedAttempts.push(JSON.parse(line.slice(line.indexOf("{"))).attempt);
+        },
+      });
+    });
+    after(async () => cloud?.stop());
+
+    it("welcomes the good messages and dead-letters the poison one after maxAttempts deliveries", async () => {
+      const users = await Promise.all(
+        [1, 2].map(async (i) => (await (await postUser(cloud, `dlq${i}-${Date.now()}@example.com`)).json()) as { id: string }),
+      );
+      // The poison message travels the same queue the users API publishes to.
+      const producer = await cloud.miniflare.getQueueProducer<string>("EVENTS", "users-api");
+      await producer.send(JSON.stringify({ type: "user.created", eventId: "poison-1", userId: "poison-1" }), { contentType: "text" });
+
+      for (const user of users) {
+        await eventually(async () => ((await getUser(cloud, user.id)).welcomedAt ? true : undefined), 10_000, `user ${user.id} welcomed`);
+      }
+      const dead = await eventually(async () => {
+        const messages = await cloud.recorded(DEAD_LETTER_QUEUE, { peek: true });
+        return messages.length > 0 ? messages : undefined;
+      }, 15_000, "the poison message in the dead-letter queue");
+      assert.equal(dead.length, 1);
+      assert.equal(JSON.parse(dead[0].body).eventId, "poison-1");
+      assert.deepEqual(failedAttempts, [1, 2, 3], "delivered maxAttempts times, then dead-lettered");
+    });
+
+    it("a redelivered event welcomes once", async () => {
+      const user = (await (await postUser(cloud, `again${Date.now()}@example.com`)).json()) as { id: string; email: string };
+      const first = await eventually(async () => (await getUser(cloud, user.id)).welcomedAt ?? undefined, 10_000, "welcome");
+      const producer = await cloud.miniflare.getQueueProducer<string>("EVENTS", "users-api");
+      const redelivery = { type: "user.created", eventId: "again", userId: user.id, email: user.email, occurredAt: new Date().toISOString() };
+      const duplicatesBefore = logLines.filter((l) => l.includes('"status":"duplicate"')).length;
+      await producer.send(JSON.stringify(redelivery), { contentType: "text" });
+      await eventually(async () => (logLines.filter((l) => l.includes('"status":"duplicate"')).length > duplicatesBefore ? true : undefined), 10_000, "the redelivery processed as a duplicate");
+      assert.equal((await getUser(cloud, user.id)).welcomedAt, first);
+      assert.deepEqual(await cloud.recorded(DEAD_LETTER_QUEUE, { peek: true }).then((m) => m.filter((x) => JSON.parse(x.body).eventId === "again")), []);
+    });
+  });
+});

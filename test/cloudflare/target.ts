@@ -1,0 +1,63 @@
+/**
+ * The Cloudflare conformance target: the real Worker bundles on workerd (Miniflare), D1 and
+ * Queues in memory. users-api is reached over real HTTP; what it publishes is taken off the
+ * events queue by the recorder worker; batches reach queue-worker's real `queue()` handler and
+ * its per-message ack()/retry() decide `failedIds`.
+ */
+import type { ConformanceTarget } from "../conformance/target";
+import { stackConfig, TEST_API_KEY } from "../infra/harness";
+import { deploymentsFor } from "../../components/deployment";
+import { EVENTS_QUEUE, startMiniflareCloud, workerdStatus, type MiniflareCloud, type QueueDispatchResult } from "../../local/emulators/miniflare";
+
+/**
+ * workerd missing: a loud skip locally, a failure under CI=true. Returns whether to run.
+ */
+export function workerdOrSkip(suite: string): boolean {
+  const status = workerdStatus();
+  if (status.ok) return true;
+  const message = `${suite}: workerd is not available (${status.reason}); reinstall with \`npm install\` on a platform workerd supports`;
+  if (process.env.CI === "true") throw new Error(message);
+  console.warn(`\n!!!!! SKIPPED ${message}\n`);
+  return false;
+}
+
+export async function startCloudflareTarget(): Promise<ConformanceTarget & { cloud: MiniflareCloud }> {
+  const cloud = await startMiniflareCloud({
+    functions: deploymentsFor(stackConfig("dev"), "cloudflare"),
+    apiKey: TEST_API_KEY,
+    delivery: "record",
+  });
+  return {
+    platform: "cloudflare",
+    apiKey: TEST_API_KEY,
+    cloud,
+    async request(request) {
+      const url = new URL(request.url);
+      const hasBody = request.method !== "GET" && request.method !== "HEAD";
+      return fetch(cloud.url + url.pathname + url.search, {
+        method: request.method,
+        headers: request.headers,
+        body: hasBody ? await request.arrayBuffer() : undefined,
+      });
+    },
+    async receivePublished({ atLeast, timeoutMs = 0 }) {
+      const deadline = Date.now() + timeoutMs;
+      const received = await cloud.recorded(EVENTS_QUEUE);
+      while (received.length < atLeast && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        received.push(...(await cloud.recorded(EVENTS_QUEUE)));
+      }
+      return received.map(({ id, body }) => ({ id, body }));
+    },
+    async deliver(messages) {
+      return { failedIds: failedIds(await cloud.dispatchBatch("queue-worker", messages), messages.map((m) => m.id)) };
+    },
+    close: () => cloud.stop(),
+  };
+}
+
+/** The ids Queues would redeliver: explicit retry() calls, or all of them on a batch failure. */
+export function failedIds(result: QueueDispatchResult, ids: string[]): string[] {
+  if (result.outcome !== "ok" || result.retryBatch.retry) return ids;
+  return result.retryMessages.map((m) => m.msgId);
+}

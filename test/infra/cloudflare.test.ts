@@ -1,0 +1,325 @@
+/**
+ * CloudflareFunctions under `pulumi.runtime.setMocks`: what a real `pulumi up` of the dev and
+ * prod stack files would ask Cloudflare for (consumer settings, bindings per function, the
+ * secret, the schema step, warnings), a second catalog through the same component, and the
+ * pure mapping rules on their own.
+ */
+import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import type * as pulumi from "@pulumi/pulumi";
+import {
+  CloudflareFunctions,
+  WORKERS_COMPATIBILITY_DATE,
+  grantsFor,
+  workerBindings,
+  workerKnobs,
+  type CloudflareFunctionsArgs,
+} from "../../components/cloudflare";
+import { migrationStatements, readD1Migrations, sqlStatements } from "../../components/cloudflare-d1";
+import { bundleFunction } from "../../components/bundle";
+import { catalog, platforms, type Capability, type Platform } from "../../components/catalog";
+import { settingsFor, type FunctionSettings } from "../../components/config";
+import { deploymentsFor, SettingDecisions, type FunctionDeployment } from "../../components/deployment";
+import { runWithMocks, stackConfig, TEST_API_KEY, valueOf, type MockRun, type RecordedResource, type StateFor } from "./harness";
+
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
+const T = {
+  database: "cloudflare:index/d1Database:D1Database",
+  queue: "cloudflare:index/queue:Queue",
+  consumer: "cloudflare:index/queueConsumer:QueueConsumer",
+  script: "cloudflare:index/workersScript:WorkersScript",
+  subdomain: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
+  dynamic: "pulumi-nodejs:dynamic:Resource",
+} as const;
+
+/**
+ * The expected binding per capability, written out here rather than imported, so the test
+ * checks the component against the contract (bindings USERS_DB, EVENTS, API_KEY) and not
+ * against itself. `consumer` = the queue consumer registration, not a binding.
+ */
+const expectedBinding: Record<Capability, { name: string; type: string } | "consumer"> = {
+  "users.read": { name: "USERS_DB", type: "d1" },
+  "users.create": { name: "USERS_DB", type: "d1" },
+  "users.update": { name: "USERS_DB", type: "d1" },
+  "events.publish": { name: "EVENTS", type: "queue" },
+  "events.consume": "consumer",
+  "apiKey.read": { name: "API_KEY", type: "secret_text" },
+};
+
+/** Realistic ids, as Cloudflare would return them. */
+const stateFor: StateFor = ({ type, name, inputs }) => {
+  switch (type) {
+    case T.database:
+      return { uuid: `uuid-of-${inputs.name}`, id: `uuid-of-${inputs.name}` };
+    case T.queue:
+      return { queueId: `id-of-${inputs.queueName}`, id: `id-of-${inputs.queueName}` };
+    case T.dynamic:
+      return name.endsWith("workers-dev-subdomain") ? { subdomain: "parity-team" } : {};
+    default:
+      return {};
+  }
+};
+
+const deploy = (functions: FunctionDeployment[], extra: Partial<CloudflareFunctionsArgs> = {}, stack = "dev") =>
+  runWithMocks(
+    () => new CloudflareFunctions("parity-cf", { functions, apiKey: TEST_API_KEY, accountId: ACCOUNT, ...extra }),
+    { stack, stateFor },
+  );
+
+const bindingsOf = (script: RecordedResource) =>
+  unwrapSecret(script.inputs.bindings).value as { type: string; name: string; [k: string]: unknown }[];
+const scriptOf = (run: MockRun<CloudflareFunctions>, fn: string) => run.one(T.script, `-${fn}`);
+
+/** The API key as the mock saw it: a secret arrives wrapped (sig + value) or plain. */
+function unwrapSecret(value: unknown): { secret: boolean; value: unknown } {
+  if (value && typeof value === "object" && "4dabf18193072939515e22adb298388d" in value) {
+    return { secret: true, value: (value as unknown as { value: unknown }).value };
+  }
+  return { secret: false, value };
+}
+
+describe("infra: CloudflareFunctions", function () {
+  this.timeout(30_000);
+
+  for (const stack of ["dev", "prod"] as const) {
+    describe(`${stack} stack`, () => {
+      const config = stackConfig(stack);
+      let run: MockRun<CloudflareFunctions>;
+      before(async () => {
+        run = await deploy(deploymentsFor(config, "cloudflare"), { protectData: config.protectData, logRetentionDays: config.logRetentionDays }, stack);
+      });
+      const settings = (fn: "users-api" | "queue-worker") => settingsFor(config, "cloudflare", fn);
+
+      it("creates one D1 database, the events queue and its dead-letter queue, one Worker per function", () => {
+        assert.equal(run.ofType(T.database).length, 1);
+        assert.deepEqual(run.ofType(T.queue).map((q) => q.inputs.queueName).sort(), ["parity-cf-events", "parity-cf-events-dlq"]);
+        assert.deepEqual(run.ofType(T.script).map((s) => s.inputs.scriptName).sort(), ["parity-cf-queue-worker", "parity-cf-users-api"]);
+        for (const resource of [...run.ofType(T.database), ...run.ofType(T.queue), ...run.ofType(T.script)]) {
+          assert.equal(resource.inputs.accountId, ACCOUNT);
+        }
+      });
+
+      it("the queue consumer carries batchSize, maxRetries = maxAttempts − 1, maxConcurrency = reservedConcurrency and the DLQ", () => {
+        const consumer = run.one(T.consumer);
+        const worker = settings("queue-worker");
+        assert.equal(consumer.inputs.type, "worker");
+        assert.equal(consumer.inputs.scriptName, "parity-cf-queue-worker");
+        assert.equal(consumer.inputs.queueId, "id-of-parity-cf-events");
+        assert.equal(consumer.inputs.deadLetterQueue, "parity-cf-events-dlq");
+        assert.deepEqual(consumer.inputs.settings, {
+          batchSize: worker.batchSize,
+          maxRetries: worker.maxAttempts! - 1,
+          maxConcurrency: worker.reservedConcurrency,
+        });
+      });
+
+      it("each Worker gets exactly the bindings of its declared capabilities, plus PARITY_PLATFORM", () => {
+        for (const fn of catalog) {
+          const expected = new Map<string, string>([["PARITY_PLATFORM", "plain_text"]]);
+          for (const capability of fn.capabilities) {
+            const binding = expectedBinding[capability];
+            if (binding !== "consumer") expected.set(binding.name, binding.type);
+          }
+          const actual = new Map(bindingsOf(scriptOf(run, fn.name)).map((b) => [b.name, b.type]));
+          assert.deepEqual([...actual].sort(), [...expected].sort(), `bindings of ${fn.name}`);
+        }
+        const queueWorker = bindingsOf(scriptOf(run, "queue-worker")).map((b) => b.name).sort();
+        assert.deepEqual(queueWorker, ["PARITY_PLATFORM", "USERS_DB"], "queue-worker: the database only");
+      });
+
+      it("bindings point at the exact resources", () => {
+        const api = bindingsOf(scriptOf(run, "users-api"));
+        assert.equal(api.find((b) => b.name === "USERS_DB")!.id, "uuid-of-parity-cf-users");
+        assert.equal(api.find((b) => b.name === "EVENTS")!.queueName, "parity-cf-events");
+        assert.equal(api.find((b) => b.name === "PARITY_PLATFORM")!.text, "cloudflare");
+      });
+
+      it("the API key is a secret_text binding holding a secret, never a plain-text binding", () => {
+        const bindings = bindingsOf(scriptOf(run, "users-api"));
+        const apiKey = bindings.find((b) => b.name === "API_KEY")!;
+        assert.equal(apiKey.type, "secret_text");
+        assert.equal(unwrapSecret(apiKey.text).value, TEST_API_KEY);
+        // Pulumi marks the whole bindings list secret once one element is: encrypted in state.
+        assert.ok(unwrapSecret(scriptOf(run, "users-api").inputs.bindings).secret, "the bindings holding the key are secret");
+        for (const script of run.ofType(T.script)) {
+          for (const binding of bindingsOf(script)) {
+            if (binding.type !== "secret_text") assert.ok(!JSON.stringify(binding).includes(TEST_API_KEY), `${binding.name} leaks the key`);
+          }
+        }
+      });
+
+      it("grants equal the declared capabilities: each has its grant, nothing undeclared is granted", async () => {
+        const component = run.result;
+        for (const fn of catalog) {
+          const granted = component.grants.filter((g) => g.function === fn.name).map((g) => g.capability).sort();
+          assert.deepEqual(granted, [...fn.capabilities].sort(), fn.name);
+        }
+        const publish = component.grants.find((g) => g.capability === "events.publish")!;
+        assert.equal(await valueOf(publish.resource), "queue:parity-cf-events");
+        const read = component.grants.find((g) => g.capability === "users.read")!;
+        assert.equal(await valueOf(read.resource), "d1:parity-cf-users");
+      });
+
+      it("Workers are ES modules from the bundle, compatibility date pinned, CPU limit set, logs on", () => {
+        for (const fn of catalog) {
+          const script = scriptOf(run, fn.name);
+          const bundle = bundleFunction(fn, "cloudflare");
+          assert.equal(script.inputs.mainModule, "index.js");
+          assert.equal(script.inputs.bodyPart, undefined, "module syntax, not a service worker");
+          assert.equal(script.inputs.compatibilityDate, WORKERS_COMPATIBILITY_DATE);
+          assert.equal(script.inputs.contentFile, bundle.file);
+          assert.equal(script.inputs.contentSha256, crypto.createHash("sha256").update(fs.readFileSync(bundle.file)).digest("hex"));
+          assert.deepEqual(script.inputs.limits, { cpuMs: settings(fn.name).timeoutSeconds * 1000 });
+          assert.equal(script.inputs.observability.enabled, true);
+          assert.equal(script.inputs.observability.logs.enabled, true);
+          assert.equal(script.inputs.observability.logs.invocationLogs, true);
+        }
+      });
+
+      it("users-api is on workers.dev and its endpoint is that URL; the worker has no route", async () => {
+        const routes = run.ofType(T.subdomain);
+        assert.deepEqual(routes.map((r) => [r.inputs.scriptName, r.inputs.enabled]), [["parity-cf-users-api", true]]);
+        assert.equal(await valueOf(run.result.endpoint!), "https://parity-cf-users-api.parity-team.workers.dev");
+        assert.equal(await valueOf(run.result.queues.deadLetter), "parity-cf-events-dlq");
+        assert.equal(await valueOf(run.result.functionNames["queue-worker"]), "parity-cf-queue-worker");
+      });
+
+      it("the schema step runs the migration files on the database, idempotently", () => {
+        const schema = run.ofType(T.dynamic).find((r) => r.name === "parity-cf-users-schema")!;
+        assert.equal(schema.inputs.databaseId, "uuid-of-parity-cf-users");
+        assert.equal(schema.inputs.accountId, ACCOUNT);
+        const statements = schema.inputs.statements as string[];
+        assert.deepEqual(statements, migrationStatements(readD1Migrations()));
+        assert.ok(statements.some((s) => /^CREATE TABLE IF NOT EXISTS users .*email TEXT NOT NULL UNIQUE/.test(s)));
+        for (const s of statements) assert.match(s, /^(CREATE (TABLE|INDEX|UNIQUE INDEX) IF NOT EXISTS|INSERT OR IGNORE)/, "every statement re-runnable");
+      });
+
+      it("warns for every setting Workers cannot express, naming it", () => {
+        const warned = run.result.warnings.map((w) => `${w.function}:${w.setting}`).sort();
+        const expected = ["*:logRetentionDays", "users-api:reservedConcurrency", "users-api:timeoutSeconds", "queue-worker:timeoutSeconds"];
+        for (const fn of ["users-api", "queue-worker"] as const) {
+          if (settings(fn).memoryMb !== 128) expected.push(`${fn}:memoryMb`);
+          if (settings(fn).warmInstances > 0) expected.push(`${fn}:warmInstances`);
+        }
+        assert.deepEqual(warned, expected.sort());
+        const memory = run.result.warnings.find((w) => w.setting === "memoryMb" && w.function === "users-api")!;
+        assert.equal(memory.applied, 128);
+        assert.equal(memory.platform, "cloudflare");
+      });
+
+      it(`protectData=${config.protectData}: the D1 database is ${config.protectData ? "" : "not "}protected from deletion`, () => {
+        // Resource options are not part of what the mock monitor sees; read the resource's own flag.
+        assert.equal(Boolean((run.result.usersDatabase as unknown as { __protect?: boolean }).__protect), config.protectData);
+      });
+    });
+  }
+
+  describe("a second catalog: one HTTP function only", () => {
+    const helloEntry = "test/infra/fixtures/cloudflare-hello.ts";
+    const hello: FunctionDeployment = {
+      definition: { name: "hello", trigger: { kind: "http" }, capabilities: ["users.read"], description: "says hello" },
+      bundle: bundleFunction({ name: "hello", entry: Object.fromEntries(platforms.map((p) => [p, helloEntry])) as Record<Platform, string> }, "cloudflare"),
+      settings: { memoryMb: 128, timeoutSeconds: 5, reservedConcurrency: 3, warmInstances: 0 },
+    };
+    let run: MockRun<CloudflareFunctions>;
+    before(async () => {
+      run = await deploy([hello], { workersDevSubdomain: "my-team" });
+    });
+
+    it("deploys one Worker with only the D1 binding it declared, no consumer, no secret, no producer", () => {
+      const script = run.one(T.script);
+      assert.equal(script.inputs.scriptName, "parity-cf-hello");
+      assert.deepEqual(bindingsOf(script).map((b) => b.name).sort(), ["PARITY_PLATFORM", "USERS_DB"]);
+      assert.equal(run.ofType(T.consumer).length, 0);
+      assert.deepEqual(run.result.grants.map((g) => g.capability), ["users.read"]);
+    });
+
+    it("uses the given workers.dev subdomain without an API lookup", async () => {
+      assert.equal(await valueOf(run.result.endpoint!), "https://parity-cf-hello.my-team.workers.dev");
+      assert.ok(!run.ofType(T.dynamic).some((r) => r.name.endsWith("workers-dev-subdomain")));
+      assert.equal(run.result.eventsConsumer, undefined);
+    });
+
+    it("a memory of exactly 128 MB and no warm instances are not warned about", () => {
+      const settings = run.result.warnings.filter((w) => w.function === "hello").map((w) => w.setting).sort();
+      assert.deepEqual(settings, ["reservedConcurrency", "timeoutSeconds"]);
+    });
+  });
+
+  describe("argument checks", () => {
+    it("rejects an empty function list with a sentence", async () => {
+      await assert.rejects(
+        deploy([]).then(() => undefined),
+        /`functions` is empty/,
+      );
+    });
+  });
+});
+
+describe("cloudflare mapping rules", () => {
+  const queueFn = { name: "w", trigger: { kind: "queue" } } as const;
+  const base: FunctionSettings = { memoryMb: 128, timeoutSeconds: 30, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 5 };
+  const knobs = (settings: Partial<FunctionSettings>, fn: { name: string; trigger: { kind: "http" | "queue" } } = queueFn) => {
+    const decisions = new SettingDecisions("cloudflare");
+    return { knobs: workerKnobs(fn, { ...base, ...settings }, decisions), warnings: decisions.warnings };
+  };
+
+  it("maxAttempts 1 means no retry; the consumer settings follow the portable ones", () => {
+    assert.deepEqual(knobs({ maxAttempts: 1 }).knobs.consumer, { batchSize: 10, maxRetries: 0, maxConcurrency: 5 });
+  });
+
+  it("clamps to the Queues limits (batch 100, 100 retries, 250 consumers) and says so", () => {
+    const { knobs: k, warnings } = knobs({ maxAttempts: 100, batchSize: 100, reservedConcurrency: 1000 });
+    assert.deepEqual(k.consumer, { batchSize: 100, maxRetries: 99, maxConcurrency: 250 });
+    const concurrency = warnings.find((w) => w.setting === "reservedConcurrency")!;
+    assert.deepEqual([concurrency.asked, concurrency.applied], [1000, 250]);
+  });
+
+  it("caps CPU time at 300,000 ms and reports the wall-clock/CPU difference", () => {
+    const { knobs: k, warnings } = knobs({ timeoutSeconds: 900 });
+    assert.equal(k.cpuMs, 300_000);
+    assert.equal(warnings.find((w) => w.setting === "timeoutSeconds")!.applied, "cpuMs 300000");
+  });
+
+  it("warm instances and memory have no knob: warned, applied 0 and 128", () => {
+    const { warnings } = knobs({ warmInstances: 2, memoryMb: 1024 }, { name: "api", trigger: { kind: "http" } });
+    const bySetting = Object.fromEntries(warnings.map((w) => [w.setting, w.applied]));
+    assert.equal(bySetting.warmInstances, 0);
+    assert.equal(bySetting.memoryMb, 128);
+    assert.equal(bySetting.reservedConcurrency, "unlimited");
+  });
+
+  it("bindings: capabilities sharing one binding give it once; events.consume gives none", () => {
+    assert.deepEqual(workerBindings(["users.read", "users.create", "users.update"]).map((b) => b.name), ["USERS_DB", "PARITY_PLATFORM"]);
+    assert.deepEqual(workerBindings(["events.consume"]).map((b) => b.name), ["PARITY_PLATFORM"]);
+    assert.deepEqual(workerBindings(["apiKey.read", "events.publish"]).map((b) => [b.name, b.kind]), [
+      ["API_KEY", "secret_text"],
+      ["EVENTS", "queue"],
+      ["PARITY_PLATFORM", "plain_text"],
+    ]);
+  });
+
+  it("grants: one per capability, on the exact resource", async () => {
+    const { output } = await import("@pulumi/pulumi");
+    const targets = { databaseName: output("db"), eventsQueueName: output("q"), scriptName: output("s") } as {
+      databaseName: pulumi.Output<string>;
+      eventsQueueName: pulumi.Output<string>;
+      scriptName: pulumi.Output<string>;
+    };
+    const grants = grantsFor("f", ["users.update", "events.consume", "apiKey.read"], targets);
+    assert.deepEqual(grants.map((g) => [g.capability, g.permissions[0]]), [
+      ["users.update", "d1 binding USERS_DB"],
+      ["events.consume", "queue consumer"],
+      ["apiKey.read", "secret_text binding API_KEY"],
+    ]);
+    assert.deepEqual(await Promise.all(grants.map((g) => valueOf(g.resource))), ["d1:db", "queue:q", "secret:s/API_KEY"]);
+  });
+
+  it("migrations split into statements without comments", () => {
+    assert.deepEqual(sqlStatements("-- c\nCREATE TABLE IF NOT EXISTS a (x TEXT);\n\nCREATE INDEX IF NOT EXISTS i ON a (x); -- tail\n"), [
+      "CREATE TABLE IF NOT EXISTS a (x TEXT)",
+      "CREATE INDEX IF NOT EXISTS i ON a (x)",
+    ]);
+  });
+});
