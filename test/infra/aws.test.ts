@@ -1,0 +1,618 @@
+/**
+ * AwsFunctions under `pulumi.runtime.setMocks`: what a real `pulumi up` of the dev and prod
+ * stack files would ask AWS for, plus the pure mapping rules (capability → IAM, settings →
+ * native knobs) on their own.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  AwsFunctions,
+  awsLogRetentionDays,
+  awsSettingsFor,
+  compileAwsGrants,
+  defaultHttpRoutes,
+  httpIntegrationTimeoutMs,
+  type AwsFunctionsArgs,
+} from "../../components/aws";
+import { bundleFunction, projectRoot } from "../../components/bundle";
+import { catalog, type Capability, type FunctionName } from "../../components/catalog";
+import { parseStackConfig, settingsFor, StackConfigError, type FunctionSettings, type ParityConfig } from "../../components/config";
+import { deploymentsFor, SettingDecisions, type FunctionDeployment } from "../../components/deployment";
+import { runWithMocks, stackConfig, stackFileValues, TEST_API_KEY, valueOf, type MockRun, type RecordedResource, type StateFor } from "./harness";
+
+const REGION = "eu-west-1";
+const ACCOUNT = "123456789012";
+const T = {
+  table: "aws:dynamodb/table:Table",
+  queue: "aws:sqs/queue:Queue",
+  secret: "aws:secretsmanager/secret:Secret",
+  secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  lambda: "aws:lambda/function:Function",
+  alias: "aws:lambda/alias:Alias",
+  provisioned: "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig",
+  eventSource: "aws:lambda/eventSourceMapping:EventSourceMapping",
+  permission: "aws:lambda/permission:Permission",
+  api: "aws:apigatewayv2/api:Api",
+  stage: "aws:apigatewayv2/stage:Stage",
+  integration: "aws:apigatewayv2/integration:Integration",
+  route: "aws:apigatewayv2/route:Route",
+} as const;
+const taggableTypes = [T.table, T.queue, T.secret, T.logGroup, T.role, T.lambda, T.eventSource, T.api, T.stage];
+
+/**
+ * The expected IAM per capability, written out here rather than imported, so the test checks
+ * the component against the contract and not against itself.
+ */
+const expectedIam: Record<Capability, { on: "table" | "queue" | "secret"; actions: string[] }> = {
+  "users.read": { on: "table", actions: ["dynamodb:GetItem"] },
+  "users.create": { on: "table", actions: ["dynamodb:PutItem"] },
+  "users.update": { on: "table", actions: ["dynamodb:UpdateItem"] },
+  "events.publish": { on: "queue", actions: ["sqs:SendMessage"] },
+  "events.consume": { on: "queue", actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"] },
+  "apiKey.read": { on: "secret", actions: ["secretsmanager:GetSecretValue"] },
+};
+
+/** Realistic ARNs, URLs and physical names per resource type, as AWS would return them. */
+const stateFor: StateFor = ({ type, name, inputs }) => {
+  const physical = (inputs.name as string | undefined) ?? `${name}-7f3a2c1`;
+  switch (type) {
+    case T.table:
+      return { name: physical, arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${physical}` };
+    case T.queue: {
+      const url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${physical}`;
+      return { id: url, name: physical, url, arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${physical}` };
+    }
+    case T.secret: {
+      const arn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${physical}-AbCdEf`;
+      return { id: arn, name: physical, arn };
+    }
+    case T.logGroup:
+      return { arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${physical}` };
+    case T.role:
+      return { name: physical, arn: `arn:aws:iam::${ACCOUNT}:role/${physical}` };
+    case T.lambda: {
+      const arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physical}`;
+      return { id: physical, arn, version: inputs.publish ? "1" : "$LATEST", invokeArn: invokeArnOf(arn) };
+    }
+    case T.alias: {
+      const arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${inputs.functionName}:${inputs.name}`;
+      return { arn, invokeArn: invokeArnOf(arn) };
+    }
+    case T.api: {
+      const id = "a1b2c3d4e5";
+      return { id, apiEndpoint: `https://${id}.execute-api.${REGION}.amazonaws.com`, executionArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${id}` };
+    }
+    case T.integration:
+      return { id: "integ42" };
+    default:
+      return {};
+  }
+};
+
+function invokeArnOf(functionArn: string): string {
+  return `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
+}
+
+const fixtureEntry = "test/infra/fixtures/aws-hello.ts";
+
+/**
+ * The catalog's AWS functions as `index.ts` deploys them. Until the AWS drivers exist, a tiny
+ * fixture bundle stands in (the infrastructure under test does not depend on the code).
+ */
+function awsDeployments(config: ParityConfig): FunctionDeployment[] {
+  const driversExist = catalog.every((fn) => fs.existsSync(path.resolve(projectRoot, fn.entry.aws)));
+  if (driversExist) return deploymentsFor(config, "aws");
+  return catalog.map((definition) => ({
+    definition,
+    bundle: bundleFunction({ name: `fixture-${definition.name}`, entry: { ...definition.entry, aws: fixtureEntry } }, "aws"),
+    settings: settingsFor(config, "aws", definition.name),
+  }));
+}
+
+function deploy(name: string, config: ParityConfig, extra: Partial<AwsFunctionsArgs> = {}): Promise<MockRun<AwsFunctions>> {
+  const functions = awsDeployments(config);
+  return runWithMocks(
+    () =>
+      new AwsFunctions(name, {
+        functions,
+        apiKey: pulumi.secret(TEST_API_KEY),
+        logRetentionDays: config.logRetentionDays,
+        protectData: config.protectData,
+        tags: { project: "parity", stack: config.stack },
+        ...extra,
+      }),
+    { stack: config.stack, stateFor },
+  );
+}
+
+/** Every (action, resource) pair a policy document allows, plus a check that it only allows. */
+function allowedPairs(policyJson: string): Set<string> {
+  const document = JSON.parse(policyJson) as { Version: string; Statement: { Effect: string; Action: string | string[]; Resource: string | string[] }[] };
+  assert.equal(document.Version, "2012-10-17");
+  const pairs = new Set<string>();
+  for (const statement of document.Statement) {
+    assert.equal(statement.Effect, "Allow", "only Allow statements");
+    for (const action of [statement.Action].flat()) for (const resource of [statement.Resource].flat()) pairs.add(`${action} on ${resource}`);
+  }
+  return pairs;
+}
+
+function capturedWarnings<T>(body: () => Promise<T>): Promise<{ result: T; logged: string[] }> {
+  const logged: string[] = [];
+  const original = pulumi.log.warn;
+  (pulumi.log as { warn: typeof pulumi.log.warn }).warn = (message: string) => {
+    logged.push(message);
+    return Promise.resolve();
+  };
+  return body()
+    .then((result) => ({ result, logged }))
+    .finally(() => {
+      (pulumi.log as { warn: typeof pulumi.log.warn }).warn = original;
+    });
+}
+
+function byName(resources: RecordedResource[], suffix: string): RecordedResource {
+  const matches = resources.filter((r) => r.name.endsWith(suffix));
+  assert.equal(matches.length, 1, `one resource named *${suffix}, found ${matches.map((r) => r.name).join(", ") || "none"}`);
+  return matches[0];
+}
+
+describe("AwsFunctions (infrastructure under mocks)", function () {
+  this.timeout(20000);
+
+  describe("rules", () => {
+    // SettingDecisions reports through pulumi.log.warn; keep the pure tests' output quiet.
+    const originalWarn = pulumi.log.warn;
+    before(() => {
+      (pulumi.log as { warn: typeof pulumi.log.warn }).warn = () => Promise.resolve();
+    });
+    after(() => {
+      (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
+    });
+
+    const resources = {
+      usersTable: "arn:aws:dynamodb:eu-west-1:123456789012:table/users",
+      eventsQueue: "arn:aws:sqs:eu-west-1:123456789012:events",
+      apiKeySecret: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf",
+      logGroup: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/fn",
+    };
+
+    it("compiles each capability to its exact actions on its exact ARN, plus the function's own log group", async () => {
+      const { statements, grants } = compileAwsGrants("fn", ["users.create", "events.consume"], resources);
+      const resolved = await Promise.all(statements.map(async (s) => ({ ...s, Resource: await Promise.all(s.Resource.map((r) => valueOf(r))) })));
+      assert.deepEqual(
+        resolved.map((s) => [s.Action, s.Resource]),
+        [
+          [["dynamodb:PutItem"], [resources.usersTable]],
+          [["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [resources.eventsQueue]],
+          [["logs:CreateLogStream", "logs:PutLogEvents"], [`${resources.logGroup}:*`]],
+        ],
+      );
+      assert.deepEqual(
+        grants.map((g) => [g.function, g.capability, g.permissions]),
+        [
+          ["fn", "users.create", ["dynamodb:PutItem"]],
+          ["fn", "events.consume", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]],
+        ],
+      );
+      assert.deepEqual(await Promise.all(grants.map((g) => valueOf(g.resource))), [resources.usersTable, resources.eventsQueue]);
+    });
+
+    it("grants nothing but its own logs to a function without capabilities, and rejects unknown capabilities", () => {
+      const { statements, grants } = compileAwsGrants("bare", [], resources);
+      assert.equal(grants.length, 0);
+      assert.deepEqual(statements.map((s) => s.Action), [["logs:CreateLogStream", "logs:PutLogEvents"]]);
+      assert.throws(() => compileAwsGrants("odd", ["users.delete" as Capability], resources), /unknown capability "users\.delete"/);
+    });
+
+    const http = { name: "api", trigger: { kind: "http" as const }, capabilities: [], description: "" };
+    const queue = { name: "worker", trigger: { kind: "queue" as const }, capabilities: [], description: "" };
+    const base: FunctionSettings = { memoryMb: 256, timeoutSeconds: 10, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 5 };
+
+    it("maps exact settings without warnings", () => {
+      const decisions = new SettingDecisions("aws");
+      assert.deepEqual(awsSettingsFor(queue, base, decisions), {
+        memorySize: 256,
+        timeout: 10,
+        reservedConcurrentExecutions: 5,
+        provisionedConcurrency: undefined,
+        queue: { batchSize: 10, maximumBatchingWindowInSeconds: undefined, maximumConcurrency: 5, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
+      });
+      assert.deepEqual(awsSettingsFor(http, { ...base, warmInstances: 3 }, decisions), {
+        memorySize: 256,
+        timeout: 10,
+        reservedConcurrentExecutions: 5,
+        provisionedConcurrency: 3,
+        integrationTimeoutMs: 10000,
+      });
+      assert.deepEqual(decisions.warnings, []);
+    });
+
+    it("clamps and reports every inexact value with function, setting, asked and applied", () => {
+      const decisions = new SettingDecisions("aws");
+      const native = awsSettingsFor(queue, { ...base, memoryMb: 64, timeoutSeconds: 1000, reservedConcurrency: 1, batchSize: 25 }, decisions);
+      assert.equal(native.memorySize, 128);
+      assert.equal(native.timeout, 900);
+      assert.equal(native.queue!.maximumConcurrency, 2);
+      assert.equal(native.queue!.batchSize, 25);
+      assert.equal(native.queue!.maximumBatchingWindowInSeconds, 1);
+      assert.equal(native.queue!.visibilityTimeoutSeconds, 5400);
+      assert.deepEqual(
+        decisions.warnings.map((w) => [w.platform, w.function, w.setting, w.asked, w.applied]),
+        [
+          ["aws", "worker", "memoryMb", 64, 128],
+          ["aws", "worker", "timeoutSeconds", 1000, 900],
+          ["aws", "worker", "batchSize", 25, "25 with a 1 s batching window"],
+          ["aws", "worker", "reservedConcurrency (event source maximum concurrency)", 1, 2],
+        ],
+      );
+    });
+
+    it("keeps no more warm instances than the reserved concurrency allows", () => {
+      const decisions = new SettingDecisions("aws");
+      assert.equal(awsSettingsFor(http, { ...base, reservedConcurrency: 2, warmInstances: 4 }, decisions).provisionedConcurrency, 2);
+      assert.deepEqual(decisions.warnings.map((w) => [w.function, w.setting, w.asked, w.applied]), [["api", "warmInstances", 4, 2]]);
+    });
+
+    it("caps the HTTP API integration timeout at 30 s and says so", () => {
+      const decisions = new SettingDecisions("aws");
+      assert.equal(httpIntegrationTimeoutMs("api", 30, decisions), 30000);
+      assert.equal(decisions.warnings.length, 0);
+      assert.equal(httpIntegrationTimeoutMs("api", 45, decisions), 30000);
+      assert.deepEqual(decisions.warnings.map((w) => [w.function, w.asked, w.applied]), [["api", 45, 30]]);
+    });
+
+    it("rounds log retention up to a value CloudWatch Logs accepts", () => {
+      const decisions = new SettingDecisions("aws");
+      assert.equal(awsLogRetentionDays("fn", 7, decisions), 7);
+      assert.equal(awsLogRetentionDays("fn", 3653, decisions), 3653);
+      assert.equal(decisions.warnings.length, 0);
+      assert.equal(awsLogRetentionDays("fn", 10, decisions), 14);
+      assert.equal(awsLogRetentionDays("fn", 2, decisions), 3);
+      assert.equal(awsLogRetentionDays("fn", 1000, decisions), 1096);
+      assert.deepEqual(decisions.warnings.map((w) => [w.setting, w.asked, w.applied]), [
+        ["logRetentionDays", 10, 14],
+        ["logRetentionDays", 2, 3],
+        ["logRetentionDays", 1000, 1096],
+      ]);
+    });
+  });
+
+  for (const stack of ["dev", "prod"] as const) {
+    describe(`the ${stack} stack`, () => {
+      const config = stackConfig(stack);
+      const name = `parity-${stack}`;
+      let run: MockRun<AwsFunctions>;
+      let logged: string[];
+      const settings = (fn: FunctionName) => settingsFor(config, "aws", fn);
+      const worker = () => settings("queue-worker");
+      const state = (type: string, suffix: string) => byName(run.ofType(type), suffix).state;
+
+      before(async () => {
+        ({ result: run, logged } = await capturedWarnings(() => deploy(name, config)));
+      });
+
+      it("gives each Lambda the stack's memory, timeout, reserved concurrency, runtime, architecture and handler", () => {
+        for (const fn of catalog) {
+          const lambda = byName(run.ofType(T.lambda), `${name}-${fn.name}`).inputs;
+          const s = settings(fn.name);
+          assert.equal(lambda.name, `${name}-${fn.name}`);
+          assert.equal(lambda.memorySize, s.memoryMb, `${fn.name} memory`);
+          assert.equal(lambda.timeout, s.timeoutSeconds, `${fn.name} timeout`);
+          assert.equal(lambda.reservedConcurrentExecutions, s.reservedConcurrency, `${fn.name} reserved concurrency`);
+          assert.equal(lambda.runtime, "nodejs22.x");
+          assert.deepEqual(lambda.architectures, ["arm64"]);
+          assert.equal(lambda.handler, "index.handler");
+          assert.equal(lambda.role, state(T.role, `${name}-${fn.name}-role`).arn);
+          assert.deepEqual(lambda.loggingConfig, { logFormat: "JSON", logGroup: `/aws/lambda/${name}-${fn.name}` });
+          assert.equal(Boolean(lambda.publish), s.warmInstances > 0);
+        }
+        assert.equal(run.ofType(T.lambda).length, catalog.length);
+      });
+
+      it("keeps warm instances as provisioned concurrency on an alias that the API invokes, only when asked", () => {
+        const api = settings("users-api");
+        const provisioned = run.ofType(T.provisioned);
+        const integration = run.one(T.integration).inputs;
+        const permission = run.one(T.permission).inputs;
+        if (api.warmInstances > 0) {
+          assert.equal(provisioned.length, 1);
+          assert.equal(provisioned[0].inputs.provisionedConcurrentExecutions, api.warmInstances);
+          assert.equal(provisioned[0].inputs.qualifier, "live");
+          assert.equal(provisioned[0].inputs.functionName, `${name}-users-api`);
+          const alias = run.one(T.alias);
+          assert.equal(alias.inputs.functionVersion, "1");
+          assert.equal(integration.integrationUri, alias.state.arn);
+          assert.equal(permission.qualifier, "live");
+        } else {
+          assert.equal(provisioned.length, 0);
+          assert.equal(run.ofType(T.alias).length, 0);
+          assert.equal(integration.integrationUri, state(T.lambda, `${name}-users-api`).arn);
+          assert.equal(permission.qualifier, undefined);
+        }
+        assert.equal(stack === "prod", provisioned.length === 1, "the prod stack keeps users-api warm, dev does not");
+      });
+
+      it("consumes the events queue with the stack's batch size, maximum concurrency and partial batch responses", () => {
+        const mapping = run.one(T.eventSource).inputs;
+        const w = worker();
+        assert.equal(mapping.eventSourceArn, state(T.queue, `${name}-events-queue`).arn);
+        assert.equal(mapping.functionName, state(T.lambda, `${name}-queue-worker`).arn);
+        assert.deepEqual(mapping.functionResponseTypes, ["ReportBatchItemFailures"]);
+        assert.equal(mapping.batchSize, w.batchSize);
+        assert.equal(mapping.maximumBatchingWindowInSeconds, w.batchSize! > 10 ? 1 : undefined);
+        assert.deepEqual(mapping.scalingConfig, { maximumConcurrency: w.reservedConcurrency });
+      });
+
+      it("redrives to the dead-letter queue after maxAttempts, with visibility 6 × the worker timeout", () => {
+        const queue = byName(run.ofType(T.queue), `${name}-events-queue`).inputs;
+        const deadLetter = byName(run.ofType(T.queue), `${name}-events-dlq`);
+        const redrive = JSON.parse(queue.redrivePolicy);
+        assert.deepEqual(redrive, { deadLetterTargetArn: deadLetter.state.arn, maxReceiveCount: worker().maxAttempts });
+        assert.equal(queue.visibilityTimeoutSeconds, 6 * worker().timeoutSeconds);
+        assert.equal(deadLetter.inputs.messageRetentionSeconds, 14 * 24 * 3600);
+        assert.equal(deadLetter.inputs.redrivePolicy, undefined);
+      });
+
+      it("keeps each function's logs in its own group for the stack's retention", () => {
+        const groups = run.ofType(T.logGroup);
+        assert.deepEqual(groups.map((g) => g.inputs.name).sort(), catalog.map((fn) => `/aws/lambda/${name}-${fn.name}`).sort());
+        for (const group of groups) assert.equal(group.inputs.retentionInDays, config.logRetentionDays);
+      });
+
+      it(`stores users on demand, with point-in-time recovery and deletion protection ${stack === "prod" ? "on" : "off"}`, () => {
+        const table = run.one(T.table).inputs;
+        assert.equal(table.billingMode, "PAY_PER_REQUEST");
+        assert.equal(table.hashKey, "pk");
+        assert.equal(table.rangeKey, undefined);
+        assert.deepEqual(table.attributes, [{ name: "pk", type: "S" }]);
+        assert.deepEqual(table.pointInTimeRecovery, { enabled: config.protectData });
+        assert.equal(table.deletionProtectionEnabled, config.protectData);
+        assert.equal(config.protectData, stack === "prod");
+      });
+
+      it("gives each role exactly what its function declares, on the exact ARNs, plus its own log group", () => {
+        const arns = {
+          table: state(T.table, `${name}-users-table`).arn,
+          queue: state(T.queue, `${name}-events-queue`).arn,
+          secret: state(T.secret, `${name}-api-key`).arn,
+        };
+        for (const fn of catalog) {
+          const policy = byName(run.ofType(T.rolePolicy), `${name}-${fn.name}-policy`).inputs;
+          assert.equal(policy.role, `${name}-${fn.name}-role-id`, "attached to the function's own role");
+          const expected = new Set<string>();
+          for (const capability of fn.capabilities) {
+            for (const action of expectedIam[capability].actions) expected.add(`${action} on ${arns[expectedIam[capability].on]}`);
+          }
+          const logGroupArn = state(T.logGroup, `${name}-${fn.name}-logs`).arn;
+          for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) expected.add(`${action} on ${logGroupArn}:*`);
+          assert.deepEqual(allowedPairs(policy.policy), expected, fn.name);
+        }
+        assert.equal(run.ofType(T.rolePolicy).length, catalog.length);
+        for (const role of run.ofType(T.role)) {
+          assert.equal(role.inputs.managedPolicyArns, undefined, "no managed policies");
+          assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "lambda.amazonaws.com" });
+        }
+      });
+
+      it("allows no wildcard action and no wildcard resource", () => {
+        for (const policy of run.ofType(T.rolePolicy)) {
+          for (const pair of allowedPairs(policy.inputs.policy)) {
+            const [action, resource] = pair.split(" on ");
+            assert.doesNotMatch(action, /\*/, `${policy.name}: ${action}`);
+            assert.notEqual(resource, "*", policy.name);
+            assert.match(resource, new RegExp(`^arn:aws:[a-z]+:${REGION}:${ACCOUNT}:[^*]+`), `${policy.name}: ${resource} names one resource`);
+          }
+        }
+      });
+
+      it("exposes the grants it made, one per declared capability", async () => {
+        const made = run.result.grants.map((g) => `${g.function} ${g.capability}`).sort();
+        const declared = catalog.flatMap((fn) => fn.capabilities.map((c) => `${fn.name} ${c}`)).sort();
+        assert.deepEqual(made, declared);
+        const secretGrant = run.result.grants.find((g) => g.capability === "apiKey.read")!;
+        assert.equal(await valueOf(secretGrant.resource), state(T.secret, `${name}-api-key`).arn);
+        assert.deepEqual(secretGrant.permissions, ["secretsmanager:GetSecretValue"]);
+      });
+
+      it("passes names and ARNs to the functions, never the API key, which only the secret version holds", () => {
+        const env = (fn: string) => byName(run.ofType(T.lambda), `${name}-${fn}`).inputs.environment.variables;
+        const common = { USERS_TABLE: state(T.table, `${name}-users-table`).name, PARITY_PLATFORM: "aws", NODE_OPTIONS: "--enable-source-maps" };
+        assert.deepEqual(env("users-api"), {
+          ...common,
+          EVENTS_QUEUE_URL: state(T.queue, `${name}-events-queue`).url,
+          API_KEY_SECRET_ARN: state(T.secret, `${name}-api-key`).arn,
+        });
+        assert.deepEqual(env("queue-worker"), common);
+        const holders = run.resources.filter((r) => JSON.stringify(r.inputs).includes(TEST_API_KEY)).map((r) => r.type);
+        assert.deepEqual(holders, [T.secretVersion]);
+        assert.equal(run.one(T.secretVersion).inputs.secretId, state(T.secret, `${name}-api-key`).id);
+      });
+
+      it("serves users-api through an HTTP API: payload 2.0, the stack's timeout, every route, invoke scoped to the API", () => {
+        const api = run.one(T.api);
+        assert.equal(api.inputs.protocolType, "HTTP");
+        const stage = run.one(T.stage).inputs;
+        assert.equal(stage.name, "$default");
+        assert.equal(stage.autoDeploy, true);
+        const integration = run.one(T.integration).inputs;
+        assert.equal(integration.integrationType, "AWS_PROXY");
+        assert.equal(integration.payloadFormatVersion, "2.0");
+        assert.equal(integration.timeoutMilliseconds, settings("users-api").timeoutSeconds * 1000);
+        const routes = run.ofType(T.route);
+        assert.deepEqual(routes.map((r) => r.inputs.routeKey).sort(), [...defaultHttpRoutes].sort());
+        for (const route of routes) assert.equal(route.inputs.target, "integrations/integ42");
+        const permission = run.one(T.permission).inputs;
+        assert.equal(permission.action, "lambda:InvokeFunction");
+        assert.equal(permission.principal, "apigateway.amazonaws.com");
+        assert.equal(permission.function, `${name}-users-api`);
+        assert.equal(permission.sourceArn, `${api.state.executionArn}/*/*`);
+      });
+
+      it("tags everything taggable", () => {
+        for (const resource of run.resources.filter((r) => (taggableTypes as string[]).includes(r.type))) {
+          assert.deepEqual(resource.inputs.tags, { project: "parity", stack }, `${resource.type} ${resource.name}`);
+        }
+      });
+
+      it("reports outputs: endpoint, queue names, function names", async () => {
+        const component = run.result;
+        assert.equal(await valueOf(component.endpoint!), state(T.api, `${name}-http-api`).apiEndpoint);
+        assert.equal(await valueOf(component.queues.queue), state(T.queue, `${name}-events-queue`).name);
+        assert.equal(await valueOf(component.queues.deadLetter), state(T.queue, `${name}-events-dlq`).name);
+        assert.deepEqual(Object.keys(component.functionNames).sort(), catalog.map((fn) => fn.name).sort());
+        assert.equal(await valueOf(component.functionNames["queue-worker"]), `${name}-queue-worker`);
+        assert.deepEqual(Object.keys(component.roles).sort(), Object.keys(component.lambdas).sort());
+      });
+
+      it(`warns about exactly the inexact values of the ${stack} stack`, () => {
+        const expected = stack === "prod" ? [["queue-worker", "batchSize", 25, "25 with a 1 s batching window"]] : [];
+        assert.deepEqual(run.result.warnings.map((w) => [w.function, w.setting, w.asked, w.applied]), expected);
+        assert.equal(logged.length, expected.length);
+        if (expected.length > 0) assert.match(logged[0], /^\[aws\] queue-worker: batchSize asked 25, applied 25 with a 1 s batching window/);
+      });
+    });
+  }
+
+  describe("inexact values", () => {
+    it("clamps maximum concurrency to 2 and rounds retention 10 → 14 days, listing and logging each", async () => {
+      const base = stackFileValues("dev");
+      const config = parseStackConfig(
+        { ...base, apiKey: TEST_API_KEY, logRetentionDays: 10, overrides: { aws: { "queue-worker": { reservedConcurrency: 1 }, "users-api": { timeoutSeconds: 45 } } } },
+        "dev",
+      );
+      const { result: run, logged } = await capturedWarnings(() => deploy("parity-odd", config));
+      assert.deepEqual(run.one(T.eventSource).inputs.scalingConfig, { maximumConcurrency: 2 });
+      assert.equal(byName(run.ofType(T.lambda), "parity-odd-queue-worker").inputs.reservedConcurrentExecutions, 1);
+      for (const group of run.ofType(T.logGroup)) assert.equal(group.inputs.retentionInDays, 14);
+      assert.equal(byName(run.ofType(T.lambda), "parity-odd-users-api").inputs.timeout, 45);
+      assert.equal(run.one(T.integration).inputs.timeoutMilliseconds, 30000);
+      const warnings = run.result.warnings.map((w) => [w.function, w.setting, w.asked, w.applied]);
+      assert.deepEqual(
+        new Set(warnings.map((w) => JSON.stringify(w))),
+        new Set(
+          [
+            ["queue-worker", "reservedConcurrency (event source maximum concurrency)", 1, 2],
+            ["users-api", "timeoutSeconds (HTTP API integration)", 45, 30],
+            ["users-api", "logRetentionDays", 10, 14],
+            ["queue-worker", "logRetentionDays", 10, 14],
+          ].map((w) => JSON.stringify(w)),
+        ),
+      );
+      assert.equal(logged.length, warnings.length);
+      assert.ok(logged.some((line) => line.startsWith("[aws] queue-worker: reservedConcurrency (event source maximum concurrency) asked 1, applied 2")));
+    });
+  });
+
+  describe("another catalog", () => {
+    it("deploys a lone HTTP function with its own role, its own routes and no queue consumer", async () => {
+      const hello: FunctionDeployment = {
+        definition: { name: "hello", trigger: { kind: "http" }, capabilities: ["users.read"], description: "says hello" },
+        bundle: bundleFunction({ name: "hello", entry: { aws: fixtureEntry, gcp: fixtureEntry, azure: fixtureEntry, cloudflare: fixtureEntry } }, "aws"),
+        settings: { memoryMb: 512, timeoutSeconds: 5, reservedConcurrency: 3, warmInstances: 0 },
+      };
+      const run = await runWithMocks(
+        () => new AwsFunctions("greeter", { functions: [hello], apiKey: pulumi.secret(TEST_API_KEY), routes: ["GET /hello", "ANY /{proxy+}"] }),
+        { stack: "team", stateFor },
+      );
+      const lambda = run.one(T.lambda).inputs;
+      assert.equal(lambda.name, "greeter-hello");
+      assert.equal(lambda.memorySize, 512);
+      assert.equal(lambda.timeout, 5);
+      assert.equal(lambda.role, run.one(T.role).state.arn);
+      assert.equal(run.one(T.role).name, "greeter-hello-role");
+      assert.equal(run.ofType(T.eventSource).length, 0);
+      assert.equal(run.ofType(T.provisioned).length, 0);
+      assert.deepEqual(run.ofType(T.route).map((r) => r.inputs.routeKey), ["GET /hello", "ANY /{proxy+}"]);
+      const tableArn = run.one(T.table).state.arn;
+      const logGroupArn = run.one(T.logGroup).state.arn;
+      assert.deepEqual(
+        allowedPairs(run.one(T.rolePolicy).inputs.policy),
+        new Set([`dynamodb:GetItem on ${tableArn}`, `logs:CreateLogStream on ${logGroupArn}:*`, `logs:PutLogEvents on ${logGroupArn}:*`]),
+      );
+      assert.deepEqual(lambda.environment.variables, { USERS_TABLE: run.one(T.table).state.name, PARITY_PLATFORM: "aws", NODE_OPTIONS: "--enable-source-maps" });
+      assert.deepEqual(run.result.grants.map((g) => [g.function, g.capability]), [["hello", "users.read"]]);
+      assert.equal(run.one(T.logGroup).inputs.retentionInDays, 7, "default retention");
+      assert.deepEqual(run.one(T.table).inputs.pointInTimeRecovery, { enabled: false }, "protectData defaults to false");
+      assert.ok(run.result.api);
+      assert.deepEqual(run.result.warnings, []);
+      // The queue still exists (outputs name it) but nothing consumes it: AWS's recommended redrive count applies.
+      const queue = byName(run.ofType(T.queue), "greeter-events-queue").inputs;
+      assert.equal(JSON.parse(queue.redrivePolicy).maxReceiveCount, 5);
+      assert.equal(queue.visibilityTimeoutSeconds, undefined);
+    });
+
+    it("deploys a lone queue consumer without an HTTP API; its warm instances serve the queue through the alias", async () => {
+      const mailer: FunctionDeployment = {
+        definition: { name: "mailer", trigger: { kind: "queue" }, capabilities: ["events.consume"], description: "sends mail" },
+        bundle: bundleFunction({ name: "mailer", entry: { aws: fixtureEntry, gcp: fixtureEntry, azure: fixtureEntry, cloudflare: fixtureEntry } }, "aws"),
+        settings: { memoryMb: 128, timeoutSeconds: 20, reservedConcurrency: 4, warmInstances: 1, batchSize: 5, maxAttempts: 3 },
+      };
+      const run = await runWithMocks(() => new AwsFunctions("post", { functions: [mailer], apiKey: pulumi.secret(TEST_API_KEY) }), { stack: "team", stateFor });
+      assert.equal(run.result.api, undefined);
+      assert.equal(run.result.endpoint, undefined);
+      for (const type of [T.api, T.stage, T.integration, T.route, T.permission]) assert.equal(run.ofType(type).length, 0, type);
+      const mapping = run.one(T.eventSource).inputs;
+      assert.equal(mapping.functionName, run.one(T.alias).state.arn);
+      assert.equal(run.one(T.provisioned).inputs.provisionedConcurrentExecutions, 1);
+      assert.equal(mapping.batchSize, 5);
+      assert.deepEqual(mapping.scalingConfig, { maximumConcurrency: 4 });
+      const queue = byName(run.ofType(T.queue), "post-events-queue");
+      assert.equal(queue.inputs.visibilityTimeoutSeconds, 120);
+      assert.equal(JSON.parse(queue.inputs.redrivePolicy).maxReceiveCount, 3);
+      assert.deepEqual(
+        allowedPairs(run.one(T.rolePolicy).inputs.policy),
+        new Set([
+          ...["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"].map((a) => `${a} on ${queue.state.arn}`),
+          ...["logs:CreateLogStream", "logs:PutLogEvents"].map((a) => `${a} on ${run.one(T.logGroup).state.arn}:*`),
+        ]),
+      );
+    });
+  });
+
+  describe("rejections", () => {
+    it("rejects invalid stack config before any resource exists, naming the key", () => {
+      const base = { ...stackFileValues("prod"), apiKey: TEST_API_KEY };
+      assert.throws(
+        () => parseStackConfig({ ...base, overrides: { aws: { "queue-worker": { batchSize: 0 } } } }, "prod"),
+        (error: unknown) => error instanceof StackConfigError && /parity:overrides\.aws\.queue-worker\.batchSize/.test(error.message) && /"prod"/.test(error.message),
+      );
+      assert.throws(
+        () => parseStackConfig({ ...base, functions: { "users-api": { memoryMb: 64 } } }, "prod"),
+        (error: unknown) => error instanceof StackConfigError && /parity:functions\.users-api\.memoryMb/.test(error.message),
+      );
+      assert.throws(
+        () => parseStackConfig({ ...base, logRetentionDays: 0 }, "prod"),
+        (error: unknown) => error instanceof StackConfigError && /parity:logRetentionDays/.test(error.message),
+      );
+    });
+
+    it("rejects args it cannot deploy, with a sentence naming the problem", async () => {
+      const functions = awsDeployments(stackConfig("dev"));
+      const api = functions.find((f) => f.definition.name === "users-api")!;
+      const worker = functions.find((f) => f.definition.name === "queue-worker")!;
+      const attempts: [Partial<AwsFunctionsArgs> & { functions: FunctionDeployment[] }, RegExp][] = [
+        [{ functions: [] }, /`functions` is empty/],
+        [{ functions: [api, { ...api, definition: { ...api.definition, name: "users-api-2" } }] }, /only one HTTP function.*users-api, users-api-2/],
+        [{ functions: [{ ...worker, settings: { ...worker.settings, batchSize: undefined } }] }, /needs settings\.batchSize/],
+        [{ functions: [api], logRetentionDays: 0 }, /`logRetentionDays` must be a whole number/],
+        [{ functions: [api], routes: [] }, /`routes` is empty/],
+      ];
+      for (const [args, message] of attempts) {
+        await assert.rejects(
+          runWithMocks(() => new AwsFunctions("parity-bad", { apiKey: TEST_API_KEY, ...args }), { stateFor }).then(() => undefined),
+          message,
+        );
+      }
+      await assert.rejects(
+        runWithMocks(() => new AwsFunctions("x".repeat(60), { apiKey: TEST_API_KEY, functions: [api] }), { stateFor }).then(() => undefined),
+        /must be at most 64/,
+      );
+    });
+  });
+});
