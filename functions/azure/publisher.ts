@@ -1,0 +1,34 @@
+/** EventPublisher on an Azure Storage Queue. */
+import { QueueClient } from "@azure/storage-queue";
+import type { EventPublisher } from "../core";
+import { managedIdentity, requireSetting, serviceUri, storageSettings, type Env } from "./storage";
+
+/** The events queue: Azurite by connection string locally, the managed identity in Azure. */
+export function eventsQueueClient(env: Env = process.env): QueueClient {
+  const queueName = requireSetting(env, storageSettings.eventsQueue);
+  const local = env[storageSettings.localConnectionString];
+  if (local) return new QueueClient(local, queueName);
+  return new QueueClient(`${serviceUri(env, "queue")}/${queueName}`, managedIdentity());
+}
+
+/**
+ * The queue trigger base64-decodes messages by default (host.json
+ * `extensions.queues.messageEncoding`, default "base64":
+ * https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#host-json),
+ * and the v12 SDK sends text as-is, so the publisher encodes.
+ */
+export function encodeQueueMessage(text: string): string {
+  return Buffer.from(text, "utf8").toString("base64");
+}
+
+export function decodeQueueMessage(text: string): string {
+  return Buffer.from(text, "base64").toString("utf8");
+}
+
+export function createQueuePublisher(queue: () => Promise<QueueClient>): EventPublisher {
+  return {
+    async publish(event) {
+      await (await queue()).sendMessage(encodeQueueMessage(JSON.stringify(event)));
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Azurite (npm `azurite@3.35.0`) for the Azure driver tests and the local cloud: Table and
+ * Queue services, in memory, on loopback ports chosen free first (Azurite does not report
+ * a port it picked itself), stopped by PID.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as net from "node:net";
+import * as path from "node:path";
+
+/** Azurite's well-known development account (public, documented; not a secret). */
+export const AZURITE_ACCOUNT = "devstoreaccount1";
+const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+export interface Azurite {
+  /** Connection string for the Table and Queue services (local only). */
+  connectionString: string;
+  tablePort: number;
+  queuePort: number;
+  /** Milliseconds from spawn to both services accepting connections. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+/** Path of the Azurite entry script, or undefined when the package is not installed. */
+export function azuriteScript(): string | undefined {
+  try {
+    return path.join(path.dirname(require.resolve("azurite/package.json")), "dist/src/azurite.js");
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startAzurite(options: { log?: (line: string) => void } = {}): Promise<Azurite> {
+  const script = azuriteScript();
+  if (!script) throw new Error("azurite is not installed: npm install (it is a devDependency, azurite@3.35.0)");
+  const started = Date.now();
+  const [blobPort, queuePort, tablePort] = await freePorts(3);
+  const child = spawn(
+    process.execPath,
+    [
+      script,
+      "--inMemoryPersistence",
+      "--disableTelemetry",
+      "--skipApiVersionCheck",
+      "--silent",
+      "--blobHost", "127.0.0.1", "--blobPort", String(blobPort),
+      "--queueHost", "127.0.0.1", "--queuePort", String(queuePort),
+      "--tableHost", "127.0.0.1", "--tablePort", String(tablePort),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => (stderr += chunk));
+  child.stdout?.resume();
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  try {
+    await Promise.all([waitForPort(queuePort, 15_000, alive), waitForPort(tablePort, 15_000, alive)]);
+  } catch (error) {
+    await stopChild(child);
+    throw new Error(`Azurite did not start: ${(error as Error).message}\n${stderr}`);
+  }
+  const startupMs = Date.now() - started;
+  options.log?.(`Azurite 3.35.0 (tables :${tablePort}, queues :${queuePort}) ready in ${(startupMs / 1000).toFixed(1)} s`);
+  return {
+    connectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+      `QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT};` +
+      `TableEndpoint=http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT};`,
+    tablePort,
+    queuePort,
+    startupMs,
+    stop: () => stopChild(child),
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Distinct ports that were free on 127.0.0.1 a moment ago (all held open until all are chosen). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.on("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+async function waitForPort(port: number, timeoutMs: number, alive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error(`the Azurite process exited before listening on ${port}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: "127.0.0.1", port });
+      socket.once("connect", () => (socket.destroy(), resolve(true)));
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
