@@ -1,0 +1,19 @@
+/**
+ * The API key from Secrets Manager: fetched on first use, then cached in module scope for
+ * the life of the instance (never an environment variable, never per invocation).
+ */
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { once, type ApiKeySource } from "../core";
+
+export interface SecretApiKeyOptions {
+  client: SecretsManagerClient;
+  secretArn: string;
+}
+
+export function secretsManagerApiKey({ client, secretArn }: SecretApiKeyOptions): ApiKeySource {
+  return once(async () => {
+    const result = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    if (!result.SecretString) throw new Error(`secret ${secretArn} has no string value`);
+    return result.SecretString;
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * `local/aws.ts` end to end over real HTTP: the API Gateway front, the Lambda bundles, and
+ * the SQS event source mapping with partial batch responses and redrive to the DLQ.
+ */
+import assert from "node:assert/strict";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { startAwsLocal, type AwsLocalPlatform } from "../../local/aws";
+import { awsSettings, requireDynamoDbLocal, TEST_API_KEY } from "./target";
+
+describe("local AWS (npm start)", function () {
+  this.timeout(30_000);
+  let local: AwsLocalPlatform;
+  const logLines: string[] = [];
+
+  before(async function () {
+    this.timeout(60_000);
+    requireDynamoDbLocal(this);
+    local = await startAwsLocal({
+      apiKey: TEST_API_KEY,
+      settings: {
+        "users-api": { ...awsSettings("users-api"), reservedConcurrency: 2 },
+        // One-second visibility and two attempts, so a poison message reaches the DLQ in seconds.
+        "queue-worker": { ...awsSettings("queue-worker"), reservedConcurrency: 1, timeoutSeconds: 1, maxAttempts: 2, batchSize: 10 },
+      },
+      log: (line) => logLines.push(line),
+    });
+  });
+  after(async () => {
+    if (!local) return;
+    const javaPid = local.backends.dynamodb.pid;
+    await local.stop();
+    assert.throws(() => process.kill(javaPid, 0), /ESRCH/, "DynamoDB Local's JVM is gone after stop()");
+  });
+
+  const waitUntil = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out waiting for ${what}; launcher log:\n${logLines.join("\n")}`);
+  };
+
+  it("serves users-api on loopback and reports what runs", async () => {
+    assert.match(local.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(local.platform, "aws");
+    assert.match(local.description, /DynamoDB Local \(\d{4}-\d{2}-\d{2}\) \+ fauxqs \d+\.\d+\.\d+/);
+    const health = await fetch(`${local.url}/health`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: "ok" });
+    const unauthorized = await fetch(`${local.url}/users/00000000-0000-4000-8000-000000000000`);
+    assert.equal(unauthorized.status, 401);
+    assert.equal(unauthorized.headers.get("www-authenticate"), 'Bearer realm="parity"');
+  });
+
+  it("a POST is welcomed by the worker through the event source mapping; the queue drains", async () => {
+    const response = await fetch(`${local.url}/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": TEST_API_KEY },
+      body: JSON.stringify({ email: `local${Date.now()}@example.com`, name: "Local" }),
+    });
+    assert.equal(response.status, 201);
+    const { id } = (await response.json()) as { id: string };
+    assert.equal(response.headers.get("location"), `/users/${id}`);
+    const welcomedAt = await waitUntil(async () => {
+      const user = (await (await fetch(`${local.url}/users/${id}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json()) as {
+        welcomedAt: string | null;
+      };
+      return user.welcomedAt ?? undefined;
+    }, "welcomedAt");
+    assert.ok(!Number.isNaN(Date.parse(welcomedAt)));
+    await waitUntil(async () => ((await local.queueDepth()).pending === 0 ? true : undefined), "an empty queue");
+  });
+
+  it("a message that keeps failing is dead-lettered after maxAttempts deliveries", async () => {
+    const before = await local.queueDepth();
+    // Sent straight to the queue, as a corrupted event would arrive.
+    await local.backends.clients.sqs.send(new SendMessageCommand({ QueueUrl: local.backends.queue.url, MessageBody: "{not json" }));
+    const depth = await waitUntil(async () => {
+      const now = await local.queueDepth();
+      return now.deadLettered > before.deadLettered ? now : undefined;
+    }, "the poison message in the DLQ");
+    assert.equal(depth.deadLettered, before.deadLettered + 1);
+    assert.equal(depth.pending, 0);
+  });
+});
+

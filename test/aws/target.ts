@@ -1,0 +1,103 @@
+/**
+ * The AWS conformance target: the real Lambda bundles in local execution environments,
+ * invoked with real API Gateway 2.0 and SQS event shapes, on DynamoDB Local and fauxqs.
+ */
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { parseStackConfig, settingsFor } from "../../components/config";
+import { httpApiEventFromRequest, responseFromHttpApiResult, sqsEventFromMessages } from "../../local/aws-events";
+import { startAwsBackends, startAwsFunction, type AwsBackends } from "../../local/aws";
+import type { LambdaFunction } from "../../local/aws-lambda-runtime";
+import { dynamoDbLocalUnavailable } from "../../local/emulators/dynamodb-local";
+import type { HttpApiResult } from "../../functions/aws/http-api";
+import type { SqsBatchResponse } from "../../functions/aws/sqs-event";
+import type { ConformanceTarget, DeliveredMessage } from "../conformance/target";
+
+export const TEST_API_KEY = "aws-test-api-key-0123456789";
+
+/** The stack defaults for AWS, as `index.ts` would decide them. */
+export const awsSettings = (name: "users-api" | "queue-worker") =>
+  settingsFor(parseStackConfig({ platforms: ["aws"], apiKey: TEST_API_KEY }, "test"), "aws", name);
+
+/**
+ * Skips the calling suite loudly when DynamoDB Local cannot run (no Java); under CI a
+ * missing emulator is a failure, not a skip.
+ */
+export function requireDynamoDbLocal(suite: Mocha.Context): void {
+  const reason = dynamoDbLocalUnavailable();
+  if (!reason) return;
+  if (process.env.CI === "true") throw new Error(`AWS driver tests cannot run under CI: ${reason}`);
+  console.warn(`\n  !!! SKIPPING the AWS driver tests: ${reason} !!!\n`);
+  suite.skip();
+}
+
+export interface AwsTarget extends ConformanceTarget {
+  backends: AwsBackends;
+  usersApi: LambdaFunction;
+  queueWorker: LambdaFunction;
+  /** Every log line the functions wrote, in order. */
+  logs: { function: string; instance: number; line: string }[];
+}
+
+export async function startAwsTarget(): Promise<AwsTarget> {
+  const backends = await startAwsBackends({ apiKey: TEST_API_KEY, maxAttempts: 5 });
+  const logs: AwsTarget["logs"] = [];
+  const onLog = (fn: string) => (line: string, instance: number) => logs.push({ function: fn, instance, line });
+  // Four execution environments, not the stack's ten: on two cores, ten cold starts at once
+  // cost seconds of CPU, and four already race for real against DynamoDB Local.
+  const usersApi = startAwsFunction(backends, "users-api", { ...awsSettings("users-api"), reservedConcurrency: 4 }, { onLog: onLog("users-api") });
+  const queueWorker = startAwsFunction(backends, "queue-worker", awsSettings("queue-worker"), { onLog: onLog("queue-worker") });
+  /** What receivePublished returned, so deliver() can hand the worker the real SQS records. */
+  const received = new Map<string, Message>();
+
+  return {
+    platform: "aws",
+    apiKey: TEST_API_KEY,
+    backends,
+    usersApi,
+    queueWorker,
+    logs,
+    async request(request) {
+      return responseFromHttpApiResult(await usersApi.invoke<HttpApiResult>(await httpApiEventFromRequest(request)));
+    },
+    async receivePublished({ atLeast, timeoutMs = 5_000 }) {
+      const deadline = Date.now() + timeoutMs;
+      const messages: Message[] = [];
+      for (;;) {
+        const remaining = deadline - Date.now();
+        const { Messages = [] } = await backends.clients.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: backends.queue.url,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: messages.length < atLeast && remaining >= 1_000 ? 1 : 0,
+            MessageSystemAttributeNames: ["All"],
+            MessageAttributeNames: ["All"],
+          }),
+        );
+        if (Messages.length > 0) {
+          messages.push(...Messages);
+          // Received means consumed here: the test, not the queue, decides on redelivery.
+          await backends.clients.sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: backends.queue.url,
+              Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+            }),
+          );
+          continue;
+        }
+        if (messages.length >= atLeast || Date.now() >= deadline) break;
+        if (remaining < 1_000) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      for (const message of messages) received.set(message.MessageId!, message);
+      return messages.map((m): DeliveredMessage => ({ id: m.MessageId!, body: m.Body! }));
+    },
+    async deliver(messages) {
+      const records: Message[] = messages.map((m) => received.get(m.id) ?? { MessageId: m.id, Body: m.body });
+      const response = await queueWorker.invoke<SqsBatchResponse>(sqsEventFromMessages(records, backends.queue.arn));
+      return { failedIds: response.batchItemFailures.map((failure) => failure.itemIdentifier) };
+    },
+    async close() {
+      await Promise.all([usersApi.stop(), queueWorker.stop()]);
+      await backends.stop();
+    },
+  };
+}
