@@ -38,10 +38,11 @@ export const flexLimits = {
   /** https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#instance-memory (512, 2048 default, 4096). */
   instanceMemoryMb: [512, 2048, 4096] as const,
   /**
-   * "The lowest maximum scale … is 40. The highest currently supported value is 1000."
-   * https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations
+   * "Currently the lowest maximum instance count value is 1, and the highest supported
+   * maximum instance count value is 1000" (it was 40 during the preview; older pages still
+   * say so). https://learn.microsoft.com/azure/azure-functions/event-driven-scaling#limit-scale-out
    */
-  maximumInstanceCount: { min: 40, max: 1000 },
+  maximumInstanceCount: { min: 1, max: 1000 },
   /**
    * HTTP-triggered functions must answer within 230 s whatever functionTimeout says (the
    * front end's idle timeout). https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout

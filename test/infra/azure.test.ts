@@ -137,7 +137,7 @@ for (const stack of ["dev", "prod"] as const) {
         const settings = { ...config.functions[fn.name], ...config.overrides.azure?.[fn.name] };
         const scale = appOf(run, fn.name).inputs.functionAppConfig.scaleAndConcurrency;
         assert.equal(scale.instanceMemoryMB, nearestInstanceMemory(settings.memoryMb));
-        assert.equal(scale.maximumInstanceCount, Math.max(40, settings.reservedConcurrency));
+        assert.equal(scale.maximumInstanceCount, settings.reservedConcurrency);
         if (settings.warmInstances > 0) {
           assert.deepEqual(scale.alwaysReady, [{ name: fn.trigger.kind === "http" ? "http" : `function:${fn.name}`, instanceCount: settings.warmInstances }]);
         } else assert.equal(scale.alwaysReady, undefined);
@@ -321,6 +321,7 @@ describe("azure mapping rules", () => {
     assert.notEqual(dev.storageAccount, prod.storageAccount);
     assert.ok(`${dev.appPrefix}-queue-worker`.length <= 60);
     assert.deepEqual(flexLimits.instanceMemoryMb, [512, 2048, 4096]);
+    assert.deepEqual(flexLimits.maximumInstanceCount, { min: 1, max: 1000 });
   });
 });
 
@@ -332,7 +333,6 @@ async function expectedWarnings(config: ReturnType<typeof stackConfig>): Promise
     const s = { ...config.functions[fn.name], ...config.overrides.azure?.[fn.name] };
     const memory = nearestInstanceMemory(s.memoryMb);
     if (memory !== s.memoryMb) out.push(`${fn.name}.memoryMb:${s.memoryMb}->${memory}`);
-    if (s.reservedConcurrency < 40) out.push(`${fn.name}.reservedConcurrency:${s.reservedConcurrency}->40`);
     if (fn.trigger.kind === "http" && s.timeoutSeconds > 230) out.push(`${fn.name}.timeoutSeconds:${s.timeoutSeconds}->230`);
     if (s.batchSize !== undefined && s.batchSize > 32) out.push(`${fn.name}.batchSize:${s.batchSize}->32`);
   }
