@@ -110,7 +110,14 @@ export function describeConformance(platform: string, start: () => Promise<Confo
       });
 
       it("malformed JSON is 400 malformed_json", async () => {
-        await expectError(await postJson('{"email": "a@b.co", '), 400, "malformed_json");
+        const response = await postJson('{"email": "a@b.co", ');
+        if (target.runtimeRejectsMalformedJson) {
+          // The platform's runtime answers before the function runs (see ConformanceTarget).
+          assert.equal(response.status, 400);
+          assert.doesNotMatch(await response.text(), /\s+at\s+\S+\s+\(|node_modules/, "no stack trace in a response");
+          return;
+        }
+        await expectError(response, 400, "malformed_json");
       });
 
       it("a non-JSON content type is 415 unsupported_media_type", async () => {

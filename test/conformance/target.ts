@@ -34,4 +34,10 @@ export interface ConformanceTarget {
   deliver(messages: DeliveredMessage[]): Promise<{ failedIds: string[] }>;
   /** Stops the runtime and every emulator it started. */
   close(): Promise<void>;
+  /**
+   * Set (to the reason) when the platform's own runtime answers malformed JSON with a 400
+   * before the function runs, so the body cannot be the API's JSON error. Cloud Functions:
+   * the Functions Framework parses `application/json` bodies first.
+   */
+  runtimeRejectsMalformedJson?: string;
 }

@@ -1,0 +1,164 @@
+/**
+ * GCP driver specifics, through the real bundles over HTTP: the Pub/Sub push contract
+ * (2xx acks, non-2xx nacks, malformed envelopes refused, poison bounded), the local
+ * launcher's push delivery with dead-lettering, and Firestore ids for unusual emails.
+ */
+import assert from "node:assert/strict";
+import type { Message } from "@google-cloud/pubsub";
+import { localPushDelivery, pushEnvelope, startPushDispatcher, type PushDispatcher } from "../../local/gcp";
+import type { GcpTarget } from "./target";
+
+const ghostEvent = (userId = "00000000-0000-4000-8000-00000000beef") =>
+  JSON.stringify({ type: "user.created", eventId: `e-${Date.now()}`, userId, email: "ghost@example.com", occurredAt: new Date().toISOString() });
+
+export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
+  describe("gcp driver", function () {
+    this.timeout(30_000);
+    let target: GcpTarget;
+    let counter = 0;
+    const uniqueEmail = (local = "driver") => `${local}${Date.now()}${counter++}@example.com`;
+    const subscription = "projects/parity-local/subscriptions/driver-test";
+
+    before(async function () {
+      this.timeout(120_000);
+      target = await start();
+    });
+    after(async () => {
+      await target?.close();
+    });
+
+    const createUser = async (email = uniqueEmail()) => {
+      const response = await target.request(
+        new Request("http://parity.test/users", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": target.apiKey },
+          body: JSON.stringify({ email, name: "Driver Test" }),
+        }),
+      );
+      return { status: response.status, body: (await response.json()) as { id: string; email: string; welcomedAt: string | null } };
+    };
+    const getUser = async (id: string) =>
+      (await (await target.request(new Request(`http://parity.test/users/${id}`, { headers: { "x-api-key": target.apiKey } }))).json()) as {
+        welcomedAt: string | null;
+      };
+
+    describe("Pub/Sub push contract of queue-worker", () => {
+      it("acks a delivered user.created with 204 and welcomes the user", async () => {
+        const { body: user } = await createUser();
+        const event = JSON.stringify({ type: "user.created", eventId: "e-1", userId: user.id, email: user.email, occurredAt: new Date().toISOString() });
+        const response = await target.push(pushEnvelope({ id: "m-ok", data: Buffer.from(event) }, subscription, 1));
+        assert.equal(response.status, 204);
+        assert.ok((await getUser(user.id)).welcomedAt);
+      });
+
+      it("nacks a poison message (400) while a dead-letter policy bounds its retries", async () => {
+        const response = await target.push(pushEnvelope({ id: "m-poison", data: Buffer.from("{not json") }, subscription, 3));
+        assert.equal(response.status, 400);
+        assert.equal(((await response.json()) as { status: string }).status, "poison");
+      });
+
+      it("acks a poison message when the subscription has no dead-letter policy (no deliveryAttempt): never retried forever", async () => {
+        const response = await target.push(pushEnvelope({ id: "m-poison-no-dlq", data: Buffer.from("{not json") }, subscription));
+        assert.equal(response.status, 204);
+        assert.match(target.stack.functions["queue-worker"].logs(), /acked a poison message/);
+      });
+
+      it("nacks an event whose user is not stored yet (503) so that Pub/Sub redelivers it", async () => {
+        const response = await target.push(pushEnvelope({ id: "m-ghost", data: Buffer.from(ghostEvent()) }, subscription, 1));
+        assert.equal(response.status, 503);
+        assert.equal(((await response.json()) as { status: string }).status, "retry");
+      });
+
+      it("refuses requests that are not push envelopes with 400, and non-POST with 405", async () => {
+        assert.equal((await target.push({ subscription })).status, 400, "no message");
+        assert.equal((await target.push({ message: { data: "e30=" }, subscription })).status, 400, "no messageId");
+        assert.equal((await target.push({ message: { messageId: "x", data: "%%%" }, subscription })).status, 400, "data not base64");
+        assert.equal((await target.push("not json at all", { headers: { "content-type": "text/plain" } })).status, 400, "not JSON");
+        assert.equal((await target.push({ message: { messageId: "x", data: "" }, subscription, deliveryAttempt: 0 })).status, 400, "attempt 0");
+        const get = await fetch(target.stack.functions["queue-worker"].url, { method: "GET" });
+        assert.equal(get.status, 405);
+        assert.equal(get.headers.get("allow"), "POST");
+      });
+    });
+
+    describe("Firestore store", () => {
+      it("keeps emails unique even when they hold characters a document id cannot ('/', '%')", async () => {
+        const email = uniqueEmail("a/b%2f");
+        const first = await createUser(email);
+        assert.equal(first.status, 201);
+        assert.equal((await createUser(email.toUpperCase())).status, 409);
+        // A different address whose encoding would collide if '/' were merely replaced.
+        assert.equal((await createUser(email.replace("a/b%2f", "a%2fb%2f"))).status, 201);
+      });
+
+      it("logs one JSON line per request with platform gcp", async () => {
+        const lines = target.stack.functions["users-api"].logs().split("\n").filter((line) => line.startsWith("{"));
+        const requests = lines.map((line) => JSON.parse(line)).filter((record) => record.message === "request");
+        assert.ok(requests.length > 0);
+        assert.ok(requests.every((record) => record.platform === "gcp" && record.function === "users-api"));
+      });
+    });
+
+    describe("local launcher push delivery (npm start)", () => {
+      let dispatcher: PushDispatcher;
+      const deadLettered: Message[] = [];
+
+      // As `npm start` decides it: maxAttempts 2 is below Pub/Sub's minimum and becomes 5.
+      const delivery = localPushDelivery("queue-worker", {
+        memoryMb: 256,
+        timeoutSeconds: 5,
+        reservedConcurrency: 5,
+        warmInstances: 0,
+        batchSize: 10,
+        maxAttempts: 2,
+      });
+
+      before(async () => {
+        const [hold] = await target.stack.deadLetterTopic.createSubscription("driver-dead-letter-hold");
+        hold.on("message", (message: Message) => {
+          deadLettered.push(message);
+          message.ack();
+        });
+        dispatcher = await startPushDispatcher({
+          client: target.stack.client,
+          topic: target.stack.eventsTopic,
+          deadLetterTopic: target.stack.deadLetterTopic,
+          subscriptionName: "driver-push",
+          endpoint: target.stack.functions["queue-worker"].url,
+          ...delivery,
+        });
+      });
+      after(async () => {
+        await dispatcher?.stop();
+      });
+
+      const eventually = async (check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000) => {
+        const deadline = Date.now() + timeoutMs;
+        while (!(await check())) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+
+      it("delivers a published user.created to the worker, which welcomes the user", async () => {
+        const { body: user } = await createUser();
+        await eventually(async () => Boolean((await getUser(user.id)).welcomedAt), `user ${user.id} welcomed`);
+      });
+
+      it("takes its knobs from the component's mapping (maxAttempts 2 → 5, timeout 5 s → ack deadline 10 s)", () => {
+        assert.deepEqual(delivery, { maxDeliveryAttempts: 5, ackDeadlineSeconds: 10, concurrency: 5 });
+      });
+
+      it("dead-letters a poison message after maxDeliveryAttempts (5)", async () => {
+        await target.stack.eventsTopic.publishMessage({ data: Buffer.from("{poison"), attributes: { case: "driver-poison" } });
+        await eventually(() => deadLettered.some((m) => m.attributes.case === "driver-poison"), "the poison message on the dead-letter topic");
+        const message = deadLettered.find((m) => m.attributes.case === "driver-poison")!;
+        assert.equal(message.data.toString(), "{poison");
+        assert.equal(message.attributes.CloudPubSubDeadLetterSourceDeliveryCount, "5");
+        assert.ok(dispatcher.deadLettered() >= 1);
+        const attempts = target.stack.functions["queue-worker"].logs().match(/"status":"poison"/g) ?? [];
+        assert.ok(attempts.length >= 5, "the worker saw the message on each attempt");
+      });
+    });
+  });
+}

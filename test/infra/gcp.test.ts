@@ -1,0 +1,397 @@
+/**
+ * GcpFunctions under `pulumi.runtime.setMocks`: what a real `pulumi up` of the dev and prod
+ * stack files would ask Google Cloud for, a second catalog through the same component, and
+ * the pure mapping rules (capability → IAM binding, settings → native knobs) on their own.
+ */
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { bundleFunction } from "../../components/bundle";
+import { catalog, type Capability } from "../../components/catalog";
+import { settingsFor, type FunctionSettings, type ParityConfig } from "../../components/config";
+import { deploymentsFor, SettingDecisions, type FunctionDeployment } from "../../components/deployment";
+import {
+  bundleExternals,
+  compileGcpBindings,
+  deployedPackageJson,
+  firestoreDatabaseId,
+  gcpConcurrencyFor,
+  GcpFunctions,
+  gcpLabels,
+  gcpMemoryFor,
+  gcpSettingsFor,
+  serviceAccountId,
+  type GcpFunctionsArgs,
+} from "../../components/gcp";
+import { entryPointName } from "../../functions/gcp/entry-point";
+import { runWithMocks, stackConfig, TEST_API_KEY, valueOf, type MockRun, type RecordedResource, type StateFor } from "./harness";
+
+const PROJECT = "parity-test";
+const PROJECT_NUMBER = "123456789012";
+const REGION = "europe-west1";
+const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+const T = {
+  service: "gcp:projects/service:Service",
+  database: "gcp:firestore/database:Database",
+  bucket: "gcp:storage/bucket:Bucket",
+  object: "gcp:storage/bucketObject:BucketObject",
+  account: "gcp:serviceaccount/account:Account",
+  accountIam: "gcp:serviceaccount/iAMMember:IAMMember",
+  function: "gcp:cloudfunctionsv2/function:Function",
+  secret: "gcp:secretmanager/secret:Secret",
+  secretVersion: "gcp:secretmanager/secretVersion:SecretVersion",
+  secretIam: "gcp:secretmanager/secretIamMember:SecretIamMember",
+  topic: "gcp:pubsub/topic:Topic",
+  topicIam: "gcp:pubsub/topicIAMMember:TopicIAMMember",
+  subscription: "gcp:pubsub/subscription:Subscription",
+  subscriptionIam: "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember",
+  projectIam: "gcp:projects/iAMMember:IAMMember",
+  runIam: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+} as const;
+const iamTypes = [T.accountIam, T.secretIam, T.topicIam, T.subscriptionIam, T.projectIam, T.runIam];
+
+/**
+ * The expected binding per capability, written out here rather than imported, so the test
+ * checks the component against the contract and not against itself.
+ */
+const expectedBinding: Record<Capability, { type: string; role: string; on: "database" | "events topic" | "secret" | "worker service"; who: "function" | "push" }> = {
+  "users.read": { type: T.projectIam, role: "roles/datastore.viewer", on: "database", who: "function" },
+  "users.create": { type: T.projectIam, role: "roles/datastore.user", on: "database", who: "function" },
+  "users.update": { type: T.projectIam, role: "roles/datastore.user", on: "database", who: "function" },
+  "events.publish": { type: T.topicIam, role: "roles/pubsub.publisher", on: "events topic", who: "function" },
+  "events.consume": { type: T.runIam, role: "roles/run.invoker", on: "worker service", who: "push" },
+  "apiKey.read": { type: T.secretIam, role: "roles/secretmanager.secretAccessor", on: "secret", who: "function" },
+};
+
+/** Outputs as Google Cloud would return them. */
+const stateFor: StateFor = (args) => {
+  const inputs = args.inputs;
+  switch (args.type) {
+    case T.account: {
+      const email = `${inputs.accountId}@${PROJECT}.iam.gserviceaccount.com`;
+      return { email, member: `serviceAccount:${email}`, name: `projects/${PROJECT}/serviceAccounts/${email}` };
+    }
+    case T.function:
+      return {
+        url: `https://${inputs.name}-h4sh-ew.a.run.app`,
+        serviceConfig: { ...inputs.serviceConfig, service: `projects/${PROJECT}/locations/${REGION}/services/${inputs.name}` },
+      };
+    case T.topic:
+      return { id: `projects/${PROJECT}/topics/${inputs.name}` };
+    case T.subscription:
+      return { id: `projects/${PROJECT}/subscriptions/${inputs.name}` };
+    case T.secret:
+      return { id: `projects/${PROJECT}/secrets/${inputs.secretId}` };
+    case T.secretVersion:
+      return { version: "1", id: `${inputs.secret}/versions/1` };
+    case T.bucket:
+      return { name: `${args.name}-4f2a9c` };
+    default:
+      return {};
+  }
+};
+
+function deploy(args: GcpFunctionsArgs, name = "parity-dev"): Promise<MockRun<GcpFunctions>> {
+  return runWithMocks(() => new GcpFunctions(name, args), { stateFor });
+}
+
+function argsFor(config: ParityConfig): GcpFunctionsArgs {
+  return {
+    functions: deploymentsFor(config, "gcp"),
+    apiKey: pulumi.secret(TEST_API_KEY),
+    logRetentionDays: config.logRetentionDays,
+    protectData: config.protectData,
+    tags: { project: "parity", stack: config.stack },
+  };
+}
+
+const fnResource = (run: MockRun<unknown>, fn: string) => run.one(T.function, `-${fn}`);
+const accountOf = (run: MockRun<unknown>, fn: string) => run.one(T.account, `-${fn}`);
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`GcpFunctions: ${stack} stack under mocks`, function () {
+    this.timeout(60_000);
+    const config = stackConfig(stack);
+    let run: MockRun<GcpFunctions>;
+
+    before(async () => {
+      run = await deploy(argsFor(config), `parity-${stack}`);
+    });
+
+    it("gives every function its own service account, and the push subscription one more", () => {
+      const accounts = run.ofType(T.account).map((a) => a.inputs.accountId as string);
+      assert.equal(new Set(accounts).size, accounts.length);
+      assert.deepEqual(accounts.sort(), [`parity-${stack}-push`, `parity-${stack}-queue-worker`, `parity-${stack}-users-api`].sort());
+      for (const fn of catalog) {
+        const email = accountOf(run, fn.name).state.email;
+        assert.equal(fnResource(run, fn.name).inputs.serviceConfig.serviceAccountEmail, email, `${fn.name} runs as its own account`);
+      }
+    });
+
+    it("grants exactly the declared capabilities, each as the narrowest binding on the exact resource", async () => {
+      for (const fn of catalog) {
+        const grants = run.result.grants.filter((g) => g.function === fn.name);
+        assert.deepEqual(new Set(grants.map((g) => g.capability)), new Set(fn.capabilities), `${fn.name}: grants = declarations`);
+        for (const grant of grants) {
+          const expected = expectedBinding[grant.capability];
+          assert.deepEqual(grant.permissions, [expected.role], `${fn.name} ${grant.capability}`);
+          const resource = await valueOf(grant.resource);
+          const member = await valueOf(grant.member);
+          const exact = {
+            database: `projects/${PROJECT}/databases/parity-${stack}-users`,
+            "events topic": `projects/${PROJECT}/topics/parity-${stack}-events`,
+            secret: `projects/${PROJECT}/secrets/parity-${stack}-api-key`,
+            "worker service": `projects/${PROJECT}/locations/${REGION}/services/parity-${stack}-${fn.name}`,
+          }[expected.on];
+          assert.equal(resource, exact, `${fn.name} ${grant.capability} on ${expected.on}`);
+          const who = expected.who === "push" ? run.one(T.account, "-push") : accountOf(run, fn.name);
+          assert.equal(member, who.state.member);
+          // The binding resource itself says the same.
+          const binding = run.ofType(expected.type).find((b) => b.inputs.member === member && b.inputs.role === expected.role);
+          assert.ok(binding, `${fn.name} ${grant.capability}: a ${expected.type} for ${member}`);
+        }
+      }
+    });
+
+    it("makes no IAM binding beyond the grants, the public users API and the Pub/Sub service agent's", () => {
+      const functionMembers = new Map(run.ofType(T.account).map((a) => [a.state.member as string, a.inputs.accountId as string]));
+      const allowed = (b: RecordedResource) => {
+        if (b.inputs.member === "allUsers") return b.type === T.runIam && b.inputs.name === `parity-${stack}-users-api` && b.inputs.role === "roles/run.invoker";
+        if (b.inputs.member === PUBSUB_AGENT) {
+          return (
+            (b.type === T.topicIam && b.inputs.topic === `parity-${stack}-events-dead-letter` && b.inputs.role === "roles/pubsub.publisher") ||
+            (b.type === T.subscriptionIam && b.inputs.subscription === `parity-${stack}-events-push` && b.inputs.role === "roles/pubsub.subscriber") ||
+            (b.type === T.accountIam && b.inputs.role === "roles/iam.serviceAccountTokenCreator" && String(b.inputs.serviceAccountId).includes(`parity-${stack}-push@`))
+          );
+        }
+        return functionMembers.has(b.inputs.member);
+      };
+      const bindings = iamTypes.flatMap((type) => run.ofType(type));
+      for (const binding of bindings) {
+        assert.ok(allowed(binding), `unexpected binding ${binding.type} ${binding.inputs.role} for ${binding.inputs.member}`);
+        assert.doesNotMatch(binding.inputs.role, /roles\/(owner|editor|viewer)$|admin/i, "no broad or admin roles");
+      }
+      // One binding per (function, role, resource): users-api has viewer + user, the worker user only.
+      const fnBindings = bindings.filter((b) => functionMembers.has(b.inputs.member));
+      const grantsCount = new Set(run.result.grants.map((g) => `${g.function}:${g.permissions[0]}`)).size;
+      assert.equal(fnBindings.length, grantsCount);
+    });
+
+    it("limits project-level Firestore roles to the users database with an IAM condition", () => {
+      const firestoreBindings = run.ofType(T.projectIam);
+      assert.equal(firestoreBindings.length, 3, "users-api: viewer + user; queue-worker: user");
+      for (const binding of firestoreBindings) {
+        assert.equal(binding.inputs.project, PROJECT);
+        assert.equal(binding.inputs.condition.expression, `resource.name == "projects/${PROJECT}/databases/parity-${stack}-users"`);
+      }
+    });
+
+    it("passes each function's settings to its native knobs", () => {
+      for (const fn of catalog) {
+        const settings = settingsFor(config, "gcp", fn.name);
+        const service = fnResource(run, fn.name).inputs.serviceConfig;
+        const tier = [128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768].find((mb) => mb >= settings.memoryMb)!;
+        assert.equal(service.availableMemory, `${tier}Mi`);
+        assert.equal(service.timeoutSeconds, settings.timeoutSeconds);
+        assert.equal(service.maxInstanceCount * service.maxInstanceRequestConcurrency, settings.reservedConcurrency, `${fn.name}: max instances × concurrency = reservedConcurrency`);
+        assert.equal(service.minInstanceCount, settings.warmInstances);
+        assert.equal(fnResource(run, fn.name).inputs.buildConfig.runtime, "nodejs22");
+        assert.equal(fnResource(run, fn.name).inputs.buildConfig.entryPoint, entryPointName(fn.name));
+      }
+    });
+
+    it("pushes events to the worker with OIDC from the push identity and a dead-letter policy from maxAttempts", () => {
+      const worker = settingsFor(config, "gcp", "queue-worker");
+      const push = run.one(T.subscription, "-events-push");
+      const workerFn = fnResource(run, "queue-worker");
+      assert.equal(push.inputs.topic, `projects/${PROJECT}/topics/parity-${stack}-events`);
+      assert.equal(push.inputs.pushConfig.pushEndpoint, workerFn.state.url);
+      assert.equal(push.inputs.pushConfig.oidcToken.serviceAccountEmail, run.one(T.account, "-push").state.email);
+      assert.equal(push.inputs.pushConfig.oidcToken.audience, workerFn.state.url);
+      assert.equal(push.inputs.deadLetterPolicy.deadLetterTopic, `projects/${PROJECT}/topics/parity-${stack}-events-dead-letter`);
+      assert.equal(push.inputs.deadLetterPolicy.maxDeliveryAttempts, worker.maxAttempts);
+      assert.equal(push.inputs.ackDeadlineSeconds, worker.timeoutSeconds);
+      // A dead-letter topic without a subscription would drop what it receives.
+      assert.equal(run.one(T.subscription, "-events-dead-letter").inputs.topic, `projects/${PROJECT}/topics/parity-${stack}-events-dead-letter`);
+      assert.ok(!run.ofType(T.runIam).some((b) => b.inputs.name === `parity-${stack}-queue-worker` && b.inputs.member === "allUsers"), "the worker is not public");
+    });
+
+    it("warns where GCP has no equivalent: batchSize (one message per push) and log retention", () => {
+      const worker = settingsFor(config, "gcp", "queue-worker");
+      const warned = run.result.warnings.map((w) => [w.function, w.setting, w.asked, w.applied]);
+      assert.deepEqual(warned, [
+        ["queue-worker", "batchSize", worker.batchSize, 1],
+        ["*", "logRetentionDays", config.logRetentionDays, 30],
+      ]);
+    });
+
+    it("never puts the API key in plain environment variables; users-api gets it as a secret env var", async () => {
+      for (const fn of run.ofType(T.function)) {
+        const env = fn.inputs.serviceConfig.environmentVariables as Record<string, string>;
+        assert.ok(!Object.values(env).includes(TEST_API_KEY), `${fn.name}: no key in env`);
+        assert.ok(!("API_KEY" in env));
+        assert.equal(env.PARITY_PLATFORM, "gcp");
+        assert.equal(env.GOOGLE_CLOUD_PROJECT, PROJECT);
+        assert.equal(env.FIRESTORE_DATABASE, `parity-${stack}-users`);
+      }
+      const api = fnResource(run, "users-api").inputs.serviceConfig;
+      assert.deepEqual(api.secretEnvironmentVariables, [{ key: "API_KEY", projectId: PROJECT, secret: `parity-${stack}-api-key`, version: "1" }]);
+      assert.equal(api.environmentVariables.EVENTS_TOPIC, `parity-${stack}-events`);
+      const worker = fnResource(run, "queue-worker").inputs.serviceConfig;
+      assert.equal(worker.secretEnvironmentVariables, undefined, "the worker did not declare apiKey.read");
+      assert.equal(worker.environmentVariables.EVENTS_TOPIC, undefined, "the worker did not declare events.publish");
+      // The value goes to Secret Manager only, as a Pulumi secret (encrypted in state).
+      const secretData = run.one(T.secretVersion).inputs.secretData;
+      assert.equal(secretData[pulumi.runtime.specialSigKey], pulumi.runtime.specialSecretSig);
+      assert.equal(secretData.value, TEST_API_KEY);
+    });
+
+    it(`${stack === "prod" ? "protects" : "does not protect"} the Firestore database (protectData: ${config.protectData})`, () => {
+      const database = run.one(T.database);
+      assert.equal(database.inputs.type, "FIRESTORE_NATIVE");
+      assert.equal(database.inputs.locationId, REGION);
+      assert.equal(database.inputs.deleteProtectionState, config.protectData ? "DELETE_PROTECTION_ENABLED" : "DELETE_PROTECTION_DISABLED");
+      assert.equal(database.inputs.deletionPolicy, config.protectData ? "ABANDON" : "DELETE");
+      assert.equal(database.inputs.pointInTimeRecoveryEnablement, config.protectData ? "POINT_IN_TIME_RECOVERY_ENABLED" : "POINT_IN_TIME_RECOVERY_DISABLED");
+    });
+
+    it("enables the APIs it uses, never disabling them on destroy, and labels what takes labels", () => {
+      const services = run.ofType(T.service);
+      assert.ok(services.length >= 8);
+      assert.ok(services.every((s) => s.inputs.disableOnDestroy === false));
+      for (const type of [T.function, T.bucket, T.topic, T.secret, T.subscription]) {
+        for (const resource of run.ofType(type)) assert.deepEqual(resource.inputs.labels, { project: "parity", stack }, `${type} ${resource.name}`);
+      }
+    });
+
+    it("exposes endpoint, queues and function names", async () => {
+      assert.equal(await valueOf(run.result.endpoint!), fnResource(run, "users-api").state.url);
+      assert.equal(await valueOf(run.result.queues.queue), `parity-${stack}-events`);
+      assert.equal(await valueOf(run.result.queues.deadLetter), `parity-${stack}-events-dead-letter`);
+      assert.deepEqual(Object.keys(run.result.functionNames).sort(), ["queue-worker", "users-api"]);
+      assert.equal(await valueOf(run.result.functionNames["users-api"]), `parity-${stack}-users-api`);
+    });
+  });
+}
+
+describe("GcpFunctions: a different catalog (one HTTP function)", function () {
+  this.timeout(60_000);
+
+  it("deploys it with its own account, only its declared grant, no queue plumbing", async () => {
+    const entry = "test/infra/fixtures/gcp-hello.ts";
+    const hello: FunctionDeployment = {
+      definition: { name: "hello", trigger: { kind: "http" }, capabilities: ["users.read"], description: "says hello" },
+      bundle: bundleFunction({ name: "hello", entry: { aws: entry, gcp: entry, azure: entry, cloudflare: entry } }, "gcp"),
+      settings: { memoryMb: 128, timeoutSeconds: 5, reservedConcurrency: 3, warmInstances: 1 },
+    };
+    const run = await deploy({ functions: [hello], apiKey: pulumi.secret(TEST_API_KEY), region: "us-central1", project: "greeter-proj", logRetentionDays: 30 }, "greeter");
+    const fn = run.one(T.function);
+    assert.equal(fn.inputs.name, "greeter-hello");
+    assert.equal(fn.inputs.location, "us-central1");
+    assert.equal(fn.inputs.buildConfig.entryPoint, "hello");
+    assert.deepEqual(
+      [fn.inputs.serviceConfig.availableMemory, fn.inputs.serviceConfig.maxInstanceCount, fn.inputs.serviceConfig.minInstanceCount, fn.inputs.serviceConfig.timeoutSeconds],
+      ["128Mi", 3, 1, 5],
+    );
+    assert.deepEqual(run.ofType(T.account).map((a) => a.inputs.accountId), ["greeter-hello"]);
+    assert.deepEqual(run.result.grants.map((g) => [g.function, g.capability, g.permissions[0]]), [["hello", "users.read", "roles/datastore.viewer"]]);
+    assert.equal(await valueOf(run.result.grants[0].resource), "projects/greeter-proj/databases/greeter-users");
+    assert.equal(run.ofType(T.subscription).filter((s) => s.name.endsWith("-events-push")).length, 0, "no push subscription without a queue function");
+    assert.equal(run.result.pushIdentity, undefined);
+    assert.equal(run.result.supportBindings.length, 0);
+    assert.equal(fn.inputs.serviceConfig.secretEnvironmentVariables, undefined);
+    assert.deepEqual(run.result.warnings, [], "128 MiB is a tier, 30 days is the default retention: nothing to warn about");
+    assert.ok(await valueOf(run.result.endpoint!));
+  });
+
+  it("rejects a second queue function and unusable names with sentences", () => {
+    const [api, worker] = deploymentsFor(stackConfig("dev"), "gcp");
+    assert.throws(() => new GcpFunctions("Bad_Name", { functions: [api], apiKey: "k" }), /must start with a lower-case letter/);
+    assert.throws(
+      () => new GcpFunctions("parity", { functions: [worker, { ...worker, definition: { ...worker.definition, name: "other-worker" } }], apiKey: "k" }),
+      /only one queue-triggered function/,
+    );
+    const deaf = { ...worker, definition: { ...worker.definition, capabilities: ["users.update"] as Capability[] } };
+    assert.throws(() => new GcpFunctions("parity", { functions: [deaf], apiKey: "k" }), /must declare events.consume/);
+  });
+});
+
+describe("GCP mapping rules", () => {
+  const decisions = () => new SettingDecisions("gcp");
+
+  it("rounds memory up to the next Cloud Functions tier, with a warning", () => {
+    const d = decisions();
+    assert.deepEqual(gcpMemoryFor("f", 256, d), { mb: 256, vcpu: 0.167 });
+    assert.deepEqual(gcpMemoryFor("f", 300, d), { mb: 512, vcpu: 0.333 });
+    assert.deepEqual(gcpMemoryFor("f", 10240, d), { mb: 16384, vcpu: 4 });
+    assert.deepEqual(d.warnings.map((w) => [w.setting, w.asked, w.applied]), [["memoryMb", 300, 512], ["memoryMb", 10240, 16384]]);
+  });
+
+  it("splits reservedConcurrency into max instances × per-instance concurrency exactly", () => {
+    assert.deepEqual(gcpConcurrencyFor(10, 0.167), { maxInstanceCount: 10, maxInstanceRequestConcurrency: 1 }, "below 1 vCPU: one request per instance");
+    assert.deepEqual(gcpConcurrencyFor(100, 1), { maxInstanceCount: 2, maxInstanceRequestConcurrency: 50 });
+    assert.deepEqual(gcpConcurrencyFor(7, 2), { maxInstanceCount: 1, maxInstanceRequestConcurrency: 7 });
+    assert.deepEqual(gcpConcurrencyFor(1000, 4), { maxInstanceCount: 4, maxInstanceRequestConcurrency: 250 });
+    for (const [reserved, vcpu] of [[97, 1], [1000, 8], [640, 2], [1, 1]]) {
+      const c = gcpConcurrencyFor(reserved, vcpu);
+      assert.equal(c.maxInstanceCount * c.maxInstanceRequestConcurrency, reserved);
+      assert.ok(c.maxInstanceRequestConcurrency <= Math.min(1000, 80 * vcpu));
+    }
+  });
+
+  it("clamps maxAttempts to Pub/Sub's 5–100, the ack deadline to 10–600 s, and warm instances to max instances", () => {
+    const d = decisions();
+    const queue: FunctionSettings = { memoryMb: 2048, timeoutSeconds: 5, reservedConcurrency: 10, warmInstances: 3, batchSize: 1, maxAttempts: 2 };
+    const native = gcpSettingsFor("worker", true, queue, d);
+    assert.equal(native.queue!.maxDeliveryAttempts, 5);
+    assert.equal(native.queue!.ackDeadlineSeconds, 10);
+    assert.equal(native.queue!.messagesPerRequest, 1);
+    assert.equal(native.maxInstanceRequestConcurrency, 10, "2 GiB has 1 vCPU: one instance serves all 10");
+    assert.equal(native.availableCpu, "1", "per-instance concurrency needs a whole vCPU, set explicitly");
+    assert.equal(native.minInstanceCount, 1);
+    assert.deepEqual(
+      d.warnings.map((w) => [w.setting, w.asked, w.applied]).sort(),
+      [["maxAttempts", 2, 5], ["timeoutSeconds (push ack deadline)", 5, 10], ["warmInstances", 3, 1]].sort(),
+      "batchSize 1 needs no warning",
+    );
+    assert.equal(gcpSettingsFor("w", true, { ...queue, maxAttempts: 100, timeoutSeconds: 900 }, decisions()).queue!.maxDeliveryAttempts, 100);
+  });
+
+  it("compiles capabilities into bindings, sharing one per role and resource", () => {
+    assert.deepEqual(compileGcpBindings("users-api", ["users.read", "users.create", "events.publish", "apiKey.read"]), [
+      { role: "roles/datastore.viewer", target: "database", principal: "function", capabilities: ["users.read"] },
+      { role: "roles/datastore.user", target: "database", principal: "function", capabilities: ["users.create"] },
+      { role: "roles/pubsub.publisher", target: "eventsTopic", principal: "function", capabilities: ["events.publish"] },
+      { role: "roles/secretmanager.secretAccessor", target: "apiKeySecret", principal: "function", capabilities: ["apiKey.read"] },
+    ]);
+    assert.deepEqual(compileGcpBindings("w", ["users.create", "users.update"]), [
+      { role: "roles/datastore.user", target: "database", principal: "function", capabilities: ["users.create", "users.update"] },
+    ]);
+    assert.deepEqual(compileGcpBindings("w", ["events.consume"]), [
+      { role: "roles/run.invoker", target: "queueFunctionService", principal: "push identity", capabilities: ["events.consume"] },
+    ]);
+  });
+
+  it("names service accounts within IAM's 6–30 characters, distinctly", () => {
+    const ids = ["parity-dev-users-api", "a-very-long-component-name-for-tests-users-api", "a-very-long-component-name-for-tests-queue-worker", "ab"].map(serviceAccountId);
+    assert.equal(ids[0], "parity-dev-users-api");
+    for (const id of ids) assert.match(id, /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.match(firestoreDatabaseId("x".repeat(70)), /^[a-z][a-z0-9-]{2,61}[a-z0-9]$/);
+  });
+
+  it("derives entry points and labels", () => {
+    assert.equal(entryPointName("users-api"), "usersApi");
+    assert.equal(entryPointName("queue-worker"), "queueWorker");
+    assert.deepEqual(gcpLabels({ Project: "Parity", "cost center": "R&D 42" }), { project: "parity", cost_center: "r_d_42" });
+  });
+
+  it("ships a package.json with main, Node 22 and the bundle's externals pinned (only the Functions Framework)", () => {
+    const bundle = bundleFunction(catalog[0], "gcp");
+    assert.deepEqual(bundleExternals(bundle), ["@google-cloud/functions-framework"]);
+    const pkg = JSON.parse(deployedPackageJson(bundle));
+    assert.equal(pkg.main, "index.js");
+    assert.deepEqual(pkg.engines, { node: "22" });
+    assert.deepEqual(Object.keys(pkg.dependencies), ["@google-cloud/functions-framework"]);
+    assert.match(pkg.dependencies["@google-cloud/functions-framework"], /^\d+\.\d+\.\d+$/, "pinned");
+  });
+});
