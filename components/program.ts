@@ -1,0 +1,81 @@
+/**
+ * The whole program for one stack, as a function of the decided config: one component per
+ * enabled platform, and the stack outputs. `index.ts` runs it for `pulumi up`; `npm run plan`
+ * runs it offline under mocks.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AwsFunctions } from "./aws";
+import { AzureFunctions } from "./azure";
+import type { Platform } from "./catalog";
+import { CloudflareFunctions } from "./cloudflare";
+import type { ParityConfig } from "./config";
+import { deploymentsFor, type PlatformFunctionsArgs, type PlatformOutputs } from "./deployment";
+import { GcpFunctions } from "./gcp";
+
+/** Stack outputs; the comparison harness reads them with `pulumi stack output --json`. */
+export interface StackOutputs {
+  /** platform → base URL of users-api */
+  endpoints: Partial<Record<Platform, pulumi.Output<string>>>;
+  /** platform → events queue and dead-letter queue names */
+  queues: Partial<Record<Platform, { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> }>>;
+  /** platform → function → native name */
+  functions: Partial<Record<Platform, Record<string, pulumi.Output<string>>>>;
+}
+
+export interface StackProgram {
+  /** The component of each enabled platform. */
+  components: Partial<Record<Platform, PlatformOutputs & pulumi.ComponentResource>>;
+  outputs: StackOutputs;
+}
+
+/** Provider credentials some components need for calls the provider cannot make itself. */
+export interface ProviderSecrets {
+  /** Cloudflare API token (`cloudflare:apiToken`), used to apply D1 migrations and read the workers.dev subdomain. */
+  cloudflareApiToken?: pulumi.Input<string>;
+}
+
+type Factory = (
+  name: string,
+  args: PlatformFunctionsArgs,
+  config: ParityConfig,
+  secrets: ProviderSecrets,
+) => PlatformOutputs & pulumi.ComponentResource;
+
+const factories: Record<Platform, Factory> = {
+  aws: (name, args) => new AwsFunctions(name, args),
+  gcp: (name, args) => new GcpFunctions(name, args),
+  azure: (name, args) => new AzureFunctions(name, args),
+  // parseStackConfig has already required the account id when cloudflare is enabled.
+  cloudflare: (name, args, config, secrets) =>
+    new CloudflareFunctions(name, { ...args, accountId: config.cloudflareAccountId!, deployApiToken: secrets.cloudflareApiToken }),
+};
+
+/**
+ * Creates one component per enabled platform. Components are named `parity-<stack>` so
+ * that physical names (Lambda functions, Function Apps, Workers) do not collide when
+ * several stacks share an account.
+ */
+export function deployStack(config: ParityConfig, apiKey: pulumi.Input<string>, secrets: ProviderSecrets = {}): StackProgram {
+  const components: StackProgram["components"] = {};
+  const outputs: StackOutputs = { endpoints: {}, queues: {}, functions: {} };
+  const tags = { project: "parity", stack: config.stack };
+  for (const platform of config.platforms) {
+    const component = factories[platform](
+      `parity-${config.stack}`,
+      {
+        functions: deploymentsFor(config, platform),
+        apiKey,
+        logRetentionDays: config.logRetentionDays,
+        protectData: config.protectData,
+        tags,
+      },
+      config,
+      secrets,
+    );
+    components[platform] = component;
+    if (component.endpoint) outputs.endpoints[platform] = component.endpoint;
+    outputs.queues[platform] = component.queues;
+    outputs.functions[platform] = component.functionNames;
+  }
+  return { components, outputs };
+}

@@ -1,0 +1,154 @@
+/**
+ * `npm run plan -- --stack prod`: the program evaluated offline for a stack, under Pulumi's
+ * mocks. It shows the resources each platform would get, the grants compiled from each
+ * function's capabilities, the concurrency mapping and every inexact setting. No provider
+ * is asked and nothing is created; values only a provider knows (ARNs, URLs) are mock values.
+ */
+import { parseArgs } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
+import { catalog, platforms, type Platform } from "../components/catalog";
+import { parseStackConfig, settingsFor, StackConfigError, type ParityConfig } from "../components/config";
+import { deploymentsFor, formatWarning, type PlatformOutputs } from "../components/deployment";
+import { deployStack } from "../components/program";
+import { knownStacks, stackFileValues } from "../components/stack-file";
+import { runWithMocks, valueOf, type RecordedResource } from "./offline";
+
+/** Stands in for the secret API key, which only the Pulumi CLI can decrypt. */
+const PLACEHOLDER_API_KEY = "offline-plan-placeholder-key";
+
+export interface PlanReport {
+  stack: string;
+  platforms: Platform[];
+  resources: Partial<Record<Platform, Record<string, number>>>;
+  /** Resources of no single provider, e.g. dynamic resources that call an API at deploy time. */
+  otherResources: Record<string, number>;
+  settings: { platform: Platform; function: string; settings: Record<string, number | undefined> }[];
+  /** The bundle each function would upload, as built for this plan. */
+  bundles: { platform: Platform; function: string; bytes: number; gzipBytes: number }[];
+  grants: { platform: Platform; function: string; capability: string; permissions: string[]; resource: string }[];
+  warnings: string[];
+}
+
+/** Evaluates the stack's program under mocks and summarises what it would create. */
+export async function planStack(config: ParityConfig): Promise<PlanReport> {
+  const run = await runWithMocks(() => deployStack(config, pulumi.secret(PLACEHOLDER_API_KEY)), { stack: config.stack });
+  const { components } = run.result;
+  const report: PlanReport = { stack: config.stack, platforms: config.platforms, resources: {}, otherResources: {}, settings: [], bundles: [], grants: [], warnings: [] };
+  const providerResources = (r: RecordedResource) => platforms.some((p) => r.type.startsWith(providerPrefix(p)));
+  report.otherResources = countByType(run.resources.filter((r) => !providerResources(r) && !r.type.startsWith("parity:")));
+  for (const platform of config.platforms) {
+    const component = components[platform] as PlatformOutputs;
+    report.resources[platform] = countByType(run.resources.filter((r) => r.type.startsWith(providerPrefix(platform))));
+    for (const fn of catalog) {
+      report.settings.push({ platform, function: fn.name, settings: { ...settingsFor(config, platform, fn.name) } });
+    }
+    for (const fn of deploymentsFor(config, platform)) {
+      report.bundles.push({ platform, function: fn.definition.name, bytes: fn.bundle.bytes, gzipBytes: fn.bundle.gzipBytes });
+    }
+    for (const grant of component.grants) {
+      report.grants.push({
+        platform,
+        function: grant.function,
+        capability: grant.capability,
+        permissions: grant.permissions,
+        resource: String(await valueOf(grant.resource)),
+      });
+    }
+    report.warnings.push(...component.warnings.map(formatWarning));
+  }
+  return report;
+}
+
+function providerPrefix(platform: Platform): string {
+  return { aws: "aws:", gcp: "gcp:", azure: "azure-native:", cloudflare: "cloudflare:" }[platform];
+}
+
+function countByType(resources: RecordedResource[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return counts;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+
+export function formatPlan(report: PlanReport): string {
+  const out: string[] = [];
+  out.push(`parity plan: stack "${report.stack}", platforms ${report.platforms.join(", ")}`);
+  out.push("OFFLINE: evaluated under Pulumi mocks. No provider was asked and nothing was created;");
+  out.push("ARNs, ids and URLs below are mock values. Deploy with `pulumi up --stack " + report.stack + "`.\n");
+
+  out.push("Resources");
+  for (const platform of report.platforms) {
+    const counts = report.resources[platform] ?? {};
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    out.push(`  ${platform}: ${total} resources`);
+    for (const [type, count] of Object.entries(counts).sort()) out.push(`    ${String(count).padStart(3)} × ${type}`);
+  }
+
+  const others = Object.entries(report.otherResources);
+  if (others.length > 0) {
+    out.push("  other (not tied to one provider package):");
+    for (const [type, count] of others.sort()) out.push(`    ${String(count).padStart(3)} × ${type}`);
+  }
+
+  out.push("\nSettings (portable intent per platform; inexact translations are listed under Warnings)");
+  const keys = ["memoryMb", "timeoutSeconds", "reservedConcurrency", "warmInstances", "batchSize", "maxAttempts"];
+  out.push(
+    table([
+      ["platform", "function", ...keys],
+      ...report.settings.map((s) => [s.platform, s.function, ...keys.map((k) => (s.settings[k] === undefined ? "-" : String(s.settings[k])))]),
+    ]).replace(/^/gm, "  "),
+  );
+
+  out.push("\nBundles (esbuild, minified; what `pulumi up` uploads)");
+  out.push(
+    table([
+      ["platform", "function", "bytes", "gzip"],
+      ...report.bundles.map((b) => [b.platform, b.function, b.bytes.toLocaleString("en"), b.gzipBytes.toLocaleString("en")]),
+    ]).replace(/^/gm, "  "),
+  );
+
+  out.push("\nGrants (compiled from each function's declared capabilities)");
+  out.push(
+    table([
+      ["platform", "function", "capability", "permissions", "resource"],
+      ...report.grants.map((g) => [g.platform, g.function, g.capability, g.permissions.join(", "), g.resource]),
+    ]).replace(/^/gm, "  "),
+  );
+
+  out.push(`\nWarnings (${report.warnings.length})`);
+  for (const warning of report.warnings) out.push(`  ${warning}`);
+  return out.join("\n");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      stack: { type: "string", default: "dev" },
+      platforms: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const stack = values.stack!;
+  const raw: Record<string, unknown> = { ...stackFileValues(stack), apiKey: PLACEHOLDER_API_KEY };
+  if (values.platforms) raw.platforms = values.platforms.split(",").map((p) => p.trim());
+  const config = parseStackConfig(raw, stack);
+  // Keep the run quiet: warnings are part of the report, not stray log lines.
+  const warn = console.warn;
+  console.warn = () => undefined;
+  const report = await planStack(config).finally(() => (console.warn = warn));
+  console.log(values.json ? JSON.stringify(report, null, 2) : formatPlan(report));
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    if (error instanceof StackConfigError) console.error(error.message);
+    else if (error instanceof Error && /No stack file/.test(error.message)) console.error(error.message);
+    else console.error(error);
+    console.error(`\nusage: npm run plan -- --stack <${knownStacks().join("|")}> [--platforms ${platforms.join(",")}] [--json]`);
+    process.exit(1);
+  });
+}

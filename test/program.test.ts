@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { catalog, platforms } from "../components/catalog";
+import { deployStack } from "../components/program";
+import { formatPlan, planStack } from "../scripts/plan";
+import { runWithMocks, stackConfig, valueOf, TEST_API_KEY, type StateFor } from "./infra/harness";
+
+/** The provider-computed outputs the endpoints are made of (the rest keep the harness's defaults). */
+const endpointState: StateFor = ({ type, name }) => {
+  if (type === "aws:apigatewayv2/api:Api") return { apiEndpoint: `https://${name}.execute-api.eu-west-1.amazonaws.com` };
+  if (type === "gcp:cloudfunctionsv2/function:Function") return { url: `https://europe-west1-parity-prod.cloudfunctions.net/${name}` };
+  if (type === "azure-native:web:WebApp") return { defaultHostName: `${name}.azurewebsites.net` };
+  if (type === "pulumi-nodejs:dynamic:Resource") return { subdomain: "parity-test" };
+  return {};
+};
+
+describe("the stack program (index.ts) and npm run plan", function () {
+  this.timeout(120_000);
+
+  it("creates one component per enabled platform and exports endpoints, queues and functions for each", async () => {
+    const config = stackConfig("prod");
+    const run = await runWithMocks(() => deployStack(config, pulumi.secret(TEST_API_KEY)), { stack: "prod", stateFor: endpointState });
+    const { outputs, components } = run.result;
+    assert.deepEqual(Object.keys(components).sort(), [...platforms].sort());
+    for (const platform of platforms) {
+      assert.match(String(await valueOf(outputs.endpoints[platform]!)), /^https:\/\/[a-z0-9.-]+[a-z0-9](\/[\w-]+)?$/, `${platform} endpoint`);
+      const queues = outputs.queues[platform]!;
+      assert.ok(await valueOf(queues.queue), `${platform} queue`);
+      assert.ok(await valueOf(queues.deadLetter), `${platform} dead-letter queue`);
+      assert.notEqual(await valueOf(queues.queue), await valueOf(queues.deadLetter));
+      assert.deepEqual(Object.keys(outputs.functions[platform]!).sort(), catalog.map((fn) => fn.name).sort());
+      for (const fn of catalog) assert.match(String(await valueOf(outputs.functions[platform]![fn.name])), /parity-prod/);
+    }
+    const componentTypes = run.resources.filter((r) => r.type.startsWith("parity:")).map((r) => `${r.type} ${r.name}`);
+    assert.deepEqual(componentTypes.sort(), platforms.map((p) => `parity:${p}:Functions parity-prod`).sort());
+  });
+
+  /** Runs index.ts itself, with config as the Pulumi CLI hands it over (structured values as JSON). */
+  const runIndex = (values: Record<string, unknown>) => {
+    const config = Object.fromEntries(
+      Object.entries(values).map(([key, value]) => [`parity:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
+    );
+    const indexPath = require.resolve("../index");
+    delete require.cache[indexPath];
+    return runWithMocks(() => require(indexPath) as typeof import("../index"), { stack: "dev", config, stateFor: endpointState });
+  };
+
+  it("index.ts reads the stack config through Pulumi and exports the stack outputs", async () => {
+    const run = await runIndex({ platforms: ["aws"], functions: { "users-api": { memoryMb: 512 } }, apiKey: TEST_API_KEY });
+    assert.deepEqual(Object.keys(run.result.endpoints), ["aws"]);
+    assert.match(String(await valueOf(run.result.endpoints.aws!)), /^https:\/\//);
+    const lambdas = run.ofType("aws:lambda/function:Function");
+    assert.deepEqual(lambdas.map((l) => l.inputs.memorySize).sort(), [256, 512]);
+  });
+
+  it("index.ts stops on bad stack config before any resource is created", async () => {
+    let error: Error | undefined;
+    const run = await runIndex({ platforms: ["aws"], functions: { "users-api": { reservedConcurency: 3 } }, apiKey: TEST_API_KEY }).catch((e) => {
+      error = e as Error;
+      return undefined;
+    });
+    assert.equal(run, undefined);
+    assert.match(String(error?.message), /Invalid stack config for stack "dev" \(nothing was created\)/);
+    assert.match(String(error?.message), /parity:functions\.users-api\.reservedConcurency: unknown setting/);
+  });
+
+  it("deploys only the platforms the stack enables", async () => {
+    const config = { ...stackConfig("dev"), platforms: ["cloudflare" as const] };
+    const run = await runWithMocks(() => deployStack(config, TEST_API_KEY), { stack: "dev" });
+    assert.deepEqual(Object.keys(run.result.outputs.endpoints), ["cloudflare"]);
+    assert.equal(run.resources.filter((r) => r.type.startsWith("aws:")).length, 0);
+  });
+
+  it("plan reports, offline, a grant for every declared capability on every platform, and the warnings", async () => {
+    const report = await planStack(stackConfig("dev"));
+    for (const platform of platforms) {
+      for (const fn of catalog) {
+        const granted = new Set(report.grants.filter((g) => g.platform === platform && g.function === fn.name).map((g) => g.capability));
+        assert.deepEqual([...granted].sort(), [...fn.capabilities].sort(), `${platform} ${fn.name}`);
+      }
+      assert.ok(Object.keys(report.resources[platform] ?? {}).length > 0, `${platform} resources`);
+    }
+    assert.ok(report.warnings.some((w) => w.startsWith("[cloudflare] users-api: memoryMb")));
+    assert.equal(report.bundles.length, platforms.length * catalog.length);
+    const text = formatPlan(report);
+    assert.match(text, /OFFLINE: evaluated under Pulumi mocks\. No provider was asked and nothing was created/);
+    assert.match(text, /Grants \(compiled from each function's declared capabilities\)/);
+  });
+
+  it("plan rejects bad stack config before evaluating anything, naming key and stack", () => {
+    const root = path.resolve(__dirname, "..");
+    const run = (args: string[]) => {
+      try {
+        execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", ...args], { cwd: root, encoding: "utf8", stdio: "pipe" });
+        return { status: 0, stderr: "" };
+      } catch (error) {
+        const failed = error as { status: number; stderr: string };
+        return { status: failed.status, stderr: failed.stderr };
+      }
+    };
+    const badPlatform = run(["--stack", "dev", "--platforms", "aws,heroku"]);
+    assert.equal(badPlatform.status, 1);
+    assert.match(badPlatform.stderr, /stack "dev"/);
+    assert.match(badPlatform.stderr, /parity:platforms: unknown platform "heroku"; allowed values: aws, gcp, azure, cloudflare/);
+    const noStack = run(["--stack", "staging"]);
+    assert.equal(noStack.status, 1);
+    assert.match(noStack.stderr, /No stack file Pulumi\.staging\.yaml; known stacks: dev, prod/);
+  });
+});
