@@ -353,6 +353,9 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
             GOOGLE_CLOUD_PROJECT: this.projectId,
             FIRESTORE_DATABASE: this.usersDatabase.name,
             PARITY_PLATFORM: "gcp",
+            // The Functions Framework answers body-parser errors (malformed JSON) through
+            // Express's default handler, which prints the stack trace unless production.
+            NODE_ENV: "production",
             ...(publishes ? { EVENTS_TOPIC: this.eventsTopic.name } : {}),
           },
           // https://cloud.google.com/run/docs/configuring/secrets: the platform resolves the

@@ -230,6 +230,7 @@ for (const stack of ["dev", "prod"] as const) {
         assert.ok(!Object.values(env).includes(TEST_API_KEY), `${fn.name}: no key in env`);
         assert.ok(!("API_KEY" in env));
         assert.equal(env.PARITY_PLATFORM, "gcp");
+        assert.equal(env.NODE_ENV, "production", "no stack trace in the framework's own error pages");
         assert.equal(env.GOOGLE_CLOUD_PROJECT, PROJECT);
         assert.equal(env.FIRESTORE_DATABASE, `parity-${stack}-users`);
       }
