@@ -22,7 +22,8 @@ import { SettingDecisions } from "../components/deployment";
 import { gcpSettingsFor } from "../components/gcp";
 import { entryPointName } from "../functions/gcp/entry-point";
 import { serveFunction, type ServedFunction } from "./emulators/functions-framework";
-import { freePort, gcloudEmulatorsMissing, startGcloudEmulator, type RunningEmulator } from "./emulators/gcloud";
+import { gcloudEmulatorsMissing, startGcloudEmulator, type RunningEmulator } from "./emulators/gcloud";
+import { freePorts } from "./emulators/loopback";
 import type { LocalPlatform, StartLocal } from "./types";
 
 export const LOCAL_PROJECT = "parity-local";
@@ -60,7 +61,7 @@ export async function startGcpStack(options: { apiKey: string; log?: (line: stri
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
   };
   try {
-    const [firestorePort, pubsubPort] = await Promise.all([freePort(), freePort()]);
+    const [firestorePort, pubsubPort] = await freePorts(2);
     const emulatorsStarting = Promise.allSettled([
       startGcloudEmulator("firestore", { port: firestorePort }),
       startGcloudEmulator("pubsub", { port: pubsubPort }),

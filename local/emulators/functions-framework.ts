@@ -5,7 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { freePort, stopGroup, trackGroup } from "./gcloud";
+import { stopGroup, trackGroup } from "./gcloud";
+import { freePort } from "./loopback";
 
 export interface ServedFunction {
   /** Base URL, e.g. http://127.0.0.1:41234 */

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as net from "node:net";
+import { freePort } from "./loopback";
 
 export type GcloudEmulatorKind = "firestore" | "pubsub";
 
@@ -42,18 +42,6 @@ export function gcloudEmulatorsMissing(): string | undefined {
     : `${missing.join(" and ")} not found: install the Google Cloud CLI with its Firestore and Pub/Sub emulators (google-cloud-cli-firestore-emulator, google-cloud-cli-pubsub-emulator) and Java 17`;
 }
 
-/** A free TCP port on 127.0.0.1 (the emulators cannot be asked for port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The emulator launchers inside the Cloud SDK, the very programs `gcloud … start` runs.

@@ -8,7 +8,7 @@
  * Queues allows one consumer per queue and Miniflare has no API to peek into a queue.
  */
 import * as fs from "node:fs";
-import * as net from "node:net";
+import { freePort } from "./loopback";
 import { Miniflare } from "miniflare";
 import type { FunctionDeployment } from "../../components/deployment";
 import { WORKERS_COMPATIBILITY_DATE, workerBindings } from "../../components/cloudflare";
@@ -81,18 +81,6 @@ export function workerdStatus(): { ok: true; version: string; compatibilityDate:
   } catch (error) {
     return { ok: false, reason: (error as Error).message.split("\n")[0] };
   }
-}
-
-/** A free TCP port on 127.0.0.1 (chosen first, then handed to workerd). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Applies the same statements a deploy applies (components/cloudflare-d1.ts), to Miniflare's D1. */

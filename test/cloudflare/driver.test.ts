@@ -12,7 +12,8 @@ import { stackConfig, TEST_API_KEY } from "../infra/harness";
 import { workerdOrSkip } from "./target";
 import { WORKERS_COMPATIBILITY_DATE } from "../../components/cloudflare";
 import { d1MigrationsProvider, migrationStatements, readD1Migrations, type MigrationInputs } from "../../components/cloudflare-d1";
-import { applyMigrations, DEAD_LETTER_QUEUE, freePort, startMiniflareCloud, workerdStatus, type D1DatabaseLike, type MiniflareCloud } from "../../local/emulators/miniflare";
+import { freePort } from "../../local/emulators/loopback";
+import { applyMigrations, DEAD_LETTER_QUEUE, startMiniflareCloud, workerdStatus, type D1DatabaseLike, type MiniflareCloud } from "../../local/emulators/miniflare";
 
 const functions = () => deploymentsFor(stackConfig("dev"), "cloudflare");
 const nodeBuiltins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
