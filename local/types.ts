@@ -28,6 +28,13 @@ export interface LocalPlatform {
   description: string;
   /** Stops the runtime, the delivery loop and every emulator process it started. */
   stop(): Promise<void>;
+  /**
+   * Optional: replaces the function runtime with a fresh one (new process or isolate, new
+   * module scope) while the emulators and their data stay, so the next request is a cold
+   * start. `npm run compare` uses it for cold-start samples after the first; without it,
+   * it starts a whole new launcher per sample. `url` may change; read it again after.
+   */
+  restart?(): Promise<void>;
 }
 
 export type StartLocal = (options: LocalOptions) => Promise<LocalPlatform>;

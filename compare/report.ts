@@ -1,0 +1,353 @@
+/**
+ * The experiment's outputs: `results.json` (everything, machine-readable), `report.md`
+ * (tables) and `report.html` (tables and charts). Charts are Vega-Lite specs rendered to
+ * SVG here, at report time, and inlined: the page has no script and no external resource,
+ * so it reads offline and prints as it shows.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vega from "vega";
+import * as vegaLite from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
+import type { Results } from "./run";
+
+export interface Chart {
+  id: string;
+  title: string;
+  spec: TopLevelSpec;
+}
+
+/** Colours per platform, fixed so every chart agrees, and far enough apart to tell at a glance. */
+const platformColors = { domain: ["aws", "gcp", "azure", "cloudflare"], range: ["#ff9900", "#34a853", "#0078d4", "#7b3fbf"] };
+const colorByPlatform = { field: "platform", type: "nominal", title: "platform", scale: platformColors } as const;
+
+export async function writeReports(dir: string, results: Results): Promise<{ json: string; markdown: string; html: string }> {
+  fs.mkdirSync(dir, { recursive: true });
+  const files = { json: path.join(dir, "results.json"), markdown: path.join(dir, "report.md"), html: path.join(dir, "report.html") };
+  fs.writeFileSync(files.json, JSON.stringify(results, replacer, 2) + "\n");
+  fs.writeFileSync(files.markdown, renderMarkdown(results));
+  fs.writeFileSync(files.html, await renderHtml(results));
+  return files;
+}
+
+/** NaN and Infinity are not JSON; write null. */
+function replacer(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value) ? null : value;
+}
+
+const measuredOf = (results: Results) => results.platforms.filter((p) => p.measured);
+
+/** The chart specs of a report, one per question the experiment answers. */
+export function chartSpecs(results: Results): Chart[] {
+  const measured = measuredOf(results);
+  const charts: Chart[] = [];
+  // Two charts per row on a laptop screen.
+  const base = { width: 400, height: 240, background: "white", config: { font: "sans-serif" } } as const;
+
+  const cdf = measured.flatMap((p) => (p.warm?.cdf ?? []).map((point) => ({ platform: p.platform, ...point })));
+  if (cdf.length > 0) {
+    charts.push({
+      id: "latency-cdf",
+      title: "Warm latency CDF (open loop, from the intended send time)",
+      spec: {
+        ...base,
+        data: { values: cdf },
+        mark: { type: "line", point: true, interpolate: "step-after" },
+        encoding: {
+          x: { field: "ms", type: "quantitative", title: "latency (ms, log scale)", scale: { type: "log" } },
+          y: { field: "percentile", type: "quantitative", title: "percentile", scale: { domain: [0, 100] } },
+          color: colorByPlatform,
+        },
+      },
+    });
+  }
+
+  const percentiles = measured.flatMap((p) =>
+    p.warm
+      ? (["p50", "p90", "p99", "p999", "max"] as const).map((key) => ({ platform: p.platform, percentile: key === "p999" ? "p99.9" : key, ms: p.warm!.latency[key] }))
+      : [],
+  );
+  if (percentiles.length > 0) {
+    charts.push({
+      id: "latency-percentiles",
+      title: "Warm latency percentiles",
+      spec: {
+        ...base,
+        data: { values: percentiles },
+        mark: "bar",
+        encoding: {
+          x: { field: "percentile", type: "ordinal", sort: ["p50", "p90", "p99", "p99.9", "max"], title: null },
+          xOffset: { field: "platform" },
+          y: { field: "ms", type: "quantitative", title: "latency (ms)" },
+          color: colorByPlatform,
+        },
+      },
+    });
+  }
+
+  const ramp = measured.flatMap((p) =>
+    (p.ramp?.steps ?? []).map((s) => ({
+      platform: p.platform,
+      offered: s.ratePerSecond,
+      achieved: Math.round(s.achievedRate * 10) / 10,
+      errors: s.scheduled - s.ok,
+      "429": s.throttled,
+      "503": s.unavailable,
+    })),
+  );
+  if (ramp.length > 0) {
+    charts.push({
+      id: "throughput",
+      title: "Throughput ramp: answered vs offered rate, and failed requests per step",
+      spec: {
+        ...base,
+        data: { values: ramp },
+        layer: [
+          {
+            mark: { type: "line", point: true },
+            encoding: {
+              x: { field: "offered", type: "quantitative", title: "offered rate (req/s)" },
+              y: { field: "achieved", type: "quantitative", title: "answered (req/s)" },
+              color: colorByPlatform,
+            },
+          },
+          {
+            mark: { type: "bar", opacity: 0.35, width: 8 },
+            encoding: {
+              x: { field: "offered", type: "quantitative" },
+              y: { field: "errors", type: "quantitative", title: "failed requests (bars)", axis: { orient: "right" } },
+              color: colorByPlatform,
+            },
+          },
+        ],
+        resolve: { scale: { y: "independent" } },
+      },
+    });
+  }
+
+  const delays = measured.flatMap((p) => (p.queue?.samples ?? []).map((ms) => ({ platform: p.platform, ms })));
+  if (delays.length > 0) {
+    charts.push({
+      id: "queue-delay",
+      title: "Queue delay: POST → welcomedAt visible",
+      spec: {
+        ...base,
+        data: { values: delays },
+        mark: { type: "bar", opacity: 0.8 },
+        encoding: {
+          x: { field: "ms", type: "quantitative", bin: { maxbins: 30 }, title: "delay (ms)" },
+          y: { aggregate: "count", type: "quantitative", title: "messages" },
+          color: colorByPlatform,
+        },
+      },
+    });
+  }
+
+  const costs = measured.flatMap((p) => (p.cost ? [{ platform: p.platform, perMillion: round(p.cost.perMillion, 4), perMonth: round(p.cost.perMonth, 2) }] : []));
+  if (costs.length > 0) {
+    const monthly = costs.length > 0 ? measured.find((p) => p.cost)!.cost!.monthlyRequests : 0;
+    charts.push({
+      id: "cost",
+      title: `Cost: per 1M requests (list price) and per month at ${monthly.toLocaleString("en-US")} requests (free tiers and fees applied)`,
+      spec: {
+        background: "white",
+        config: { font: "sans-serif" },
+        data: { values: costs },
+        hconcat: [
+          {
+            width: 190,
+            height: 220,
+            mark: "bar",
+            encoding: {
+              x: { field: "platform", type: "nominal", title: null },
+              y: { field: "perMillion", type: "quantitative", title: "USD per 1M requests" },
+              color: { ...colorByPlatform, legend: null },
+            },
+          },
+          {
+            width: 190,
+            height: 220,
+            mark: "bar",
+            encoding: {
+              x: { field: "platform", type: "nominal", title: null },
+              y: { field: "perMonth", type: "quantitative", title: "USD per month" },
+              color: colorByPlatform,
+            },
+          },
+        ],
+      },
+    });
+  }
+  return charts;
+}
+
+/** Renders one Vega-Lite spec to an SVG string (no canvas, no browser). */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const compiled = vegaLite.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.Error });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export function renderMarkdown(results: Results): string {
+  const lines: string[] = [];
+  const measured = measuredOf(results);
+  lines.push(`# parity comparison — ${results.environment.date}`, "");
+  if (results.label) lines.push(`> **${results.label}.** These figures come from local emulators sharing one machine; they compare the local runtimes, not the clouds.`, "");
+  lines.push(targetLine(results), "");
+  lines.push(`Machine: ${results.environment.machine.cpus} × ${results.environment.machine.cpuModel}, ${results.environment.machine.memoryGiB} GiB, ${results.environment.machine.os}; Node ${results.environment.versions.node}; commit ${results.environment.commit ?? "unknown"}.`, "");
+
+  lines.push("## Platforms", "", table(["platform", "endpoint", "what runs", "smoke"], [
+    ...results.platforms.map((p) => [p.platform, p.url, p.description, `${p.smoke.passed} passed, ${p.smoke.failed} failed${p.measured ? "" : " — not measured"}`]),
+    ...results.unavailable.map((u) => [u.platform, "-", u.reason, "-"]),
+  ]), "");
+  for (const p of results.platforms.filter((r) => !r.measured)) {
+    lines.push(`**${p.platform} failed the correctness smoke** and was not measured:`, "", ...p.smoke.failures.map((f) => `- ${f.title}: ${f.message}`), "");
+  }
+
+  if (measured.length > 0) {
+    lines.push("## Cold start", "", table(["platform", "samples (ms)", "median (ms)", "platform-reported init", "how"], measured.map((p) => [
+      p.platform,
+      p.coldStart ? p.coldStart.samples.map((s) => `${ms(s.ms)}${s.status === 404 ? "" : ` (HTTP ${s.status})`}`).join(", ") : "-",
+      p.coldStart ? ms(p.coldStart.median) : "-",
+      p.coldStart?.platformInitMs != null ? ms(p.coldStart.platformInitMs) : "not reported",
+      p.coldStart?.method ?? "-",
+    ])), "");
+
+    lines.push(`## Warm latency (open loop, ${results.phases.warmRate} req/s for ${results.phases.warmDurationMs / 1000} s)`, "", table(["platform", "requests", "p50", "p90", "p99", "p99.9", "max", "non-2xx", "generator lag p99"], measured.map((p) => {
+      const w = p.warm;
+      if (!w) return [p.platform, "-", "-", "-", "-", "-", "-", "-", "-"];
+      return [p.platform, String(w.answered), ms(w.latency.p50), ms(w.latency.p90), ms(w.latency.p99), ms(w.latency.p999), ms(w.latency.max), String(w.scheduled - w.ok), ms(w.dispatchLag.p99)];
+    })), "", "Latencies in ms, measured from each request's intended send time, so a stall shows as latency instead of as fewer requests.", "");
+
+    lines.push("## Throughput ramp", "", table(["platform", "offered req/s", "answered req/s", "2xx", "429", "503", "other", "network", "timeouts", "p99 (ms)"], measured.flatMap((p) =>
+      (p.ramp?.steps ?? []).map((s) => [p.platform, String(s.ratePerSecond), s.achievedRate.toFixed(1), String(s.ok), String(s.throttled), String(s.unavailable), String(s.otherErrors), String(s.networkErrors), String(s.timeouts), ms(s.latency.p99)]),
+    )), "", ...measured.map((p) => `- ${p.platform}: sustained ${p.ramp?.sustainedRate ?? "-"} req/s; ${p.ramp?.stoppedBecause ?? "not run"}`), "");
+
+    lines.push("## Queue delay (POST → welcomedAt visible)", "", table(["platform", "posted", "welcomed", "lost", "dead-lettered", "p50", "p90", "p99", "max", "server-side p50"], measured.map((p) => {
+      const q = p.queue;
+      if (!q) return [p.platform, "-", "-", "-", "-", "-", "-", "-", "-", "-"];
+      return [p.platform, String(q.posted), String(q.welcomed), String(q.lost), q.deadLettered === null ? "n/a" : String(q.deadLettered), ms(q.delay.p50), ms(q.delay.p90), ms(q.delay.p99), ms(q.delay.max), ms(q.serverDelay.p50)];
+    })), "", `Delays in ms, exact to one poll interval (${results.phases.pollIntervalMs} ms). Lost = not welcomed within ${results.phases.queueTimeoutMs / 1000} s and not in the dead-letter queue; it must be 0.`, "");
+
+    lines.push(`## Cost (${results.phases.monthlyRequests.toLocaleString("en-US")} requests per month)`, "", table(["platform", "memory (MiB)", "billed duration (ms)", "USD per 1M requests", "USD per month", "breakdown"], measured.map((p) => {
+      const c = p.cost;
+      if (!c) return [p.platform, "-", "-", "-", "-", p.errors.find((e) => e.phase === "cost")?.message ?? "-"];
+      const parts = Object.entries(c.breakdown).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(2)}`);
+      return [p.platform, String(c.billedMemoryMb || "n/a"), String(c.billedMs), c.perMillion.toFixed(4), c.perMonth.toFixed(2), parts.join(", ") || "within free tier"];
+    })), "", "Function and HTTP front only (stores, queues and secrets are not priced). Duration: " + (measured.find((p) => p.cost)?.cost?.durationSource ?? "-") + ".", "");
+    const pricingRows = Object.values(results.pricing).flatMap((t) =>
+      t ? Object.entries(t).filter(([, v]) => isPriced(v)).map(([k, v]) => [t.platform, k, JSON.stringify((v as { value: unknown }).value), (v as { source: string }).source, (v as { read: string }).read]) : [],
+    );
+    lines.push("### Prices used", "", table(["platform", "item", "value", "source", "read"], pricingRows), "");
+  }
+
+  const failures = results.platforms.flatMap((p) => p.errors.map((e) => `- ${p.platform}, ${e.phase}: ${e.message}`));
+  if (failures.length > 0) lines.push("## Phase errors", "", ...failures, "");
+  return lines.join("\n");
+}
+
+export async function renderHtml(results: Results): Promise<string> {
+  const charts = chartSpecs(results);
+  const svgs = await Promise.all(charts.map((chart) => renderSvg(chart.spec)));
+  const body = markdownTablesToHtml(renderMarkdown(results));
+  const figures = charts
+    .map((chart, i) => `<figure id="${chart.id}"><figcaption>${escapeHtml(chart.title)}</figcaption>${svgs[i]}</figure>`)
+    .join("\n");
+  const banner = results.label ? `<p class="label">${escapeHtml(results.label)}</p>` : "";
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>parity comparison ${escapeHtml(results.environment.date)}</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1260px; padding: 0 1rem; color: #1b1b1b; }
+.label { background: #fff3cd; border: 2px solid #c99a00; padding: .6rem 1rem; font-weight: 700; font-size: 1.1rem; }
+.charts { display: flex; flex-wrap: wrap; gap: 1rem; }
+figure { margin: 0; border: 1px solid #ddd; padding: .5rem; background: white; }
+figcaption { font-weight: 600; margin-bottom: .3rem; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: 13px; }
+th, td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+</style>
+</head>
+<body>
+${banner}
+<section class="charts">
+${figures}
+</section>
+${body}
+</body>
+</html>
+`;
+}
+
+/** A minimal Markdown → HTML for the report's own output: headings, tables, lists, paragraphs. */
+export function markdownTablesToHtml(markdown: string): string {
+  const out: string[] = [];
+  const lines = markdown.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.startsWith("|")) {
+      const rows: string[][] = [];
+      while (i < lines.length && lines[i].startsWith("|")) {
+        rows.push(lines[i].slice(1, -1).split(" | ").map((c) => c.trim()));
+        i++;
+      }
+      i--;
+      const [head, , ...rest] = rows;
+      out.push(
+        `<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join("")}</tr></thead><tbody>` +
+          rest.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join("")}</tr>`).join("") +
+          "</tbody></table>",
+      );
+    } else if (/^#{1,3} /.test(line)) {
+      const level = line.indexOf(" ");
+      out.push(`<h${level}>${inline(line.slice(level + 1))}</h${level}>`);
+    } else if (line.startsWith("- ")) {
+      out.push(`<ul><li>${inline(line.slice(2))}</li></ul>`);
+    } else if (line.startsWith("> ")) {
+      out.push(`<p class="label">${inline(line.slice(2))}</p>`);
+    } else if (line.trim() !== "") {
+      out.push(`<p>${inline(line)}</p>`);
+    }
+  }
+  return out.join("\n").replace(/<\/ul>\n<ul>/g, "\n");
+}
+
+function inline(text: string): string {
+  return escapeHtml(text.replace(/\\\|/g, "|")).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function table(header: string[], rows: string[][]): string {
+  const cell = (c: string) => c.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return [`| ${header.map(cell).join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
+}
+
+function targetLine(results: Results): string {
+  const t = results.target;
+  if (t.kind === "local") return `Target: the local cloud (\`npm run compare\`), settings from \`Pulumi.${t.stack ?? "dev"}.yaml\`.`;
+  if (t.kind === "stack") return `Target: the deployed stack \`${t.stack}\` (\`pulumi stack output\`).`;
+  return `Target: the endpoints in \`${t.file}\`.`;
+}
+
+function isPriced(value: unknown): boolean {
+  return typeof value === "object" && value !== null && "source" in value && "read" in value;
+}
+
+function ms(value: number): string {
+  if (!Number.isFinite(value)) return "-";
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

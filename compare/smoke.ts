@@ -1,0 +1,81 @@
+/**
+ * Phase 1, correctness smoke: the HTTP cases of the conformance suite (the same cases the
+ * driver tests run, not a copy) against a live endpoint. The queue cases need to read the
+ * platform's queue directly, which a live endpoint does not allow; the queue-delay phase
+ * checks the same path end to end instead.
+ */
+import Mocha from "mocha";
+import { describeConformance } from "../test/conformance/suite";
+import type { ConformanceTarget } from "../test/conformance/target";
+
+export interface SmokeResult {
+  passed: number;
+  failed: number;
+  /** Titles and messages of the failed cases. */
+  failures: { title: string; message: string }[];
+  durationMs: number;
+}
+
+/** The conformance cases that run against a live endpoint. */
+export const SMOKE_GREP = /conformance: \S+ HTTP /;
+/** `--quick`: the same without the 20-way race, which spins up many cold instances at once. */
+export const QUICK_SMOKE_GREP = /conformance: \S+ HTTP (?!20 concurrent)/;
+
+/**
+ * Platforms whose runtime answers malformed JSON itself, before the function runs (the
+ * conformance suite accepts a plain 400 there). Deployed or local, the runtime is the same.
+ */
+export const runtimeRejectsMalformedJson: Partial<Record<string, string>> = {
+  gcp: "the Functions Framework parses application/json bodies before the function runs",
+};
+
+/** A conformance target that sends every request to `baseUrl` over the network. */
+export function liveTarget(platform: string, baseUrl: string, apiKey: string): ConformanceTarget {
+  const base = baseUrl.replace(/\/+$/, "");
+  return {
+    platform,
+    apiKey,
+    runtimeRejectsMalformedJson: runtimeRejectsMalformedJson[platform],
+    async request(request) {
+      const url = new URL(request.url);
+      const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+      return fetch(base + url.pathname + url.search, { method: request.method, headers: request.headers, body, redirect: "manual" });
+    },
+    async receivePublished() {
+      throw new Error("a live endpoint's queue cannot be read by the smoke phase");
+    },
+    async deliver() {
+      throw new Error("a live endpoint's worker cannot be invoked by the smoke phase");
+    },
+    async close() {
+      // Nothing to stop: the endpoint belongs to the local cloud or the deployed stack.
+    },
+  };
+}
+
+/** Runs the HTTP conformance cases against `target` and reports passes and failures. */
+export function runSmoke(target: ConformanceTarget, options: { grep?: RegExp; timeoutMs?: number } = {}): Promise<SmokeResult> {
+  const started = Date.now();
+  const mocha = new Mocha({
+    grep: options.grep ?? SMOKE_GREP,
+    timeout: options.timeoutMs ?? 30_000,
+    // Base collects results and prints nothing; the experiment reports them itself.
+    reporter: Mocha.reporters.Base,
+  });
+  // Installs describe/it for the suite to register into this Mocha instance.
+  mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, "conformance-smoke", mocha);
+  describeConformance(target.platform, async () => target);
+
+  return new Promise((resolve) => {
+    const failures: SmokeResult["failures"] = [];
+    let passed = 0;
+    const runner = mocha.run(() => {
+      mocha.dispose();
+      resolve({ passed, failed: failures.length, failures, durationMs: Date.now() - started });
+    });
+    runner.on(Mocha.Runner.constants.EVENT_TEST_PASS, () => passed++);
+    runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test, error: Error) => {
+      failures.push({ title: test.fullTitle(), message: error.message.split("\n")[0] });
+    });
+  });
+}
