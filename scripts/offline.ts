@@ -16,6 +16,11 @@ export interface RecordedResource {
 export interface MockRun<T> {
   result: T;
   resources: RecordedResource[];
+  /**
+   * What the program logged with `pulumi.log.warn` (without an engine the SDK prints these
+   * to the console; here they are captured instead).
+   */
+  loggedWarnings: string[];
   /** Resources of one type token, e.g. `aws:lambda/function:Function`. */
   ofType(type: string): RecordedResource[];
   /** The one resource of a type whose name ends with `suffix`; fails otherwise. */
@@ -70,12 +75,25 @@ export async function runWithMocks<T>(
     false,
   );
   if (options.config) pulumi.runtime.setAllConfig(options.config);
-  const result = program();
-  await waitForRegistrations();
+  const loggedWarnings: string[] = [];
+  const consoleWarn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const line = args.map(String).join(" ");
+    if (line.startsWith("warning: [runtime] ")) loggedWarnings.push(line.slice("warning: [runtime] ".length));
+    else consoleWarn(...args);
+  };
+  let result: T;
+  try {
+    result = program();
+    await waitForRegistrations();
+  } finally {
+    console.warn = consoleWarn;
+  }
   const ofType = (type: string) => resources.filter((r) => r.type === type);
   return {
     result,
     resources,
+    loggedWarnings,
     ofType,
     one(type, suffix) {
       const matches = ofType(type).filter((r) => suffix === undefined || r.name.endsWith(suffix));

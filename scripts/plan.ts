@@ -11,7 +11,16 @@ import { parseStackConfig, settingsFor, StackConfigError, type ParityConfig } fr
 import { deploymentsFor, formatWarning, type PlatformOutputs } from "../components/deployment";
 import { deployStack } from "../components/program";
 import { knownStacks, stackFileValues } from "../components/stack-file";
+import { estimateCost, loadPricing, type CostEstimate } from "../compare/cost";
 import { runWithMocks, valueOf, type RecordedResource } from "./offline";
+
+/** Assumptions of the offline cost estimate; `npm run compare` measures the real duration. */
+export interface CostAssumptions {
+  /** Mean users-api request duration, ms. @default 50 */
+  durationMs: number;
+  /** @default 10,000,000 */
+  monthlyRequests: number;
+}
 
 /** Stands in for the secret API key, which only the Pulumi CLI can decrypt. */
 const PLACEHOLDER_API_KEY = "offline-plan-placeholder-key";
@@ -27,13 +36,19 @@ export interface PlanReport {
   bundles: { platform: Platform; function: string; bytes: number; gzipBytes: number }[];
   grants: { platform: Platform; function: string; capability: string; permissions: string[]; resource: string }[];
   warnings: string[];
+  /** users-api cost per platform at the assumed duration and the configured memory. */
+  cost: { assumptions: CostAssumptions; estimates: CostEstimate[] };
 }
 
 /** Evaluates the stack's program under mocks and summarises what it would create. */
-export async function planStack(config: ParityConfig): Promise<PlanReport> {
+export async function planStack(
+  config: ParityConfig,
+  assumptions: CostAssumptions = { durationMs: 50, monthlyRequests: 10_000_000 },
+): Promise<PlanReport> {
   const run = await runWithMocks(() => deployStack(config, pulumi.secret(PLACEHOLDER_API_KEY)), { stack: config.stack });
   const { components } = run.result;
-  const report: PlanReport = { stack: config.stack, platforms: config.platforms, resources: {}, otherResources: {}, settings: [], bundles: [], grants: [], warnings: [] };
+  const report: PlanReport = { stack: config.stack, platforms: config.platforms, resources: {}, otherResources: {}, settings: [], bundles: [], grants: [], warnings: [], cost: { assumptions, estimates: [] } };
+  const pricing = loadPricing();
   const providerResources = (r: RecordedResource) => platforms.some((p) => r.type.startsWith(providerPrefix(p)));
   report.otherResources = countByType(run.resources.filter((r) => !providerResources(r) && !r.type.startsWith("parity:")));
   for (const platform of config.platforms) {
@@ -55,6 +70,12 @@ export async function planStack(config: ParityConfig): Promise<PlanReport> {
       });
     }
     report.warnings.push(...component.warnings.map(formatWarning));
+    const table = pricing.get(platform);
+    const http = catalog.find((fn) => fn.trigger.kind === "http");
+    if (table && http) {
+      const { memoryMb } = settingsFor(config, platform, http.name);
+      report.cost.estimates.push(estimateCost(table, { durationMs: assumptions.durationMs, memoryMb, monthlyRequests: assumptions.monthlyRequests }));
+    }
   }
   return report;
 }
@@ -119,6 +140,23 @@ export function formatPlan(report: PlanReport): string {
     ]).replace(/^/gm, "  "),
   );
 
+  const { assumptions } = report.cost;
+  out.push(
+    `\nCost estimate of users-api (list prices from pricing/*.json; assumed ${assumptions.durationMs} ms per request, ` +
+      `${assumptions.monthlyRequests.toLocaleString("en")} requests a month; stores and queues not included)`,
+  );
+  out.push(
+    table([
+      ["platform", "billed memory", "per 1M requests", "per month"],
+      ...report.cost.estimates.map((e) => [
+        e.platform,
+        e.billedMemoryMb > 0 ? `${e.billedMemoryMb} MB` : "not billed",
+        `${e.currency} ${e.perMillion.toFixed(2)}`,
+        `${e.currency} ${e.perMonth.toFixed(2)}`,
+      ]),
+    ]).replace(/^/gm, "  "),
+  );
+
   out.push(`\nWarnings (${report.warnings.length})`);
   for (const warning of report.warnings) out.push(`  ${warning}`);
   return out.join("\n");
@@ -130,25 +168,28 @@ async function main(): Promise<void> {
       stack: { type: "string", default: "dev" },
       platforms: { type: "string" },
       json: { type: "boolean", default: false },
+      "duration-ms": { type: "string", default: "50" },
+      "monthly-requests": { type: "string", default: "10000000" },
     },
   });
   const stack = values.stack!;
   const raw: Record<string, unknown> = { ...stackFileValues(stack), apiKey: PLACEHOLDER_API_KEY };
   if (values.platforms) raw.platforms = values.platforms.split(",").map((p) => p.trim());
   const config = parseStackConfig(raw, stack);
-  // Keep the run quiet: warnings are part of the report, not stray log lines.
-  const warn = console.warn;
-  console.warn = () => undefined;
-  const report = await planStack(config).finally(() => (console.warn = warn));
+  const assumptions = { durationMs: Number(values["duration-ms"]), monthlyRequests: Number(values["monthly-requests"]) };
+  for (const [flag, value] of Object.entries(assumptions)) {
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${flag === "durationMs" ? "duration-ms" : "monthly-requests"} must be a positive number`);
+  }
+  const report = await planStack(config, assumptions);
   console.log(values.json ? JSON.stringify(report, null, 2) : formatPlan(report));
 }
 
 if (require.main === module) {
   main().catch((error) => {
     if (error instanceof StackConfigError) console.error(error.message);
-    else if (error instanceof Error && /No stack file/.test(error.message)) console.error(error.message);
+    else if (error instanceof Error && /No stack file|must be a positive number/.test(error.message)) console.error(error.message);
     else console.error(error);
-    console.error(`\nusage: npm run plan -- --stack <${knownStacks().join("|")}> [--platforms ${platforms.join(",")}] [--json]`);
+    console.error(`\nusage: npm run plan -- --stack <${knownStacks().join("|")}> [--platforms ${platforms.join(",")}] [--duration-ms 50] [--monthly-requests 10000000] [--json]`);
     process.exit(1);
   });
 }

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { catalog, platforms } from "../components/catalog";
+import { formatWarning } from "../components/deployment";
 import { deployStack } from "../components/program";
 import { formatPlan, planStack } from "../scripts/plan";
 import { runWithMocks, stackConfig, valueOf, TEST_API_KEY, type StateFor } from "./infra/harness";
@@ -33,6 +34,10 @@ describe("the stack program (index.ts) and npm run plan", function () {
       assert.deepEqual(Object.keys(outputs.functions[platform]!).sort(), catalog.map((fn) => fn.name).sort());
       for (const fn of catalog) assert.match(String(await valueOf(outputs.functions[platform]![fn.name])), /parity-prod/);
     }
+    // Every inexact translation is said out loud through pulumi.log.warn, once.
+    const recorded = Object.values(components).flatMap((c) => c!.warnings.map(formatWarning));
+    assert.ok(recorded.length > 0);
+    assert.deepEqual([...run.loggedWarnings].sort(), recorded.sort());
     const componentTypes = run.resources.filter((r) => r.type.startsWith("parity:")).map((r) => `${r.type} ${r.name}`);
     assert.deepEqual(componentTypes.sort(), platforms.map((p) => `parity:${p}:Functions parity-prod`).sort());
   });
@@ -84,7 +89,10 @@ describe("the stack program (index.ts) and npm run plan", function () {
     }
     assert.ok(report.warnings.some((w) => w.startsWith("[cloudflare] users-api: memoryMb")));
     assert.equal(report.bundles.length, platforms.length * catalog.length);
+    assert.deepEqual(report.cost.estimates.map((e) => e.platform).sort(), [...platforms].sort());
+    for (const estimate of report.cost.estimates) assert.ok(estimate.perMillion > 0, `${estimate.platform} costs something`);
     const text = formatPlan(report);
+    assert.match(text, /Cost estimate of users-api .*assumed 50 ms per request, 10,000,000 requests a month/);
     assert.match(text, /OFFLINE: evaluated under Pulumi mocks\. No provider was asked and nothing was created/);
     assert.match(text, /Grants \(compiled from each function's declared capabilities\)/);
   });
