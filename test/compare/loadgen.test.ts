@@ -70,10 +70,12 @@ describe("compare: open-loop load generator", function () {
     assert.equal(result.sent, 1000);
     assert.equal(result.ok, 1000);
     assert.ok(Math.abs(result.achievedSendRate - 1000) / 1000 <= 0.02, `send rate ${result.achievedSendRate.toFixed(1)} req/s`);
-    // Loose bounds: other processes may share the 2 cores. A scheduler that batched its
-    // sends (e.g. every 10 ms) would fail the p50 bound; `npm run bench` reports the figures.
+    // Loose bounds: other processes may share the 2 cores, so the tail is not asserted
+    // tightly (a loaded machine showed p99 67 ms); `npm run bench` measures it. A scheduler
+    // that batched its sends (e.g. every 10 ms) would still fail the p50 bound, and one that
+    // fell behind for good would fail the p99 bound.
     assert.ok(result.dispatchLag.p50 < 5, `scheduler lag p50 ${result.dispatchLag.p50} ms`);
-    assert.ok(result.dispatchLag.p99 < 50, `scheduler lag p99 ${result.dispatchLag.p99} ms`);
+    assert.ok(result.dispatchLag.p99 < 500, `scheduler lag p99 ${result.dispatchLag.p99} ms`);
     assert.ok(result.elapsedMs >= 990 && result.elapsedMs < 3_000, `run took ${result.elapsedMs} ms`);
   });
 
