@@ -20,15 +20,38 @@ export interface FunctionDeployment {
 
 /** Arguments every platform component shares. */
 export interface PlatformFunctionsArgs {
-  /** The functions to deploy. At most one queue-triggered function consumes the events queue. */
+  /**
+   * The functions to deploy. At most one queue-triggered function consumes the events queue.
+   * @example
+   * functions: deploymentsFor(config, "azure")
+   */
   functions: FunctionDeployment[];
-  /** The API key, stored in the platform's secret store. Pass a secret Output. */
+  /**
+   * The API key, stored in the platform's secret store. Pass a secret Output.
+   * @example
+   * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
+   */
   apiKey: pulumi.Input<string>;
-  /** Retention of each function's logs, days. @default 7 */
+  /**
+   * Retention of each function's logs, days; platforms that cannot honour it warn.
+   * @default 7
+   * @example
+   * logRetentionDays: 90
+   */
   logRetentionDays?: number;
-  /** Deletion protection and point-in-time recovery on the users store. @default false */
+  /**
+   * Deletion protection and point-in-time recovery on the users store.
+   * @default false
+   * @example
+   * protectData: pulumi.getStack() === "prod"
+   */
   protectData?: boolean;
-  /** Tags / labels applied to every resource that takes them. */
+  /**
+   * Tags / labels applied to every resource that takes them.
+   * @default {}
+   * @example
+   * tags: { project: "parity", stack: pulumi.getStack() }
+   */
   tags?: Record<string, string>;
 }
 
