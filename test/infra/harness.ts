@@ -2,8 +2,9 @@
  * Test helpers for the infrastructure code: the offline mock runner (shared with
  * `npm run plan`) and the checked-in stack files.
  */
-import { parseStackConfig, type ParityConfig } from "../../components/config";
+import type { ParityConfig } from "../../components/config";
 import { stackFileValues } from "../../components/stack-file";
+import { readStackFile } from "../../local/stack";
 
 export { runWithMocks, valueOf, type MockRun, type RecordedResource, type StateFor } from "../../scripts/offline";
 export { stackFileValues };
@@ -13,5 +14,5 @@ export const TEST_API_KEY = "test-api-key-0123456789";
 
 /** The decided config of a checked-in stack file, as `index.ts` would see it. */
 export function stackConfig(stack: "dev" | "prod"): ParityConfig {
-  return parseStackConfig({ ...stackFileValues(stack), apiKey: TEST_API_KEY }, stack);
+  return readStackFile(stack, TEST_API_KEY);
 }
