@@ -5,8 +5,8 @@
  * checks the same path end to end instead.
  */
 import Mocha from "mocha";
-import { describeConformance } from "../test/conformance/suite";
-import type { ConformanceTarget } from "../test/conformance/target";
+import { describeConformance } from "../conformance/suite";
+import type { ConformanceTarget } from "../conformance/target";
 
 export interface SmokeResult {
   passed: number;

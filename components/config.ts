@@ -4,7 +4,7 @@
  * Components never read `pulumi.Config` themselves: they take the decided values.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { catalog, findFunction, functionNames, platforms, type FunctionName, type Platform } from "./catalog";
+import { catalog, findFunction, functionNames, platforms, type FunctionDefinition, type FunctionName, type Platform } from "./catalog";
 
 /** Portable settings of one function; each component maps them to its platform's knobs. */
 export interface FunctionSettings {
@@ -57,7 +57,8 @@ export const settingRanges: Record<FunctionSettingKey, Range> = {
 const httpSettingKeys: FunctionSettingKey[] = ["memoryMb", "timeoutSeconds", "reservedConcurrency", "warmInstances"];
 const queueSettingKeys: FunctionSettingKey[] = [...httpSettingKeys, "batchSize", "maxAttempts"];
 
-const defaults = {
+/** The settings a function gets when the stack says nothing, by trigger kind. */
+export const defaultSettings = {
   http: { memoryMb: 256, timeoutSeconds: 10, reservedConcurrency: 10, warmInstances: 0 },
   queue: { memoryMb: 256, timeoutSeconds: 30, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 5 },
 } satisfies Record<"http" | "queue", FunctionSettings>;
@@ -130,7 +131,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): P
   }
   for (const fn of catalog) {
     const given = functionsMap[fn.name] ?? {};
-    const base = { ...defaults[fn.trigger.kind] } as FunctionSettings;
+    const base = { ...defaultSettings[fn.trigger.kind] } as FunctionSettings;
     functions[fn.name] = applySettings(base, given, `functions.${fn.name}`, fn.name, problem);
   }
 
@@ -198,6 +199,16 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): P
 /** The settings one function gets on one platform: stack settings with that platform's overrides. */
 export function settingsFor(config: ParityConfig, platform: Platform, functionName: FunctionName): FunctionSettings {
   return { ...config.functions[functionName], ...config.overrides[platform]?.[functionName] };
+}
+
+/**
+ * The settings of any function on one platform: the stack's for a catalog function, the
+ * defaults of its trigger kind for a function of another catalog (a reused component's).
+ */
+export function settingsOf(config: ParityConfig, platform: Platform, definition: Pick<FunctionDefinition, "name" | "trigger">): FunctionSettings {
+  const own = config.functions[definition.name as FunctionName];
+  if (own) return settingsFor(config, platform, definition.name as FunctionName);
+  return { ...defaultSettings[definition.trigger.kind] };
 }
 
 /**

@@ -9,7 +9,8 @@ import { AzureFunctions } from "./azure";
 import type { Platform } from "./catalog";
 import { CloudflareFunctions } from "./cloudflare";
 import type { ParityConfig } from "./config";
-import { deploymentsFor, type PlatformFunctionsArgs, type PlatformOutputs } from "./deployment";
+import { deploymentsFor } from "./bundle";
+import type { PlatformFunctionsArgs, PlatformOutputs } from "./platform";
 import { GcpFunctions } from "./gcp";
 
 /** Stack outputs; the comparison harness reads them with `pulumi stack output --json`. */

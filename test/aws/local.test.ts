@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { startAwsLocal, type AwsLocalPlatform } from "../../local/aws";
-import { awsSettings, requireDynamoDbLocal, TEST_API_KEY } from "./target";
+import { awsTestFunctions, requireDynamoDbLocal, TEST_API_KEY } from "./target";
 
 describe("local AWS (npm start)", function () {
   this.timeout(30_000);
@@ -15,15 +15,12 @@ describe("local AWS (npm start)", function () {
   before(async function () {
     this.timeout(60_000);
     requireDynamoDbLocal(this);
-    local = await startAwsLocal({
-      apiKey: TEST_API_KEY,
-      settings: {
-        "users-api": { ...awsSettings("users-api"), reservedConcurrency: 2 },
-        // One-second visibility and two attempts, so a poison message reaches the DLQ in seconds.
-        "queue-worker": { ...awsSettings("queue-worker"), reservedConcurrency: 1, timeoutSeconds: 1, maxAttempts: 2, batchSize: 10 },
-      },
-      log: (line) => logLines.push(line),
+    const functions = awsTestFunctions({
+      "users-api": { reservedConcurrency: 2 },
+      // One-second visibility and two attempts, so a poison message reaches the DLQ in seconds.
+      "queue-worker": { reservedConcurrency: 1, timeoutSeconds: 1, maxAttempts: 2, batchSize: 10 },
     });
+    local = await startAwsLocal({ apiKey: TEST_API_KEY, functions: Object.values(functions), log: (line) => logLines.push(line) });
   });
   after(async () => {
     if (!local) return;
@@ -43,7 +40,7 @@ describe("local AWS (npm start)", function () {
   };
 
   it("serves users-api on loopback and reports what runs", async () => {
-    assert.match(local.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(local.url!, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(local.platform, "aws");
     assert.match(local.description, /DynamoDB Local \(\d{4}-\d{2}-\d{2}\) \+ fauxqs \d+\.\d+\.\d+/);
     const health = await fetch(`${local.url}/health`);

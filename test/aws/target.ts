@@ -3,20 +3,34 @@
  * invoked with real API Gateway 2.0 and SQS event shapes, on DynamoDB Local and fauxqs.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
-import { parseStackConfig, settingsFor } from "../../components/config";
+import { planAws, type AwsPlannedFunction } from "../../components/aws/rules";
+import { deploymentsFor } from "../../components/bundle";
+import type { FunctionName } from "../../components/catalog";
+import { parseStackConfig, type FunctionSettings } from "../../components/config";
+import type { FunctionDeployment } from "../../components/platform";
 import { httpApiEventFromRequest, responseFromHttpApiResult, sqsEventFromMessages } from "../../local/aws-events";
 import { startAwsBackends, startAwsFunction, type AwsBackends } from "../../local/aws";
 import type { LambdaFunction } from "../../local/aws-lambda-runtime";
 import { dynamoDbLocalUnavailable } from "../../local/emulators/dynamodb-local";
 import type { HttpApiResult } from "../../functions/aws/http-api";
 import type { SqsBatchResponse } from "../../functions/aws/sqs-event";
-import type { ConformanceTarget, DeliveredMessage } from "../conformance/target";
+import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 
 export const TEST_API_KEY = "aws-test-api-key-0123456789";
 
-/** The stack defaults for AWS, as `index.ts` would decide them. */
-export const awsSettings = (name: "users-api" | "queue-worker") =>
-  settingsFor(parseStackConfig({ platforms: ["aws"], apiKey: TEST_API_KEY }, "test"), "aws", name);
+/**
+ * The catalog's functions on AWS with the stack defaults (as `index.ts` decides them) and
+ * `overrides`, planned by the same rules as a deploy, each with its bundle.
+ */
+export function awsTestFunctions(overrides: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {}): Record<FunctionName, AwsPlannedFunction & FunctionDeployment> {
+  const config = parseStackConfig({ platforms: ["aws"], apiKey: TEST_API_KEY }, "test");
+  const functions = deploymentsFor(config, "aws").map((fn) => ({ ...fn, settings: { ...fn.settings, ...overrides[fn.definition.name as FunctionName] } }));
+  const plan = planAws({ name: "parity-test", functions, logRetentionDays: 7, protectData: false });
+  return Object.fromEntries(plan.functions.map((planned, i) => [planned.definition.name, { ...planned, bundle: functions[i].bundle }])) as Record<
+    FunctionName,
+    AwsPlannedFunction & FunctionDeployment
+  >;
+}
 
 /**
  * Skips the calling suite loudly when DynamoDB Local cannot run (no Java); under CI a
@@ -44,8 +58,9 @@ export async function startAwsTarget(): Promise<AwsTarget> {
   const onLog = (fn: string) => (line: string, instance: number) => logs.push({ function: fn, instance, line });
   // Four execution environments, not the stack's ten: on two cores, ten cold starts at once
   // cost seconds of CPU, and four already race for real against DynamoDB Local.
-  const usersApi = startAwsFunction(backends, "users-api", { ...awsSettings("users-api"), reservedConcurrency: 4 }, { onLog: onLog("users-api") });
-  const queueWorker = startAwsFunction(backends, "queue-worker", awsSettings("queue-worker"), { onLog: onLog("queue-worker") });
+  const functions = awsTestFunctions({ "users-api": { reservedConcurrency: 4 } });
+  const usersApi = startAwsFunction(backends, functions["users-api"], { onLog: onLog("users-api") });
+  const queueWorker = startAwsFunction(backends, functions["queue-worker"], { onLog: onLog("queue-worker") });
   /** What receivePublished returned, so deliver() can hand the worker the real SQS records. */
   const received = new Map<string, Message>();
 

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { HttpRequest, HttpResponse, InvocationContext } from "@azure/functions";
 import { QueueClient } from "@azure/storage-queue";
-import type { ConformanceTarget, DeliveredMessage } from "../conformance/target";
+import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 import { loadAzureHandlers, provisionAzureStorage, type AzureHandlers } from "../../local/azure";
 import { startAzurite } from "../../local/emulators/azurite";
 import { decodeQueueMessage } from "../../functions/azure/publisher";

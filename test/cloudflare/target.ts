@@ -4,7 +4,7 @@
  * events queue by the recorder worker; batches reach queue-worker's real `queue()` handler and
  * its per-message ack()/retry() decide `failedIds`.
  */
-import type { ConformanceTarget } from "../conformance/target";
+import type { ConformanceTarget } from "../../conformance/target";
 import { stackConfig, TEST_API_KEY } from "../infra/harness";
 import { deploymentsFor } from "../../components/deployment";
 import { EVENTS_QUEUE, startMiniflareCloud, workerdStatus, type MiniflareCloud, type QueueDispatchResult } from "../../local/emulators/miniflare";

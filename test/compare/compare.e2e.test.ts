@@ -12,7 +12,7 @@ import { chromium, type Browser } from "playwright-core";
 import { projectRoot } from "../../components/bundle";
 import { platformsWithLauncher } from "../../local/cloud";
 import { readStackFile } from "../../local/stack";
-import type { Results } from "../../compare/run";
+import type { Results } from "../../compare/results";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 

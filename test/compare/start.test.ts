@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { projectRoot } from "../../components/bundle";
 import { platformsWithLauncher } from "../../local/cloud";
-import type { Results } from "../../compare/run";
+import type { Results } from "../../compare/results";
 
 /** Every descendant pid of `root`, from the process table. */
 function descendants(root: number): number[] {

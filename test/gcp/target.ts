@@ -6,7 +6,7 @@
  */
 import type { Message, Subscription } from "@google-cloud/pubsub";
 import { pushEnvelope, startGcpStack, type GcpStack } from "../../local/gcp";
-import type { ConformanceTarget, DeliveredMessage } from "../conformance/target";
+import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 
 export const TEST_API_KEY = "gcp-conformance-key-0123456789";
 export const PROBE_SUBSCRIPTION = "conformance-probe";
