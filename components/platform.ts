@@ -148,6 +148,13 @@ export interface PlannedFunction<N = NativeSettings> extends FunctionSpec {
   native: N;
 }
 
+/**
+ * The tag (label, description) that carries a function's declared capabilities on its identity,
+ * space-separated, so the policy pack can compare grants with declarations and an operator
+ * can see why an identity holds what it holds.
+ */
+export const CAPABILITIES_TAG = "parity:capabilities";
+
 /** The component class names, used to prefix argument errors the same way everywhere. */
 export const componentNames: Record<Platform, string> = {
   aws: "AwsFunctions",

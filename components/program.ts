@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AwsFunctions } from "./aws";
 import { AzureFunctions } from "./azure";
-import type { Platform } from "./catalog";
+import { catalog, type FunctionDefinition, type Platform } from "./catalog";
 import { CloudflareFunctions } from "./cloudflare";
 import type { ParityConfig } from "./config";
 import { deploymentsFor } from "./bundle";
@@ -56,7 +56,13 @@ const factories: Record<Platform, Factory> = {
  * that physical names (Lambda functions, Function Apps, Workers) do not collide when
  * several stacks share an account.
  */
-export function deployStack(config: ParityConfig, apiKey: pulumi.Input<string>, secrets: ProviderSecrets = {}): StackProgram {
+export function deployStack(
+  config: ParityConfig,
+  apiKey: pulumi.Input<string>,
+  secrets: ProviderSecrets = {},
+  /** The functions to deploy. @default the project's catalog */
+  functions: readonly FunctionDefinition[] = catalog,
+): StackProgram {
   const components: StackProgram["components"] = {};
   const outputs: StackOutputs = { endpoints: {}, queues: {}, functions: {} };
   const tags = { project: "parity", stack: config.stack };
@@ -64,7 +70,7 @@ export function deployStack(config: ParityConfig, apiKey: pulumi.Input<string>, 
     const component = factories[platform](
       `parity-${config.stack}`,
       {
-        functions: deploymentsFor(config, platform),
+        functions: deploymentsFor(config, platform, functions),
         apiKey,
         logRetentionDays: config.logRetentionDays,
         protectData: config.protectData,

@@ -11,12 +11,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsEnvironment, AWS_HANDLER_EXPORT } from "../../functions/aws/contract";
 import { packageFunction } from "../bundle";
 import { packageArchive, platformOutputs, reportWarnings } from "../component";
-import { planInputOf, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
+import { CAPABILITIES_TAG, ComponentArgsError, planInputOf, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
 import {
   awsNativeSummary,
   compileAwsPolicy,
   DEAD_LETTER_RETENTION_SECONDS,
   DEFAULT_MAX_RECEIVE_COUNT,
+  LAMBDA_CONCURRENCY_QUOTA,
   lambdaAssumeRolePolicy,
   LIVE_ALIAS,
   logGroupNameFor,
@@ -74,6 +75,16 @@ export interface AwsFunctionsArgs extends PlatformFunctionsArgs {
    * routes: ["GET /health", "ANY /{proxy+}"]
    */
   routes?: string[];
+  /**
+   * Read the account's Lambda "Concurrent executions" quota (Service Quotas `L-B99A9384`) at
+   * deploy time and stop before any function is created when it cannot hold this component's
+   * reserved concurrency plus the 100 Lambda keeps unreserved. The deployer needs
+   * `servicequotas:GetServiceQuota`; turn it off where that is not granted.
+   * @default true
+   * @example
+   * accountConcurrencyCheck: false
+   */
+  accountConcurrencyCheck?: boolean;
 }
 
 /** One function's deployed resources. */
@@ -121,13 +132,14 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
     reportWarnings(this, this.warnings);
     const tags = args.tags ?? {};
     const bundles = new Map(args.functions.map((fn) => [fn.definition.name, fn.bundle]));
+    const quotaChecked = args.accountConcurrencyCheck === false ? pulumi.output(true) : this.checkAccountConcurrency(name);
 
     this.usersTable = this.createUsersTable(name, this.plan.protectData, tags);
     this.eventsDeadLetterQueue = this.createDeadLetterQueue(name, tags);
     this.eventsQueue = this.createEventsQueue(name, this.plan.consumerQueue, tags);
     this.apiKeySecret = this.createApiKeySecret(name, args.apiKey, this.plan.protectData, tags);
     for (const fn of this.plan.functions) {
-      const nodes = this.createFunction(name, fn, bundles.get(fn.definition.name)!, tags);
+      const nodes = this.createFunction(name, fn, bundles.get(fn.definition.name)!, quotaChecked, tags);
       this.nodes[fn.definition.name] = nodes;
       this.functionNames[fn.definition.name] = nodes.lambda.name;
     }
@@ -191,7 +203,33 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
     return secret;
   }
 
-  private createFunction(name: string, fn: AwsPlannedFunction, bundle: FunctionDeployment["bundle"], tags: Record<string, string>): AwsFunctionNodes {
+  /**
+   * Resolves once the account's concurrency quota is known to hold the plan; fails the deploy,
+   * naming the quota and the value needed, when it does not. Service Quotas returns AWS's
+   * default when no value was applied to the account, so a missing reading never blocks.
+   */
+  private checkAccountConcurrency(name: string): pulumi.Output<boolean> {
+    const needed = this.plan.concurrency.accountQuotaNeeded;
+    const quota = aws.servicequotas.getServiceQuotaOutput(LAMBDA_CONCURRENCY_QUOTA, { parent: this });
+    return quota.value.apply((value) => {
+      if (value < needed) {
+        throw new ComponentArgsError(
+          "aws",
+          name,
+          `the account's Lambda "Concurrent executions" quota (${LAMBDA_CONCURRENCY_QUOTA.quotaCode}) is ${value}; this component reserves ${this.plan.concurrency.reserved} and Lambda keeps 100 unreserved, so it needs at least ${needed}. Request an increase in Service Quotas, or lower reservedConcurrency.`,
+        );
+      }
+      return true;
+    });
+  }
+
+  private createFunction(
+    name: string,
+    fn: AwsPlannedFunction,
+    bundle: FunctionDeployment["bundle"],
+    quotaChecked: pulumi.Output<boolean>,
+    tags: Record<string, string>,
+  ): AwsFunctionNodes {
     const { definition, native } = fn;
     const fnName = definition.name;
     const logGroup = new aws.cloudwatch.LogGroup(
@@ -201,7 +239,11 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
     );
     const role = new aws.iam.Role(
       `${name}-${fnName}-role`,
-      { assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy), description: `Runs ${native.lambdaName}; grants exactly its declared capabilities.`, tags },
+      {
+        assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy),
+        description: `Runs ${native.lambdaName}; grants exactly its declared capabilities.`,
+        tags: { ...tags, [CAPABILITIES_TAG]: definition.capabilities.join(" ") },
+      },
       { parent: this },
     );
     const { statements, grants } = compileAwsPolicy<pulumi.Output<string>>(definition.capabilities, {
@@ -230,7 +272,8 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
         code: packageArchive(packageFunction(bundle)),
         memorySize: native.memorySize,
         timeout: native.timeout,
-        reservedConcurrentExecutions: native.reservedConcurrentExecutions,
+        // Waits for the quota check: a reservation the account cannot hold fails here, before any Lambda exists.
+        reservedConcurrentExecutions: quotaChecked.apply(() => native.reservedConcurrentExecutions),
         // Provisioned concurrency needs a published version behind an alias.
         publish: warm,
         environment: {

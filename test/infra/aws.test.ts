@@ -316,9 +316,14 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
         assert.equal(permission.sourceArn, `${api.state.executionArn}/*/*`);
       });
 
-      it("tags everything taggable", () => {
+      it("tags everything taggable; each role also carries its function's declared capabilities", () => {
         for (const resource of run.resources.filter((r) => (taggableTypes as string[]).includes(r.type))) {
-          assert.deepEqual(resource.inputs.tags, { project: "parity", stack }, `${resource.type} ${resource.name}`);
+          const { "parity:capabilities": declared, ...rest } = resource.inputs.tags as Record<string, string>;
+          assert.deepEqual(rest, { project: "parity", stack }, `${resource.type} ${resource.name}`);
+          assert.equal(declared !== undefined, resource.type === T.role, `${resource.type} ${resource.name}`);
+        }
+        for (const fn of catalog) {
+          assert.equal(byName(run.ofType(T.role), `${fn.name}-role`).inputs.tags["parity:capabilities"], fn.capabilities.join(" "));
         }
       });
 
@@ -432,6 +437,39 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
           ...["logs:CreateLogStream", "logs:PutLogEvents"].map((a) => `${a} on ${run.one(T.logGroup).state.arn}:*`),
         ]),
       );
+    });
+  });
+
+  describe("the account's concurrency quota", () => {
+    const quotaToken = "aws:servicequotas/getServiceQuota:getServiceQuota";
+    const withQuota = (value: number) =>
+      runWithMocks(
+        () => new AwsFunctions("parity-prod", { functions: deploymentsFor(stackConfig("prod"), "aws"), apiKey: pulumi.secret(TEST_API_KEY) }),
+        { stack: "prod", stateFor, invokes: { [quotaToken]: { value } } },
+      );
+
+    it("plans what the account needs: prod reserves 100 + 20, plus Lambda's unreserved 100", async () => {
+      const run = await withQuota(220);
+      assert.deepEqual(run.result.plan.concurrency, { reserved: 120, accountQuotaNeeded: 220 });
+      assert.deepEqual(run.ofType(T.lambda).map((l) => l.inputs.reservedConcurrentExecutions).sort(), [100, 20].sort());
+    });
+
+    it("stops before any Lambda is created when the quota is one short, naming the quota and the value needed", async () => {
+      let registered: RecordedResource[] = [];
+      await assert.rejects(
+        withQuota(219).then((run) => (registered = run.resources)),
+        (error: Error) => /L-B99A9384/.test(error.message) && /is 219/.test(error.message) && /at least 220/.test(error.message),
+      );
+      assert.equal(registered.filter((r) => r.type === T.lambda).length, 0);
+    });
+
+    it("can be turned off where the deployer may not read Service Quotas", async () => {
+      const run = await runWithMocks(
+        () =>
+          new AwsFunctions("parity-prod", { functions: deploymentsFor(stackConfig("prod"), "aws"), apiKey: pulumi.secret(TEST_API_KEY), accountConcurrencyCheck: false }),
+        { stack: "prod", stateFor, invokes: { [quotaToken]: { value: 10 } } },
+      );
+      assert.equal(run.ofType(T.lambda).length, 2);
     });
   });
 
