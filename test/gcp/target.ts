@@ -4,28 +4,55 @@
  * from a pull subscription on the events topic; deliveries are real Pub/Sub push envelopes
  * POSTed to the worker, one message per request as Pub/Sub push sends them.
  */
-import type { Message, Subscription } from "@google-cloud/pubsub";
-import { pushEnvelope, startGcpStack, type GcpStack } from "../../local/gcp";
+import type { Message } from "@google-cloud/pubsub";
+import { deploymentsFor } from "../../components/bundle";
+import type { FunctionName } from "../../components/catalog";
+import { parseStackConfig, type FunctionSettings } from "../../components/config";
+import { planGcp, type GcpPlannedFunction } from "../../components/gcp/rules";
+import type { FunctionDeployment } from "../../components/platform";
+import type { ServedFunction } from "../../local/emulators/functions-framework";
+import { pushEnvelope, serveGcpFunctions, startGcpBackends, type GcpBackends } from "../../local/gcp";
+import { Teardown } from "../../local/teardown";
 import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 
 export const TEST_API_KEY = "gcp-conformance-key-0123456789";
 export const PROBE_SUBSCRIPTION = "conformance-probe";
 
+/**
+ * The catalog's functions on GCP with the stack defaults (as `index.ts` decides them) and
+ * `overrides`, planned by the same rules as a deploy, each with its bundle.
+ */
+export function gcpTestFunctions(overrides: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {}): Record<FunctionName, GcpPlannedFunction & FunctionDeployment> {
+  const config = parseStackConfig({ platforms: ["gcp"], apiKey: TEST_API_KEY }, "test");
+  const functions = deploymentsFor(config, "gcp").map((fn) => ({ ...fn, settings: { ...fn.settings, ...overrides[fn.definition.name as FunctionName] } }));
+  const plan = planGcp({ name: "parity-test", functions, logRetentionDays: 30, protectData: false });
+  return Object.fromEntries(plan.functions.map((planned, i) => [planned.definition.name, { ...planned, bundle: functions[i].bundle }])) as Record<
+    FunctionName,
+    GcpPlannedFunction & FunctionDeployment
+  >;
+}
+
 export interface GcpTarget extends ConformanceTarget {
-  stack: GcpStack;
+  backends: GcpBackends;
+  /** Function name → its Functions Framework instance. */
+  functions: Record<FunctionName, ServedFunction>;
   /** POSTs one push envelope (or any body) to the worker and returns the response. */
   push(body: unknown, init?: RequestInit): Promise<Response>;
 }
 
 export async function startGcpTarget(): Promise<GcpTarget> {
-  const stack = await startGcpStack({ apiKey: TEST_API_KEY });
-  let probe: Subscription | undefined;
-  try {
-    [probe] = await stack.eventsTopic.createSubscription(PROBE_SUBSCRIPTION, { ackDeadlineSeconds: 10 });
-  } catch (error) {
-    await stack.stop();
-    throw error;
-  }
+  const teardown = new Teardown();
+  const { backends, functions, probe } = await teardown.guard(async () => {
+    const backends = await startGcpBackends({ apiKey: TEST_API_KEY });
+    teardown.add(() => backends.stop());
+    const functions = (await serveGcpFunctions(backends, Object.values(gcpTestFunctions()), teardown)) as Record<FunctionName, ServedFunction>;
+    const [probe] = await backends.eventsTopic.createSubscription(PROBE_SUBSCRIPTION, { ackDeadlineSeconds: 10 });
+    teardown.add(async () => {
+      probe.removeAllListeners("message");
+      await probe.close().catch(() => undefined);
+    });
+    return { backends, functions, probe };
+  });
   const received: DeliveredMessage[] = [];
   let notify: (() => void) | undefined;
   probe.on("message", (message: Message) => {
@@ -34,9 +61,9 @@ export async function startGcpTarget(): Promise<GcpTarget> {
     notify?.();
   });
 
-  const usersApi = stack.functions["users-api"].url;
-  const worker = stack.functions["queue-worker"].url;
-  const subscriptionName = `projects/${stack.projectId}/subscriptions/${PROBE_SUBSCRIPTION}`;
+  const usersApi = functions["users-api"].url;
+  const worker = functions["queue-worker"].url;
+  const subscriptionName = `projects/${backends.projectId}/subscriptions/${PROBE_SUBSCRIPTION}`;
   const push = (body: unknown, init: RequestInit = {}) =>
     fetch(worker, {
       method: "POST",
@@ -50,7 +77,8 @@ export async function startGcpTarget(): Promise<GcpTarget> {
     apiKey: TEST_API_KEY,
     runtimeRejectsMalformedJson:
       "the Functions Framework (what Cloud Functions runs) parses application/json bodies before the function and answers malformed JSON with its own 400",
-    stack,
+    backends,
+    functions,
     push,
     async request(request) {
       const url = new URL(request.url);
@@ -80,11 +108,7 @@ export async function startGcpTarget(): Promise<GcpTarget> {
       );
       return { failedIds: statuses.filter((s) => !s.ok).map((s) => s.id) };
     },
-    async close() {
-      probe!.removeAllListeners("message");
-      await probe!.close().catch(() => undefined);
-      await stack.stop();
-    },
+    close: () => teardown.run(),
   };
 }
 
