@@ -6,8 +6,27 @@
  */
 import type { ConformanceTarget } from "../../conformance/target";
 import { stackConfig, TEST_API_KEY } from "../infra/harness";
-import { deploymentsFor } from "../../components/deployment";
+import { deploymentsFor } from "../../components/bundle";
+import type { FunctionName } from "../../components/catalog";
+import { planCloudflare, type CloudflarePlannedFunction } from "../../components/cloudflare/rules";
+import type { FunctionSettings } from "../../components/config";
+import type { FunctionDeployment } from "../../components/platform";
 import { EVENTS_QUEUE, startMiniflareCloud, workerdStatus, type MiniflareCloud, type QueueDispatchResult } from "../../local/emulators/miniflare";
+
+/**
+ * The catalog's functions on Cloudflare with the dev stack's settings and `overrides`,
+ * planned by the same rules as a deploy, each with its bundle.
+ */
+export function cloudflareTestFunctions(
+  overrides: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {},
+): Record<FunctionName, CloudflarePlannedFunction & FunctionDeployment> {
+  const functions = deploymentsFor(stackConfig("dev"), "cloudflare").map((fn) => ({ ...fn, settings: { ...fn.settings, ...overrides[fn.definition.name as FunctionName] } }));
+  const plan = planCloudflare({ name: "parity-test", functions, logRetentionDays: 7, protectData: false });
+  return Object.fromEntries(plan.functions.map((planned, i) => [planned.definition.name, { ...planned, bundle: functions[i].bundle }])) as Record<
+    FunctionName,
+    CloudflarePlannedFunction & FunctionDeployment
+  >;
+}
 
 /**
  * workerd missing: a loud skip locally, a failure under CI=true. Returns whether to run.
@@ -21,9 +40,20 @@ export function workerdOrSkip(suite: string): boolean {
   return false;
 }
 
+/** Polls `probe` every 100 ms until it returns a value; fails naming `what` (and `context`, e.g. a log) after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, context?: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${context ? `:\n${context()}` : ""}`);
+}
+
 export async function startCloudflareTarget(): Promise<ConformanceTarget & { cloud: MiniflareCloud }> {
   const cloud = await startMiniflareCloud({
-    functions: deploymentsFor(stackConfig("dev"), "cloudflare"),
+    functions: Object.values(cloudflareTestFunctions()),
     apiKey: TEST_API_KEY,
     delivery: "record",
   });
@@ -34,7 +64,7 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
     async request(request) {
       const url = new URL(request.url);
       const hasBody = request.method !== "GET" && request.method !== "HEAD";
-      return fetch(cloud.url + url.pathname + url.search, {
+      return fetch(cloud.url! + url.pathname + url.search, {
         method: request.method,
         headers: request.headers,
         body: hasBody ? await request.arrayBuffer() : undefined,
