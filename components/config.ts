@@ -98,7 +98,17 @@ export function settingKeysFor(functionName: string): FunctionSettingKey[] {
  * parsed them) and returns the decided config, or throws {@link StackConfigError} listing
  * every problem.
  */
-export function parseStackConfig(raw: Record<string, unknown>, stack: string): ParityConfig {
+export function parseStackConfig(
+  raw: Record<string, unknown>,
+  stack: string,
+  options: {
+    /**
+     * A real deploy (`index.ts`): values only a provider needs are required. Offline uses (tests,
+     * the local cloud, `npm run plan`, `npm run compare`) work without them.
+     */
+    forDeploy?: boolean;
+  } = {},
+): ParityConfig {
   const problems: string[] = [];
   const problem = (key: string, message: string) => problems.push(`parity:${key}: ${message}`);
   const list = (values: readonly string[]) => values.join(", ");
@@ -170,12 +180,16 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): P
   const protectData = raw.protectData ?? false;
   if (typeof protectData !== "boolean") problem("protectData", "must be true or false");
 
-  // Pulumi.yaml declares "" as the default, meaning "not set".
+  // Pulumi.yaml declares "" as the default, meaning "not set". The checked-in stack files leave it
+  // unset: a committed value would validate and then fail at the provider.
   const cloudflareAccountId = raw.cloudflareAccountId === "" ? undefined : raw.cloudflareAccountId;
+  const setAccountId = `pulumi config set parity:cloudflareAccountId <32 hex> --stack ${stack} (Cloudflare dashboard → Workers & Pages → Account ID)`;
   if (cloudflareAccountId !== undefined && (typeof cloudflareAccountId !== "string" || !/^[0-9a-f]{32}$/.test(cloudflareAccountId))) {
-    problem("cloudflareAccountId", "must be a Cloudflare account id (32 hex characters)");
-  } else if (cloudflareAccountId === undefined && chosenPlatforms.includes("cloudflare")) {
-    problem("cloudflareAccountId", "is required when platforms include cloudflare (32 hex characters, from the dashboard)");
+    problem("cloudflareAccountId", "must be a Cloudflare account id (32 lower-case hex characters)");
+  } else if (typeof cloudflareAccountId === "string" && isPlaceholderAccountId(cloudflareAccountId)) {
+    problem("cloudflareAccountId", `${cloudflareAccountId} is a placeholder, not an account id; set the real one: ${setAccountId}`);
+  } else if (cloudflareAccountId === undefined && chosenPlatforms.includes("cloudflare") && options.forDeploy) {
+    problem("cloudflareAccountId", `is required to deploy cloudflare (32 lower-case hex characters); set it: ${setAccountId}`);
   }
 
   if (raw.apiKey === undefined || raw.apiKey === "") {
@@ -221,7 +235,7 @@ export function readStackConfig(): { config: ParityConfig; apiKey: pulumi.Output
     const [namespace, key] = fullKey.split(":", 2);
     if (namespace === "parity") raw[key] = parseConfigValue(value);
   }
-  const config = parseStackConfig(raw, pulumi.getStack());
+  const config = parseStackConfig(raw, pulumi.getStack(), { forDeploy: true });
   return { config, apiKey: new pulumi.Config("parity").requireSecret("apiKey") };
 }
 
@@ -233,6 +247,17 @@ function parseConfigValue(value: string): unknown {
     return value;
   }
 }
+
+/**
+ * Values that pass the 32-hex check but are not anyone's account: one repeated digit, or the
+ * hex alphabet in order (what examples and templates use).
+ */
+export function isPlaceholderAccountId(value: string): boolean {
+  return /^(.)\1*$/.test(value) || "0123456789abcdef".repeat(2) === value || "fedcba9876543210".repeat(2) === value;
+}
+
+/** Stands in for the Cloudflare account id where nothing is deployed (`npm run plan`); never reaches a provider. */
+export const OFFLINE_CLOUDFLARE_ACCOUNT_ID = "offline-plan-no-cloudflare-account";
 
 function applySettings(
   base: FunctionSettings,

@@ -8,7 +8,7 @@ import { AwsFunctions } from "./aws";
 import { AzureFunctions } from "./azure";
 import { catalog, type FunctionDefinition, type Platform } from "./catalog";
 import { CloudflareFunctions } from "./cloudflare";
-import type { ParityConfig } from "./config";
+import { OFFLINE_CLOUDFLARE_ACCOUNT_ID, type ParityConfig } from "./config";
 import { deploymentsFor } from "./bundle";
 import type { PlatformFunctionsArgs, PlatformOutputs } from "./platform";
 import { GcpFunctions } from "./gcp";
@@ -46,9 +46,14 @@ const factories: Record<Platform, Factory> = {
   aws: (name, args) => new AwsFunctions(name, args),
   gcp: (name, args) => new GcpFunctions(name, args),
   azure: (name, args) => new AzureFunctions(name, args),
-  // parseStackConfig has already required the account id when cloudflare is enabled.
+  // A deploy's config always has the account id (parseStackConfig requires it for deploys); an
+  // offline evaluation (`npm run plan`) without one gets a labelled stand-in.
   cloudflare: (name, args, config, secrets) =>
-    new CloudflareFunctions(name, { ...args, accountId: config.cloudflareAccountId!, deployApiToken: secrets.cloudflareApiToken }),
+    new CloudflareFunctions(name, {
+      ...args,
+      accountId: config.cloudflareAccountId ?? OFFLINE_CLOUDFLARE_ACCOUNT_ID,
+      deployApiToken: secrets.cloudflareApiToken === undefined ? undefined : pulumi.secret(secrets.cloudflareApiToken),
+    }),
 };
 
 /**
