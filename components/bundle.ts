@@ -25,7 +25,12 @@ interface PlatformTarget {
   /** File name the platform's runtime loads. */
   fileName: string;
   options: esbuild.BuildOptions;
+  /** Externals the platform's runtime itself provides: never listed as dependencies to install. */
+  runtimeProvided?: readonly string[];
 }
+
+/** The Azure Functions host injects it into the Node worker; it is not on npm to install. */
+const azureHostProvided = ["@azure/functions-core"];
 
 /** Node 22 is the runtime on AWS, Google Cloud and Azure; Workers run V8 with web APIs only. */
 export const platformTargets: Record<Platform, PlatformTarget> = {
@@ -57,12 +62,12 @@ export const platformTargets: Record<Platform, PlatformTarget> = {
   },
   azure: {
     fileName: "index.js",
+    runtimeProvided: azureHostProvided,
     options: {
       platform: "node",
       format: "cjs",
       target: "node22",
-      // Provided by the Functions host at run time.
-      external: ["@azure/functions-core"],
+      external: azureHostProvided,
       // Some @azure/* ESM builds (storage-common's crc64) call createRequire(import.meta.url),
       // which is undefined in CommonJS output; give them this file's URL instead.
       banner: { js: 'var __parityImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
@@ -185,11 +190,13 @@ const ZIP_EPOCH = new Date(1980, 0, 1);
 
 /**
  * The `package.json` shipped beside a Node bundle: `main`, Node 22, and the bundle's externals
- * pinned to the versions installed here (what the platform installs, where it does).
+ * pinned to the versions installed here (what the platform installs, where it does), except
+ * those the platform's runtime provides.
  */
 export function packageJsonFor(bundle: Bundle): string {
   const dependencies: Record<string, string> = {};
-  for (const name of bundleExternals(bundle)) dependencies[name] = installedVersion(name);
+  const provided = platformTargets[bundle.platform].runtimeProvided ?? [];
+  for (const name of bundleExternals(bundle)) if (!provided.includes(name)) dependencies[name] = installedVersion(name);
   return JSON.stringify({ name: `parity-${bundle.functionName}`, private: true, main: bundle.fileName, engines: { node: "22" }, dependencies }, null, 2);
 }
 
