@@ -2,8 +2,9 @@
  * Reads and validates the stack config (namespace `parity`). Every problem is reported
  * before any resource is created, naming the key, the stack and what is allowed.
  * Components never read `pulumi.Config` themselves: they take the decided values.
+ * Pure: the local cloud and the tools validate stack files without loading Pulumi;
+ * `readStackConfig` (components/program.ts) reads the running program's config through it.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { catalog, findFunction, functionNames, platforms, type FunctionDefinition, type FunctionName, type Platform } from "./catalog";
 
 /** Portable settings of one function; each component maps them to its platform's knobs. */
@@ -223,29 +224,6 @@ export function settingsOf(config: ParityConfig, platform: Platform, definition:
   const own = config.functions[definition.name as FunctionName];
   if (own) return settingsFor(config, platform, definition.name as FunctionName);
   return { ...defaultSettings[definition.trigger.kind] };
-}
-
-/**
- * Reads `parity:*` from the running Pulumi program. Unknown keys are found by reading the
- * whole config map, which `pulumi.Config` alone cannot enumerate.
- */
-export function readStackConfig(): { config: ParityConfig; apiKey: pulumi.Output<string> } {
-  const raw: Record<string, unknown> = {};
-  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
-    const [namespace, key] = fullKey.split(":", 2);
-    if (namespace === "parity") raw[key] = parseConfigValue(value);
-  }
-  const config = parseStackConfig(raw, pulumi.getStack(), { forDeploy: true });
-  return { config, apiKey: new pulumi.Config("parity").requireSecret("apiKey") };
-}
-
-/** Structured config values arrive as JSON strings; plain strings stay strings. */
-function parseConfigValue(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { AwsFunctions } from "./aws";
 import { AzureFunctions } from "./azure";
 import { catalog, type FunctionDefinition, type Platform } from "./catalog";
 import { CloudflareFunctions } from "./cloudflare";
-import { OFFLINE_CLOUDFLARE_ACCOUNT_ID, type ParityConfig } from "./config";
+import { OFFLINE_CLOUDFLARE_ACCOUNT_ID, parseStackConfig, type ParityConfig } from "./config";
 import { deploymentsFor } from "./bundle";
 import type { PlatformFunctionsArgs, PlatformOutputs } from "./platform";
 import { GcpFunctions } from "./gcp";
@@ -90,4 +90,27 @@ export function deployStack(
     outputs.functions[platform] = component.functionNames;
   }
   return { components, outputs };
+}
+
+/**
+ * Reads `parity:*` from the running Pulumi program. Unknown keys are found by reading the
+ * whole config map, which `pulumi.Config` alone cannot enumerate.
+ */
+export function readStackConfig(): { config: ParityConfig; apiKey: pulumi.Output<string> } {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    const [namespace, key] = fullKey.split(":", 2);
+    if (namespace === "parity") raw[key] = parseConfigValue(value);
+  }
+  const config = parseStackConfig(raw, pulumi.getStack(), { forDeploy: true });
+  return { config, apiKey: new pulumi.Config("parity").requireSecret("apiKey") };
+}
+
+/** Structured config values arrive as JSON strings; plain strings stay strings. */
+function parseConfigValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
 }

@@ -71,6 +71,19 @@ describe("the stack program (index.ts) and npm run plan", function () {
     assert.match(String(error?.message), /parity:functions\.users-api\.reservedConcurency: unknown setting/);
   });
 
+  it("index.ts refuses to deploy cloudflare without a real account id, and passes a given one to every resource", async () => {
+    await assert.rejects(runIndex({ platforms: ["cloudflare"], apiKey: TEST_API_KEY }), /parity:cloudflareAccountId: is required to deploy cloudflare/);
+    await assert.rejects(
+      runIndex({ platforms: ["cloudflare"], apiKey: TEST_API_KEY, cloudflareAccountId: "0123456789abcdef0123456789abcdef" }),
+      /is a placeholder, not an account id/,
+    );
+    const accountId = "9f2c4e1a7b3d5f6e8a0c2e4f6b8d0a1c";
+    const run = await runIndex({ platforms: ["cloudflare"], apiKey: TEST_API_KEY, cloudflareAccountId: accountId });
+    const owned = run.resources.filter((r) => r.type.startsWith("cloudflare:"));
+    assert.ok(owned.length > 0);
+    for (const resource of owned) assert.equal(resource.inputs.accountId, accountId, `${resource.type} ${resource.name}`);
+  });
+
   it("deploys only the platforms the stack enables", async () => {
     const config = { ...stackConfig("dev"), platforms: ["cloudflare" as const] };
     const run = await runWithMocks(() => deployStack(config, TEST_API_KEY), { stack: "dev" });
