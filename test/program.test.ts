@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { catalog, platforms } from "../components/catalog";
-import { formatWarning } from "../components/deployment";
+import { formatWarning } from "../components/platform";
 import { deployStack } from "../components/program";
 import { formatPlan, planStack } from "../scripts/plan";
 import { runWithMocks, stackConfig, valueOf, TEST_API_KEY, type StateFor } from "./infra/harness";

@@ -3,34 +3,20 @@
  * invoked with real API Gateway 2.0 and SQS event shapes, on DynamoDB Local and fauxqs.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
-import { planAws, type AwsPlannedFunction } from "../../components/aws/rules";
-import { deploymentsFor } from "../../components/bundle";
-import type { FunctionName } from "../../components/catalog";
-import { parseStackConfig, type FunctionSettings } from "../../components/config";
-import type { FunctionDeployment } from "../../components/platform";
+import { planAws } from "../../components/aws/rules";
 import { httpApiEventFromRequest, responseFromHttpApiResult, sqsEventFromMessages } from "../../local/aws-events";
 import { startAwsBackends, startAwsFunction, type AwsBackends } from "../../local/aws";
 import type { LambdaFunction } from "../../local/aws-lambda-runtime";
 import { dynamoDbLocalUnavailable } from "../../local/emulators/dynamodb-local";
 import type { HttpApiResult } from "../../functions/aws/http-api";
 import type { SqsBatchResponse } from "../../functions/aws/sqs-event";
+import { plannedCatalog, type Overrides } from "../planned";
 import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 
 export const TEST_API_KEY = "aws-test-api-key-0123456789";
 
-/**
- * The catalog's functions on AWS with the stack defaults (as `index.ts` decides them) and
- * `overrides`, planned by the same rules as a deploy, each with its bundle.
- */
-export function awsTestFunctions(overrides: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {}): Record<FunctionName, AwsPlannedFunction & FunctionDeployment> {
-  const config = parseStackConfig({ platforms: ["aws"], apiKey: TEST_API_KEY }, "test");
-  const functions = deploymentsFor(config, "aws").map((fn) => ({ ...fn, settings: { ...fn.settings, ...overrides[fn.definition.name as FunctionName] } }));
-  const plan = planAws({ name: "parity-test", functions, logRetentionDays: 7, protectData: false });
-  return Object.fromEntries(plan.functions.map((planned, i) => [planned.definition.name, { ...planned, bundle: functions[i].bundle }])) as Record<
-    FunctionName,
-    AwsPlannedFunction & FunctionDeployment
-  >;
-}
+/** The catalog on AWS as a deploy plans it, with `overrides` (test/planned.ts). */
+export const awsTestFunctions = (overrides: Overrides = {}) => plannedCatalog("aws", planAws, overrides).functions;
 
 /**
  * Skips the calling suite loudly when DynamoDB Local cannot run (no Java); under CI a

@@ -5,11 +5,8 @@
  * and Queues.
  */
 import { randomUUID } from "node:crypto";
-import { planAzure, type AzurePlan, type AzurePlannedFunction } from "../../components/azure/rules";
-import { deploymentsFor } from "../../components/bundle";
-import type { FunctionName } from "../../components/catalog";
-import { parseStackConfig, type FunctionSettings } from "../../components/config";
-import type { FunctionDeployment } from "../../components/platform";
+import { planAzure } from "../../components/azure/rules";
+import { plannedCatalog, type Overrides } from "../planned";
 import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 import { decodeQueueMessage } from "../../functions/azure/publisher";
 import { invokeAzureHttp, queueEntryOf, queueTriggerMetadata, startAzureBackends, startAzureFunction, type AzureBackends } from "../../local/azure";
@@ -17,20 +14,9 @@ import type { AzureFunctionRuntime } from "../../local/azure-functions-runtime";
 
 export const TEST_API_KEY = "azure-conformance-key-0123456789";
 
-/**
- * The catalog's functions on Azure with the stack defaults (as `index.ts` decides them) and
- * `overrides`, planned by the same rules as a deploy, each with its bundle.
- */
-export function azureTestFunctions(overrides: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {}): {
-  plan: AzurePlan;
-  functions: Record<FunctionName, AzurePlannedFunction & FunctionDeployment>;
-} {
-  const config = parseStackConfig({ platforms: ["azure"], apiKey: TEST_API_KEY }, "test");
-  const deployments = deploymentsFor(config, "azure").map((fn) => ({ ...fn, settings: { ...fn.settings, ...overrides[fn.definition.name as FunctionName] } }));
-  const plan = planAzure({ name: "parity-test", project: "parity", stack: "test", functions: deployments, logRetentionDays: 7, protectData: false });
-  const functions = Object.fromEntries(plan.functions.map((planned, i) => [planned.definition.name, { ...planned, bundle: deployments[i].bundle }]));
-  return { plan, functions: functions as Record<FunctionName, AzurePlannedFunction & FunctionDeployment> };
-}
+/** The catalog on Azure as a deploy plans it, with `overrides` (test/planned.ts). */
+export const azureTestFunctions = (overrides: Overrides = {}) =>
+  plannedCatalog("azure", (input) => planAzure({ ...input, project: "parity", stack: "test" }), overrides);
 
 export interface AzureTarget extends ConformanceTarget {
   backends: AzureBackends;

@@ -4,29 +4,17 @@
  * events queue by the recorder worker; batches reach queue-worker's real `queue()` handler and
  * its per-message ack()/retry() decide `failedIds`.
  */
+import { plannedCatalog, type Overrides } from "../planned";
 import type { ConformanceTarget } from "../../conformance/target";
-import { stackConfig, TEST_API_KEY } from "../infra/harness";
-import { deploymentsFor } from "../../components/bundle";
-import type { FunctionName } from "../../components/catalog";
-import { planCloudflare, type CloudflarePlannedFunction } from "../../components/cloudflare/rules";
-import type { FunctionSettings } from "../../components/config";
-import type { FunctionDeployment } from "../../components/platform";
+import { TEST_API_KEY } from "../infra/harness";
+import { planCloudflare } from "../../components/cloudflare/rules";
 import { EVENTS_QUEUE, startMiniflareCloud, workerdStatus, type MiniflareCloud, type QueueDispatchResult } from "../../local/emulators/miniflare";
 
 /**
  * The catalog's functions on Cloudflare with the dev stack's settings and `overrides`,
  * planned by the same rules as a deploy, each with its bundle.
  */
-export function cloudflareTestFunctions(
-  overrides: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {},
-): Record<FunctionName, CloudflarePlannedFunction & FunctionDeployment> {
-  const functions = deploymentsFor(stackConfig("dev"), "cloudflare").map((fn) => ({ ...fn, settings: { ...fn.settings, ...overrides[fn.definition.name as FunctionName] } }));
-  const plan = planCloudflare({ name: "parity-test", functions, logRetentionDays: 7, protectData: false });
-  return Object.fromEntries(plan.functions.map((planned, i) => [planned.definition.name, { ...planned, bundle: functions[i].bundle }])) as Record<
-    FunctionName,
-    CloudflarePlannedFunction & FunctionDeployment
-  >;
-}
+export const cloudflareTestFunctions = (overrides: Overrides = {}) => plannedCatalog("cloudflare", planCloudflare, overrides).functions;
 
 /**
  * workerd missing: a loud skip locally, a failure under CI=true. Returns whether to run.

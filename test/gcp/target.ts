@@ -5,32 +5,19 @@
  * POSTed to the worker, one message per request as Pub/Sub push sends them.
  */
 import type { Message } from "@google-cloud/pubsub";
-import { deploymentsFor } from "../../components/bundle";
 import type { FunctionName } from "../../components/catalog";
-import { parseStackConfig, type FunctionSettings } from "../../components/config";
-import { planGcp, type GcpPlannedFunction } from "../../components/gcp/rules";
-import type { FunctionDeployment } from "../../components/platform";
+import { planGcp } from "../../components/gcp/rules";
 import type { ServedFunction } from "../../local/emulators/functions-framework";
 import { pushEnvelope, serveGcpFunctions, startGcpBackends, type GcpBackends } from "../../local/gcp";
 import { Teardown } from "../../local/teardown";
+import { plannedCatalog, type Overrides } from "../planned";
 import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 
 export const TEST_API_KEY = "gcp-conformance-key-0123456789";
 export const PROBE_SUBSCRIPTION = "conformance-probe";
 
-/**
- * The catalog's functions on GCP with the stack defaults (as `index.ts` decides them) and
- * `overrides`, planned by the same rules as a deploy, each with its bundle.
- */
-export function gcpTestFunctions(overrides: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {}): Record<FunctionName, GcpPlannedFunction & FunctionDeployment> {
-  const config = parseStackConfig({ platforms: ["gcp"], apiKey: TEST_API_KEY }, "test");
-  const functions = deploymentsFor(config, "gcp").map((fn) => ({ ...fn, settings: { ...fn.settings, ...overrides[fn.definition.name as FunctionName] } }));
-  const plan = planGcp({ name: "parity-test", functions, logRetentionDays: 30, protectData: false });
-  return Object.fromEntries(plan.functions.map((planned, i) => [planned.definition.name, { ...planned, bundle: functions[i].bundle }])) as Record<
-    FunctionName,
-    GcpPlannedFunction & FunctionDeployment
-  >;
-}
+/** The catalog on GCP as a deploy plans it, with `overrides` (test/planned.ts). */
+export const gcpTestFunctions = (overrides: Overrides = {}) => plannedCatalog("gcp", planGcp, overrides, 30).functions;
 
 export interface GcpTarget extends ConformanceTarget {
   backends: GcpBackends;
