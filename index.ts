@@ -4,8 +4,7 @@
  * resource is created, naming the key, the stack and what is allowed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readStackConfig } from "./components/config";
-import { deployStack } from "./components/program";
+import { deployStack, readStackConfig } from "./components/program";
 
 const { config, apiKey } = readStackConfig();
 const { outputs } = deployStack(config, apiKey, {

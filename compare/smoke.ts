@@ -5,8 +5,8 @@
  * checks the same path end to end instead.
  */
 import Mocha from "mocha";
-import { describeConformance } from "../test/conformance/suite";
-import type { ConformanceTarget } from "../test/conformance/target";
+import { describeConformance } from "../conformance/suite";
+import { runtimeRejectsMalformedJson, type ConformanceTarget } from "../conformance/target";
 
 export interface SmokeResult {
   passed: number;
@@ -21,21 +21,13 @@ export const SMOKE_GREP = /conformance: \S+ HTTP /;
 /** `--quick`: the same without the 20-way race, which spins up many cold instances at once. */
 export const QUICK_SMOKE_GREP = /conformance: \S+ HTTP (?!20 concurrent)/;
 
-/**
- * Platforms whose runtime answers malformed JSON itself, before the function runs (the
- * conformance suite accepts a plain 400 there). Deployed or local, the runtime is the same.
- */
-export const runtimeRejectsMalformedJson: Partial<Record<string, string>> = {
-  gcp: "the Functions Framework parses application/json bodies before the function runs",
-};
-
 /** A conformance target that sends every request to `baseUrl` over the network. */
 export function liveTarget(platform: string, baseUrl: string, apiKey: string): ConformanceTarget {
   const base = baseUrl.replace(/\/+$/, "");
   return {
     platform,
     apiKey,
-    runtimeRejectsMalformedJson: runtimeRejectsMalformedJson[platform],
+    runtimeRejectsMalformedJson: runtimeRejectsMalformedJson[platform as keyof typeof runtimeRejectsMalformedJson],
     async request(request) {
       const url = new URL(request.url);
       const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();

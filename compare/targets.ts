@@ -1,12 +1,25 @@
 /**
  * What the experiment measures: one endpoint per platform. They come from the local cloud
  * (default), a deployed stack (`pulumi stack output --json`), or an endpoints file for a
- * machine without the Pulumi CLI.
+ * machine without the Pulumi CLI. `openTargets` turns a choice into subjects to measure.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import { promisify } from "node:util";
-import { platforms, type Platform } from "../components/catalog";
+import { catalog, platforms, type Platform } from "../components/catalog";
+import { settingsFor, type FunctionSettings, type ParityConfig } from "../components/config";
+import { stackFileValues } from "../components/stack-file";
+import { generateApiKey } from "../local/cloud";
+import { startLocalCloudProcess } from "../local/cloud-process";
+import { readStackFile } from "../local/stack";
+import { coldProbe, type ColdSample, type Endpoint } from "./phases";
+import type { Progress } from "./progress";
+
+export type TargetChoice =
+  | { kind: "local"; stack: string; platforms?: Platform[] }
+  | { kind: "stack"; stack: string; platforms?: Platform[] }
+  | { kind: "endpoints"; file: string; apiKey?: string; platforms?: Platform[] };
+
 
 /** One platform's deployed endpoint, as the stack outputs describe it. */
 export interface DeployedEndpoint {
@@ -111,3 +124,121 @@ export async function readDeployedStack(stack: string): Promise<{ endpoints: Dep
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** One platform under measurement, however it is hosted. */
+export interface Subject {
+  platform: Platform;
+  endpoint: Endpoint;
+  description: string;
+  settings?: Record<string, FunctionSettings>;
+  /** Taken before anything else touched the endpoint. */
+  firstProbe: ColdSample;
+  coldMethod: string;
+  /** A fresh instance for the next cold sample; absent where none can be had. */
+  fresh?: () => Promise<void>;
+  deadLetterDepth?: () => Promise<number>;
+}
+
+export interface OpenedTargets {
+  subjects: Subject[];
+  unavailable: { platform: Platform; reason: string }[];
+  stop(): Promise<void>;
+  stackConfig: unknown;
+}
+
+export async function openTargets(target: TargetChoice, progress: Progress): Promise<OpenedTargets> {
+  if (target.kind === "local") return openLocal(target.stack, target.platforms, progress);
+
+  const { endpoints, apiKey, stack } =
+    target.kind === "stack"
+      ? { ...(await readDeployedStack(target.stack)), stack: target.stack }
+      : (() => {
+          const file = readEndpointsFile(target.file);
+          const key = target.apiKey ?? file.apiKey ?? process.env.PARITY_API_KEY;
+          if (!key) throw new Error(`no API key: add "apiKey" to ${target.file}, set PARITY_API_KEY, or pass --api-key`);
+          return { endpoints: file.endpoints, apiKey: key, stack: file.stack };
+        })();
+  const config = stack ? safeStackConfig(stack, apiKey) : undefined;
+  const chosen = endpoints.filter((e) => !target.platforms || target.platforms.includes(e.platform));
+  const subjects: Subject[] = [];
+  for (const deployed of chosen) {
+    const endpoint = { url: deployed.url, apiKey };
+    subjects.push({
+      platform: deployed.platform,
+      endpoint,
+      description: describeDeployed(deployed),
+      settings: config ? stackSettings(config, deployed.platform) : undefined,
+      // The first request of this run: cold only if the function sat idle (see README).
+      firstProbe: await coldProbe(endpoint),
+      coldMethod: "first request of this run; cold only if the function was idle or freshly deployed (see README)",
+    });
+  }
+  progress.note(`measuring ${subjects.map((s) => `${s.platform} ${s.endpoint.url}`).join(", ")}`);
+  return { subjects, unavailable: [], stop: async () => undefined, stackConfig: stack ? withoutSecrets(stackFileValues(stack)) : null };
+}
+
+/** The API key never goes into a report. */
+function withoutSecrets(values: Record<string, unknown>): Record<string, unknown> {
+  const { apiKey: _secret, ...rest } = values;
+  return rest;
+}
+
+function safeStackConfig(stack: string, apiKey: string) {
+  try {
+    return readStackFile(stack, apiKey.length >= 16 ? apiKey : generateApiKey());
+  } catch {
+    return undefined;
+  }
+}
+
+function describeDeployed(endpoint: DeployedEndpoint): string {
+  const names = endpoint.functions ? Object.values(endpoint.functions).join(", ") : "";
+  return `deployed${names ? `: ${names}` : ""}${endpoint.queue ? `; queue ${endpoint.queue}` : ""}`;
+}
+
+async function openLocal(stack: string, platforms: Platform[] | undefined, progress: Progress): Promise<OpenedTargets> {
+  const started = Date.now();
+  // Its own process: the runtimes must not share the load generator's event loop.
+  const cloud = await startLocalCloudProcess({ stack, platforms, log: (line) => progress.note(line) });
+  progress.note(`local cloud (pid ${cloud.pid}): ${cloud.running.map((p) => p.platform).join(", ") || "nothing"} running in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  for (const u of cloud.unavailable) progress.note(`${u.platform}: ${u.reason}`);
+
+  const subjects: Subject[] = [];
+  try {
+    // Every runtime was just started and has served nothing: its first request is a cold start.
+    for (const local of cloud.running) {
+      if (!local.url) {
+        progress.note(`${local.platform}: no HTTP function in the catalog; nothing to measure`);
+        continue;
+      }
+      const endpoint: Endpoint = { url: local.url, apiKey: cloud.apiKey };
+      subjects.push({
+        platform: local.platform,
+        endpoint,
+        description: local.description,
+        settings: stackSettings(cloud.config, local.platform),
+        firstProbe: await coldProbe(endpoint),
+        coldMethod: local.nativeRestart
+          ? "first request to a freshly started runtime (the launcher's restart() between samples; emulators kept)"
+          : "first request to a freshly started runtime (a whole new launcher per sample)",
+        fresh: async () => {
+          await local.restart();
+          endpoint.url = local.url!;
+        },
+        deadLetterDepth: async () => (await local.queueDepth()).deadLettered,
+      });
+    }
+  } catch (error) {
+    await cloud.stop();
+    throw error;
+  }
+  return { subjects, unavailable: cloud.unavailable, stackConfig: cloud.config, stop: () => cloud.stop() };
+}
+
+/** The portable settings of every catalog function on one platform, as the stack decides them. */
+export function stackSettings(config: ParityConfig, platform: Platform): Record<string, FunctionSettings> {
+  return Object.fromEntries(catalog.map((fn) => [fn.name, settingsFor(config, platform, fn.name)]));
+}
+
+/** The catalog function whose settings drive cost (the HTTP one). */
+export const httpFunction = catalog.find((fn) => fn.trigger.kind === "http")!.name;

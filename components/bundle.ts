@@ -1,13 +1,21 @@
 /**
- * esbuild bundles, one per function per platform: minified, tree-shaken, with source maps.
- * What the tests load is exactly what a component uploads.
+ * Bundling and packaging, one way for every platform: an esbuild bundle per function per
+ * platform (minified, tree-shaken, with source maps), the files a platform wants beside it
+ * (package.json, host.json), one deterministic zip, and one content hash. What the tests load
+ * is exactly what a component uploads.
+ *
+ * Pure of Pulumi: the local cloud bundles without loading any Pulumi package.
  */
 import * as esbuild from "esbuild";
+import { zipSync } from "fflate";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import { builtinModules } from "node:module";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import * as pulumi from "@pulumi/pulumi";
-import type { FunctionDefinition, Platform } from "./catalog";
+import { catalog, type FunctionDefinition, type Platform } from "./catalog";
+import { settingsOf, type ParityConfig } from "./config";
+import type { FunctionDeployment } from "./platform";
 
 export const projectRoot = path.resolve(__dirname, "..");
 /** Inside the project so that externals resolve from its node_modules when tests load a bundle. */
@@ -17,7 +25,12 @@ interface PlatformTarget {
   /** File name the platform's runtime loads. */
   fileName: string;
   options: esbuild.BuildOptions;
+  /** Externals the platform's runtime itself provides: never listed as dependencies to install. */
+  runtimeProvided?: readonly string[];
 }
+
+/** The Azure Functions host injects it into the Node worker; it is not on npm to install. */
+const azureHostProvided = ["@azure/functions-core"];
 
 /** Node 22 is the runtime on AWS, Google Cloud and Azure; Workers run V8 with web APIs only. */
 export const platformTargets: Record<Platform, PlatformTarget> = {
@@ -49,12 +62,12 @@ export const platformTargets: Record<Platform, PlatformTarget> = {
   },
   azure: {
     fileName: "index.js",
+    runtimeProvided: azureHostProvided,
     options: {
       platform: "node",
       format: "cjs",
       target: "node22",
-      // Provided by the Functions host at run time.
-      external: ["@azure/functions-core"],
+      external: azureHostProvided,
       // Some @azure/* ESM builds (storage-common's crc64) call createRequire(import.meta.url),
       // which is undefined in CommonJS output; give them this file's URL instead.
       banner: { js: 'var __parityImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
@@ -97,7 +110,7 @@ export function bundleFunction(fn: Pick<FunctionDefinition, "name" | "entry">, p
   if (cached) return cached;
 
   const target = platformTargets[platform];
-  const variant = Object.keys(overrides).length > 0 ? `-${hash(JSON.stringify(overrides))}` : "";
+  const variant = Object.keys(overrides).length > 0 ? `-${sha256Hex(JSON.stringify(overrides)).slice(0, 8)}` : "";
   const dir = path.join(buildRoot, platform, fn.name + variant);
   const file = path.join(dir, target.fileName);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -129,16 +142,78 @@ export function bundleFunction(fn: Pick<FunctionDefinition, "name" | "entry">, p
   return bundle;
 }
 
-/** The bundle (and its source map) as a Pulumi archive, plus any extra files the platform wants. */
-export function bundleArchive(bundle: Bundle, extraFiles: Record<string, string> = {}): pulumi.asset.AssetArchive {
-  const assets: Record<string, pulumi.asset.Asset> = {};
-  for (const name of fs.readdirSync(bundle.dir)) assets[name] = new pulumi.asset.FileAsset(path.join(bundle.dir, name));
-  for (const [name, text] of Object.entries(extraFiles)) assets[name] = new pulumi.asset.StringAsset(text);
-  return new pulumi.asset.AssetArchive(assets);
+/**
+ * The functions of a catalog (the project's by default) for one platform: each bundled, with
+ * the settings the stack decides for it on that platform.
+ */
+export function deploymentsFor(config: ParityConfig, platform: Platform, functions: readonly FunctionDefinition[] = catalog): FunctionDeployment[] {
+  return functions.map((definition) => ({
+    definition,
+    bundle: bundleFunction(definition, platform),
+    settings: settingsOf(config, platform, definition),
+  }));
 }
 
-function hash(text: string): string {
-  let h = 0;
-  for (let i = 0; i < text.length; i++) h = (Math.imul(31, h) + text.charCodeAt(i)) | 0;
-  return (h >>> 0).toString(16);
+/** The one content hash of the project: SHA-256, hex. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** What a platform uploads for one function: the bundle, its source map and the platform's own files, zipped. */
+export interface FunctionPackage {
+  /** File name → contents, as they are zipped. */
+  files: Record<string, Uint8Array>;
+  /** The zip, written beside the bundle directory (`<dir>.zip`). */
+  zipFile: string;
+  /** SHA-256 of the zip; a new value means new code. */
+  hash: string;
+}
+
+/**
+ * Packages a bundle with extra files (e.g. package.json, host.json). The zip is deterministic
+ * (sorted names, fixed timestamps), so the same code always gives the same hash and a deploy
+ * that changed nothing uploads nothing.
+ */
+export function packageFunction(bundle: Bundle, extraFiles: Record<string, string> = {}): FunctionPackage {
+  const files: Record<string, Uint8Array> = {};
+  for (const name of fs.readdirSync(bundle.dir).sort()) files[name] = fs.readFileSync(path.join(bundle.dir, name));
+  for (const [name, text] of Object.entries(extraFiles)) files[name] = Buffer.from(text, "utf8");
+  const sorted = Object.fromEntries(Object.keys(files).sort().map((name) => [name, [files[name], { mtime: ZIP_EPOCH }] as const]));
+  const zip = zipSync(sorted as Parameters<typeof zipSync>[0], { level: 9 });
+  const zipFile = `${bundle.dir}.zip`;
+  fs.writeFileSync(zipFile, zip);
+  return { files, zipFile, hash: sha256Hex(zip) };
+}
+
+/** The earliest time a zip entry can hold (1980-01-01), so entries carry no build time. */
+const ZIP_EPOCH = new Date(1980, 0, 1);
+
+/**
+ * The `package.json` shipped beside a Node bundle: `main`, Node 22, and the bundle's externals
+ * pinned to the versions installed here (what the platform installs, where it does), except
+ * those the platform's runtime provides.
+ */
+export function packageJsonFor(bundle: Bundle): string {
+  const dependencies: Record<string, string> = {};
+  const provided = platformTargets[bundle.platform].runtimeProvided ?? [];
+  for (const name of bundleExternals(bundle)) if (!provided.includes(name)) dependencies[name] = installedVersion(name);
+  return JSON.stringify({ name: `parity-${bundle.functionName}`, private: true, main: bundle.fileName, engines: { node: "22" }, dependencies }, null, 2);
+}
+
+/** Package names the bundle imports at run time (Node built-ins excluded). */
+export function bundleExternals(bundle: Bundle): string[] {
+  const names = new Set<string>();
+  for (const output of Object.values(bundle.metafile.outputs)) {
+    for (const imported of output.imports) {
+      if (!imported.external || imported.path.startsWith("node:") || builtinModules.includes(imported.path.split("/")[0])) continue;
+      const parts = imported.path.split("/");
+      names.add(imported.path.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]);
+    }
+  }
+  return [...names].sort();
+}
+
+function installedVersion(packageName: string): string {
+  const file = path.join(projectRoot, "node_modules", packageName, "package.json");
+  return (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
 }

@@ -21,6 +21,7 @@ export const capabilities = [
 export type Capability = (typeof capabilities)[number];
 
 export type Trigger = { kind: "http" } | { kind: "queue" };
+export type TriggerKind = Trigger["kind"];
 
 export interface FunctionDefinition {
   /** Stable name; also the key under `parity:functions` in stack config. */

@@ -2,9 +2,10 @@
  * Reads and validates the stack config (namespace `parity`). Every problem is reported
  * before any resource is created, naming the key, the stack and what is allowed.
  * Components never read `pulumi.Config` themselves: they take the decided values.
+ * Pure: the local cloud and the tools validate stack files without loading Pulumi;
+ * `readStackConfig` (components/program.ts) reads the running program's config through it.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { catalog, findFunction, functionNames, platforms, type FunctionName, type Platform } from "./catalog";
+import { catalog, findFunction, functionNames, platforms, type FunctionDefinition, type FunctionName, type Platform } from "./catalog";
 
 /** Portable settings of one function; each component maps them to its platform's knobs. */
 export interface FunctionSettings {
@@ -57,7 +58,8 @@ export const settingRanges: Record<FunctionSettingKey, Range> = {
 const httpSettingKeys: FunctionSettingKey[] = ["memoryMb", "timeoutSeconds", "reservedConcurrency", "warmInstances"];
 const queueSettingKeys: FunctionSettingKey[] = [...httpSettingKeys, "batchSize", "maxAttempts"];
 
-const defaults = {
+/** The settings a function gets when the stack says nothing, by trigger kind. */
+export const defaultSettings = {
   http: { memoryMb: 256, timeoutSeconds: 10, reservedConcurrency: 10, warmInstances: 0 },
   queue: { memoryMb: 256, timeoutSeconds: 30, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 5 },
 } satisfies Record<"http" | "queue", FunctionSettings>;
@@ -97,7 +99,17 @@ export function settingKeysFor(functionName: string): FunctionSettingKey[] {
  * parsed them) and returns the decided config, or throws {@link StackConfigError} listing
  * every problem.
  */
-export function parseStackConfig(raw: Record<string, unknown>, stack: string): ParityConfig {
+export function parseStackConfig(
+  raw: Record<string, unknown>,
+  stack: string,
+  options: {
+    /**
+     * A real deploy (`index.ts`): values only a provider needs are required. Offline uses (tests,
+     * the local cloud, `npm run plan`, `npm run compare`) work without them.
+     */
+    forDeploy?: boolean;
+  } = {},
+): ParityConfig {
   const problems: string[] = [];
   const problem = (key: string, message: string) => problems.push(`parity:${key}: ${message}`);
   const list = (values: readonly string[]) => values.join(", ");
@@ -130,7 +142,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): P
   }
   for (const fn of catalog) {
     const given = functionsMap[fn.name] ?? {};
-    const base = { ...defaults[fn.trigger.kind] } as FunctionSettings;
+    const base = { ...defaultSettings[fn.trigger.kind] } as FunctionSettings;
     functions[fn.name] = applySettings(base, given, `functions.${fn.name}`, fn.name, problem);
   }
 
@@ -169,12 +181,16 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): P
   const protectData = raw.protectData ?? false;
   if (typeof protectData !== "boolean") problem("protectData", "must be true or false");
 
-  // Pulumi.yaml declares "" as the default, meaning "not set".
+  // Pulumi.yaml declares "" as the default, meaning "not set". The checked-in stack files leave it
+  // unset: a committed value would validate and then fail at the provider.
   const cloudflareAccountId = raw.cloudflareAccountId === "" ? undefined : raw.cloudflareAccountId;
+  const setAccountId = `pulumi config set parity:cloudflareAccountId <32 hex> --stack ${stack} (Cloudflare dashboard → Workers & Pages → Account ID)`;
   if (cloudflareAccountId !== undefined && (typeof cloudflareAccountId !== "string" || !/^[0-9a-f]{32}$/.test(cloudflareAccountId))) {
-    problem("cloudflareAccountId", "must be a Cloudflare account id (32 hex characters)");
-  } else if (cloudflareAccountId === undefined && chosenPlatforms.includes("cloudflare")) {
-    problem("cloudflareAccountId", "is required when platforms include cloudflare (32 hex characters, from the dashboard)");
+    problem("cloudflareAccountId", "must be a Cloudflare account id (32 lower-case hex characters)");
+  } else if (typeof cloudflareAccountId === "string" && isPlaceholderAccountId(cloudflareAccountId)) {
+    problem("cloudflareAccountId", `${cloudflareAccountId} is a placeholder, not an account id; set the real one: ${setAccountId}`);
+  } else if (cloudflareAccountId === undefined && chosenPlatforms.includes("cloudflare") && options.forDeploy) {
+    problem("cloudflareAccountId", `is required to deploy cloudflare (32 lower-case hex characters); set it: ${setAccountId}`);
   }
 
   if (raw.apiKey === undefined || raw.apiKey === "") {
@@ -201,27 +217,25 @@ export function settingsFor(config: ParityConfig, platform: Platform, functionNa
 }
 
 /**
- * Reads `parity:*` from the running Pulumi program. Unknown keys are found by reading the
- * whole config map, which `pulumi.Config` alone cannot enumerate.
+ * The settings of any function on one platform: the stack's for a catalog function, the
+ * defaults of its trigger kind for a function of another catalog (a reused component's).
  */
-export function readStackConfig(): { config: ParityConfig; apiKey: pulumi.Output<string> } {
-  const raw: Record<string, unknown> = {};
-  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
-    const [namespace, key] = fullKey.split(":", 2);
-    if (namespace === "parity") raw[key] = parseConfigValue(value);
-  }
-  const config = parseStackConfig(raw, pulumi.getStack());
-  return { config, apiKey: new pulumi.Config("parity").requireSecret("apiKey") };
+export function settingsOf(config: ParityConfig, platform: Platform, definition: Pick<FunctionDefinition, "name" | "trigger">): FunctionSettings {
+  const own = config.functions[definition.name as FunctionName];
+  if (own) return settingsFor(config, platform, definition.name as FunctionName);
+  return { ...defaultSettings[definition.trigger.kind] };
 }
 
-/** Structured config values arrive as JSON strings; plain strings stay strings. */
-function parseConfigValue(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
+/**
+ * Values that pass the 32-hex check but are not anyone's account: one repeated digit, or the
+ * hex alphabet in order (what examples and templates use).
+ */
+export function isPlaceholderAccountId(value: string): boolean {
+  return /^(.)\1*$/.test(value) || "0123456789abcdef".repeat(2) === value || "fedcba9876543210".repeat(2) === value;
 }
+
+/** Stands in for the Cloudflare account id where nothing is deployed (`npm run plan`); never reaches a provider. */
+export const OFFLINE_CLOUDFLARE_ACCOUNT_ID = "offline-plan-no-cloudflare-account";
 
 function applySettings(
   base: FunctionSettings,

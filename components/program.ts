@@ -6,10 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AwsFunctions } from "./aws";
 import { AzureFunctions } from "./azure";
-import type { Platform } from "./catalog";
+import { catalog, type FunctionDefinition, type Platform } from "./catalog";
 import { CloudflareFunctions } from "./cloudflare";
-import type { ParityConfig } from "./config";
-import { deploymentsFor, type PlatformFunctionsArgs, type PlatformOutputs } from "./deployment";
+import { OFFLINE_CLOUDFLARE_ACCOUNT_ID, parseStackConfig, type ParityConfig } from "./config";
+import { deploymentsFor } from "./bundle";
+import type { PlatformFunctionsArgs, PlatformOutputs } from "./platform";
 import { GcpFunctions } from "./gcp";
 
 /** Stack outputs; the comparison harness reads them with `pulumi stack output --json`. */
@@ -45,9 +46,14 @@ const factories: Record<Platform, Factory> = {
   aws: (name, args) => new AwsFunctions(name, args),
   gcp: (name, args) => new GcpFunctions(name, args),
   azure: (name, args) => new AzureFunctions(name, args),
-  // parseStackConfig has already required the account id when cloudflare is enabled.
+  // A deploy's config always has the account id (parseStackConfig requires it for deploys); an
+  // offline evaluation (`npm run plan`) without one gets a labelled stand-in.
   cloudflare: (name, args, config, secrets) =>
-    new CloudflareFunctions(name, { ...args, accountId: config.cloudflareAccountId!, deployApiToken: secrets.cloudflareApiToken }),
+    new CloudflareFunctions(name, {
+      ...args,
+      accountId: config.cloudflareAccountId ?? OFFLINE_CLOUDFLARE_ACCOUNT_ID,
+      deployApiToken: secrets.cloudflareApiToken === undefined ? undefined : pulumi.secret(secrets.cloudflareApiToken),
+    }),
 };
 
 /**
@@ -55,7 +61,13 @@ const factories: Record<Platform, Factory> = {
  * that physical names (Lambda functions, Function Apps, Workers) do not collide when
  * several stacks share an account.
  */
-export function deployStack(config: ParityConfig, apiKey: pulumi.Input<string>, secrets: ProviderSecrets = {}): StackProgram {
+export function deployStack(
+  config: ParityConfig,
+  apiKey: pulumi.Input<string>,
+  secrets: ProviderSecrets = {},
+  /** The functions to deploy. @default the project's catalog */
+  functions: readonly FunctionDefinition[] = catalog,
+): StackProgram {
   const components: StackProgram["components"] = {};
   const outputs: StackOutputs = { endpoints: {}, queues: {}, functions: {} };
   const tags = { project: "parity", stack: config.stack };
@@ -63,7 +75,7 @@ export function deployStack(config: ParityConfig, apiKey: pulumi.Input<string>, 
     const component = factories[platform](
       `parity-${config.stack}`,
       {
-        functions: deploymentsFor(config, platform),
+        functions: deploymentsFor(config, platform, functions),
         apiKey,
         logRetentionDays: config.logRetentionDays,
         protectData: config.protectData,
@@ -78,4 +90,27 @@ export function deployStack(config: ParityConfig, apiKey: pulumi.Input<string>, 
     outputs.functions[platform] = component.functionNames;
   }
   return { components, outputs };
+}
+
+/**
+ * Reads `parity:*` from the running Pulumi program. Unknown keys are found by reading the
+ * whole config map, which `pulumi.Config` alone cannot enumerate.
+ */
+export function readStackConfig(): { config: ParityConfig; apiKey: pulumi.Output<string> } {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    const [namespace, key] = fullKey.split(":", 2);
+    if (namespace === "parity") raw[key] = parseConfigValue(value);
+  }
+  const config = parseStackConfig(raw, pulumi.getStack(), { forDeploy: true });
+  return { config, apiKey: new pulumi.Config("parity").requireSecret("apiKey") };
+}
+
+/** Structured config values arrive as JSON strings; plain strings stay strings. */
+function parseConfigValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
 }

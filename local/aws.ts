@@ -8,8 +8,6 @@
  *   batchItemFailures, and lets the queue's redrive policy (maxReceiveCount = maxAttempts)
  *   move a message that keeps failing to the dead-letter queue.
  */
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateQueueCommand,
@@ -19,9 +17,10 @@ import {
   SQSClient,
   type Message,
 } from "@aws-sdk/client-sqs";
-import { bundleFunction } from "../components/bundle";
-import { catalog } from "../components/catalog";
-import type { FunctionSettings } from "../components/config";
+import { planAws, awsNativeSummary, type AwsPlannedFunction } from "../components/aws/rules";
+import type { Capability } from "../components/catalog";
+import type { FunctionDeployment } from "../components/platform";
+import { awsEnvironment } from "../functions/aws/contract";
 import type { HttpApiResult } from "../functions/aws/http-api";
 import type { SqsBatchResponse } from "../functions/aws/sqs-event";
 import { httpApiEventFromRequest, integrationFailureResponse, responseFromHttpApiResult, sqsEventFromMessages } from "./aws-events";
@@ -29,7 +28,9 @@ import { createLambdaFunction, type LambdaFunction } from "./aws-lambda-runtime"
 import { startSecretsStandIn, type SecretsStandIn } from "./aws-secrets-standin";
 import { startDynamoDbLocal, type DynamoDbLocal } from "./emulators/dynamodb-local";
 import { startFauxqs, type Fauxqs } from "./emulators/fauxqs";
-import type { LocalOptions, LocalPlatform, StartLocal } from "./types";
+import { serveFetch, type LoopbackFront } from "./front";
+import { Teardown } from "./teardown";
+import type { Launcher, LaunchOptions, LocalPlatform } from "./types";
 
 export const LOCAL_REGION = "us-east-1";
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
@@ -53,8 +54,8 @@ export interface AwsBackends {
   deadLetterQueue: { url: string; arn: string };
   /** SDK clients for the tests and the delivery loop, pointed at the local endpoints. */
   clients: { dynamodb: DynamoDBClient; sqs: SQSClient };
-  /** What the AWS component sets on each Lambda, plus the endpoints, region and dummy credentials. */
-  environmentFor(functionName: string): Record<string, string>;
+  /** What the AWS component sets on a Lambda with these capabilities (./contract.ts), plus the endpoints, region and dummy credentials. */
+  environmentFor(capabilities: readonly Capability[]): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -92,7 +93,7 @@ export async function startAwsBackends(options: AwsBackendsOptions): Promise<Aws
       queue,
       deadLetterQueue,
       clients,
-      environmentFor(functionName) {
+      environmentFor(capabilities) {
         return {
           AWS_REGION: LOCAL_REGION,
           AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -100,9 +101,7 @@ export async function startAwsBackends(options: AwsBackendsOptions): Promise<Aws
           AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
           AWS_ENDPOINT_URL_SQS: sqs.endpoint,
           AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-          PARITY_PLATFORM: "aws",
-          USERS_TABLE: tableName,
-          ...(functionName === "users-api" ? { EVENTS_QUEUE_URL: queue.url, API_KEY_SECRET_ARN: secrets.secretArn } : {}),
+          ...awsEnvironment(capabilities, { usersTable: tableName, eventsQueueUrl: queue.url, apiKeySecretArn: secrets.secretArn }),
         };
       },
       async stop() {
@@ -123,67 +122,32 @@ async function createQueue(client: SQSClient, name: string, attributes: Record<s
   return { url: QueueUrl!, arn: Attributes!.QueueArn! };
 }
 
-/** Starts one catalog function's bundle as a local Lambda function. */
+/** Starts one planned function's bundle as a local Lambda function: reserved concurrency bounds its environments. */
 export function startAwsFunction(
   backends: AwsBackends,
-  functionName: string,
-  settings: Pick<FunctionSettings, "reservedConcurrency" | "timeoutSeconds">,
+  fn: Pick<AwsPlannedFunction, "definition" | "native"> & Pick<FunctionDeployment, "bundle">,
   options: { onLog?: (line: string, instance: number) => void; env?: Record<string, string> } = {},
 ): LambdaFunction {
-  const definition = catalog.find((fn) => fn.name === functionName);
-  if (!definition) throw new Error(`no function ${functionName} in the catalog`);
   return createLambdaFunction({
-    bundleFile: bundleFunction(definition, "aws").file,
-    functionName,
-    env: { ...backends.environmentFor(functionName), ...options.env },
-    maxInstances: settings.reservedConcurrency,
-    timeoutSeconds: settings.timeoutSeconds,
+    bundleFile: fn.bundle.file,
+    functionName: fn.native.lambdaName,
+    env: { ...backends.environmentFor(fn.definition.capabilities), ...options.env },
+    maxInstances: fn.native.reservedConcurrentExecutions,
+    timeoutSeconds: fn.native.timeout,
     onLog: options.onLog,
   });
 }
 
-/** API Gateway on loopback: every request becomes a 2.0 event for the users-api function. */
-export async function startHttpFront(usersApi: LambdaFunction): Promise<{ url: string; stop(): Promise<void> }> {
-  const server = http.createServer(async (req, res) => {
+/** API Gateway on loopback: every request becomes a 2.0 event for the HTTP function; a failed invocation is API Gateway's 500. */
+export function startHttpFront(fn: LambdaFunction): Promise<LoopbackFront> {
+  return serveFetch(async (request, client) => {
+    const event = await httpApiEventFromRequest(request, { sourceIp: client.remoteAddress });
     try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks);
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-      }
-      const request = new Request(`http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`, {
-        method: req.method,
-        headers,
-        body: body.length > 0 && req.method !== "GET" && req.method !== "HEAD" ? body : undefined,
-      });
-      const event = await httpApiEventFromRequest(request, { sourceIp: req.socket.remoteAddress });
-      let response: Response;
-      try {
-        response = responseFromHttpApiResult(await usersApi.invoke<HttpApiResult>(event));
-      } catch {
-        response = integrationFailureResponse();
-      }
-      res.writeHead(response.status, Object.fromEntries([...response.headers].filter(([name]) => name !== "set-cookie")));
-      const cookies = response.headers.getSetCookie();
-      if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-      res.end(Buffer.from(await response.arrayBuffer()));
-    } catch (error) {
-      res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ message: "Internal Server Error" }));
+      return responseFromHttpApiResult(await fn.invoke<HttpApiResult>(event));
+    } catch {
+      return integrationFailureResponse();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 export interface EventSourceMappingOptions {
@@ -266,63 +230,77 @@ async function receiveBatch(backends: AwsBackends, batchSize: number, isRunning:
 /** The local AWS, with its emulated services reachable for tests and tools. */
 export interface AwsLocalPlatform extends LocalPlatform {
   backends: AwsBackends;
+  /** Function name → its local Lambda function. */
+  lambdas: Record<string, LambdaFunction>;
 }
 
-export const startLocal: StartLocal = (options) => startAwsLocal(options);
+/**
+ * Starts the functions by trigger kind, with the native settings `planAws` decides for a
+ * deploy: reserved concurrency bounds each function's environments, the event source mapping
+ * uses the plan's batch size and maximum concurrency, the queue redrives after maxReceiveCount.
+ * One difference, for promptness: the visibility timeout is the worker's timeout, not 6 × it,
+ * so a failed message returns in seconds.
+ */
+export const launchAws: Launcher = (options) => startAwsLocal(options);
 
-export async function startAwsLocal(options: LocalOptions): Promise<AwsLocalPlatform> {
+export async function startAwsLocal(options: LaunchOptions): Promise<AwsLocalPlatform> {
   const log = options.log ?? (() => {});
-  const api = options.settings["users-api"];
-  const worker = options.settings["queue-worker"];
-  if (!api || !worker) throw new Error("local AWS needs settings for users-api and queue-worker");
-  const backends = await startAwsBackends({
-    apiKey: options.apiKey,
-    maxAttempts: worker.maxAttempts,
-    // Visibility = the worker's timeout, so a failed message is retried promptly; a real
-    // deployment uses a longer one (AWS recommends at least 6 × the function timeout).
-    visibilityTimeoutSeconds: worker.timeoutSeconds,
-    log,
+  const plan = planAws({ name: "parity-local", functions: options.functions, logRetentionDays: 7, protectData: false });
+  const bundles = new Map(options.functions.map((fn) => [fn.definition.name, fn.bundle]));
+  const consumer = plan.functions.find((fn) => fn.native.queue);
+  const teardown = new Teardown();
+  return teardown.guard(async () => {
+    const backends = await startAwsBackends({
+      apiKey: options.apiKey,
+      maxAttempts: consumer?.native.queue?.maxReceiveCount,
+      visibilityTimeoutSeconds: consumer?.native.timeout,
+      log,
+    });
+    teardown.add(() => backends.stop());
+    const lambdas: Record<string, LambdaFunction> = {};
+    for (const fn of plan.functions) {
+      const name = fn.definition.name;
+      lambdas[name] = startAwsFunction(backends, { ...fn, bundle: bundles.get(name)! }, {
+        onLog: (line) => {
+          if (/"level":"error"/.test(line)) log(`[aws ${name}] ${line}`);
+        },
+      });
+      teardown.add(() => lambdas[name].stop());
+    }
+    let url: string | undefined;
+    if (plan.httpFunction) {
+      const front = await startHttpFront(lambdas[plan.httpFunction.definition.name]);
+      teardown.add(() => front.stop());
+      url = front.url;
+      log(`AWS: ${plan.httpFunction.definition.name} on ${url}`);
+    }
+    if (consumer?.native.queue) {
+      const mapping = startEventSourceMapping(backends, lambdas[consumer.definition.name], {
+        batchSize: consumer.native.queue.batchSize,
+        maxConcurrency: consumer.native.queue.maximumConcurrency,
+        onError: (error) => log(`[aws ${consumer.definition.name}] invocation failed: ${error.message}`),
+      });
+      teardown.add(() => mapping.stop());
+    }
+    return {
+      platform: "aws",
+      backends,
+      lambdas,
+      url,
+      nativeSettings: Object.fromEntries(plan.functions.map((fn) => [fn.definition.name, awsNativeSummary(fn)])),
+      warnings: plan.warnings,
+      description: `Lambda bundles in worker-thread environments + API Gateway 2.0 front + DynamoDB Local (${backends.dynamodb.version}) + fauxqs ${backends.sqs.version} (SQS)`,
+      async queueDepth() {
+        const count = async (url: string, names: ("ApproximateNumberOfMessages" | "ApproximateNumberOfMessagesNotVisible")[]) => {
+          const { Attributes = {} } = await backends.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names }));
+          return names.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+        };
+        return {
+          pending: await count(backends.queue.url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]),
+          deadLettered: await count(backends.deadLetterQueue.url, ["ApproximateNumberOfMessages"]),
+        };
+      },
+      stop: () => teardown.run(),
+    };
   });
-  const functionLog = (name: string) => (line: string) => {
-    if (/"level":"error"/.test(line)) log(`[aws ${name}] ${line}`);
-  };
-  const usersApi = startAwsFunction(backends, "users-api", api, { onLog: functionLog("users-api") });
-  const queueWorker = startAwsFunction(backends, "queue-worker", worker, { onLog: functionLog("queue-worker") });
-  let front: Awaited<ReturnType<typeof startHttpFront>>;
-  try {
-    front = await startHttpFront(usersApi);
-  } catch (error) {
-    await Promise.all([usersApi.stop(), queueWorker.stop()]);
-    await backends.stop();
-    throw error;
-  }
-  const mapping = startEventSourceMapping(backends, queueWorker, {
-    batchSize: worker.batchSize ?? 10,
-    maxConcurrency: worker.reservedConcurrency,
-    onError: (error) => log(`[aws queue-worker] invocation failed: ${error.message}`),
-  });
-  log(`AWS: users-api on ${front.url}`);
-
-  return {
-    platform: "aws",
-    backends,
-    url: front.url,
-    description: `Lambda bundles in worker-thread environments + API Gateway 2.0 front + DynamoDB Local (${backends.dynamodb.version}) + fauxqs ${backends.sqs.version} (SQS)`,
-    async queueDepth() {
-      const count = async (url: string, names: ("ApproximateNumberOfMessages" | "ApproximateNumberOfMessagesNotVisible")[]) => {
-        const { Attributes = {} } = await backends.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names }));
-        return names.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
-      };
-      return {
-        pending: await count(backends.queue.url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]),
-        deadLettered: await count(backends.deadLetterQueue.url, ["ApproximateNumberOfMessages"]),
-      };
-    },
-    async stop() {
-      await mapping.stop();
-      await front.stop();
-      await Promise.all([usersApi.stop(), queueWorker.stop()]);
-      await backends.stop();
-    },
-  };
 }

@@ -1,158 +1,139 @@
 /**
- * The Azure local cloud: the real esbuild bundles with their registered @azure/functions
- * handlers, Azurite Tables and Queues, a loopback HTTP server in front of users-api, and
- * a delivery loop that polls the events queue as the Functions host does (batchSize
- * messages per poll, one invocation per message, a failed message made visible again and
- * moved to `<queue>-poison` once its dequeueCount reaches maxDequeueCount).
+ * The local Azure: Azurite Tables and Queues as the store and queue, and the real bundles, each
+ * in its own Function App host stand-in (./azure-functions-runtime.ts) with the app settings the
+ * component would give it, with the two things the Functions host does played on loopback:
+ * - an HTTP front (the shared `serveFetch`) that turns each web Request into an
+ *   @azure/functions `HttpRequest` for the HTTP function and its `HttpResponse` back;
+ * - a queue listener that polls the events queue as the host does: batchSize messages per poll,
+ *   one invocation per message, a failed message made visible again, and moved to
+ *   `<queue>-poison` once its dequeueCount reaches maxDequeueCount.
  */
-import { randomUUID } from "node:crypto";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from "@azure/functions";
 import { TableClient } from "@azure/data-tables";
-import { QueueClient } from "@azure/storage-queue";
-import { bundleFunction } from "../components/bundle";
-import { catalog } from "../components/catalog";
-import type { LocalPlatform, StartLocal } from "./types";
-import { startAzurite } from "./emulators/azurite";
+import { QueueClient, type DequeuedMessageItem } from "@azure/storage-queue";
+import type { Capability } from "../components/catalog";
+import { azureNativeSummary, planAzure, type AzurePlan, type AzurePlannedFunction } from "../components/azure/rules";
+import type { FunctionDeployment } from "../components/platform";
+import { azureEnv, azureEnvironment } from "../functions/azure/contract";
+import { startAzureFunctionRuntime, type AzureFunctionRuntime, type QueueTriggerMetadata } from "./azure-functions-runtime";
+import { startAzurite, type Azurite } from "./emulators/azurite";
+import { serveFetch } from "./front";
+import { Teardown } from "./teardown";
+import type { Launcher, LaunchOptions, LocalPlatform } from "./types";
 
-type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-type QueueHandler = (entry: unknown, context: InvocationContext) => Promise<void>;
-
-export interface AzureHandlers {
-  usersApi: HttpHandler;
-  queueWorker: QueueHandler;
-  /** Restores the environment the bundles were loaded with. */
-  unload(): void;
+export interface AzureBackendsOptions {
+  apiKey: string;
+  /** Table, queue and poison queue names, as the plan decides them. */
+  names: Pick<AzurePlan, "usersTable" | "eventsQueue" | "poisonQueue">;
+  log?: (line: string) => void;
 }
 
-export interface AzureStorage {
+/** Azurite with what the component creates in Azure: the users table, the events queue and its poison queue. */
+export interface AzureBackends {
+  azurite: Azurite;
   table: TableClient;
   eventsQueue: QueueClient;
   poisonQueue: QueueClient;
-  /** The app settings the component would set, with the Azurite connection string instead of an identity. */
-  env(apiKey: string): Record<string, string>;
-}
-
-/** Creates what the component creates in Azure: the users table, the events queue and its poison queue. */
-export async function provisionAzureStorage(connectionString: string, names: { table: string; queue: string }): Promise<AzureStorage> {
-  const table = TableClient.fromConnectionString(connectionString, names.table, { allowInsecureConnection: true });
-  const eventsQueue = new QueueClient(connectionString, names.queue);
-  // The host names the poison queue `<queue>-poison`.
-  const poisonQueue = new QueueClient(connectionString, `${names.queue}-poison`);
-  await Promise.all([table.createTable(), eventsQueue.createIfNotExists(), poisonQueue.createIfNotExists()]);
-  return {
-    table,
-    eventsQueue,
-    poisonQueue,
-    env: (apiKey) => ({
-      PARITY_PLATFORM: "azure",
-      USERS_TABLE: names.table,
-      EVENTS_QUEUE: names.queue,
-      PARITY_STORAGE_CONNECTION_STRING: connectionString,
-      API_KEY: apiKey,
-    }),
-  };
-}
-
-/**
- * Loads the shipped bundles (fresh module instances) with `env` in process.env, as the
- * Functions host would start them with the app settings. Registration with `app.*` is
- * skipped without a host; the bundles export the registered handlers.
- */
-export function loadAzureHandlers(env: Record<string, string>, options: { logLevel?: string } = {}): AzureHandlers {
-  const previous: Record<string, string | undefined> = {};
-  const applied = { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? options.logLevel ?? "error" };
-  for (const [name, value] of Object.entries(applied)) {
-    previous[name] = process.env[name];
-    process.env[name] = value;
-  }
-  const load = (name: string) => {
-    const definition = catalog.find((fn) => fn.name === name);
-    if (!definition) throw new Error(`no catalog function ${name}`);
-    const { file } = bundleFunction(definition, "azure");
-    delete require.cache[require.resolve(file)];
-    // The registration warning ("Skipping call to register function") is expected here.
-    const warn = console.warn;
-    console.warn = () => undefined;
-    try {
-      return require(file) as { handler: unknown };
-    } finally {
-      console.warn = warn;
-    }
-  };
-  const usersApi = load("users-api").handler as HttpHandler;
-  const queueWorker = load("queue-worker").handler as QueueHandler;
-  return {
-    usersApi,
-    queueWorker,
-    unload() {
-      for (const [name, value] of Object.entries(previous)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    },
-  };
-}
-
-/** Serves users-api on 127.0.0.1 through its registered handler. */
-export async function serveHttp(handler: HttpHandler): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(async (req, res) => {
-    try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-      const url = `http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`;
-      const request = new HttpRequest({
-        method: req.method ?? "GET",
-        url,
-        headers,
-        body: chunks.length > 0 ? { bytes: new Uint8Array(Buffer.concat(chunks)) } : undefined,
-        params: { path: new URL(url).pathname.slice(1) },
-      });
-      const response = new HttpResponse(await handler(request, new InvocationContext({ invocationId: randomUUID(), functionName: "users-api" })));
-      const body = Buffer.from(await response.arrayBuffer());
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(body);
-    } catch (error) {
-      res.writeHead(500, { "content-type": "text/plain" });
-      res.end(`local host error: ${(error as Error).message}`);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-export interface QueueDelivery {
+  /** The app settings the component gives an app with these capabilities (../functions/azure/contract.ts), with the Azurite connection string instead of an identity. */
+  environmentFor(capabilities: readonly Capability[]): Record<string, string>;
   stop(): Promise<void>;
 }
 
-/**
- * Polls the events queue like the Functions host's queue listener. Defaults follow
- * host.json: visibilityTimeout 0 (a failed message is retried at once), maxPollingInterval
- * capped here at 1 s instead of 1 min to keep the local cloud responsive
- * (https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#host-json).
- */
-export function startQueueDelivery(options: {
+export async function startAzureBackends(options: AzureBackendsOptions): Promise<AzureBackends> {
+  const azurite = await startAzurite({ log: options.log });
+  try {
+    const { connectionString } = azurite;
+    const table = TableClient.fromConnectionString(connectionString, options.names.usersTable, { allowInsecureConnection: true });
+    const eventsQueue = new QueueClient(connectionString, options.names.eventsQueue);
+    const poisonQueue = new QueueClient(connectionString, options.names.poisonQueue);
+    await Promise.all([table.createTable(), eventsQueue.createIfNotExists(), poisonQueue.createIfNotExists()]);
+    return {
+      azurite,
+      table,
+      eventsQueue,
+      poisonQueue,
+      environmentFor(capabilities) {
+        return {
+          ...azureEnvironment(capabilities, {
+            usersTable: options.names.usersTable,
+            tableServiceUri: azurite.tableEndpoint,
+            eventsQueue: options.names.eventsQueue,
+            queueServiceUri: azurite.queueEndpoint,
+            apiKey: options.apiKey,
+          }),
+          [azureEnv.localConnectionString]: connectionString,
+        };
+      },
+      stop: () => azurite.stop(),
+    };
+  } catch (error) {
+    await azurite.stop();
+    throw error;
+  }
+}
+
+/** Starts one function's bundle in its own host, with the settings its capabilities bring. */
+export function startAzureFunction(
+  backends: AzureBackends,
+  fn: Pick<FunctionDeployment, "definition" | "bundle">,
+  options: { onLog?: (line: string) => void } = {},
+): AzureFunctionRuntime {
+  return startAzureFunctionRuntime({
+    bundleFile: fn.bundle.file,
+    functionName: fn.definition.name,
+    env: backends.environmentFor(fn.definition.capabilities),
+    onLog: options.onLog,
+  });
+}
+
+/** A web Request through the HTTP function's handler, as the host serves it; the handler's HttpResponse as a web Response. */
+export async function invokeAzureHttp(runtime: AzureFunctionRuntime, request: Request): Promise<Response> {
+  const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+  const response = await runtime.invokeHttp({ method: request.method, url: request.url, headers: [...request.headers], body: body && body.byteLength > 0 ? body : undefined });
+  return new Response(response.body.byteLength > 0 ? new Uint8Array(response.body) : null, { status: response.status, headers: response.headers });
+}
+
+/** As the host hands a queue message over: JSON parsed, anything else as text. */
+export function queueEntryOf(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The trigger metadata the host passes with a queue message. */
+export function queueTriggerMetadata(item: Pick<DequeuedMessageItem, "messageId" | "dequeueCount" | "popReceipt" | "insertedOn" | "expiresOn" | "nextVisibleOn">): QueueTriggerMetadata {
+  return {
+    id: item.messageId,
+    dequeueCount: item.dequeueCount,
+    popReceipt: item.popReceipt,
+    insertionTime: item.insertedOn.toISOString(),
+    expirationTime: item.expiresOn.toISOString(),
+    nextVisibleTime: item.nextVisibleOn.toISOString(),
+  };
+}
+
+export interface QueueDeliveryOptions {
   queue: QueueClient;
   poisonQueue: QueueClient;
-  handler: QueueHandler;
+  invoke(entry: unknown, triggerMetadata: QueueTriggerMetadata): Promise<void>;
+  /** host.json queues.batchSize. */
   batchSize: number;
+  /** host.json queues.maxDequeueCount. */
   maxDequeueCount: number;
   /** Seconds a message stays invisible while it is processed. @default 30 */
   processingVisibilitySeconds?: number;
   maxPollingIntervalMs?: number;
-}): QueueDelivery {
+  onError?: (error: Error) => void;
+}
+
+/**
+ * Polls the events queue like the Functions host's queue listener. Defaults follow host.json:
+ * visibilityTimeout 0 (a failed message is retried at once), maxPollingInterval capped here at
+ * 1 s instead of 1 min to keep the local cloud responsive
+ * (https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#host-json).
+ */
+export function startQueueDelivery(options: QueueDeliveryOptions): { stop(): Promise<void> } {
   let running = true;
   let idleMs = 50;
   const maxIdleMs = options.maxPollingIntervalMs ?? 1_000;
@@ -170,9 +151,10 @@ export function startQueueDelivery(options: {
           receivedMessageItems.map(async (item) => {
             const text = Buffer.from(item.messageText, "base64").toString("utf8");
             try {
-              await options.handler(entryOf(text), contextOf(item));
+              await options.invoke(queueEntryOf(text), queueTriggerMetadata(item));
               await options.queue.deleteMessage(item.messageId, item.popReceipt);
-            } catch {
+            } catch (error) {
+              options.onError?.(error as Error);
               if (item.dequeueCount >= options.maxDequeueCount) {
                 await options.poisonQueue.sendMessage(item.messageText);
                 await options.queue.deleteMessage(item.messageId, item.popReceipt);
@@ -197,78 +179,83 @@ export function startQueueDelivery(options: {
   };
 }
 
-function entryOf(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+/** The local Azure, with its emulated services reachable for tests and tools. */
+export interface AzureLocalPlatform extends LocalPlatform {
+  backends: AzureBackends;
+  plan: AzurePlan;
 }
 
-function contextOf(item: { messageId: string; dequeueCount: number; popReceipt: string; insertedOn: Date; expiresOn: Date; nextVisibleOn: Date }): InvocationContext {
-  return new InvocationContext({
-    invocationId: randomUUID(),
-    functionName: "queue-worker",
-    triggerMetadata: {
-      id: item.messageId,
-      dequeueCount: item.dequeueCount,
-      popReceipt: item.popReceipt,
-      insertionTime: item.insertedOn.toISOString(),
-      expirationTime: item.expiresOn.toISOString(),
-      nextVisibleTime: item.nextVisibleOn.toISOString(),
-    },
-  });
-}
+/**
+ * Starts the functions by trigger kind, with the native settings `planAzure` decides for a
+ * deploy: the same table and queue names, the app settings of each function's capabilities,
+ * and host.json's batchSize and maxDequeueCount for the queue listener. One host per app,
+ * serving invocations concurrently: maximumInstanceCount and per-instance concurrency are not
+ * enforced locally.
+ */
+export const launchAzure: Launcher = (options) => startAzureLocal(options);
 
-/** The Azure local cloud, with what a test needs to reach into Azurite. */
-export interface AzureLocal extends LocalPlatform {
-  storage: AzureStorage;
-}
+export async function startAzureLocal(options: LaunchOptions): Promise<AzureLocalPlatform> {
+  const log = options.log ?? (() => {});
+  const plan = planAzure({ name: "parity-local", project: "parity", stack: "local", functions: options.functions, logRetentionDays: 7, protectData: false });
+  const bundles = new Map(options.functions.map((fn) => [fn.definition.name, fn.bundle]));
+  const teardown = new Teardown();
+  return teardown.guard(async () => {
+    const backends = await startAzureBackends({ apiKey: options.apiKey, names: plan, log });
+    teardown.add(() => backends.stop());
 
-export const startLocal: StartLocal = (options) => startAzureLocal(options);
+    const runtimes: Record<string, AzureFunctionRuntime> = {};
+    const startRuntimes = () => {
+      for (const fn of plan.functions) {
+        const name = fn.definition.name;
+        runtimes[name] = startAzureFunction(backends, { ...fn, bundle: bundles.get(name)! }, {
+          onLog: (line) => {
+            if (/"level":"error"/.test(line)) log(`[azure ${name}] ${line}`);
+          },
+        });
+      }
+    };
+    const stopRuntimes = () => Promise.all(Object.values(runtimes).map((runtime) => runtime.stop()));
+    startRuntimes();
+    teardown.add(stopRuntimes);
 
-/** `logLevel` sets the functions' LOG_LEVEL (tests pass "error"; `npm start` shows info). */
-export async function startAzureLocal(options: Parameters<StartLocal>[0], extra: { logLevel?: string } = {}): Promise<AzureLocal> {
-  const azurite = await startAzurite({ log: options.log });
-  const stops: Array<() => Promise<void> | void> = [() => azurite.stop()];
-  const stop = async () => {
-    for (const step of stops.reverse()) await step();
-  };
-  try {
-    const storage = await provisionAzureStorage(azurite.connectionString, { table: "users", queue: "user-events" });
-    const handlers = loadAzureHandlers(storage.env(options.apiKey), { logLevel: extra.logLevel ?? "info" });
-    stops.push(() => handlers.unload());
-    const server = await serveHttp(handlers.usersApi);
-    stops.push(() => server.close());
-    const worker = catalog.find((fn) => fn.trigger.kind === "queue");
-    const settings = worker ? options.settings[worker.name] : undefined;
-    if (worker && settings) {
-      const delivery = startQueueDelivery({
-        queue: storage.eventsQueue,
-        poisonQueue: storage.poisonQueue,
-        handler: handlers.queueWorker,
-        batchSize: settings.batchSize ?? 16,
-        maxDequeueCount: settings.maxAttempts ?? 5,
-      });
-      stops.push(() => delivery.stop());
+    let url: string | undefined;
+    const http = plan.httpFunction;
+    if (http) {
+      // Looked up per request, so a restart() swaps the host behind the same URL.
+      const front = await serveFetch((request) => invokeAzureHttp(runtimes[http.definition.name], request));
+      teardown.add(() => front.stop());
+      url = front.url;
+      log(`Azure: ${http.definition.name} on ${url}`);
     }
-    options.log?.(`azure: users-api on ${server.url}`);
+    const consumer: AzurePlannedFunction | undefined = plan.consumer;
+    if (consumer?.native.queues) {
+      const delivery = startQueueDelivery({
+        queue: backends.eventsQueue,
+        poisonQueue: backends.poisonQueue,
+        invoke: (entry, metadata) => runtimes[consumer.definition.name].invokeQueue(entry, metadata),
+        batchSize: consumer.native.queues.batchSize,
+        maxDequeueCount: consumer.native.queues.maxDequeueCount,
+      });
+      teardown.add(() => delivery.stop());
+    }
+
     return {
       platform: "azure",
-      storage,
-      url: server.url,
-      description: "@azure/functions v4 handlers (real bundles) + Azurite 3.35 Tables/Queues",
+      backends,
+      plan,
+      url,
+      nativeSettings: Object.fromEntries(plan.functions.map((fn) => [fn.definition.name, azureNativeSummary(fn)])),
+      warnings: plan.warnings,
+      description: "@azure/functions v4 handlers (real bundles, a worker-thread host per app) + Azurite 3.35 Tables/Queues",
       async queueDepth() {
-        const [pending, deadLettered] = await Promise.all([
-          storage.eventsQueue.getProperties(),
-          storage.poisonQueue.getProperties(),
-        ]);
+        const [pending, deadLettered] = await Promise.all([backends.eventsQueue.getProperties(), backends.poisonQueue.getProperties()]);
         return { pending: pending.approximateMessagesCount ?? 0, deadLettered: deadLettered.approximateMessagesCount ?? 0 };
       },
-      stop,
+      async restart() {
+        await stopRuntimes();
+        startRuntimes();
+      },
+      stop: () => teardown.run(),
     };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  });
 }

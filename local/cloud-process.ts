@@ -7,8 +7,10 @@
  * file, run with `fork()`; it stops every platform when told to or when the parent goes away.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { deploymentsFor } from "../components/bundle";
 import type { Platform } from "../components/catalog";
-import type { FunctionSettings, ParityConfig } from "../components/config";
+import type { ParityConfig } from "../components/config";
+import type { NativeSettings, SettingWarning } from "../components/platform";
 import { startLocalCloud, startLocalPlatform, type LocalCloudOptions, type Unavailable } from "./cloud";
 import type { LocalPlatform } from "./types";
 
@@ -16,9 +18,8 @@ interface ReadyMessage {
   type: "ready";
   apiKey: string;
   config: ParityConfig;
-  running: { platform: Platform; url: string; description: string; nativeRestart: boolean }[];
+  running: { platform: Platform; url: string | undefined; description: string; nativeRestart: boolean; nativeSettings: Record<string, NativeSettings>; warnings: SettingWarning[] }[];
   unavailable: Unavailable[];
-  settings: Partial<Record<Platform, Record<string, FunctionSettings>>>;
 }
 type ChildMessage = ReadyMessage | { type: "log"; line: string } | { type: "failed"; message: string } | { type: "reply"; id: number; result?: unknown; error?: string };
 type Operation = { op: "queueDepth" | "restart"; platform: Platform } | { op: "stopAll" };
@@ -34,7 +35,6 @@ export interface LocalCloudProcess {
   config: ParityConfig;
   running: RemoteLocalPlatform[];
   unavailable: Unavailable[];
-  settings: ReadyMessage["settings"];
   pid: number;
   stop(): Promise<void>;
 }
@@ -85,7 +85,6 @@ export function startLocalCloudProcess(
           apiKey: message.apiKey,
           config: message.config,
           unavailable: message.unavailable,
-          settings: message.settings,
           pid: child.pid!,
           running: message.running.map((p) => {
             const proxy: RemoteLocalPlatform = {
@@ -93,9 +92,11 @@ export function startLocalCloudProcess(
               url: p.url,
               description: p.description,
               nativeRestart: p.nativeRestart,
+              nativeSettings: p.nativeSettings,
+              warnings: p.warnings,
               queueDepth: () => call({ op: "queueDepth", platform: p.platform }) as Promise<{ pending: number; deadLettered: number }>,
               restart: async () => {
-                proxy.url = (await call({ op: "restart", platform: p.platform })) as string;
+                proxy.url = (await call({ op: "restart", platform: p.platform })) as string | undefined;
               },
               stop: () => Promise.resolve(), // the whole process stops at once; see stop()
             };
@@ -158,7 +159,7 @@ async function serve(): Promise<void> {
       // No restart(): a whole new launcher, emulators included, for a fresh runtime.
       current.delete(message.platform);
       await running.stop();
-      const next = await startLocalPlatform(message.platform, cloud.config, cloud.apiKey, (line) => send({ type: "log", line }));
+      const next = await startLocalPlatform(message.platform, deploymentsFor(cloud.config, message.platform), cloud.apiKey, (line) => send({ type: "log", line }));
       if ("reason" in next) throw new Error(`relaunch failed: ${next.reason}`);
       current.set(message.platform, next);
       reply(next.url);
@@ -172,8 +173,14 @@ async function serve(): Promise<void> {
     apiKey: cloud.apiKey,
     config: cloud.config,
     unavailable: cloud.unavailable,
-    settings: cloud.settings,
-    running: cloud.running.map((p) => ({ platform: p.platform, url: p.url, description: p.description, nativeRestart: typeof p.restart === "function" })),
+    running: cloud.running.map((p) => ({
+      platform: p.platform,
+      url: p.url,
+      description: p.description,
+      nativeRestart: typeof p.restart === "function",
+      nativeSettings: p.nativeSettings,
+      warnings: p.warnings,
+    })),
   });
 }
 

@@ -1,46 +1,51 @@
 /**
- * The local Cloudflare: every catalog function's real Worker bundle on workerd (Miniflare),
- * D1 and Queues in memory, users-api over HTTP on 127.0.0.1. Queues delivers to queue-worker
- * by itself, honouring batchSize, maxAttempts (max_retries = maxAttempts − 1) and the
- * dead-letter queue, as the deployed consumer does.
+ * The local Cloudflare: the real Worker bundles on workerd (Miniflare), D1 and Queues in
+ * memory. The HTTP function is served on 127.0.0.1; Queues delivers to the queue function by
+ * itself, with the consumer settings `planCloudflare` decides for a deploy (batchSize,
+ * max_retries = maxAttempts − 1, the dead-letter queue). Two differences, for promptness and
+ * because Miniflare has no knob for them: batches wait at most 1 s to fill (Cloudflare's
+ * default is 5 s), and one batch is handled at a time whatever maxConcurrency says.
  */
-import { bundleFunction } from "../components/bundle";
-import { catalog } from "../components/catalog";
-import type { FunctionDeployment } from "../components/deployment";
-import { DEAD_LETTER_QUEUE, startMiniflareCloud } from "./emulators/miniflare";
-import type { LocalPlatform, StartLocal } from "./types";
+import { cloudflareNativeSummary, planCloudflare } from "../components/cloudflare/rules";
+import { startMiniflareCloud, workerdStatus, type MiniflareCloud } from "./emulators/miniflare";
+import { Teardown } from "./teardown";
+import type { Launcher, LaunchOptions, LocalPlatform } from "./types";
 
-export const startLocal: StartLocal = async (options): Promise<LocalPlatform> => {
+/** The local Cloudflare, with its Miniflare reachable for tests and tools. */
+export interface CloudflareLocalPlatform extends LocalPlatform {
+  cloud: MiniflareCloud;
+}
+
+export const launchCloudflare: Launcher = (options) => startCloudflareLocal(options);
+
+export async function startCloudflareLocal(options: LaunchOptions): Promise<CloudflareLocalPlatform> {
   const log = options.log ?? (() => {});
-  const functions: FunctionDeployment[] = catalog.map((definition) => {
-    const settings = options.settings[definition.name];
-    if (!settings) throw new Error(`local Cloudflare needs settings for ${definition.name}`);
-    return { definition, bundle: bundleFunction(definition, "cloudflare"), settings };
+  const plan = planCloudflare({ name: "parity-local", functions: options.functions, logRetentionDays: 7, protectData: false });
+  const bundles = new Map(options.functions.map((fn) => [fn.definition.name, fn.bundle]));
+  const teardown = new Teardown();
+  return teardown.guard(async () => {
+    const started = Date.now();
+    const cloud = await startMiniflareCloud({
+      functions: plan.functions.map((fn) => ({ ...fn, bundle: bundles.get(fn.definition.name)! })),
+      apiKey: options.apiKey,
+      delivery: "deliver",
+      onLog: (line) => {
+        if (/"level":"error"/.test(line)) log(line);
+      },
+    });
+    teardown.add(() => cloud.stop());
+    const serving = plan.httpFunction ? `; ${plan.httpFunction.definition.name} on ${cloud.url}` : "";
+    log(`Cloudflare: workerd + D1 + Queues ready in ${((Date.now() - started) / 1000).toFixed(1)} s${serving}`);
+    const workerd = workerdStatus();
+    return {
+      platform: "cloudflare",
+      cloud,
+      url: cloud.url,
+      nativeSettings: Object.fromEntries(plan.functions.map((fn) => [fn.definition.name, cloudflareNativeSummary(fn)])),
+      warnings: plan.warnings,
+      description: `Worker bundles on workerd${workerd.ok ? ` ${workerd.version}` : ""} (Miniflare 4) + D1 + Queues, in memory`,
+      queueDepth: () => cloud.queueDepth(),
+      stop: () => teardown.run(),
+    };
   });
-  const started = Date.now();
-  const cloud = await startMiniflareCloud({
-    functions,
-    apiKey: options.apiKey,
-    delivery: "deliver",
-    onLog: (line) => {
-      if (/"level":"error"/.test(line)) log(`[cloudflare] ${line}`);
-    },
-  });
-  log(`Cloudflare: workerd + D1 + Queues ready in ${((Date.now() - started) / 1000).toFixed(1)} s; users-api on ${cloud.url}`);
-
-  return {
-    platform: "cloudflare",
-    url: cloud.url,
-    description: "Worker bundles on workerd (Miniflare 4) + D1 + Queues, in memory",
-    async queueDepth() {
-      // Miniflare has no queue-depth API. Every stored user has exactly one user.created
-      // event, and the worker sets welcomedAt when it consumes it, so users not yet welcomed
-      // are the events still waiting (or being retried).
-      const db = await cloud.usersDb();
-      const waiting = await db.prepare("SELECT COUNT(*) AS n FROM users WHERE welcomed_at IS NULL").first<{ n: number }>();
-      const deadLettered = await cloud.recorded(DEAD_LETTER_QUEUE, { peek: true });
-      return { pending: waiting?.n ?? 0, deadLettered: deadLettered.length };
-    },
-    stop: () => cloud.stop(),
-  };
-};
+}

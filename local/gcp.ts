@@ -10,21 +10,19 @@
  * envelope (one message per request, as Pub/Sub push does), acks on 2xx, redelivers a
  * nack with backoff, counts attempts and, after maxDeliveryAttempts, publishes the message
  * to the dead-letter topic and acks it, as Pub/Sub's dead-letter policy would. The knobs
- * come from the component's own mapping (`gcpSettingsFor`), so the local cloud clamps and
- * warns exactly as a deploy does.
+ * come from `planGcp`, so the local cloud clamps and warns exactly as a deploy does.
  */
 import type { Message, Subscription, Topic } from "@google-cloud/pubsub";
 import { PubSub } from "@google-cloud/pubsub";
-import { bundleFunction } from "../components/bundle";
-import { catalog } from "../components/catalog";
-import type { FunctionSettings } from "../components/config";
-import { SettingDecisions } from "../components/deployment";
-import { gcpSettingsFor } from "../components/gcp";
-import { entryPointName } from "../functions/gcp/entry-point";
+import type { Capability } from "../components/catalog";
+import { gcpNativeSummary, gcpPushConcurrency, planGcp, type GcpPlannedFunction } from "../components/gcp/rules";
+import type { FunctionDeployment } from "../components/platform";
+import { entryPointName, gcpEnvironment } from "../functions/gcp/contract";
 import { serveFunction, type ServedFunction } from "./emulators/functions-framework";
 import { gcloudEmulatorsMissing, startGcloudEmulator, type RunningEmulator } from "./emulators/gcloud";
 import { freePorts } from "./emulators/loopback";
-import type { LocalPlatform, StartLocal } from "./types";
+import { Teardown } from "./teardown";
+import type { Launcher, LaunchOptions, LocalPlatform } from "./types";
 
 export const LOCAL_PROJECT = "parity-local";
 export const LOCAL_DATABASE = "(default)";
@@ -32,8 +30,10 @@ export const EVENTS_TOPIC = "parity-events";
 export const DEAD_LETTER_TOPIC = "parity-events-dead-letter";
 export const PUSH_SUBSCRIPTION = "parity-events-push";
 
+export { gcloudEmulatorsMissing };
 
-export interface GcpStack {
+/** The emulated services, their topics, and the environment the deployed functions would get. */
+export interface GcpBackends {
   projectId: string;
   firestore: RunningEmulator;
   pubsub: RunningEmulator;
@@ -41,35 +41,19 @@ export interface GcpStack {
   client: PubSub;
   eventsTopic: Topic;
   deadLetterTopic: Topic;
-  /** Served bundle per catalog function name. */
-  functions: Record<string, ServedFunction>;
-  /** Environment each function instance got. */
-  env: Record<string, Record<string, string>>;
+  /** What the GCP component sets on a function with these capabilities (the contract; the API key as its value), plus the emulator hosts. */
+  environmentFor(capabilities: readonly Capability[]): Record<string, string>;
   stop(): Promise<void>;
 }
 
-export { gcloudEmulatorsMissing };
-
-/**
- * Starts the emulators, creates the topics and serves every catalog function's real bundle
- * with the environment the component sets on Cloud Functions.
- */
-export async function startGcpStack(options: { apiKey: string; log?: (line: string) => void }): Promise<GcpStack> {
+/** Starts both emulators side by side and creates the events and dead-letter topics. */
+export async function startGcpBackends(options: { apiKey: string; log?: (line: string) => void }): Promise<GcpBackends> {
   const log = options.log ?? (() => undefined);
-  const stoppers: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-  };
-  try {
+  const teardown = new Teardown();
+  return teardown.guard(async () => {
     const [firestorePort, pubsubPort] = await freePorts(2);
-    const emulatorsStarting = Promise.allSettled([
-      startGcloudEmulator("firestore", { port: firestorePort }),
-      startGcloudEmulator("pubsub", { port: pubsubPort }),
-    ]);
-    // Bundling (~1.5 s, synchronous) overlaps the emulators' JVM start-up.
-    const bundles = catalog.map((definition) => ({ definition, bundle: bundleFunction(definition, "gcp") }));
-    const emulators = await emulatorsStarting;
-    for (const result of emulators) if (result.status === "fulfilled") stoppers.push(result.value.stop);
+    const emulators = await Promise.allSettled([startGcloudEmulator("firestore", { port: firestorePort }), startGcloudEmulator("pubsub", { port: pubsubPort })]);
+    for (const result of emulators) if (result.status === "fulfilled") teardown.add(result.value.stop);
     const failed = emulators.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed) throw failed.reason;
     const [firestore, pubsub] = emulators.map((result) => (result as PromiseFulfilledResult<RunningEmulator>).value);
@@ -78,44 +62,72 @@ export async function startGcpStack(options: { apiKey: string; log?: (line: stri
 
     // An explicit universe domain spares the client a metadata-server probe (~3 s) for credentials it does not use.
     const client = new PubSub({ projectId: LOCAL_PROJECT, apiEndpoint: pubsub.host, emulatorMode: true, universeDomain: "googleapis.com" });
-    stoppers.push(() => client.close());
-    const topicsCreated = Promise.all([client.createTopic(EVENTS_TOPIC), client.createTopic(DEAD_LETTER_TOPIC)]);
-
-    const env: GcpStack["env"] = {};
-    const functions: GcpStack["functions"] = {};
-    const serving = Promise.allSettled(
-      bundles.map(async ({ definition, bundle }) => {
-        env[definition.name] = {
-          ...functionEnvironment(definition.trigger.kind === "http", options.apiKey),
+    teardown.add(() => client.close());
+    const [[eventsTopic], [deadLetterTopic]] = await Promise.all([client.createTopic(EVENTS_TOPIC), client.createTopic(DEAD_LETTER_TOPIC)]);
+    return {
+      projectId: LOCAL_PROJECT,
+      firestore,
+      pubsub,
+      client,
+      eventsTopic,
+      deadLetterTopic,
+      environmentFor(capabilities) {
+        const { variables, secrets } = gcpEnvironment(
+          capabilities,
+          { projectId: LOCAL_PROJECT, firestoreDatabase: LOCAL_DATABASE, eventsTopic: EVENTS_TOPIC },
+          // Cloud Functions resolves the secret reference into the variable; here it is the value itself.
+          { apiKey: options.apiKey },
+        );
+        return {
+          ...variables,
+          ...secrets,
           FIRESTORE_EMULATOR_HOST: firestore.host,
           PUBSUB_EMULATOR_HOST: pubsub.host,
           // No metadata server on this machine: skip the client libraries' probe for one.
           METADATA_SERVER_DETECTION: "none",
         };
-        const served = await serveFunction({ bundleFile: bundle.file, target: entryPointName(definition.name), env: env[definition.name] });
-        stoppers.push(served.stop);
-        functions[definition.name] = served;
-        log(`${definition.name} (Functions Framework) on ${served.url}, ready in ${(served.startupMs / 1000).toFixed(1)} s`);
-      }),
-    );
-    const [[eventsTopic], [deadLetterTopic]] = await topicsCreated;
-    const servingFailed = (await serving).find((result): result is PromiseRejectedResult => result.status === "rejected");
-    if (servingFailed) throw servingFailed.reason;
-    return { projectId: LOCAL_PROJECT, firestore, pubsub, client, eventsTopic, deadLetterTopic, functions, env, stop: stopAll };
-  } catch (error) {
-    await stopAll();
-    throw error;
-  }
+      },
+      stop: () => teardown.run(),
+    };
+  });
 }
 
-/** What the component sets on each function (the API key arrives as a secret env var there). */
-function functionEnvironment(isHttp: boolean, apiKey: string): Record<string, string> {
-  return {
-    GOOGLE_CLOUD_PROJECT: LOCAL_PROJECT,
-    FIRESTORE_DATABASE: LOCAL_DATABASE,
-    PARITY_PLATFORM: "gcp",
-    ...(isHttp ? { EVENTS_TOPIC, API_KEY: apiKey } : {}),
-  };
+/** Serves one function's bundle with the Functions Framework, under its entry point, with its capabilities' environment. */
+export function serveGcpFunction(
+  backends: GcpBackends,
+  fn: Pick<FunctionDeployment, "definition" | "bundle">,
+  options: { env?: Record<string, string> } = {},
+): Promise<ServedFunction> {
+  return serveFunction({
+    bundleFile: fn.bundle.file,
+    target: entryPointName(fn.definition.name),
+    env: { ...backends.environmentFor(fn.definition.capabilities), ...options.env },
+  });
+}
+
+/**
+ * Serves functions side by side, one Functions Framework process each (as Cloud Functions runs
+ * one instance per container). Each stop is on `teardown` as soon as it started, so a failure
+ * leaves nothing running once the caller tears down.
+ */
+export async function serveGcpFunctions(
+  backends: GcpBackends,
+  fns: Pick<FunctionDeployment, "definition" | "bundle">[],
+  teardown: Teardown,
+  log: (line: string) => void = () => undefined,
+): Promise<Record<string, ServedFunction>> {
+  const served: Record<string, ServedFunction> = {};
+  const results = await Promise.allSettled(
+    fns.map(async (fn) => {
+      const instance = await serveGcpFunction(backends, fn);
+      teardown.add(() => instance.stop());
+      served[fn.definition.name] = instance;
+      log(`${fn.definition.name} (Functions Framework) on ${instance.url}, ready in ${(instance.startupMs / 1000).toFixed(1)} s`);
+    }),
+  );
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) throw failed.reason;
+  return served;
 }
 
 /** One Pub/Sub push envelope (https://cloud.google.com/pubsub/docs/push#receive_push). */
@@ -139,6 +151,22 @@ export function pushEnvelope(
   };
 }
 
+/** The push subscription's knobs the local dispatcher honours. */
+export interface PushDelivery {
+  maxDeliveryAttempts: number;
+  /** Ack deadline, seconds (the worker's timeout on GCP); also the request timeout here. */
+  ackDeadlineSeconds: number;
+  /** Pushes outstanding at once: the function's max instances × per-instance concurrency. */
+  concurrency: number;
+}
+
+/** The push delivery of a queue function as `planGcp` decided it. */
+export function localPushDelivery(fn: Pick<GcpPlannedFunction, "native">): PushDelivery {
+  const queue = fn.native.queue;
+  if (!queue) throw new Error("localPushDelivery: the function is not queue-triggered; only the queue function has a push subscription");
+  return { maxDeliveryAttempts: queue.maxDeliveryAttempts, ackDeadlineSeconds: queue.ackDeadlineSeconds, concurrency: gcpPushConcurrency(fn.native) };
+}
+
 export interface PushDispatcher {
   pending(): number;
   deadLettered(): number;
@@ -149,18 +177,15 @@ export interface PushDispatcher {
  * Plays a push subscription with a dead-letter policy (see the file comment): pulls from
  * `subscriptionName` and POSTs each message to `endpoint`, up to `concurrency` at a time.
  */
-export async function startPushDispatcher(options: {
-  client: PubSub;
-  topic: Topic;
-  deadLetterTopic: Topic;
-  subscriptionName: string;
-  endpoint: string;
-  maxDeliveryAttempts: number;
-  concurrency: number;
-  /** Ack deadline, seconds (the worker's timeout on GCP); also the request timeout here. */
-  ackDeadlineSeconds: number;
-  log?: (line: string) => void;
-}): Promise<PushDispatcher> {
+export async function startPushDispatcher(
+  options: PushDelivery & {
+    topic: Topic;
+    deadLetterTopic: Topic;
+    subscriptionName: string;
+    endpoint: string;
+    log?: (line: string) => void;
+  },
+): Promise<PushDispatcher> {
   const [subscription]: [Subscription, unknown] = await options.topic.createSubscription(options.subscriptionName, {
     ackDeadlineSeconds: options.ackDeadlineSeconds,
   });
@@ -240,59 +265,56 @@ export async function startPushDispatcher(options: {
   };
 }
 
-/**
- * The push subscription's knobs for a queue function's settings, decided by the component's
- * mapping: maxDeliveryAttempts (5–100), ack deadline (10–600 s, also the push request
- * timeout) and how many pushes may be outstanding (max instances × per-instance concurrency).
- */
-export function localPushDelivery(functionName: string, settings: FunctionSettings): {
-  maxDeliveryAttempts: number;
-  ackDeadlineSeconds: number;
-  concurrency: number;
-} {
-  const native = gcpSettingsFor(functionName, true, settings, new SettingDecisions("gcp"));
-  return {
-    maxDeliveryAttempts: native.queue!.maxDeliveryAttempts,
-    ackDeadlineSeconds: native.queue!.ackDeadlineSeconds,
-    concurrency: native.maxInstanceCount * native.maxInstanceRequestConcurrency,
-  };
+/** The local Google Cloud, with its emulated services reachable for tests and tools. */
+export interface GcpLocalPlatform extends LocalPlatform {
+  backends: GcpBackends;
+  /** Function name → its Functions Framework instance. */
+  functions: Record<string, ServedFunction>;
 }
 
-/** `npm start`'s Google Cloud: the stack plus automatic push delivery to the worker. */
-export const startLocal: StartLocal = async (options) => {
+/**
+ * Starts the functions by trigger kind, with the native settings `planGcp` decides for a
+ * deploy: every function is served by the Functions Framework under its entry point; the
+ * HTTP function's is `url`; the queue function gets the push dispatcher with the plan's
+ * maxDeliveryAttempts, ack deadline and concurrency.
+ */
+export const launchGcp: Launcher = (options) => startGcpLocal(options);
+
+export async function startGcpLocal(options: LaunchOptions): Promise<GcpLocalPlatform> {
+  const log = options.log ?? (() => {});
+  const plan = planGcp({ name: "parity-local", functions: options.functions, logRetentionDays: 7, protectData: false });
   const missing = gcloudEmulatorsMissing();
   if (missing) throw new Error(`gcp: ${missing}`);
-  const stack = await startGcpStack({ apiKey: options.apiKey, log: options.log });
-  try {
-    const workerDefinition = catalog.find((fn) => fn.trigger.kind === "queue");
-    const httpDefinition = catalog.find((fn) => fn.trigger.kind === "http");
-    let dispatcher: PushDispatcher | undefined;
-    if (workerDefinition) {
-      dispatcher = await startPushDispatcher({
-        client: stack.client,
-        topic: stack.eventsTopic,
-        deadLetterTopic: stack.deadLetterTopic,
-        subscriptionName: PUSH_SUBSCRIPTION,
-        endpoint: stack.functions[workerDefinition.name].url,
-        ...localPushDelivery(workerDefinition.name, options.settings[workerDefinition.name]),
-        log: options.log,
-      });
-    }
-    const platform: LocalPlatform = {
+  const bundles = new Map(options.functions.map((fn) => [fn.definition.name, fn.bundle]));
+  const teardown = new Teardown();
+  return teardown.guard(async () => {
+    const backends = await startGcpBackends({ apiKey: options.apiKey, log });
+    teardown.add(() => backends.stop());
+    const functions = await serveGcpFunctions(backends, plan.functions.map((fn) => ({ ...fn, bundle: bundles.get(fn.definition.name)! })), teardown, log);
+    const consumer = plan.queueFunction;
+    const dispatcher = consumer
+      ? await startPushDispatcher({
+          topic: backends.eventsTopic,
+          deadLetterTopic: backends.deadLetterTopic,
+          subscriptionName: PUSH_SUBSCRIPTION,
+          endpoint: functions[consumer.definition.name].url,
+          ...localPushDelivery(consumer),
+          log,
+        })
+      : undefined;
+    if (dispatcher) teardown.add(() => dispatcher.stop());
+    return {
       platform: "gcp",
-      url: stack.functions[httpDefinition!.name].url,
+      backends,
+      functions,
+      url: plan.httpFunction ? functions[plan.httpFunction.definition.name].url : undefined,
+      nativeSettings: Object.fromEntries(plan.functions.map((fn) => [fn.definition.name, gcpNativeSummary(fn)])),
+      warnings: plan.warnings,
       description: "Functions Framework 5 + Firestore emulator + Pub/Sub emulator (push and dead-lettering played by the launcher)",
       async queueDepth() {
         return { pending: dispatcher?.pending() ?? 0, deadLettered: dispatcher?.deadLettered() ?? 0 };
       },
-      async stop() {
-        await dispatcher?.stop().catch(() => undefined);
-        await stack.stop();
-      },
+      stop: () => teardown.run(),
     };
-    return platform;
-  } catch (error) {
-    await stack.stop();
-    throw error;
-  }
-};
+  });
+}

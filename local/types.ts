@@ -1,14 +1,18 @@
 /**
- * The local cloud: each platform's real bundle on its local runtime with its local store
- * and queue emulators, on loopback. `npm start`, `npm run compare` and the driver tests
- * all start platforms through `local/<platform>.ts`.
+ * The local cloud: each platform's real bundles on its local runtime with its local store
+ * and queue emulators, on loopback. `npm start`, `npm run compare` and the tests start a
+ * platform through its launcher (`local/launchers.ts`), with whatever functions a catalog holds.
  */
 import type { Platform } from "../components/catalog";
-import type { FunctionSettings } from "../components/config";
+import type { FunctionDeployment, NativeSettings, SettingWarning } from "../components/platform";
 
-export interface LocalOptions {
-  /** Settings per catalog function, as the stack decided them for this platform. */
-  settings: Record<string, FunctionSettings>;
+export interface LaunchOptions {
+  /**
+   * The functions to run, bundled for this platform, with their portable settings: the
+   * project's catalog, or a reused component's own. The launcher starts each by its trigger
+   * kind and decides its native settings with the platform's rules, as a deploy does.
+   */
+  functions: FunctionDeployment[];
   /** The API key the functions will read from the (emulated) secret store. */
   apiKey: string;
   /** Progress lines for the user (e.g. "DynamoDB Local ready in 2.4 s"). */
@@ -17,8 +21,12 @@ export interface LocalOptions {
 
 export interface LocalPlatform {
   platform: Platform;
-  /** Base URL of users-api on loopback, e.g. http://127.0.0.1:41234 */
-  url: string;
+  /** Base URL of the HTTP function on loopback, e.g. http://127.0.0.1:41234; undefined without one. */
+  url: string | undefined;
+  /** Function name → the native settings the platform's rules decided (the same code as a deploy). */
+  nativeSettings: Record<string, NativeSettings>;
+  /** What the rules could not express exactly, as a deploy would warn. */
+  warnings: SettingWarning[];
   /**
    * Queue state for the comparison's queue-delay phase: messages waiting and dead-lettered.
    * Delivery to the worker runs by itself, honouring batchSize, maxAttempts and the DLQ.
@@ -37,4 +45,4 @@ export interface LocalPlatform {
   restart?(): Promise<void>;
 }
 
-export type StartLocal = (options: LocalOptions) => Promise<LocalPlatform>;
+export type Launcher = (options: LaunchOptions) => Promise<LocalPlatform>;

@@ -9,7 +9,9 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parsePlatformList } from "../local/cloud";
-import { fullPhases, LOCAL_WARM_RATE, quickPhases, runComparison, type PhaseOptions, type TargetChoice } from "../compare/run";
+import { fullPhases, LOCAL_WARM_RATE, quickPhases, type PhaseOptions } from "../compare/presets";
+import { runComparison } from "../compare/run";
+import type { TargetChoice } from "../compare/targets";
 
 const usage = `usage: npm run compare -- [target] [options]
 

@@ -11,6 +11,12 @@ export interface RecordedResource {
   inputs: Record<string, any>;
   /** State the mock returned (inputs plus fake outputs). */
   state: Record<string, any>;
+  /** The URN the engine would give it. */
+  urn: string;
+  /** The parent's URN ("" for the stack's children). */
+  parent: string;
+  /** URNs this resource waits for: explicit `dependsOn` and every resource an input came from. */
+  dependencies: string[];
 }
 
 export interface MockRun<T> {
@@ -34,6 +40,8 @@ const fakeInvokes: Record<string, Record<string, any>> = {
   "aws:index/getCallerIdentity:getCallerIdentity": { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "AIDA" },
   "aws:index/getRegion:getRegion": { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" },
   "aws:index/getPartition:getPartition": { partition: "aws", dnsSuffix: "amazonaws.com" },
+  // The quota a new account often starts with is 10; a mock account that can hold any plan here.
+  "aws:servicequotas/getServiceQuota:getServiceQuota": { value: 1000, quotaCode: "L-B99A9384", serviceCode: "lambda" },
   "gcp:organizations/getProject:getProject": { projectId: "parity-test", number: "123456789012", name: "parity-test" },
   "gcp:organizations/getClientConfig:getClientConfig": { project: "parity-test", region: "europe-west1" },
   "azure-native:authorization:getClientConfig": {
@@ -44,30 +52,62 @@ const fakeInvokes: Record<string, Record<string, any>> = {
   },
 };
 
+const MOCK_REGION = "eu-west-1";
+const MOCK_ACCOUNT = "123456789012";
+
+/** ARNs (and URLs) in the shape AWS returns them, so grants and policies see realistic values. */
+function awsState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT}:${resource}`;
+  switch (type) {
+    case "aws:dynamodb/table:Table":
+      return { arn: arn("dynamodb", `table/${name}`) };
+    case "aws:sqs/queue:Queue": {
+      const url = `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${name}`;
+      return { id: url, url, arn: arn("sqs", name) };
+    }
+    case "aws:secretsmanager/secret:Secret":
+      return { arn: arn("secretsmanager", `secret:${name}-AbCdEf`) };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { arn: arn("logs", `log-group:${name}`) };
+    case "aws:iam/role:Role":
+      return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}` };
+    case "aws:lambda/function:Function":
+      return { arn: arn("lambda", `function:${name}`), version: inputs.publish ? "1" : "$LATEST" };
+    case "aws:lambda/alias:Alias":
+      return { arn: arn("lambda", `function:${inputs.functionName}:${inputs.name}`) };
+    case "aws:apigatewayv2/api:Api":
+      return { apiEndpoint: `https://a1b2c3d4e5.execute-api.${MOCK_REGION}.amazonaws.com`, executionArn: arn("execute-api", "a1b2c3d4e5") };
+    default:
+      return type.startsWith("aws:") ? { arn: arn(type.split(":")[1].split("/")[0], name) } : {};
+  }
+}
+
 /**
  * Runs `program` under mocks for `stack` and waits until every resource it registered
  * has been recorded.
  */
 export async function runWithMocks<T>(
   program: () => T,
-  options: { stack?: string; stateFor?: StateFor; config?: Record<string, string> } = {},
+  options: {
+    stack?: string;
+    stateFor?: StateFor;
+    config?: Record<string, string>;
+    /** Answers for provider functions (invokes), by token, over the built-in ones. */
+    invokes?: Record<string, Record<string, any>>;
+  } = {},
 ): Promise<MockRun<T>> {
   const resources: RecordedResource[] = [];
+  const graph = recordGraph();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const extra = options.stateFor?.(args) ?? {};
-        const state = {
-          ...args.inputs,
-          name: args.inputs.name ?? args.name,
-          arn: `arn:aws:mock:eu-west-1:123456789012:${args.type.split(":")[1]}/${args.name}`,
-          ...extra,
-        };
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+        const state = { ...args.inputs, name: args.inputs.name ?? args.name, ...awsState(args.type, args.inputs.name ?? args.name, args.inputs), ...extra };
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "", parent: "", dependencies: [] });
         return { id: extra.id ?? `${args.name}-id`, state };
       },
       call(args) {
-        return fakeInvokes[args.token] ?? args.inputs;
+        return options.invokes?.[args.token] ?? fakeInvokes[args.token] ?? args.inputs;
       },
     },
     "parity",
@@ -82,13 +122,24 @@ export async function runWithMocks<T>(
     if (line.startsWith("warning: [runtime] ")) loggedWarnings.push(line.slice("warning: [runtime] ".length));
     else consoleWarn(...args);
   };
+  // The Pulumi language host fails the program on an unhandled rejection (an input whose
+  // Output threw, e.g. a deploy-time check); here it fails the run the same way instead of
+  // leaving registrations waiting forever.
+  const otherHandlers = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  let onRejection: (reason: unknown) => void = () => undefined;
+  const programFailed = new Promise<never>((_, reject) => (onRejection = reject));
+  process.on("unhandledRejection", onRejection);
   let result: T;
   try {
     result = program();
-    await waitForRegistrations();
+    await Promise.race([waitForRegistrations(), programFailed]);
   } finally {
     console.warn = consoleWarn;
+    process.removeListener("unhandledRejection", onRejection);
+    for (const handler of otherHandlers) process.on("unhandledRejection", handler as (reason: unknown) => void);
   }
+  for (const resource of resources) Object.assign(resource, graph.get(`${resource.type}::${resource.name}`));
   const ofType = (type: string) => resources.filter((r) => r.type === type);
   return {
     result,
@@ -103,6 +154,27 @@ export async function runWithMocks<T>(
       return matches[0];
     },
   };
+}
+
+/**
+ * The graph the engine would see: `setMocks` hands the mocks only type, name and inputs, so the
+ * mock monitor's registrations are observed for each resource's URN, parent and dependencies
+ * (what `dependsOn` and Output inputs wire). The policy pack's ordering rules read these.
+ */
+function recordGraph(): Map<string, Pick<RecordedResource, "urn" | "parent" | "dependencies">> {
+  const graph = new Map<string, Pick<RecordedResource, "urn" | "parent" | "dependencies">>();
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, any> } };
+  const original = (MockMonitor.prototype.__parityOriginalRegister ??= MockMonitor.prototype.registerResource);
+  MockMonitor.prototype.registerResource = function (req: any, callback: (error: unknown, response: any) => void) {
+    return original.call(this, req, (error: unknown, response: any) => {
+      if (!error && response) {
+        graph.set(`${req.getType()}::${req.getName()}`, { urn: response.getUrn(), parent: req.getParent(), dependencies: req.getDependenciesList() });
+      }
+      callback(error, response);
+    });
+  };
+  return graph;
 }
 
 /** Resolves an Output in a test (mocks resolve every value, even unknowns at preview). */

@@ -8,7 +8,9 @@ import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { catalog, platforms, type Platform } from "../components/catalog";
 import { parseStackConfig, settingsFor, StackConfigError, type ParityConfig } from "../components/config";
-import { deploymentsFor, formatWarning, type PlatformOutputs } from "../components/deployment";
+import { deploymentsFor } from "../components/bundle";
+import { formatWarning, type NativeSettings, type PlatformOutputs } from "../components/platform";
+import { AwsFunctions, LAMBDA_CONCURRENCY_QUOTA } from "../components/aws";
 import { deployStack } from "../components/program";
 import { knownStacks, stackFileValues } from "../components/stack-file";
 import { estimateCost, loadPricing, type CostEstimate } from "../compare/cost";
@@ -32,10 +34,14 @@ export interface PlanReport {
   /** Resources of no single provider, e.g. dynamic resources that call an API at deploy time. */
   otherResources: Record<string, number>;
   settings: { platform: Platform; function: string; settings: Record<string, number | undefined> }[];
+  /** The native values each platform's rules applied, per function (what the deploy sets). */
+  native: { platform: Platform; function: string; settings: NativeSettings }[];
   /** The bundle each function would upload, as built for this plan. */
   bundles: { platform: Platform; function: string; bytes: number; gzipBytes: number }[];
   grants: { platform: Platform; function: string; capability: string; permissions: string[]; resource: string }[];
   warnings: string[];
+  /** Account quotas the stack needs before it can deploy (AWS: Lambda concurrent executions). */
+  quotas: { platform: Platform; quota: string; code: string; needed: number; why: string }[];
   /** users-api cost per platform at the assumed duration and the configured memory. */
   cost: { assumptions: CostAssumptions; estimates: CostEstimate[] };
 }
@@ -47,7 +53,7 @@ export async function planStack(
 ): Promise<PlanReport> {
   const run = await runWithMocks(() => deployStack(config, pulumi.secret(PLACEHOLDER_API_KEY)), { stack: config.stack });
   const { components } = run.result;
-  const report: PlanReport = { stack: config.stack, platforms: config.platforms, resources: {}, otherResources: {}, settings: [], bundles: [], grants: [], warnings: [], cost: { assumptions, estimates: [] } };
+  const report: PlanReport = { stack: config.stack, platforms: config.platforms, resources: {}, otherResources: {}, settings: [], native: [], bundles: [], grants: [], warnings: [], quotas: [], cost: { assumptions, estimates: [] } };
   const pricing = loadPricing();
   const providerResources = (r: RecordedResource) => platforms.some((p) => r.type.startsWith(providerPrefix(p)));
   report.otherResources = countByType(run.resources.filter((r) => !providerResources(r) && !r.type.startsWith("parity:")));
@@ -57,6 +63,7 @@ export async function planStack(
     for (const fn of catalog) {
       report.settings.push({ platform, function: fn.name, settings: { ...settingsFor(config, platform, fn.name) } });
     }
+    for (const [fn, settings] of Object.entries(component.nativeSettings)) report.native.push({ platform, function: fn, settings });
     for (const fn of deploymentsFor(config, platform)) {
       report.bundles.push({ platform, function: fn.definition.name, bytes: fn.bundle.bytes, gzipBytes: fn.bundle.gzipBytes });
     }
@@ -70,6 +77,16 @@ export async function planStack(
       });
     }
     report.warnings.push(...component.warnings.map(formatWarning));
+    if (component instanceof AwsFunctions) {
+      const { reserved, accountQuotaNeeded } = component.plan.concurrency;
+      report.quotas.push({
+        platform,
+        quota: "Lambda concurrent executions",
+        code: `${LAMBDA_CONCURRENCY_QUOTA.serviceCode}/${LAMBDA_CONCURRENCY_QUOTA.quotaCode}`,
+        needed: accountQuotaNeeded,
+        why: `${reserved} reserved by this stack + 100 Lambda keeps unreserved`,
+      });
+    }
     const table = pricing.get(platform);
     const http = catalog.find((fn) => fn.trigger.kind === "http");
     if (table && http) {
@@ -124,6 +141,15 @@ export function formatPlan(report: PlanReport): string {
     ]).replace(/^/gm, "  "),
   );
 
+  out.push("\nNative settings (what each platform's rules apply; components/<platform>/rules.ts)");
+  for (const platform of report.platforms) {
+    out.push(`  ${platform}`);
+    for (const entry of report.native.filter((n) => n.platform === platform)) {
+      const values = Object.entries(entry.settings).map(([key, value]) => `${key} ${typeof value === "string" ? value : JSON.stringify(value)}`);
+      out.push(`    ${entry.function}: ${values.join(", ")}`);
+    }
+  }
+
   out.push("\nBundles (esbuild, minified; what `pulumi up` uploads)");
   out.push(
     table([
@@ -156,6 +182,11 @@ export function formatPlan(report: PlanReport): string {
       ]),
     ]).replace(/^/gm, "  "),
   );
+
+  if (report.quotas.length > 0) {
+    out.push("\nAccount quotas this stack needs (check them before `pulumi up`; README: Deploying for real)");
+    for (const q of report.quotas) out.push(`  ${q.platform}: ${q.quota} (${q.code}) ≥ ${q.needed}: ${q.why}`);
+  }
 
   out.push(`\nWarnings (${report.warnings.length})`);
   for (const warning of report.warnings) out.push(`  ${warning}`);

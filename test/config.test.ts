@@ -81,12 +81,36 @@ describe("stack config", () => {
     assert.match(problemsOf(raw).join("\n"), /parity:functions\.users-api\.warmInstances: 3 exceeds reservedConcurrency 2; allowed: 0 to 2/);
   });
 
-  it("requires the API key as a secret, and a Cloudflare account id when Cloudflare is enabled", () => {
+  it("requires the API key as a secret", () => {
     const { apiKey: _omitted, ...raw } = valid();
-    const text = problemsOf({ ...raw, cloudflareAccountId: "" }).join("\n");
-    assert.match(text, /parity:apiKey: is required; set it as a secret: pulumi config set --secret parity:apiKey <value> --stack dev/);
-    assert.match(text, /parity:cloudflareAccountId: is required when platforms include cloudflare/);
+    assert.match(problemsOf(raw).join("\n"), /parity:apiKey: is required; set it as a secret: pulumi config set --secret parity:apiKey <value> --stack dev/);
     assert.doesNotThrow(() => parseStackConfig({ platforms: ["aws"], apiKey: TEST_API_KEY }, "dev"));
+  });
+
+  it("ships no Cloudflare account id: a deploy requires one, offline uses do not", () => {
+    assert.equal(stackFileValues("dev").cloudflareAccountId, undefined);
+    assert.equal(stackFileValues("prod").cloudflareAccountId, undefined);
+    assert.equal(stackConfig("dev").cloudflareAccountId, undefined, "tests, npm start, plan and compare read the files as they are");
+    const forDeploy = (raw: Record<string, unknown>) => {
+      try {
+        parseStackConfig(raw, "prod", { forDeploy: true });
+      } catch (error) {
+        return (error as StackConfigError).problems.join("\n");
+      }
+      return "";
+    };
+    assert.match(forDeploy(valid()), /parity:cloudflareAccountId: is required to deploy cloudflare .*pulumi config set parity:cloudflareAccountId <32 hex> --stack prod/);
+    assert.equal(forDeploy({ ...valid(), platforms: ["aws"] }), "", "not needed without cloudflare");
+    assert.equal(forDeploy({ ...valid(), cloudflareAccountId: "9f2c4e1a7b3d5f6e8a0c2e4f6b8d0a1c" }), "");
+  });
+
+  it("refuses account ids that are placeholders or not 32 lower-case hex characters, deploy or not", () => {
+    for (const placeholder of ["0123456789abcdef0123456789abcdef", "0".repeat(32), "f".repeat(32)]) {
+      assert.match(problemsOf({ ...valid(), cloudflareAccountId: placeholder }).join("\n"), /is a placeholder, not an account id; set the real one: pulumi config set/);
+    }
+    for (const malformed of ["9F2C4E1A7B3D5F6E8A0C2E4F6B8D0A1C", "9f2c4e1a7b3d5f6e8a0c2e4f6b8d0a1", 42]) {
+      assert.match(problemsOf({ ...valid(), cloudflareAccountId: malformed }).join("\n"), /must be a Cloudflare account id \(32 lower-case hex characters\)/);
+    }
   });
 
   it("applies per-platform overrides to that platform only, and validates them", () => {

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { catalog, platforms } from "../components/catalog";
-import { formatWarning } from "../components/deployment";
+import { formatWarning } from "../components/platform";
 import { deployStack } from "../components/program";
 import { formatPlan, planStack } from "../scripts/plan";
 import { runWithMocks, stackConfig, valueOf, TEST_API_KEY, type StateFor } from "./infra/harness";
@@ -69,6 +69,19 @@ describe("the stack program (index.ts) and npm run plan", function () {
     assert.equal(run, undefined);
     assert.match(String(error?.message), /Invalid stack config for stack "dev" \(nothing was created\)/);
     assert.match(String(error?.message), /parity:functions\.users-api\.reservedConcurency: unknown setting/);
+  });
+
+  it("index.ts refuses to deploy cloudflare without a real account id, and passes a given one to every resource", async () => {
+    await assert.rejects(runIndex({ platforms: ["cloudflare"], apiKey: TEST_API_KEY }), /parity:cloudflareAccountId: is required to deploy cloudflare/);
+    await assert.rejects(
+      runIndex({ platforms: ["cloudflare"], apiKey: TEST_API_KEY, cloudflareAccountId: "0123456789abcdef0123456789abcdef" }),
+      /is a placeholder, not an account id/,
+    );
+    const accountId = "9f2c4e1a7b3d5f6e8a0c2e4f6b8d0a1c";
+    const run = await runIndex({ platforms: ["cloudflare"], apiKey: TEST_API_KEY, cloudflareAccountId: accountId });
+    const owned = run.resources.filter((r) => r.type.startsWith("cloudflare:"));
+    assert.ok(owned.length > 0);
+    for (const resource of owned) assert.equal(resource.inputs.accountId, accountId, `${resource.type} ${resource.name}`);
   });
 
   it("deploys only the platforms the stack enables", async () => {

@@ -2,16 +2,17 @@
  * Lambda entry of queue-worker, behind an SQS event source mapping with
  * ReportBatchItemFailures: it returns exactly the failed message ids, and SQS redelivers
  * only those (then dead-letters them after the queue's maxReceiveCount).
- * Environment (set by the AWS component): USERS_TABLE.
+ * Environment: see ./contract.ts.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createLogger, createQueueWorker } from "../core";
 import { createDynamoDbUserStore } from "./dynamodb-store";
-import { requiredEnv, type LambdaContext } from "./lambda-context";
+import { awsEnv, requiredEnv } from "./contract";
+import type { LambdaContext } from "./lambda-context";
 import { queueMessagesFromSqsEvent, sqsBatchResponseFromOutcomes, type SqsBatchResponse, type SqsEvent } from "./sqs-event";
 
 const worker = createQueueWorker({
-  store: createDynamoDbUserStore({ client: new DynamoDBClient({}), tableName: requiredEnv("USERS_TABLE") }),
+  store: createDynamoDbUserStore({ client: new DynamoDBClient({}), tableName: requiredEnv(awsEnv.usersTable) }),
   logger: createLogger({ platform: "aws", function: "queue-worker" }),
 });
 

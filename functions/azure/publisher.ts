@@ -1,12 +1,13 @@
 /** EventPublisher on an Azure Storage Queue. */
 import { QueueClient } from "@azure/storage-queue";
 import type { EventPublisher } from "../core";
-import { managedIdentity, requireSetting, serviceUri, storageSettings, type Env } from "./storage";
+import { azureEnv, requireSetting, type Env } from "./contract";
+import { managedIdentity, serviceUri } from "./storage";
 
 /** The events queue: Azurite by connection string locally, the managed identity in Azure. */
 export function eventsQueueClient(env: Env = process.env): QueueClient {
-  const queueName = requireSetting(env, storageSettings.eventsQueue);
-  const local = env[storageSettings.localConnectionString];
+  const queueName = requireSetting(env, azureEnv.eventsQueue);
+  const local = env[azureEnv.localConnectionString];
   if (local) return new QueueClient(local, queueName);
   return new QueueClient(`${serviceUri(env, "queue")}/${queueName}`, managedIdentity());
 }

@@ -7,6 +7,7 @@
  */
 import { app, type InvocationContext } from "@azure/functions";
 import { createLogger, createQueueWorker, isFailure, once, type QueueMessage } from "../core";
+import { AZURE_QUEUE_TRIGGER } from "./contract";
 import { createTableUserStore, usersTableClient } from "./store";
 
 const logger = createLogger({ platform: "azure", function: "queue-worker" });
@@ -45,9 +46,7 @@ function numberOrUndefined(value: unknown): number | undefined {
 }
 
 app.storageQueue("queue-worker", {
-  // %NAME% resolves the app setting at run time.
-  queueName: "%EVENTS_QUEUE%",
-  // Identity-based: AzureWebJobsStorage__accountName / __queueServiceUri, no key.
-  connection: "AzureWebJobsStorage",
+  // The queue named by EVENTS_QUEUE, over the identity-based host storage connection (no key).
+  ...AZURE_QUEUE_TRIGGER,
   handler,
 });

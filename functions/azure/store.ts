@@ -12,12 +12,13 @@
  */
 import { RestError, TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { EmailTakenError, type User, type UserStore, type WelcomeResult } from "../core";
-import { managedIdentity, requireSetting, serviceUri, storageSettings, type Env } from "./storage";
+import { azureEnv, requireSetting, type Env } from "./contract";
+import { managedIdentity, serviceUri } from "./storage";
 
 /** The users table: Azurite by connection string locally, the managed identity in Azure. */
 export function usersTableClient(env: Env = process.env): TableClient {
-  const table = requireSetting(env, storageSettings.usersTable);
-  const local = env[storageSettings.localConnectionString];
+  const table = requireSetting(env, azureEnv.usersTable);
+  const local = env[azureEnv.localConnectionString];
   if (local) return TableClient.fromConnectionString(local, table, { allowInsecureConnection: true });
   return new TableClient(serviceUri(env, "table"), table, managedIdentity());
 }

@@ -5,9 +5,9 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { createLogger, createUsersApi, once, type UsersApi } from "../core";
+import { azureEnv, requireSetting } from "./contract";
 import { toHttpResponseInit, toWebRequest } from "./http";
 import { createQueuePublisher, eventsQueueClient } from "./publisher";
-import { requireSetting, storageSettings } from "./storage";
 import { createTableUserStore, usersTableClient } from "./store";
 
 const logger = createLogger({ platform: "azure", function: "users-api" });
@@ -19,7 +19,7 @@ const usersApi = once(async (): Promise<UsersApi> => {
     store: createTableUserStore(async () => table),
     publisher: createQueuePublisher(async () => queue),
     // A Key Vault reference the platform resolves into the environment before start-up.
-    apiKey: async () => requireSetting(process.env, storageSettings.apiKey),
+    apiKey: async () => requireSetting(process.env, azureEnv.apiKey),
     logger,
   });
 });

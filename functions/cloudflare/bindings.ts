@@ -4,6 +4,7 @@
  * Reference: https://developers.cloudflare.com/d1/worker-api/ and
  * https://developers.cloudflare.com/queues/configuration/javascript-apis/
  */
+import { cloudflareEnv } from "./contract";
 
 export interface D1Result<Row = Record<string, unknown>> {
   results: Row[];
@@ -40,17 +41,17 @@ export interface MessageBatch {
   readonly messages: readonly QueueMessageOnWorkers[];
 }
 
-/** The bindings of users-api (names fixed by the component: see components/cloudflare.ts). */
+/** The bindings of users-api: those its capabilities bring (./contract.ts). */
 export interface UsersApiEnv {
-  USERS_DB: D1Database;
-  EVENTS: QueueProducer;
+  [cloudflareEnv.usersDb]: D1Database;
+  [cloudflareEnv.events]: QueueProducer;
   /** secret_text binding. */
-  API_KEY: string;
-  PARITY_PLATFORM?: string;
+  [cloudflareEnv.apiKey]: string;
+  [cloudflareEnv.platform]?: string;
 }
 
-/** The bindings of queue-worker: the database only. */
+/** The bindings of queue-worker: the database only (events.consume is the consumer registration, not a binding). */
 export interface QueueWorkerEnv {
-  USERS_DB: D1Database;
-  PARITY_PLATFORM?: string;
+  [cloudflareEnv.usersDb]: D1Database;
+  [cloudflareEnv.platform]?: string;
 }

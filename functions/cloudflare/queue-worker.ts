@@ -6,6 +6,7 @@
  */
 import { createLogger, createQueueWorker, isFailure, type Logger, type QueueMessage, type QueueWorker } from "../core";
 import type { MessageBatch, QueueWorkerEnv } from "./bindings";
+import { cloudflareEnv } from "./contract";
 import { createD1UserStore } from "./store";
 
 let logger: Logger | undefined;
@@ -14,8 +15,8 @@ const workers = new WeakMap<QueueWorkerEnv, QueueWorker>();
 function workerFor(env: QueueWorkerEnv): QueueWorker {
   let worker = workers.get(env);
   if (!worker) {
-    logger ??= createLogger({ platform: env.PARITY_PLATFORM ?? "cloudflare", function: "queue-worker" });
-    worker = createQueueWorker({ store: createD1UserStore(env.USERS_DB), logger });
+    logger ??= createLogger({ platform: env[cloudflareEnv.platform] ?? "cloudflare", function: "queue-worker" });
+    worker = createQueueWorker({ store: createD1UserStore(env[cloudflareEnv.usersDb]), logger });
     workers.set(env, worker);
   }
   return worker;

@@ -5,6 +5,7 @@
 import { createLogger, createUsersApi, type Logger, type UsersApi } from "../core";
 import { secretBindingApiKey } from "./api-key";
 import type { UsersApiEnv } from "./bindings";
+import { cloudflareEnv } from "./contract";
 import { createQueuePublisher } from "./publisher";
 import { createD1UserStore } from "./store";
 
@@ -15,11 +16,11 @@ const apis = new WeakMap<UsersApiEnv, UsersApi>();
 function apiFor(env: UsersApiEnv): UsersApi {
   let api = apis.get(env);
   if (!api) {
-    logger ??= createLogger({ platform: env.PARITY_PLATFORM ?? "cloudflare", function: "users-api" });
+    logger ??= createLogger({ platform: env[cloudflareEnv.platform] ?? "cloudflare", function: "users-api" });
     api = createUsersApi({
-      store: createD1UserStore(env.USERS_DB),
-      publisher: createQueuePublisher(env.EVENTS),
-      apiKey: secretBindingApiKey(env.API_KEY),
+      store: createD1UserStore(env[cloudflareEnv.usersDb]),
+      publisher: createQueuePublisher(env[cloudflareEnv.events]),
+      apiKey: secretBindingApiKey(env[cloudflareEnv.apiKey]),
       logger,
     });
     apis.set(env, api);

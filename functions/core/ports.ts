@@ -18,11 +18,19 @@ export interface User {
 /** The event the users API publishes after a user is stored. */
 export interface UserCreatedEvent {
   type: "user.created";
-  /** Unique per event; consumers may use it for deduplication. */
+  /**
+   * One per user, derived from its id: the API and the reconciler build the same event, so a
+   * re-publish is recognisably the same event to any consumer that deduplicates by id.
+   */
   eventId: string;
   userId: string;
   email: string;
   occurredAt: string;
+}
+
+/** The `user.created` event of a stored user, as the API publishes it and the reconciler re-publishes it. */
+export function userCreatedEvent(user: Pick<User, "id" | "email" | "createdAt">): UserCreatedEvent {
+  return { type: "user.created", eventId: `user.created:${user.id}`, userId: user.id, email: user.email, occurredAt: user.createdAt };
 }
 
 /** Thrown by {@link UserStore.create} when the email is already taken. */
@@ -54,3 +62,28 @@ export interface EventPublisher {
 
 /** Yields the API key; implementations fetch it once per instance and cache it. */
 export type ApiKeySource = () => Promise<string>;
+
+/** A user the reconciler may re-publish: created, not yet welcomed. */
+export interface PendingUser {
+  id: string;
+  email: string;
+  createdAt: string;
+  /** How many times the reconciler has claimed it so far. */
+  republishCount: number;
+}
+
+/**
+ * What the reconciler needs from a store, on top of {@link UserStore}. Every store keeps an
+ * index of unwelcomed users that the worker's conditional welcome clears in the same write
+ * (no extra write on create), so `listPending` never scans the whole store.
+ */
+export interface PendingUserStore {
+  /** Unwelcomed users created before `createdBefore` (ISO-8601), oldest first, a page at a time. */
+  listPending(options: { createdBefore: string; limit: number; cursor?: string }): Promise<{ users: PendingUser[]; cursor?: string }>;
+  /**
+   * Claims a user for re-publishing: records `lastRepublishAt = at` and counts the claim, only
+   * if the user is still unwelcomed and was never claimed or last claimed before
+   * `claimableBefore`. Atomic in the store. Returns false when another run holds the claim.
+   */
+  claimRepublish(id: string, at: string, claimableBefore: string): Promise<boolean>;
+}

@@ -7,7 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { constantTimeEqual, presentedApiKey } from "./auth";
 import { errorResponse } from "./errors";
 import type { Logger } from "./log";
-import { EmailTakenError, type ApiKeySource, type EventPublisher, type User, type UserCreatedEvent, type UserStore } from "./ports";
+import { EmailTakenError, userCreatedEvent, type ApiKeySource, type EventPublisher, type User, type UserStore } from "./ports";
 import { isUserId, validateNewUser } from "./validation";
 
 /** Requests with a larger body are refused with 413 before the body is parsed. */
@@ -103,15 +103,10 @@ export function createUsersApi(deps: UsersApiDeps): UsersApi {
       }
       log.info("user created", { userId: user.id });
 
-      // The user is the record of truth: a failed publish must not undo or fail the
-      // create. It is logged with the user id so the scheduled reconciler can re-publish.
-      const event: UserCreatedEvent = {
-        type: "user.created",
-        eventId: newId(),
-        userId: user.id,
-        email: user.email,
-        occurredAt: user.createdAt,
-      };
+      // The user is the record of truth: a failed publish must not undo or fail the create.
+      // The user stays in the store's pending index until welcomed, so the scheduled
+      // reconciler re-publishes it (./reconciler.ts).
+      const event = userCreatedEvent(user);
       try {
         await deps.publisher.publish(event);
       } catch (error) {

@@ -5,13 +5,12 @@
  * the function configuration holds only the secret reference.
  */
 import type { ApiKeySource } from "../core";
-
-export const API_KEY_ENV = "API_KEY";
+import { gcpEnv } from "./contract";
 
 export function apiKeyFromSecretEnv(env: NodeJS.ProcessEnv = process.env): ApiKeySource {
   return async () => {
-    const value = env[API_KEY_ENV];
-    if (!value) throw new Error(`${API_KEY_ENV} is not set: the secret environment variable is missing`);
+    const value = env[gcpEnv.apiKey];
+    if (!value) throw new Error(`${gcpEnv.apiKey} is not set: the secret environment variable is missing`);
     return value;
   };
 }

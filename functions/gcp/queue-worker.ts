@@ -5,8 +5,7 @@
  */
 import { http } from "@google-cloud/functions-framework";
 import { createLogger, createQueueWorker } from "../core";
-import { entryPointName } from "./entry-point";
-import { firestoreDatabase, projectId } from "./env";
+import { entryPointName, firestoreDatabase, projectId } from "./contract";
 import { createFirestoreUserStore } from "./firestore-store";
 import { requestIdOf } from "./http";
 import { answerFor, parsePushEnvelope } from "./push";

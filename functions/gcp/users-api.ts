@@ -5,8 +5,7 @@
 import { http } from "@google-cloud/functions-framework";
 import { createLogger, createUsersApi } from "../core";
 import { apiKeyFromSecretEnv } from "./api-key";
-import { entryPointName } from "./entry-point";
-import { firestoreDatabase, projectId, requiredEnv } from "./env";
+import { entryPointName, firestoreDatabase, gcpEnv, projectId, requiredEnv } from "./contract";
 import { createFirestoreUserStore } from "./firestore-store";
 import { requestIdOf, sendWebResponse, toWebRequest } from "./http";
 import { createPubSubPublisher } from "./pubsub-publisher";
@@ -15,7 +14,7 @@ const logger = createLogger({ platform: "gcp", function: "users-api" });
 
 const api = createUsersApi({
   store: createFirestoreUserStore({ projectId: projectId(), databaseId: firestoreDatabase() }),
-  publisher: createPubSubPublisher({ projectId: projectId(), topic: requiredEnv("EVENTS_TOPIC") }),
+  publisher: createPubSubPublisher({ projectId: projectId(), topic: requiredEnv(gcpEnv.eventsTopic) }),
   apiKey: apiKeyFromSecretEnv(),
   logger,
 });

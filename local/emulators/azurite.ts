@@ -14,6 +14,9 @@ const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I
 export interface Azurite {
   /** Connection string for the Table and Queue services (local only). */
   connectionString: string;
+  /** Service URIs of the account (what `PARITY_STORAGE__*ServiceUri` hold in Azure). */
+  tableEndpoint: string;
+  queueEndpoint: string;
   tablePort: number;
   queuePort: number;
   /** Milliseconds from spawn to both services accepting connections. */
@@ -61,11 +64,14 @@ export async function startAzurite(options: { log?: (line: string) => void } = {
   }
   const startupMs = Date.now() - started;
   options.log?.(`Azurite 3.35.0 (tables :${tablePort}, queues :${queuePort}) ready in ${(startupMs / 1000).toFixed(1)} s`);
+  const tableEndpoint = `http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT}`;
+  const queueEndpoint = `http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT}`;
   return {
     connectionString:
       `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
-      `QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT};` +
-      `TableEndpoint=http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT};`,
+      `QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
+    tableEndpoint,
+    queueEndpoint,
     tablePort,
     queuePort,
     startupMs,

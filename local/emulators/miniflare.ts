@@ -2,22 +2,29 @@
  * Cloudflare on this machine: the real Worker bundles on workerd through Miniflare, with D1
  * and Queues in memory. Used by `local/cloudflare.ts` (npm start) and by the Cloudflare tests.
  *
- * Each catalog function becomes one Miniflare worker with exactly the bindings the component
- * deploys (`workerBindings`). A small recorder worker consumes the dead-letter queue (and, in
- * "record" mode, the events queue) so callers can see what was published or dead-lettered:
- * Queues allows one consumer per queue and Miniflare has no API to peek into a queue.
+ * Each planned function becomes one Miniflare worker with exactly the bindings the component
+ * deploys (the contract's `workerBindings`), the pinned compatibility date and, for the queue
+ * function, the consumer settings of the plan. A small recorder worker consumes the
+ * dead-letter queue (and, in "record" mode, the events queue) so callers can see what was
+ * published or dead-lettered: Queues allows one consumer per queue and Miniflare has no API
+ * to peek into a queue.
+ *
+ * Loads no Pulumi package: only the pure rules, migrations and contract.
  */
 import * as fs from "node:fs";
-import { freePort } from "./loopback";
 import { Miniflare } from "miniflare";
-import type { FunctionDeployment } from "../../components/deployment";
-import { WORKERS_COMPATIBILITY_DATE, workerBindings } from "../../components/cloudflare";
-import { migrationStatements, readD1Migrations } from "../../components/cloudflare-d1";
+import type { CloudflarePlannedFunction } from "../../components/cloudflare/rules";
+import { WORKERS_COMPATIBILITY_DATE } from "../../components/cloudflare/rules";
+import { migrationStatements, readD1Migrations } from "../../components/cloudflare/migrations";
+import type { FunctionDeployment } from "../../components/platform";
+import { cloudflareEnv, workerBindings } from "../../functions/cloudflare/contract";
 
 export const EVENTS_QUEUE = "events";
 export const DEAD_LETTER_QUEUE = "events-dlq";
 const D1_ID = "users-db";
 const RECORDER = "parity-queue-recorder";
+/** The recorder's producer binding on the events queue, for its backlog (`Queue.metrics()`). */
+const EVENTS_METRICS = "EVENTS_METRICS";
 
 /** A message as the recorder saw it. */
 export interface RecordedMessage {
@@ -35,13 +42,17 @@ export interface QueueDispatchResult {
   retryMessages: { msgId: string; delaySeconds?: number }[];
 }
 
+/** One planned function with its bundle: what Miniflare runs. */
+export type MiniflareFunction = Pick<CloudflarePlannedFunction, "definition" | "native"> & Pick<FunctionDeployment, "bundle">;
+
 export interface MiniflareCloudOptions {
-  functions: FunctionDeployment[];
+  /** Planned by `planCloudflare`, at most one HTTP and one queue function (its checks). */
+  functions: MiniflareFunction[];
   apiKey: string;
   /**
-   * `deliver`: the queue function consumes the events queue as Queues would (batchSize,
-   * maxAttempts → max_retries, dead-letter queue). `record`: the recorder consumes it instead
-   * and callers drive the queue function with {@link MiniflareCloud.dispatchBatch}.
+   * `deliver`: the queue function consumes the events queue as Queues would (the plan's
+   * batchSize and maxRetries, the dead-letter queue). `record`: the recorder consumes it
+   * instead and callers drive the queue function with {@link MiniflareCloud.dispatchBatch}.
    */
   delivery: "deliver" | "record";
   /** Seconds Queues waits to fill a batch (Cloudflare's default is 5). @default 1 */
@@ -52,12 +63,17 @@ export interface MiniflareCloudOptions {
 
 export interface MiniflareCloud {
   miniflare: Miniflare;
-  /** users-api over real HTTP on 127.0.0.1. */
-  url: string;
+  /** The HTTP function over real HTTP on 127.0.0.1; undefined without one. */
+  url: string | undefined;
   /** Returns and forgets what the recorder received on `queue` (or only reads it with `peek`). */
   recorded(queue: string, options?: { peek?: boolean }): Promise<RecordedMessage[]>;
   /** Runs one function's `queue()` handler with a batch and reports each message's settlement. */
   dispatchBatch(functionName: string, messages: { id: string; body: string; attempts?: number }[]): Promise<QueueDispatchResult>;
+  /**
+   * Messages waiting on the events queue (Queues' own backlog count, retries included; a
+   * batch being handled is not waiting) and messages in the dead-letter queue.
+   */
+  queueDepth(): Promise<{ pending: number; deadLettered: number }>;
   /** The D1 database as the Workers see it. */
   usersDb(): Promise<D1DatabaseLike>;
   stop(): Promise<void>;
@@ -83,7 +99,7 @@ export function workerdStatus(): { ok: true; version: string; compatibilityDate:
   }
 }
 
-/** Applies the same statements a deploy applies (components/cloudflare-d1.ts), to Miniflare's D1. */
+/** Applies the same statements a deploy applies (components/cloudflare/migrations.ts), to Miniflare's D1. */
 export async function applyMigrations(db: D1DatabaseLike): Promise<void> {
   await db.batch(migrationStatements(readD1Migrations()).map((sql) => db.prepare(sql)));
 }
@@ -98,8 +114,9 @@ export default {
       m.ack();
     }
   },
-  async fetch(request) {
+  async fetch(request, env) {
     const url = new URL(request.url);
+    if (url.pathname === "/backlog") return Response.json((await env.${EVENTS_METRICS}.metrics()).backlogCount);
     const queue = url.searchParams.get("queue");
     const messages = recorded[queue] ?? [];
     if (!url.searchParams.has("peek")) recorded[queue] = [];
@@ -107,14 +124,16 @@ export default {
   },
 };`;
 
+/** Starts the functions by trigger kind: the HTTP function is the entry worker (served at `url`), the queue function consumes the events queue. */
 export async function startMiniflareCloud(options: MiniflareCloudOptions): Promise<MiniflareCloud> {
-  const http = options.functions.filter((fn) => fn.definition.trigger.kind === "http");
-  const queued = options.functions.filter((fn) => fn.definition.trigger.kind === "queue");
   // The entry worker (first in the list) is what the HTTP socket serves.
-  const ordered = [...http, ...queued];
+  const http = options.functions.filter((fn) => fn.definition.trigger.kind === "http");
+  const ordered = [...http, ...options.functions.filter((fn) => fn.definition.trigger.kind !== "http")];
   const batchTimeout = options.batchTimeoutSeconds ?? 1;
+  const values = { usersDatabaseId: D1_ID, eventsQueueName: EVENTS_QUEUE, apiKey: options.apiKey };
+  const bindingsOf = (fn: MiniflareFunction) => workerBindings<string>(fn.definition.capabilities, values);
 
-  const workers = ordered.map((fn) => {
+  const workers: Record<string, unknown>[] = ordered.map((fn) => {
     const worker: Record<string, unknown> = {
       name: fn.definition.name,
       modules: true,
@@ -122,22 +141,17 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
       compatibilityDate: WORKERS_COMPATIBILITY_DATE,
     };
     const bindings: Record<string, string> = {};
-    for (const binding of workerBindings(fn.definition.capabilities)) {
-      if (binding.kind === "d1") worker.d1Databases = { [binding.name]: D1_ID };
-      if (binding.kind === "queue") worker.queueProducers = { [binding.name]: EVENTS_QUEUE };
-      if (binding.kind === "secret_text") bindings[binding.name] = options.apiKey;
-      if (binding.kind === "plain_text") bindings[binding.name] = binding.text;
+    for (const binding of bindingsOf(fn)) {
+      if (binding.kind === "d1") worker.d1Databases = { [binding.name]: binding.databaseId };
+      if (binding.kind === "queue") worker.queueProducers = { [binding.name]: binding.queueName };
+      if (binding.kind === "secret_text" || binding.kind === "plain_text") bindings[binding.name] = binding.text;
     }
     worker.bindings = bindings;
-    if (fn.definition.trigger.kind === "queue" && options.delivery === "deliver") {
+    const consumer = fn.native.consumer;
+    if (consumer && options.delivery === "deliver") {
+      // Miniflare hands a queue one batch at a time, whatever maxConcurrency says.
       worker.queueConsumers = {
-        [EVENTS_QUEUE]: {
-          maxBatchSize: fn.settings.batchSize,
-          maxBatchTimeout: batchTimeout,
-          maxRetries: fn.settings.maxAttempts! - 1,
-          deadLetterQueue: DEAD_LETTER_QUEUE,
-          retryDelay: 0,
-        },
+        [EVENTS_QUEUE]: { maxBatchSize: consumer.batchSize, maxBatchTimeout: batchTimeout, maxRetries: consumer.maxRetries, deadLetterQueue: DEAD_LETTER_QUEUE, retryDelay: 0 },
       };
     }
     return worker;
@@ -148,14 +162,14 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
     modules: true,
     script: recorderScript,
     compatibilityDate: WORKERS_COMPATIBILITY_DATE,
+    queueProducers: { [EVENTS_METRICS]: EVENTS_QUEUE },
     queueConsumers: Object.fromEntries(recorded.map((queue) => [queue, { maxBatchTimeout: 0, maxBatchSize: 100 }])),
   });
 
-  const port = await freePort();
   const onLog = options.onLog;
   const miniflare = new Miniflare({
     host: "127.0.0.1",
-    port,
+    port: 0,
     workers,
     handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
       for (const stream of [stdout, stderr]) {
@@ -164,36 +178,42 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
       }
     },
   } as ConstructorParameters<typeof Miniflare>[0]);
-  const url = (await miniflare.ready).toString().replace(/\/$/, "");
+  try {
+    const ready = (await miniflare.ready).toString().replace(/\/$/, "");
 
-  const anyDbWorker = ordered.find((fn) => workerBindings(fn.definition.capabilities).some((b) => b.kind === "d1"));
-  const usersDb = async () => {
-    if (!anyDbWorker) throw new Error("no function has a D1 binding");
-    return (await miniflare.getD1Database("USERS_DB", anyDbWorker.definition.name)) as unknown as D1DatabaseLike;
-  };
-  if (anyDbWorker) await applyMigrations(await usersDb());
+    const dbWorker = ordered.find((fn) => bindingsOf(fn).some((binding) => binding.kind === "d1"));
+    const usersDb = async () => {
+      if (!dbWorker) throw new Error("no function has a D1 binding");
+      return (await miniflare.getD1Database(cloudflareEnv.usersDb, dbWorker.definition.name)) as unknown as D1DatabaseLike;
+    };
+    if (dbWorker) await applyMigrations(await usersDb());
+    // Miniflare types its Fetcher with @cloudflare/workers-types, which this project does not install.
+    const recorder = async () => (await miniflare.getWorker(RECORDER)) as unknown as { fetch(url: string): Promise<Response> };
+    const recordedOn = async (queue: string, peek: boolean) =>
+      (await (await (await recorder()).fetch(`http://recorder/?queue=${encodeURIComponent(queue)}${peek ? "&peek" : ""}`)).json()) as RecordedMessage[];
 
-  return {
-    miniflare,
-    url,
-    async recorded(queue, { peek = false } = {}) {
-      // Miniflare types its Fetcher with @cloudflare/workers-types, which this project does not install.
-      const recorder = (await miniflare.getWorker(RECORDER)) as unknown as { fetch(url: string): Promise<Response> };
-      const response = await recorder.fetch(`http://recorder/?queue=${encodeURIComponent(queue)}${peek ? "&peek" : ""}`);
-      return (await response.json()) as RecordedMessage[];
-    },
-    async dispatchBatch(functionName, messages) {
-      const worker = (await miniflare.getWorker(functionName)) as unknown as {
-        queue(queue: string, messages: { id: string; timestamp: Date; body: unknown; attempts: number }[]): Promise<QueueDispatchResult>;
-      };
-      return worker.queue(
-        EVENTS_QUEUE,
-        messages.map((m) => ({ id: m.id, timestamp: new Date(), body: m.body, attempts: m.attempts ?? 1 })),
-      );
-    },
-    usersDb,
-    async stop() {
-      await miniflare.dispose();
-    },
-  };
+    return {
+      miniflare,
+      url: http.length > 0 ? ready : undefined,
+      recorded: (queue, { peek = false } = {}) => recordedOn(queue, peek),
+      async dispatchBatch(functionName, messages) {
+        const worker = (await miniflare.getWorker(functionName)) as unknown as {
+          queue(queue: string, messages: { id: string; timestamp: Date; body: unknown; attempts: number }[]): Promise<QueueDispatchResult>;
+        };
+        return worker.queue(
+          EVENTS_QUEUE,
+          messages.map((m) => ({ id: m.id, timestamp: new Date(), body: m.body, attempts: m.attempts ?? 1 })),
+        );
+      },
+      async queueDepth() {
+        const pending = (await (await (await recorder()).fetch("http://recorder/backlog")).json()) as number;
+        return { pending, deadLettered: (await recordedOn(DEAD_LETTER_QUEUE, true)).length };
+      },
+      usersDb,
+      stop: () => miniflare.dispose(),
+    };
+  } catch (error) {
+    await miniflare.dispose().catch(() => undefined);
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import { describeConformance } from "../conformance/suite";
+import { describeConformance } from "../../conformance/suite";
 import { startAwsTarget } from "./target";
 import { dynamoDbLocalUnavailable } from "../../local/emulators/dynamodb-local";
 

@@ -10,7 +10,7 @@ import { startAwsFunction } from "../../local/aws";
 import type { LambdaFunction } from "../../local/aws-lambda-runtime";
 import type { HttpApiResult } from "../../functions/aws/http-api";
 import type { SqsBatchResponse } from "../../functions/aws/sqs-event";
-import { awsSettings, requireDynamoDbLocal, startAwsTarget, TEST_API_KEY, type AwsTarget } from "./target";
+import { awsTestFunctions, requireDynamoDbLocal, startAwsTarget, TEST_API_KEY, type AwsTarget } from "./target";
 
 describe("aws driver on DynamoDB Local + fauxqs", function () {
   this.timeout(30_000);
@@ -32,7 +32,7 @@ describe("aws driver on DynamoDB Local + fauxqs", function () {
   /** A users-api with its own execution environments (so its instances start cold). */
   const newUsersApi = (env: Record<string, string> = {}) => {
     const lines: { instance: number; record: Record<string, unknown> }[] = [];
-    const fn = startAwsFunction(target.backends, "users-api", { ...awsSettings("users-api"), reservedConcurrency: 1 }, {
+    const fn = startAwsFunction(target.backends, awsTestFunctions({ "users-api": { reservedConcurrency: 1 } })["users-api"], {
       env,
       onLog: (line, instance) => {
         try {

@@ -3,20 +3,20 @@
  * invoked with real API Gateway 2.0 and SQS event shapes, on DynamoDB Local and fauxqs.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
-import { parseStackConfig, settingsFor } from "../../components/config";
+import { planAws } from "../../components/aws/rules";
 import { httpApiEventFromRequest, responseFromHttpApiResult, sqsEventFromMessages } from "../../local/aws-events";
 import { startAwsBackends, startAwsFunction, type AwsBackends } from "../../local/aws";
 import type { LambdaFunction } from "../../local/aws-lambda-runtime";
 import { dynamoDbLocalUnavailable } from "../../local/emulators/dynamodb-local";
 import type { HttpApiResult } from "../../functions/aws/http-api";
 import type { SqsBatchResponse } from "../../functions/aws/sqs-event";
-import type { ConformanceTarget, DeliveredMessage } from "../conformance/target";
+import { plannedCatalog, type Overrides } from "../planned";
+import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 
 export const TEST_API_KEY = "aws-test-api-key-0123456789";
 
-/** The stack defaults for AWS, as `index.ts` would decide them. */
-export const awsSettings = (name: "users-api" | "queue-worker") =>
-  settingsFor(parseStackConfig({ platforms: ["aws"], apiKey: TEST_API_KEY }, "test"), "aws", name);
+/** The catalog on AWS as a deploy plans it, with `overrides` (test/planned.ts). */
+export const awsTestFunctions = (overrides: Overrides = {}) => plannedCatalog("aws", planAws, overrides).functions;
 
 /**
  * Skips the calling suite loudly when DynamoDB Local cannot run (no Java); under CI a
@@ -44,8 +44,9 @@ export async function startAwsTarget(): Promise<AwsTarget> {
   const onLog = (fn: string) => (line: string, instance: number) => logs.push({ function: fn, instance, line });
   // Four execution environments, not the stack's ten: on two cores, ten cold starts at once
   // cost seconds of CPU, and four already race for real against DynamoDB Local.
-  const usersApi = startAwsFunction(backends, "users-api", { ...awsSettings("users-api"), reservedConcurrency: 4 }, { onLog: onLog("users-api") });
-  const queueWorker = startAwsFunction(backends, "queue-worker", awsSettings("queue-worker"), { onLog: onLog("queue-worker") });
+  const functions = awsTestFunctions({ "users-api": { reservedConcurrency: 4 } });
+  const usersApi = startAwsFunction(backends, functions["users-api"], { onLog: onLog("users-api") });
+  const queueWorker = startAwsFunction(backends, functions["queue-worker"], { onLog: onLog("queue-worker") });
   /** What receivePublished returned, so deliver() can hand the worker the real SQS records. */
   const received = new Map<string, Message>();
 

@@ -1,5 +1,5 @@
 /** The shared conformance suite against the Azure driver bundles on Azurite. */
-import { describeConformance } from "../conformance/suite";
+import { describeConformance } from "../../conformance/suite";
 import { azuriteScript } from "../../local/emulators/azurite";
 import { startAzureTarget } from "./target";
 

@@ -1,27 +1,28 @@
 /**
- * The Azure local cloud end to end: real bundles behind a loopback HTTP server, Azurite,
- * and the host-like delivery loop (batchSize, maxDequeueCount, `<queue>-poison`).
+ * The Azure local cloud end to end: real bundles in their hosts behind the loopback front,
+ * Azurite, and the host-like delivery loop (batchSize, maxDequeueCount, `<queue>-poison`);
+ * and a second catalog through the same launcher.
  */
 import assert from "node:assert/strict";
+import { deploymentsFor } from "../../components/bundle";
+import { parseStackConfig } from "../../components/config";
 import { azuriteScript } from "../../local/emulators/azurite";
-import { startAzureLocal, type AzureLocal } from "../../local/azure";
+import { launchers } from "../../local/launchers";
+import { startAzureLocal, type AzureLocalPlatform } from "../../local/azure";
 import { encodeQueueMessage } from "../../functions/azure/publisher";
+import { helloCatalog } from "../fixtures/hello/catalog";
+import { azureTestFunctions } from "./target";
 
 const API_KEY = "azure-local-key-0123456789";
 const MAX_ATTEMPTS = 2;
 
 (azuriteScript() ? describe : describe.skip)("azure local cloud (Azurite + delivery loop)", function () {
   this.timeout(30_000);
-  let local: AzureLocal;
+  let local: AzureLocalPlatform;
 
   before(async () => {
-    local = await startAzureLocal({
-      apiKey: API_KEY,
-      settings: {
-        "users-api": { memoryMb: 256, timeoutSeconds: 10, reservedConcurrency: 10, warmInstances: 0 },
-        "queue-worker": { memoryMb: 256, timeoutSeconds: 30, reservedConcurrency: 5, warmInstances: 0, batchSize: 4, maxAttempts: MAX_ATTEMPTS },
-      },
-    }, { logLevel: "error" });
+    const { functions } = azureTestFunctions({ "queue-worker": { batchSize: 4, maxAttempts: MAX_ATTEMPTS } });
+    local = await startAzureLocal({ apiKey: API_KEY, functions: Object.values(functions) });
   });
   after(async () => {
     await local?.stop();
@@ -40,8 +41,22 @@ const MAX_ATTEMPTS = 2;
     throw new Error(`timed out waiting for ${what}`);
   }
 
+  it("plans with the deploy's rules: host.json's batch size and dequeue count drive the listener", () => {
+    assert.equal(local.platform, "azure");
+    assert.deepEqual(local.nativeSettings["queue-worker"], {
+      instanceMemoryMB: 512,
+      maximumInstanceCount: 5,
+      functionTimeout: "00:00:30",
+      batchSize: 4,
+      maxDequeueCount: MAX_ATTEMPTS,
+      logRetentionDays: 30,
+    });
+    assert.equal(local.nativeSettings["users-api"].httpPerInstanceConcurrency, 1);
+    assert.deepEqual(local.warnings.map((w) => [w.function, w.setting]).sort(), [["*", "logRetentionDays"], ["queue-worker", "memoryMb"], ["users-api", "memoryMb"]]);
+  });
+
   it("serves users-api over real HTTP on 127.0.0.1 and welcomes a new user through the queue by itself", async () => {
-    assert.match(local.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(local.url!, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal((await fetch(`${local.url}/health`)).status, 200);
     const created = await api("/users", { method: "POST", body: JSON.stringify({ email: `local${Date.now()}@example.com`, name: "Local" }) });
     assert.equal(created.status, 201);
@@ -59,7 +74,7 @@ const MAX_ATTEMPTS = 2;
     const user = (await created.json()) as { id: string; email: string };
     const first = await until(async () => ((await (await api(`/users/${user.id}`)).json()) as { welcomedAt: string | null }).welcomedAt ?? undefined, "welcome");
     const duplicate = { type: "user.created", eventId: "dup-1", userId: user.id, email: user.email, occurredAt: new Date().toISOString() };
-    await local.storage.eventsQueue.sendMessage(encodeQueueMessage(JSON.stringify(duplicate)));
+    await local.backends.eventsQueue.sendMessage(encodeQueueMessage(JSON.stringify(duplicate)));
     await until(async () => ((await local.queueDepth()).pending === 0 ? true : undefined), "the duplicate to be consumed");
     const after = (await (await api(`/users/${user.id}`)).json()) as { welcomedAt: string };
     assert.equal(after.welcomedAt, first);
@@ -69,12 +84,50 @@ const MAX_ATTEMPTS = 2;
   it(`failing messages (poison, unknown user) move to <queue>-poison unchanged once dequeueCount reaches maxAttempts (${MAX_ATTEMPTS})`, async () => {
     const poison = encodeQueueMessage("{not json");
     const ghost = encodeQueueMessage(JSON.stringify({ type: "user.created", eventId: "ghost", userId: "00000000-0000-4000-8000-00000000dead", email: "g@example.com", occurredAt: new Date().toISOString() }));
-    await local.storage.eventsQueue.sendMessage(poison);
-    await local.storage.eventsQueue.sendMessage(ghost);
+    await local.backends.eventsQueue.sendMessage(poison);
+    await local.backends.eventsQueue.sendMessage(ghost);
     await until(async () => ((await local.queueDepth()).deadLettered === 2 ? true : undefined), "both messages in the poison queue");
-    const { peekedMessageItems } = await local.storage.poisonQueue.peekMessages({ numberOfMessages: 32 });
+    const { peekedMessageItems } = await local.backends.poisonQueue.peekMessages({ numberOfMessages: 32 });
     assert.deepEqual(peekedMessageItems.map((m) => m.messageText).sort(), [poison, ghost].sort());
     assert.deepEqual(await local.queueDepth(), { pending: 0, deadLettered: 2 });
+  });
+
+  it("restart() replaces the hosts behind the same URL; the data stays", async () => {
+    const created = await api("/users", { method: "POST", body: JSON.stringify({ email: `restart${Date.now()}@example.com`, name: "Restart" }) });
+    const user = (await created.json()) as { id: string };
+    const url = local.url;
+    await local.restart!();
+    assert.equal(local.url, url);
+    const again = await api(`/users/${user.id}`);
+    assert.equal(again.status, 200);
+  });
+
+  it("gives each function only the settings its capabilities bring", () => {
+    const worker = local.backends.environmentFor(["events.consume", "users.update"]);
+    assert.equal(worker.API_KEY, undefined);
+    assert.equal(worker.USERS_TABLE, "users");
+    assert.equal(worker.EVENTS_QUEUE, "user-events");
+    assert.equal(local.backends.environmentFor([]).USERS_TABLE, undefined);
+    assert.equal(local.backends.environmentFor(["apiKey.read"]).API_KEY, API_KEY);
+  });
+});
+
+(azuriteScript() ? describe : describe.skip)("azure local cloud: a second catalog (hello)", function () {
+  this.timeout(30_000);
+
+  it("serves any catalog's HTTP function through the launcher table; no queue function, no listener", async () => {
+    const config = parseStackConfig({ platforms: ["azure"], apiKey: API_KEY }, "test");
+    const launch = await launchers.azure();
+    const local = await launch({ apiKey: API_KEY, functions: deploymentsFor(config, "azure", helloCatalog) });
+    try {
+      const response = await fetch(`${local.url}/`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), { message: "hello" });
+      assert.deepEqual(Object.keys(local.nativeSettings), ["hello"]);
+      assert.deepEqual(await local.queueDepth(), { pending: 0, deadLettered: 0 });
+    } finally {
+      await local.stop();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { describeConformance } from "../conformance/suite";
+import { describeConformance } from "../../conformance/suite";
 import { startCloudflareTarget, workerdOrSkip } from "./target";
 
 if (workerdOrSkip("conformance: cloudflare")) describeConformance("cloudflare", startCloudflareTarget);

@@ -7,36 +7,26 @@
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import { builtinModules } from "node:module";
-import { deploymentsFor } from "../../components/deployment";
-import { stackConfig, TEST_API_KEY } from "../infra/harness";
-import { workerdOrSkip } from "./target";
-import { WORKERS_COMPATIBILITY_DATE } from "../../components/cloudflare";
-import { d1MigrationsProvider, migrationStatements, readD1Migrations, type MigrationInputs } from "../../components/cloudflare-d1";
+import { TEST_API_KEY } from "../infra/harness";
+import { cloudflareTestFunctions, eventually, workerdOrSkip } from "./target";
+import { d1MigrationsProvider, type MigrationInputs } from "../../components/cloudflare/dynamic";
+import { migrationStatements, readD1Migrations } from "../../components/cloudflare/migrations";
+import { WORKERS_COMPATIBILITY_DATE } from "../../components/cloudflare/rules";
 import { freePort } from "../../local/emulators/loopback";
 import { applyMigrations, DEAD_LETTER_QUEUE, startMiniflareCloud, workerdStatus, type D1DatabaseLike, type MiniflareCloud } from "../../local/emulators/miniflare";
 
-const functions = () => deploymentsFor(stackConfig("dev"), "cloudflare");
+const functions = () => Object.values(cloudflareTestFunctions());
 const nodeBuiltins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
 const postUser = (cloud: MiniflareCloud, email: string) =>
-  fetch(`${cloud.url}/users`, {
+  fetch(`${cloud.url!}/users`, {
     method: "POST",
     headers: { "x-api-key": TEST_API_KEY, "content-type": "application/json" },
     body: JSON.stringify({ email, name: "Queue Test" }),
   });
 
 const getUser = async (cloud: MiniflareCloud, id: string) =>
-  (await (await fetch(`${cloud.url}/users/${id}`, { headers: { "x-api-key": TEST_API_KEY } })).json()) as { welcomedAt: string | null };
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+  (await (await fetch(`${cloud.url!}/users/${id}`, { headers: { "x-api-key": TEST_API_KEY } })).json()) as { welcomedAt: string | null };
 
 describe("cloudflare bundles", () => {
   for (const fn of ["users-api", "queue-worker"]) {
@@ -175,11 +165,8 @@ describe("cloudflare bundles", () => {
     const failedAttempts: number[] = [];
     const logLines: string[] = [];
     before(async () => {
-      const deployments = functions().map((fn) =>
-        fn.definition.trigger.kind === "queue" ? { ...fn, settings: { ...fn.settings, maxAttempts, batchSize: 10 } } : fn,
-      );
       cloud = await startMiniflareCloud({
-        functions: deployments,
+        functions: Object.values(cloudflareTestFunctions({ "queue-worker": { maxAttempts, batchSize: 10 } })),
         apiKey: TEST_API_KEY,
         delivery: "deliver",
         batchTimeoutSeconds: 0,

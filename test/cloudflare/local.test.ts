@@ -1,26 +1,44 @@
-/** `npm start`'s Cloudflare: the launcher delivers by itself and reports queue depth. */
+/**
+ * `local/cloudflare.ts` end to end: the launcher starts whatever functions it is given by
+ * trigger kind, delivers by itself with the plan's consumer settings, reports queue depth,
+ * runs another catalog, and loads no Pulumi package.
+ */
 import assert from "node:assert/strict";
-import { settingsFor } from "../../components/config";
-import { functionNames } from "../../components/catalog";
-import { startLocal } from "../../local/cloudflare";
+import { execFileSync } from "node:child_process";
+import { bundleFunction, projectRoot } from "../../components/bundle";
+import { helloCatalog } from "../fixtures/hello/catalog";
+import { startCloudflareLocal, type CloudflareLocalPlatform } from "../../local/cloudflare";
+import { launchers } from "../../local/launchers";
 import type { LocalPlatform } from "../../local/types";
-import { stackConfig, TEST_API_KEY } from "../infra/harness";
-import { workerdOrSkip } from "./target";
+import { TEST_API_KEY } from "../infra/harness";
+import { cloudflareTestFunctions, eventually, workerdOrSkip } from "./target";
 
-(workerdOrSkip("local cloudflare (npm start)") ? describe : describe.skip)("local cloudflare (npm start)", function () {
+const run = workerdOrSkip("local cloudflare (npm start)");
+
+(run ? describe : describe.skip)("local cloudflare (npm start)", function () {
   this.timeout(30_000);
-  let local: LocalPlatform;
+  let local: CloudflareLocalPlatform;
   const lines: string[] = [];
   before(async () => {
-    const config = stackConfig("dev");
-    const settings = Object.fromEntries(functionNames.map((name) => [name, settingsFor(config, "cloudflare", name)]));
-    local = await startLocal({ settings, apiKey: TEST_API_KEY, log: (line) => lines.push(line) });
+    const functions = cloudflareTestFunctions({ "queue-worker": { maxAttempts: 2, batchSize: 10 } });
+    local = await startCloudflareLocal({ functions: Object.values(functions), apiKey: TEST_API_KEY, log: (line) => lines.push(line) });
   });
   after(async () => local?.stop());
 
+  const waitUntil = <T>(probe: () => Promise<T | undefined>, what: string) => eventually(probe, 10_000, what, () => `launcher log:\n${lines.join("\n")}`);
+
+  it("reports the plan's native settings and warnings, as a deploy decides them", () => {
+    assert.equal(local.platform, "cloudflare");
+    assert.match(local.description, /workerd \d+\.\d+\.\d+/);
+    const worker = local.nativeSettings["queue-worker"];
+    assert.deepEqual([worker.memoryMb, worker.batchSize, worker.maxRetries], [128, 10, 1]);
+    assert.equal(local.nativeSettings["users-api"].batchSize, undefined);
+    assert.ok(local.warnings.some((w) => w.function === "*" && w.setting === "logRetentionDays"));
+  });
+
   it("serves users-api on 127.0.0.1 and welcomes a new user without being driven", async () => {
-    assert.match(local.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.ok(lines.some((l) => l.includes(local.url)), "the URL is printed");
+    assert.match(local.url!, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(lines.some((l) => l.includes(local.url!)), "the URL is printed");
     const response = await fetch(`${local.url}/users`, {
       method: "POST",
       headers: { authorization: `Bearer ${TEST_API_KEY}`, "content-type": "application/json" },
@@ -28,14 +46,54 @@ import { workerdOrSkip } from "./target";
     });
     assert.equal(response.status, 201);
     const { id } = (await response.json()) as { id: string };
-    const deadline = Date.now() + 10_000;
-    let welcomedAt: string | null = null;
-    while (!welcomedAt && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    const welcomedAt = await waitUntil(async () => {
       const user = (await (await fetch(`${local.url}/users/${id}`, { headers: { "x-api-key": TEST_API_KEY } })).json()) as { welcomedAt: string | null };
-      welcomedAt = user.welcomedAt;
-    }
-    assert.ok(welcomedAt, "delivered by Queues and welcomed within 10 s");
+      return user.welcomedAt ?? undefined;
+    }, "delivered by Queues and welcomed");
+    assert.ok(!Number.isNaN(Date.parse(welcomedAt)));
     assert.deepEqual(await local.queueDepth(), { pending: 0, deadLettered: 0 });
+  });
+
+  it("a message that keeps failing is dead-lettered after maxAttempts deliveries", async () => {
+    const before = await local.queueDepth();
+    // Sent straight to the queue, as a corrupted event would arrive.
+    const producer = await local.cloud.miniflare.getQueueProducer<string>("EVENTS", "users-api");
+    await producer.send("{not json", { contentType: "text" });
+    const depth = await waitUntil(async () => {
+      const now = await local.queueDepth();
+      return now.deadLettered > before.deadLettered ? now : undefined;
+    }, "the poison message in the DLQ");
+    assert.equal(depth.deadLettered, before.deadLettered + 1);
+    assert.equal(depth.pending, 0);
+  });
+});
+
+(run ? describe : describe.skip)("local cloudflare: another catalog", function () {
+  this.timeout(30_000);
+  let local: LocalPlatform;
+  before(async () => {
+    const launch = await launchers.cloudflare();
+    local = await launch({
+      functions: helloCatalog.map((definition) => ({ definition, bundle: bundleFunction(definition, "cloudflare"), settings: { memoryMb: 128, timeoutSeconds: 5, reservedConcurrency: 2, warmInstances: 0 } })),
+      apiKey: TEST_API_KEY,
+    });
+  });
+  after(async () => local?.stop());
+
+  it("serves a lone HTTP function it has never heard of, with no queue consumer", async () => {
+    const response = await fetch(`${local.url}/`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { message: "hello" });
+    assert.deepEqual(Object.keys(local.nativeSettings), ["hello"]);
+    assert.deepEqual(await local.queueDepth(), { pending: 0, deadLettered: 0 });
+  });
+});
+
+describe("local cloudflare: loads no Pulumi package", () => {
+  it("the launcher and its emulator load without any @pulumi/* module", function () {
+    this.timeout(60_000);
+    const script = `require("./local/cloudflare"); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules[\\\\/]@pulumi[\\\\/]/.test(f))));`;
+    const output = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: projectRoot }).toString();
+    assert.deepEqual(JSON.parse(output.trim().split("\n").pop()!), []);
   });
 });

@@ -4,10 +4,17 @@
  * events queue by the recorder worker; batches reach queue-worker's real `queue()` handler and
  * its per-message ack()/retry() decide `failedIds`.
  */
-import type { ConformanceTarget } from "../conformance/target";
-import { stackConfig, TEST_API_KEY } from "../infra/harness";
-import { deploymentsFor } from "../../components/deployment";
+import { plannedCatalog, type Overrides } from "../planned";
+import type { ConformanceTarget } from "../../conformance/target";
+import { TEST_API_KEY } from "../infra/harness";
+import { planCloudflare } from "../../components/cloudflare/rules";
 import { EVENTS_QUEUE, startMiniflareCloud, workerdStatus, type MiniflareCloud, type QueueDispatchResult } from "../../local/emulators/miniflare";
+
+/**
+ * The catalog's functions on Cloudflare with the dev stack's settings and `overrides`,
+ * planned by the same rules as a deploy, each with its bundle.
+ */
+export const cloudflareTestFunctions = (overrides: Overrides = {}) => plannedCatalog("cloudflare", planCloudflare, overrides).functions;
 
 /**
  * workerd missing: a loud skip locally, a failure under CI=true. Returns whether to run.
@@ -21,9 +28,20 @@ export function workerdOrSkip(suite: string): boolean {
   return false;
 }
 
+/** Polls `probe` every 100 ms until it returns a value; fails naming `what` (and `context`, e.g. a log) after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, context?: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${context ? `:\n${context()}` : ""}`);
+}
+
 export async function startCloudflareTarget(): Promise<ConformanceTarget & { cloud: MiniflareCloud }> {
   const cloud = await startMiniflareCloud({
-    functions: deploymentsFor(stackConfig("dev"), "cloudflare"),
+    functions: Object.values(cloudflareTestFunctions()),
     apiKey: TEST_API_KEY,
     delivery: "record",
   });
@@ -34,7 +52,7 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
     async request(request) {
       const url = new URL(request.url);
       const hasBody = request.method !== "GET" && request.method !== "HEAD";
-      return fetch(cloud.url + url.pathname + url.search, {
+      return fetch(cloud.url! + url.pathname + url.search, {
         method: request.method,
         headers: request.headers,
         body: hasBody ? await request.arrayBuffer() : undefined,

@@ -51,11 +51,11 @@ describe("compare: endpoints and outputs", () => {
     const table = endpointTable({
       stack: "dev",
       apiKey: "local-abc",
-      running: [{ platform: "aws", url: "http://127.0.0.1:4000", description: "Lambda + DynamoDB Local", queueDepth: async () => ({ pending: 0, deadLettered: 0 }), stop: async () => undefined }],
-      unavailable: [{ platform: "gcp", reason: "not available locally yet (no local/gcp.ts)" }],
+      running: [{ platform: "aws", url: "http://127.0.0.1:4000", description: "Lambda + DynamoDB Local", nativeSettings: {}, warnings: [], queueDepth: async () => ({ pending: 0, deadLettered: 0 }), stop: async () => undefined }],
+      unavailable: [{ platform: "gcp", reason: "failed to start: gcloud is not installed" }],
     });
     assert.match(table, /aws\s+http:\/\/127\.0\.0\.1:4000\s+Lambda \+ DynamoDB Local/);
-    assert.match(table, /gcp\s+-\s+not available locally yet/);
+    assert.match(table, /gcp\s+-\s+failed to start: gcloud is not installed/);
     assert.match(table, /API key: local-abc/);
     assert.match(table, /local emulation, not cloud performance/);
   });

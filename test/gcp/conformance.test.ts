@@ -4,7 +4,7 @@
  * Functions Framework backed by Google's Firestore and Pub/Sub emulators.
  */
 import { gcloudEmulatorsMissing } from "../../local/emulators/gcloud";
-import { describeConformance } from "../conformance/suite";
+import { describeConformance } from "../../conformance/suite";
 import { describeGcpDriver } from "./driver";
 import { sharedGcpTarget } from "./target";
 

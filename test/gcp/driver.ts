@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { Message } from "@google-cloud/pubsub";
 import { localPushDelivery, pushEnvelope, startPushDispatcher, type PushDispatcher } from "../../local/gcp";
-import type { GcpTarget } from "./target";
+import { gcpTestFunctions, type GcpTarget } from "./target";
 
 const ghostEvent = (userId = "00000000-0000-4000-8000-00000000beef") =>
   JSON.stringify({ type: "user.created", eventId: `e-${Date.now()}`, userId, email: "ghost@example.com", occurredAt: new Date().toISOString() });
@@ -60,7 +60,7 @@ export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
       it("acks a poison message when the subscription has no dead-letter policy (no deliveryAttempt): never retried forever", async () => {
         const response = await target.push(pushEnvelope({ id: "m-poison-no-dlq", data: Buffer.from("{not json") }, subscription));
         assert.equal(response.status, 204);
-        assert.match(target.stack.functions["queue-worker"].logs(), /acked a poison message/);
+        assert.match(target.functions["queue-worker"].logs(), /acked a poison message/);
       });
 
       it("nacks an event whose user is not stored yet (503) so that Pub/Sub redelivers it", async () => {
@@ -75,7 +75,7 @@ export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
         assert.equal((await target.push({ message: { messageId: "x", data: "%%%" }, subscription })).status, 400, "data not base64");
         assert.equal((await target.push("not json at all", { headers: { "content-type": "text/plain" } })).status, 400, "not JSON");
         assert.equal((await target.push({ message: { messageId: "x", data: "" }, subscription, deliveryAttempt: 0 })).status, 400, "attempt 0");
-        const get = await fetch(target.stack.functions["queue-worker"].url, { method: "GET" });
+        const get = await fetch(target.functions["queue-worker"].url, { method: "GET" });
         assert.equal(get.status, 405);
         assert.equal(get.headers.get("allow"), "POST");
       });
@@ -92,7 +92,7 @@ export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
       });
 
       it("logs one JSON line per request with platform gcp", async () => {
-        const lines = target.stack.functions["users-api"].logs().split("\n").filter((line) => line.startsWith("{"));
+        const lines = target.functions["users-api"].logs().split("\n").filter((line) => line.startsWith("{"));
         const requests = lines.map((line) => JSON.parse(line)).filter((record) => record.message === "request");
         assert.ok(requests.length > 0);
         assert.ok(requests.every((record) => record.platform === "gcp" && record.function === "users-api"));
@@ -104,27 +104,21 @@ export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
       const deadLettered: Message[] = [];
 
       // As `npm start` decides it: maxAttempts 2 is below Pub/Sub's minimum and becomes 5.
-      const delivery = localPushDelivery("queue-worker", {
-        memoryMb: 256,
-        timeoutSeconds: 5,
-        reservedConcurrency: 5,
-        warmInstances: 0,
-        batchSize: 10,
-        maxAttempts: 2,
-      });
+      const delivery = localPushDelivery(
+        gcpTestFunctions({ "queue-worker": { memoryMb: 256, timeoutSeconds: 5, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 2 } })["queue-worker"],
+      );
 
       before(async () => {
-        const [hold] = await target.stack.deadLetterTopic.createSubscription("driver-dead-letter-hold");
+        const [hold] = await target.backends.deadLetterTopic.createSubscription("driver-dead-letter-hold");
         hold.on("message", (message: Message) => {
           deadLettered.push(message);
           message.ack();
         });
         dispatcher = await startPushDispatcher({
-          client: target.stack.client,
-          topic: target.stack.eventsTopic,
-          deadLetterTopic: target.stack.deadLetterTopic,
+          topic: target.backends.eventsTopic,
+          deadLetterTopic: target.backends.deadLetterTopic,
           subscriptionName: "driver-push",
-          endpoint: target.stack.functions["queue-worker"].url,
+          endpoint: target.functions["queue-worker"].url,
           ...delivery,
         });
       });
@@ -145,18 +139,18 @@ export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
         await eventually(async () => Boolean((await getUser(user.id)).welcomedAt), `user ${user.id} welcomed`);
       });
 
-      it("takes its knobs from the component's mapping (maxAttempts 2 → 5, timeout 5 s → ack deadline 10 s)", () => {
+      it("takes its knobs from planGcp, as a deploy does (maxAttempts 2 → 5, timeout 5 s → ack deadline 10 s)", () => {
         assert.deepEqual(delivery, { maxDeliveryAttempts: 5, ackDeadlineSeconds: 10, concurrency: 5 });
       });
 
       it("dead-letters a poison message after maxDeliveryAttempts (5)", async () => {
-        await target.stack.eventsTopic.publishMessage({ data: Buffer.from("{poison"), attributes: { case: "driver-poison" } });
+        await target.backends.eventsTopic.publishMessage({ data: Buffer.from("{poison"), attributes: { case: "driver-poison" } });
         await eventually(() => deadLettered.some((m) => m.attributes.case === "driver-poison"), "the poison message on the dead-letter topic");
         const message = deadLettered.find((m) => m.attributes.case === "driver-poison")!;
         assert.equal(message.data.toString(), "{poison");
         assert.equal(message.attributes.CloudPubSubDeadLetterSourceDeliveryCount, "5");
         assert.ok(dispatcher.deadLettered() >= 1);
-        const attempts = target.stack.functions["queue-worker"].logs().match(/"status":"poison"/g) ?? [];
+        const attempts = target.functions["queue-worker"].logs().match(/"status":"poison"/g) ?? [];
         assert.ok(attempts.length >= 5, "the worker saw the message on each attempt");
       });
     });

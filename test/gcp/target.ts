@@ -4,28 +4,42 @@
  * from a pull subscription on the events topic; deliveries are real Pub/Sub push envelopes
  * POSTed to the worker, one message per request as Pub/Sub push sends them.
  */
-import type { Message, Subscription } from "@google-cloud/pubsub";
-import { pushEnvelope, startGcpStack, type GcpStack } from "../../local/gcp";
-import type { ConformanceTarget, DeliveredMessage } from "../conformance/target";
+import type { Message } from "@google-cloud/pubsub";
+import type { FunctionName } from "../../components/catalog";
+import { planGcp } from "../../components/gcp/rules";
+import type { ServedFunction } from "../../local/emulators/functions-framework";
+import { pushEnvelope, serveGcpFunctions, startGcpBackends, type GcpBackends } from "../../local/gcp";
+import { Teardown } from "../../local/teardown";
+import { plannedCatalog, type Overrides } from "../planned";
+import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 
 export const TEST_API_KEY = "gcp-conformance-key-0123456789";
 export const PROBE_SUBSCRIPTION = "conformance-probe";
 
+/** The catalog on GCP as a deploy plans it, with `overrides` (test/planned.ts). */
+export const gcpTestFunctions = (overrides: Overrides = {}) => plannedCatalog("gcp", planGcp, overrides, 30).functions;
+
 export interface GcpTarget extends ConformanceTarget {
-  stack: GcpStack;
+  backends: GcpBackends;
+  /** Function name → its Functions Framework instance. */
+  functions: Record<FunctionName, ServedFunction>;
   /** POSTs one push envelope (or any body) to the worker and returns the response. */
   push(body: unknown, init?: RequestInit): Promise<Response>;
 }
 
 export async function startGcpTarget(): Promise<GcpTarget> {
-  const stack = await startGcpStack({ apiKey: TEST_API_KEY });
-  let probe: Subscription | undefined;
-  try {
-    [probe] = await stack.eventsTopic.createSubscription(PROBE_SUBSCRIPTION, { ackDeadlineSeconds: 10 });
-  } catch (error) {
-    await stack.stop();
-    throw error;
-  }
+  const teardown = new Teardown();
+  const { backends, functions, probe } = await teardown.guard(async () => {
+    const backends = await startGcpBackends({ apiKey: TEST_API_KEY });
+    teardown.add(() => backends.stop());
+    const functions = (await serveGcpFunctions(backends, Object.values(gcpTestFunctions()), teardown)) as Record<FunctionName, ServedFunction>;
+    const [probe] = await backends.eventsTopic.createSubscription(PROBE_SUBSCRIPTION, { ackDeadlineSeconds: 10 });
+    teardown.add(async () => {
+      probe.removeAllListeners("message");
+      await probe.close().catch(() => undefined);
+    });
+    return { backends, functions, probe };
+  });
   const received: DeliveredMessage[] = [];
   let notify: (() => void) | undefined;
   probe.on("message", (message: Message) => {
@@ -34,9 +48,9 @@ export async function startGcpTarget(): Promise<GcpTarget> {
     notify?.();
   });
 
-  const usersApi = stack.functions["users-api"].url;
-  const worker = stack.functions["queue-worker"].url;
-  const subscriptionName = `projects/${stack.projectId}/subscriptions/${PROBE_SUBSCRIPTION}`;
+  const usersApi = functions["users-api"].url;
+  const worker = functions["queue-worker"].url;
+  const subscriptionName = `projects/${backends.projectId}/subscriptions/${PROBE_SUBSCRIPTION}`;
   const push = (body: unknown, init: RequestInit = {}) =>
     fetch(worker, {
       method: "POST",
@@ -50,7 +64,8 @@ export async function startGcpTarget(): Promise<GcpTarget> {
     apiKey: TEST_API_KEY,
     runtimeRejectsMalformedJson:
       "the Functions Framework (what Cloud Functions runs) parses application/json bodies before the function and answers malformed JSON with its own 400",
-    stack,
+    backends,
+    functions,
     push,
     async request(request) {
       const url = new URL(request.url);
@@ -80,11 +95,7 @@ export async function startGcpTarget(): Promise<GcpTarget> {
       );
       return { failedIds: statuses.filter((s) => !s.ok).map((s) => s.id) };
     },
-    async close() {
-      probe!.removeAllListeners("message");
-      await probe!.close().catch(() => undefined);
-      await stack.stop();
-    },
+    close: () => teardown.run(),
   };
 }
 

@@ -4,22 +4,13 @@
  * native knobs) on their own.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  AwsFunctions,
-  awsLogRetentionDays,
-  awsSettingsFor,
-  compileAwsGrants,
-  defaultHttpRoutes,
-  httpIntegrationTimeoutMs,
-  type AwsFunctionsArgs,
-} from "../../components/aws";
-import { bundleFunction, projectRoot } from "../../components/bundle";
+import { AwsFunctions, defaultHttpRoutes, type AwsFunctionsArgs } from "../../components/aws";
+import { bundleFunction, deploymentsFor } from "../../components/bundle";
 import { catalog, type Capability, type FunctionName } from "../../components/catalog";
-import { parseStackConfig, settingsFor, StackConfigError, type FunctionSettings, type ParityConfig } from "../../components/config";
-import { deploymentsFor, SettingDecisions, type FunctionDeployment } from "../../components/deployment";
+import { parseStackConfig, settingsFor, StackConfigError, type ParityConfig } from "../../components/config";
+import type { FunctionDeployment } from "../../components/platform";
+import { helloDefinition } from "../fixtures/hello/catalog";
 import { runWithMocks, stackConfig, stackFileValues, TEST_API_KEY, valueOf, type MockRun, type RecordedResource, type StateFor } from "./harness";
 
 const REGION = "eu-west-1";
@@ -98,24 +89,13 @@ function invokeArnOf(functionArn: string): string {
   return `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
 }
 
-const fixtureEntry = "test/infra/fixtures/aws-hello.ts";
-
-/**
- * The catalog's AWS functions as `index.ts` deploys them. Until the AWS drivers exist, a tiny
- * fixture bundle stands in (the infrastructure under test does not depend on the code).
- */
-function awsDeployments(config: ParityConfig): FunctionDeployment[] {
-  const driversExist = catalog.every((fn) => fs.existsSync(path.resolve(projectRoot, fn.entry.aws)));
-  if (driversExist) return deploymentsFor(config, "aws");
-  return catalog.map((definition) => ({
-    definition,
-    bundle: bundleFunction({ name: `fixture-${definition.name}`, entry: { ...definition.entry, aws: fixtureEntry } }, "aws"),
-    settings: settingsFor(config, "aws", definition.name),
-  }));
+/** A function of another catalog, bundled from the hello fixture. */
+function otherFunction(definition: FunctionDeployment["definition"], settings: FunctionDeployment["settings"]): FunctionDeployment {
+  return { definition, settings, bundle: bundleFunction(helloDefinition, "aws") };
 }
 
 function deploy(name: string, config: ParityConfig, extra: Partial<AwsFunctionsArgs> = {}): Promise<MockRun<AwsFunctions>> {
-  const functions = awsDeployments(config);
+  const functions = deploymentsFor(config, "aws");
   return runWithMocks(
     () =>
       new AwsFunctions(name, {
@@ -164,124 +144,6 @@ function byName(resources: RecordedResource[], suffix: string): RecordedResource
 
 describe("AwsFunctions (infrastructure under mocks)", function () {
   this.timeout(20000);
-
-  describe("rules", () => {
-    // SettingDecisions reports through pulumi.log.warn; keep the pure tests' output quiet.
-    const originalWarn = pulumi.log.warn;
-    before(() => {
-      (pulumi.log as { warn: typeof pulumi.log.warn }).warn = () => Promise.resolve();
-    });
-    after(() => {
-      (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
-    });
-
-    const resources = {
-      usersTable: "arn:aws:dynamodb:eu-west-1:123456789012:table/users",
-      eventsQueue: "arn:aws:sqs:eu-west-1:123456789012:events",
-      apiKeySecret: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf",
-      logGroup: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/fn",
-    };
-
-    it("compiles each capability to its exact actions on its exact ARN, plus the function's own log group", async () => {
-      const { statements, grants } = compileAwsGrants("fn", ["users.create", "events.consume"], resources);
-      const resolved = await Promise.all(statements.map(async (s) => ({ ...s, Resource: await Promise.all(s.Resource.map((r) => valueOf(r))) })));
-      assert.deepEqual(
-        resolved.map((s) => [s.Action, s.Resource]),
-        [
-          [["dynamodb:PutItem"], [resources.usersTable]],
-          [["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [resources.eventsQueue]],
-          [["logs:CreateLogStream", "logs:PutLogEvents"], [`${resources.logGroup}:*`]],
-        ],
-      );
-      assert.deepEqual(
-        grants.map((g) => [g.function, g.capability, g.permissions]),
-        [
-          ["fn", "users.create", ["dynamodb:PutItem"]],
-          ["fn", "events.consume", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]],
-        ],
-      );
-      assert.deepEqual(await Promise.all(grants.map((g) => valueOf(g.resource))), [resources.usersTable, resources.eventsQueue]);
-    });
-
-    it("grants nothing but its own logs to a function without capabilities, and rejects unknown capabilities", () => {
-      const { statements, grants } = compileAwsGrants("bare", [], resources);
-      assert.equal(grants.length, 0);
-      assert.deepEqual(statements.map((s) => s.Action), [["logs:CreateLogStream", "logs:PutLogEvents"]]);
-      assert.throws(() => compileAwsGrants("odd", ["users.delete" as Capability], resources), /unknown capability "users\.delete"/);
-    });
-
-    const http = { name: "api", trigger: { kind: "http" as const }, capabilities: [], description: "" };
-    const queue = { name: "worker", trigger: { kind: "queue" as const }, capabilities: [], description: "" };
-    const base: FunctionSettings = { memoryMb: 256, timeoutSeconds: 10, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 5 };
-
-    it("maps exact settings without warnings", () => {
-      const decisions = new SettingDecisions("aws");
-      assert.deepEqual(awsSettingsFor(queue, base, decisions), {
-        memorySize: 256,
-        timeout: 10,
-        reservedConcurrentExecutions: 5,
-        provisionedConcurrency: undefined,
-        queue: { batchSize: 10, maximumBatchingWindowInSeconds: undefined, maximumConcurrency: 5, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
-      });
-      assert.deepEqual(awsSettingsFor(http, { ...base, warmInstances: 3 }, decisions), {
-        memorySize: 256,
-        timeout: 10,
-        reservedConcurrentExecutions: 5,
-        provisionedConcurrency: 3,
-        integrationTimeoutMs: 10000,
-      });
-      assert.deepEqual(decisions.warnings, []);
-    });
-
-    it("clamps and reports every inexact value with function, setting, asked and applied", () => {
-      const decisions = new SettingDecisions("aws");
-      const native = awsSettingsFor(queue, { ...base, memoryMb: 64, timeoutSeconds: 1000, reservedConcurrency: 1, batchSize: 25 }, decisions);
-      assert.equal(native.memorySize, 128);
-      assert.equal(native.timeout, 900);
-      assert.equal(native.queue!.maximumConcurrency, 2);
-      assert.equal(native.queue!.batchSize, 25);
-      assert.equal(native.queue!.maximumBatchingWindowInSeconds, 1);
-      assert.equal(native.queue!.visibilityTimeoutSeconds, 5400);
-      assert.deepEqual(
-        decisions.warnings.map((w) => [w.platform, w.function, w.setting, w.asked, w.applied]),
-        [
-          ["aws", "worker", "memoryMb", 64, 128],
-          ["aws", "worker", "timeoutSeconds", 1000, 900],
-          ["aws", "worker", "batchSize", 25, "25 with a 1 s batching window"],
-          ["aws", "worker", "reservedConcurrency (event source maximum concurrency)", 1, 2],
-        ],
-      );
-    });
-
-    it("keeps no more warm instances than the reserved concurrency allows", () => {
-      const decisions = new SettingDecisions("aws");
-      assert.equal(awsSettingsFor(http, { ...base, reservedConcurrency: 2, warmInstances: 4 }, decisions).provisionedConcurrency, 2);
-      assert.deepEqual(decisions.warnings.map((w) => [w.function, w.setting, w.asked, w.applied]), [["api", "warmInstances", 4, 2]]);
-    });
-
-    it("caps the HTTP API integration timeout at 30 s and says so", () => {
-      const decisions = new SettingDecisions("aws");
-      assert.equal(httpIntegrationTimeoutMs("api", 30, decisions), 30000);
-      assert.equal(decisions.warnings.length, 0);
-      assert.equal(httpIntegrationTimeoutMs("api", 45, decisions), 30000);
-      assert.deepEqual(decisions.warnings.map((w) => [w.function, w.asked, w.applied]), [["api", 45, 30]]);
-    });
-
-    it("rounds log retention up to a value CloudWatch Logs accepts", () => {
-      const decisions = new SettingDecisions("aws");
-      assert.equal(awsLogRetentionDays("fn", 7, decisions), 7);
-      assert.equal(awsLogRetentionDays("fn", 3653, decisions), 3653);
-      assert.equal(decisions.warnings.length, 0);
-      assert.equal(awsLogRetentionDays("fn", 10, decisions), 14);
-      assert.equal(awsLogRetentionDays("fn", 2, decisions), 3);
-      assert.equal(awsLogRetentionDays("fn", 1000, decisions), 1096);
-      assert.deepEqual(decisions.warnings.map((w) => [w.setting, w.asked, w.applied]), [
-        ["logRetentionDays", 10, 14],
-        ["logRetentionDays", 2, 3],
-        ["logRetentionDays", 1000, 1096],
-      ]);
-    });
-  });
 
   for (const stack of ["dev", "prod"] as const) {
     describe(`the ${stack} stack`, () => {
@@ -454,9 +316,14 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
         assert.equal(permission.sourceArn, `${api.state.executionArn}/*/*`);
       });
 
-      it("tags everything taggable", () => {
+      it("tags everything taggable; each role also carries its function's declared capabilities", () => {
         for (const resource of run.resources.filter((r) => (taggableTypes as string[]).includes(r.type))) {
-          assert.deepEqual(resource.inputs.tags, { project: "parity", stack }, `${resource.type} ${resource.name}`);
+          const { "parity:capabilities": declared, ...rest } = resource.inputs.tags as Record<string, string>;
+          assert.deepEqual(rest, { project: "parity", stack }, `${resource.type} ${resource.name}`);
+          assert.equal(declared !== undefined, resource.type === T.role, `${resource.type} ${resource.name}`);
+        }
+        for (const fn of catalog) {
+          assert.equal(byName(run.ofType(T.role), `${fn.name}-role`).inputs.tags["parity:capabilities"], fn.capabilities.join(" "));
         }
       });
 
@@ -467,7 +334,7 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
         assert.equal(await valueOf(component.queues.deadLetter), state(T.queue, `${name}-events-dlq`).name);
         assert.deepEqual(Object.keys(component.functionNames).sort(), catalog.map((fn) => fn.name).sort());
         assert.equal(await valueOf(component.functionNames["queue-worker"]), `${name}-queue-worker`);
-        assert.deepEqual(Object.keys(component.roles).sort(), Object.keys(component.lambdas).sort());
+        assert.deepEqual(Object.keys(component.nodes).sort(), catalog.map((fn) => fn.name).sort());
       });
 
       it(`warns about exactly the inexact values of the ${stack} stack`, () => {
@@ -511,11 +378,10 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
 
   describe("another catalog", () => {
     it("deploys a lone HTTP function with its own role, its own routes and no queue consumer", async () => {
-      const hello: FunctionDeployment = {
-        definition: { name: "hello", trigger: { kind: "http" }, capabilities: ["users.read"], description: "says hello" },
-        bundle: bundleFunction({ name: "hello", entry: { aws: fixtureEntry, gcp: fixtureEntry, azure: fixtureEntry, cloudflare: fixtureEntry } }, "aws"),
-        settings: { memoryMb: 512, timeoutSeconds: 5, reservedConcurrency: 3, warmInstances: 0 },
-      };
+      const hello = otherFunction(
+        { name: "hello", trigger: { kind: "http" }, capabilities: ["users.read"], description: "says hello" },
+        { memoryMb: 512, timeoutSeconds: 5, reservedConcurrency: 3, warmInstances: 0 },
+      );
       const run = await runWithMocks(
         () => new AwsFunctions("greeter", { functions: [hello], apiKey: pulumi.secret(TEST_API_KEY), routes: ["GET /hello", "ANY /{proxy+}"] }),
         { stack: "team", stateFor },
@@ -548,11 +414,10 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
     });
 
     it("deploys a lone queue consumer without an HTTP API; its warm instances serve the queue through the alias", async () => {
-      const mailer: FunctionDeployment = {
-        definition: { name: "mailer", trigger: { kind: "queue" }, capabilities: ["events.consume"], description: "sends mail" },
-        bundle: bundleFunction({ name: "mailer", entry: { aws: fixtureEntry, gcp: fixtureEntry, azure: fixtureEntry, cloudflare: fixtureEntry } }, "aws"),
-        settings: { memoryMb: 128, timeoutSeconds: 20, reservedConcurrency: 4, warmInstances: 1, batchSize: 5, maxAttempts: 3 },
-      };
+      const mailer = otherFunction(
+        { name: "mailer", trigger: { kind: "queue" }, capabilities: ["events.consume"], description: "sends mail" },
+        { memoryMb: 128, timeoutSeconds: 20, reservedConcurrency: 4, warmInstances: 1, batchSize: 5, maxAttempts: 3 },
+      );
       const run = await runWithMocks(() => new AwsFunctions("post", { functions: [mailer], apiKey: pulumi.secret(TEST_API_KEY) }), { stack: "team", stateFor });
       assert.equal(run.result.api, undefined);
       assert.equal(run.result.endpoint, undefined);
@@ -575,6 +440,39 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
     });
   });
 
+  describe("the account's concurrency quota", () => {
+    const quotaToken = "aws:servicequotas/getServiceQuota:getServiceQuota";
+    const withQuota = (value: number) =>
+      runWithMocks(
+        () => new AwsFunctions("parity-prod", { functions: deploymentsFor(stackConfig("prod"), "aws"), apiKey: pulumi.secret(TEST_API_KEY) }),
+        { stack: "prod", stateFor, invokes: { [quotaToken]: { value } } },
+      );
+
+    it("plans what the account needs: prod reserves 100 + 20, plus Lambda's unreserved 100", async () => {
+      const run = await withQuota(220);
+      assert.deepEqual(run.result.plan.concurrency, { reserved: 120, accountQuotaNeeded: 220 });
+      assert.deepEqual(run.ofType(T.lambda).map((l) => l.inputs.reservedConcurrentExecutions).sort(), [100, 20].sort());
+    });
+
+    it("stops before any Lambda is created when the quota is one short, naming the quota and the value needed", async () => {
+      let registered: RecordedResource[] = [];
+      await assert.rejects(
+        withQuota(219).then((run) => (registered = run.resources)),
+        (error: Error) => /L-B99A9384/.test(error.message) && /is 219/.test(error.message) && /at least 220/.test(error.message),
+      );
+      assert.equal(registered.filter((r) => r.type === T.lambda).length, 0);
+    });
+
+    it("can be turned off where the deployer may not read Service Quotas", async () => {
+      const run = await runWithMocks(
+        () =>
+          new AwsFunctions("parity-prod", { functions: deploymentsFor(stackConfig("prod"), "aws"), apiKey: pulumi.secret(TEST_API_KEY), accountConcurrencyCheck: false }),
+        { stack: "prod", stateFor, invokes: { [quotaToken]: { value: 10 } } },
+      );
+      assert.equal(run.ofType(T.lambda).length, 2);
+    });
+  });
+
   describe("rejections", () => {
     it("rejects invalid stack config before any resource exists, naming the key", () => {
       const base = { ...stackFileValues("prod"), apiKey: TEST_API_KEY };
@@ -593,7 +491,7 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
     });
 
     it("rejects args it cannot deploy, with a sentence naming the problem", async () => {
-      const functions = awsDeployments(stackConfig("dev"));
+      const functions = deploymentsFor(stackConfig("dev"), "aws");
       const api = functions.find((f) => f.definition.name === "users-api")!;
       const worker = functions.find((f) => f.definition.name === "queue-worker")!;
       const attempts: [Partial<AwsFunctionsArgs> & { functions: FunctionDeployment[] }, RegExp][] = [

@@ -1,26 +1,16 @@
 /**
  * AzureFunctions under Pulumi mocks, from the checked-in dev and prod stacks and from a
- * second, different catalog: what each resource is asked for, which role assignments are
- * made on which exact scope, and that no secret reaches a plain app setting.
+ * second, different catalog: what each resource is asked for, what each package holds, which
+ * role assignments are made on which exact scope, and that no secret reaches a plain app
+ * setting. The rules on their own are tested in components/azure/rules.test.ts.
  */
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  AzureFunctions,
-  azureRoles,
-  capabilityRoles,
-  flexLimits,
-  flexSettingsFor,
-  hostJsonFor,
-  logRetentionFor,
-  nearestInstanceMemory,
-  planGrants,
-  resourceNames,
-  type AzureRole,
-} from "../../components/azure";
-import { bundleFunction } from "../../components/bundle";
+import { AzureFunctions, azureRoles, capabilityRoles, nearestInstanceMemory, type AzureFunctionsArgs, type AzureRole } from "../../components/azure";
+import { bundleFunction, deploymentsFor } from "../../components/bundle";
 import { catalog, type Capability } from "../../components/catalog";
-import { deploymentsFor, SettingDecisions, type FunctionDeployment } from "../../components/deployment";
+import type { FunctionDeployment } from "../../components/platform";
+import { helloDefinition } from "../fixtures/hello/catalog";
 import { runWithMocks, stackConfig, TEST_API_KEY, valueOf, type MockRun, type RecordedResource } from "./harness";
 
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000003";
@@ -80,8 +70,18 @@ function azureState(args: pulumi.runtime.MockResourceArgs): Record<string, any> 
   }
 }
 
-const deploy = (functions: FunctionDeployment[], extra: { logRetentionDays?: number; protectData?: boolean } = {}) =>
+const deploy = (functions: FunctionDeployment[], extra: Partial<AzureFunctionsArgs> = {}) =>
   runWithMocks(() => new AzureFunctions("parity-azure", { functions, apiKey: TEST_API_KEY, tags: { project: "parity" }, ...extra }), { stateFor: azureState });
+
+/** A file of the package a function's blob uploads, as text. */
+const packageFile = (run: MockRun<AzureFunctions>, fn: string, file: string) => Buffer.from(run.result.nodes[fn].package.files[file]).toString("utf8");
+
+/** A function of another catalog, bundled from the hello fixture. */
+const otherFunction = (definition: FunctionDeployment["definition"], settings: FunctionDeployment["settings"]): FunctionDeployment => ({
+  definition,
+  settings,
+  bundle: bundleFunction(helloDefinition, "azure"),
+});
 
 const appSettings = (app: RecordedResource) =>
   Object.fromEntries((app.inputs.siteConfig.appSettings as Array<{ name: string; value: string }>).map((s) => [s.name, s.value]));
@@ -132,6 +132,22 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual([...principals].sort(), catalog.map((fn) => fn.name).sort(), "each app's own identity holds its grants");
     });
 
+    it("each blob uploads the function's one package: bundle, source map, host.json and a package.json without host-provided externals", async () => {
+      for (const fn of catalog) {
+        const nodes = run.result.nodes[fn.name];
+        assert.deepEqual(Object.keys(nodes.package.files).sort(), ["host.json", "index.js", "index.js.map", "package.json"]);
+        const packageJson = JSON.parse(packageFile(run, fn.name, "package.json"));
+        assert.equal(packageJson.main, "index.js");
+        assert.deepEqual(packageJson.engines, { node: "22" });
+        // The host injects @azure/functions-core; nothing else is left external, so nothing is to install.
+        assert.deepEqual(packageJson.dependencies, {});
+        assert.match(nodes.package.hash, /^[0-9a-f]{64}$/);
+        const blob = run.one("azure-native:storage:Blob", `-${fn.name}-package`);
+        assert.equal(blob.inputs.contentType, "application/zip");
+        assert.equal(await blob.inputs.source.path, nodes.package.zipFile, "the blob is the package's zip, as-is");
+      }
+    });
+
     it("settings reach the plan's apps and host.json, with a warning for every rounded or clamped value", async () => {
       for (const fn of catalog) {
         const settings = { ...config.functions[fn.name], ...config.overrides.azure?.[fn.name] };
@@ -141,7 +157,7 @@ for (const stack of ["dev", "prod"] as const) {
         if (settings.warmInstances > 0) {
           assert.deepEqual(scale.alwaysReady, [{ name: fn.trigger.kind === "http" ? "http" : `function:${fn.name}`, instanceCount: settings.warmInstances }]);
         } else assert.equal(scale.alwaysReady, undefined);
-        const hostJson = run.result.apps[fn.name].hostJson as any;
+        const hostJson = JSON.parse(packageFile(run, fn.name, "host.json"));
         assert.equal(hostJson.extensions.http.routePrefix, "");
         assert.equal(hostJson.functionTimeout, hhmmss(Math.min(settings.timeoutSeconds, fn.trigger.kind === "http" ? 230 : Infinity)));
         if (fn.trigger.kind === "queue") {
@@ -153,6 +169,8 @@ for (const stack of ["dev", "prod"] as const) {
       }
       const expected = (await expectedWarnings(config)).sort();
       assert.deepEqual(run.result.warnings.map((w) => `${w.function}.${w.setting}:${w.asked}->${w.applied}`).sort(), expected);
+      assert.equal(run.loggedWarnings.length, expected.length, "every inexact value is logged");
+      for (const line of run.loggedWarnings) assert.match(line, /^\[azure\] \S+: \S+ asked .+, applied .+ \(.+\)$/);
       assert.equal(run.one(T.workspace).inputs.retentionInDays, Math.max(30, config.logRetentionDays));
     });
 
@@ -178,7 +196,8 @@ for (const stack of ["dev", "prod"] as const) {
     it("no role assignment is scoped to the subscription, the resource group, the storage account or the vault", () => {
       const made = assignments(run);
       const host = run.result.hostAccess;
-      assert.equal(made.length, run.result.grants.length + host.length, "every assignment is a declared grant or documented host access");
+      const assigned = run.result.plan.functions.flatMap((fn) => fn.grants).filter((g) => g.assign);
+      assert.equal(made.length, assigned.length + host.length, "every assignment is a declared grant or documented host access");
       for (const a of made) {
         assert.match(a.scope, /\/(tables|queues|containers|secrets)\/[^/]+$|\/components\/[^/]+$/, `${a.function} ${a.role} on ${a.scope}`);
       }
@@ -242,12 +261,14 @@ for (const stack of ["dev", "prod"] as const) {
   });
 }
 
-describe("infra: azure, a second catalog (one HTTP function) through the same component", function () {
+describe("infra: azure, a second catalog through the same component", function () {
   this.timeout(60_000);
   it("deploys only that app, grants only what it declares, and needs no queue grants", async () => {
-    const lookup = { name: "lookup-api", trigger: { kind: "http" } as const, capabilities: ["users.read"] as Capability[], description: "read-only lookups" };
-    const bundle = bundleFunction({ name: lookup.name, entry: { ...catalog[0].entry } }, "azure");
-    const run = await deploy([{ definition: lookup, bundle, settings: { memoryMb: 2048, timeoutSeconds: 20, reservedConcurrency: 50, warmInstances: 1 } }], { logRetentionDays: 30 });
+    const lookup = otherFunction(
+      { name: "lookup-api", trigger: { kind: "http" }, capabilities: ["users.read"], description: "read-only lookups" },
+      { memoryMb: 2048, timeoutSeconds: 20, reservedConcurrency: 50, warmInstances: 1 },
+    );
+    const run = await deploy([lookup], { logRetentionDays: 30 });
     assert.deepEqual(run.ofType(T.app).map((a) => a.name), ["parity-azure-lookup-api"]);
     assert.deepEqual(run.result.warnings, [], "exact settings need no warning");
     const made = assignments(run);
@@ -260,70 +281,63 @@ describe("infra: azure, a second catalog (one HTTP function) through the same co
     assert.equal(settings.USERS_TABLE, "users");
     const scale = run.one(T.app).inputs.functionAppConfig.scaleAndConcurrency;
     assert.deepEqual({ memory: scale.instanceMemoryMB, max: scale.maximumInstanceCount, ready: scale.alwaysReady }, { memory: 2048, max: 50, ready: [{ name: "http", instanceCount: 1 }] });
+    assert.equal(run.result.nodes["lookup-api"].package.files["index.js"].length, helloBundleBytes(), "the other catalog's own bundle ships");
+    assert.deepEqual(run.result.nativeSettings["lookup-api"], {
+      instanceMemoryMB: 2048,
+      maximumInstanceCount: 50,
+      alwaysReady: 1,
+      httpPerInstanceConcurrency: 1,
+      functionTimeout: "00:00:20",
+      logRetentionDays: 30,
+    });
   });
 
-  it("rejects args it cannot deploy, with a sentence", () => {
-    assert.throws(() => new AzureFunctions("x", { functions: [], apiKey: "k" }), /`functions` is empty/);
-  });
-});
-
-describe("azure mapping rules", () => {
-  const decisions = () => new SettingDecisions("azure");
-
-  it("instance memory rounds up to 512, 2048 or 4096 MB and caps at 4096", () => {
-    assert.deepEqual([128, 512, 513, 1024, 2048, 3000, 4096, 10240].map(nearestInstanceMemory), [512, 512, 2048, 2048, 2048, 4096, 4096, 4096]);
-  });
-
-  it("flexSettingsFor maps each setting and warns only where inexact", () => {
-    const d = decisions();
-    const http = flexSettingsFor({ name: "api", trigger: { kind: "http" } }, { memoryMb: 2048, timeoutSeconds: 600, reservedConcurrency: 2000, warmInstances: 3 }, d);
-    assert.deepEqual(http, { instanceMemoryMB: 2048, maximumInstanceCount: 1000, alwaysReady: [{ name: "http", instanceCount: 3 }], functionTimeout: "00:03:50", httpPerInstanceConcurrency: 1 });
-    assert.deepEqual(d.warnings.map((w) => [w.setting, w.asked, w.applied]), [["reservedConcurrency", 2000, 1000], ["timeoutSeconds", 600, 230]]);
-
-    const d2 = decisions();
-    const queue = flexSettingsFor({ name: "w", trigger: { kind: "queue" } }, { memoryMb: 4096, timeoutSeconds: 900, reservedConcurrency: 40, warmInstances: 0, batchSize: 64, maxAttempts: 3 }, d2);
-    assert.deepEqual(queue, { instanceMemoryMB: 4096, maximumInstanceCount: 40, alwaysReady: [], functionTimeout: "00:15:00", queues: { batchSize: 32, maxDequeueCount: 3 } });
-    assert.deepEqual(d2.warnings.map((w) => [w.setting, w.asked, w.applied]), [["batchSize", 64, 32]]);
-  });
-
-  it("host.json carries the route prefix, timeout and queue knobs", () => {
-    const json = hostJsonFor({ instanceMemoryMB: 512, maximumInstanceCount: 40, alwaysReady: [], functionTimeout: "00:00:30", queues: { batchSize: 10, maxDequeueCount: 5 } }) as any;
-    assert.equal(json.version, "2.0");
-    assert.equal(json.functionTimeout, "00:00:30");
-    assert.deepEqual(json.extensions, { http: { routePrefix: "" }, queues: { batchSize: 10, maxDequeueCount: 5, messageEncoding: "base64" } });
-  });
-
-  it("planGrants compiles capabilities to roles on exact targets", () => {
-    assert.deepEqual(planGrants("f", ["users.read", "apiKey.read"]).map((g) => [g.capability, g.role, g.target]), [
-      ["users.read", "Storage Table Data Reader", "usersTable"],
-      ["apiKey.read", "Key Vault Secrets User", "apiKeySecret"],
+  it("assigns a role shared by two capabilities once (Azure refuses a duplicate), and reports both grants", async () => {
+    const writer = otherFunction(
+      { name: "writer", trigger: { kind: "http" }, capabilities: ["users.create", "users.update"], description: "writes users" },
+      { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 5, warmInstances: 0 },
+    );
+    const run = await deploy([writer], { logRetentionDays: 30 });
+    const onTable = assignments(run).filter((a) => a.scope.endsWith("/tables/users"));
+    assert.deepEqual(onTable.map((a) => a.role), ["Storage Table Data Contributor"]);
+    assert.deepEqual(run.result.grants.map((g) => [g.capability, g.permissions[0]]), [
+      ["users.create", "Storage Table Data Contributor"],
+      ["users.update", "Storage Table Data Contributor"],
     ]);
-    assert.deepEqual(planGrants("f", []), []);
-    for (const [capability, rules] of Object.entries(capabilityRoles)) {
-      assert.ok(rules.length > 0, capability);
-      for (const rule of rules) assert.match(azureRoles[rule.role], /^[0-9a-f-]{36}$/);
+  });
+
+  it("a lone queue consumer: no endpoint, host.json queue knobs, names from the args", async () => {
+    const mailer = otherFunction(
+      { name: "mailer", trigger: { kind: "queue" }, capabilities: ["events.consume"], description: "sends mail" },
+      { memoryMb: 512, timeoutSeconds: 60, reservedConcurrency: 4, warmInstances: 1, batchSize: 8, maxAttempts: 3 },
+    );
+    const run = await deploy([mailer], { logRetentionDays: 30, usersTableName: "customers", eventsQueueName: "mail" });
+    assert.equal(run.result.endpoint, undefined);
+    assert.deepEqual(run.ofType(T.queue).map((q) => q.inputs.queueName).sort(), ["mail", "mail-poison"]);
+    assert.equal(run.one(T.table).inputs.tableName, "customers");
+    assert.equal(appSettings(run.one(T.app)).EVENTS_QUEUE, "mail");
+    assert.deepEqual(JSON.parse(packageFile(run, "mailer", "host.json")).extensions.queues, { batchSize: 8, maxDequeueCount: 3, messageEncoding: "base64" });
+    const scale = run.one(T.app).inputs.functionAppConfig.scaleAndConcurrency;
+    assert.deepEqual(scale.alwaysReady, [{ name: "function:mailer", instanceCount: 1 }]);
+    assert.equal(scale.triggers, undefined);
+  });
+
+  it("rejects args it cannot deploy, with a sentence", async () => {
+    const hello = otherFunction({ name: "hello", trigger: { kind: "http" }, capabilities: [] as Capability[], description: "" }, { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 1, warmInstances: 0 });
+    const attempts: [FunctionDeployment[], Partial<AzureFunctionsArgs>, RegExp][] = [
+      [[], {}, /AzureFunctions "parity-azure": `functions` is empty/],
+      [[hello], { eventsQueueName: "Bad_Queue" }, /`eventsQueueName` "Bad_Queue"/],
+      [[hello], { logRetentionDays: 0 }, /`logRetentionDays` must be a whole number/],
+    ];
+    for (const [functions, extra, message] of attempts) {
+      await assert.rejects(deploy(functions, extra).then(() => undefined), message);
     }
   });
-
-  it("log retention clamps to the workspace's 30 to 730 days", () => {
-    const d = decisions();
-    assert.deepEqual([7, 90, 3653].map((days) => logRetentionFor(days, d)), [30, 90, 730]);
-    assert.equal(d.warnings.length, 2);
-  });
-
-  it("derived names fit Azure's rules and differ per stack", () => {
-    const dev = resourceNames("parity-azure", "parity", "dev");
-    const prod = resourceNames("parity-azure", "parity", "prod");
-    assert.match(dev.storageAccount, /^[a-z0-9]{3,24}$/);
-    assert.match(dev.packageAccount, /^[a-z0-9]{3,24}$/);
-    assert.notEqual(dev.storageAccount, dev.packageAccount);
-    assert.match(dev.vault, /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/);
-    assert.notEqual(dev.storageAccount, prod.storageAccount);
-    assert.ok(`${dev.appPrefix}-queue-worker`.length <= 60);
-    assert.deepEqual(flexLimits.instanceMemoryMb, [512, 2048, 4096]);
-    assert.deepEqual(flexLimits.maximumInstanceCount, { min: 1, max: 1000 });
-  });
 });
+
+function helloBundleBytes(): number {
+  return bundleFunction(helloDefinition, "azure").bytes;
+}
 
 /** The warnings the dev/prod settings must produce, derived from the documented limits. */
 async function expectedWarnings(config: ReturnType<typeof stackConfig>): Promise<string[]> {

@@ -1,26 +1,19 @@
 /**
  * CloudflareFunctions under `pulumi.runtime.setMocks`: what a real `pulumi up` of the dev and
  * prod stack files would ask Cloudflare for (consumer settings, bindings per function, the
- * secret, the schema step, warnings), a second catalog through the same component, and the
- * pure mapping rules on their own.
+ * secret, the schema step, warnings), and a second catalog through the same component. The
+ * rules on their own are tested beside them (components/cloudflare/rules.test.ts).
  */
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import type * as pulumi from "@pulumi/pulumi";
-import {
-  CloudflareFunctions,
-  WORKERS_COMPATIBILITY_DATE,
-  grantsFor,
-  workerBindings,
-  workerKnobs,
-  type CloudflareFunctionsArgs,
-} from "../../components/cloudflare";
-import { migrationStatements, readD1Migrations, sqlStatements } from "../../components/cloudflare-d1";
-import { bundleFunction } from "../../components/bundle";
-import { catalog, platforms, type Capability, type Platform } from "../../components/catalog";
-import { settingsFor, type FunctionSettings } from "../../components/config";
-import { deploymentsFor, SettingDecisions, type FunctionDeployment } from "../../components/deployment";
+import { CloudflareFunctions, WORKERS_COMPATIBILITY_DATE, type CloudflareFunctionsArgs } from "../../components/cloudflare";
+import { migrationStatements, readD1Migrations } from "../../components/cloudflare/migrations";
+import { bundleFunction, deploymentsFor } from "../../components/bundle";
+import { catalog, type Capability } from "../../components/catalog";
+import { settingsFor } from "../../components/config";
+import type { FunctionDeployment } from "../../components/platform";
+import { helloDefinition } from "../fixtures/hello/catalog";
 import { runWithMocks, stackConfig, TEST_API_KEY, valueOf, type MockRun, type RecordedResource, type StateFor } from "./harness";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
@@ -112,6 +105,14 @@ describe("infra: CloudflareFunctions", function () {
           maxRetries: worker.maxAttempts! - 1,
           maxConcurrency: worker.reservedConcurrency,
         });
+        assert.deepEqual(run.result.nativeSettings["queue-worker"], {
+          cpuMs: worker.timeoutSeconds * 1000,
+          memoryMb: 128,
+          batchSize: worker.batchSize,
+          maxRetries: worker.maxAttempts! - 1,
+          maxConcurrency: worker.reservedConcurrency,
+        });
+        assert.ok(run.result.nodes["queue-worker"].consumer, "the consumer is the queue function's node");
       });
 
       it("each Worker gets exactly the bindings of its declared capabilities, plus PARITY_PLATFORM", () => {
@@ -216,10 +217,9 @@ describe("infra: CloudflareFunctions", function () {
   }
 
   describe("a second catalog: one HTTP function only", () => {
-    const helloEntry = "test/infra/fixtures/cloudflare-hello.ts";
     const hello: FunctionDeployment = {
-      definition: { name: "hello", trigger: { kind: "http" }, capabilities: ["users.read"], description: "says hello" },
-      bundle: bundleFunction({ name: "hello", entry: Object.fromEntries(platforms.map((p) => [p, helloEntry])) as Record<Platform, string> }, "cloudflare"),
+      definition: { ...helloDefinition, capabilities: ["users.read"] },
+      bundle: bundleFunction(helloDefinition, "cloudflare"),
       settings: { memoryMb: 128, timeoutSeconds: 5, reservedConcurrency: 3, warmInstances: 0 },
     };
     let run: MockRun<CloudflareFunctions>;
@@ -238,7 +238,8 @@ describe("infra: CloudflareFunctions", function () {
     it("uses the given workers.dev subdomain without an API lookup", async () => {
       assert.equal(await valueOf(run.result.endpoint!), "https://parity-cf-hello.my-team.workers.dev");
       assert.ok(!run.ofType(T.dynamic).some((r) => r.name.endsWith("workers-dev-subdomain")));
-      assert.equal(run.result.eventsConsumer, undefined);
+      assert.deepEqual(Object.keys(run.result.nodes), ["hello"]);
+      assert.equal(run.result.nodes.hello.consumer, undefined);
     });
 
     it("a memory of exactly 128 MB and no warm instances are not warned about", () => {
@@ -248,78 +249,22 @@ describe("infra: CloudflareFunctions", function () {
   });
 
   describe("argument checks", () => {
-    it("rejects an empty function list with a sentence", async () => {
-      await assert.rejects(
-        deploy([]).then(() => undefined),
-        /`functions` is empty/,
-      );
+    it("rejects args it cannot deploy, with a sentence naming the component and the problem", async () => {
+      const functions = deploymentsFor(stackConfig("dev"), "cloudflare");
+      const api = functions.find((f) => f.definition.name === "users-api")!;
+      const worker = functions.find((f) => f.definition.name === "queue-worker")!;
+      const attempts: [string, FunctionDeployment[], RegExp][] = [
+        ["parity-cf", [], /CloudflareFunctions "parity-cf": `functions` is empty/],
+        ["parity-cf", [api, { ...api, definition: { ...api.definition, name: "users-api-2" } }], /only one HTTP function.*users-api, users-api-2/],
+        ["parity-cf", [{ ...worker, settings: { ...worker.settings, maxAttempts: undefined } }], /needs settings\.batchSize and settings\.maxAttempts/],
+        ["Parity", [api], /Worker name "Parity-users-api" must be at most 63 lower-case/],
+      ];
+      for (const [name, fns, message] of attempts) {
+        await assert.rejects(
+          runWithMocks(() => new CloudflareFunctions(name, { functions: fns, apiKey: TEST_API_KEY, accountId: ACCOUNT }), { stateFor }).then(() => undefined),
+          message,
+        );
+      }
     });
-  });
-});
-
-describe("cloudflare mapping rules", () => {
-  const queueFn = { name: "w", trigger: { kind: "queue" } } as const;
-  const base: FunctionSettings = { memoryMb: 128, timeoutSeconds: 30, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 5 };
-  const knobs = (settings: Partial<FunctionSettings>, fn: { name: string; trigger: { kind: "http" | "queue" } } = queueFn) => {
-    const decisions = new SettingDecisions("cloudflare");
-    return { knobs: workerKnobs(fn, { ...base, ...settings }, decisions), warnings: decisions.warnings };
-  };
-
-  it("maxAttempts 1 means no retry; the consumer settings follow the portable ones", () => {
-    assert.deepEqual(knobs({ maxAttempts: 1 }).knobs.consumer, { batchSize: 10, maxRetries: 0, maxConcurrency: 5 });
-  });
-
-  it("clamps to the Queues limits (batch 100, 100 retries, 250 consumers) and says so", () => {
-    const { knobs: k, warnings } = knobs({ maxAttempts: 100, batchSize: 100, reservedConcurrency: 1000 });
-    assert.deepEqual(k.consumer, { batchSize: 100, maxRetries: 99, maxConcurrency: 250 });
-    const concurrency = warnings.find((w) => w.setting === "reservedConcurrency")!;
-    assert.deepEqual([concurrency.asked, concurrency.applied], [1000, 250]);
-  });
-
-  it("caps CPU time at 300,000 ms and reports the wall-clock/CPU difference", () => {
-    const { knobs: k, warnings } = knobs({ timeoutSeconds: 900 });
-    assert.equal(k.cpuMs, 300_000);
-    assert.equal(warnings.find((w) => w.setting === "timeoutSeconds")!.applied, "cpuMs 300000");
-  });
-
-  it("warm instances and memory have no knob: warned, applied 0 and 128", () => {
-    const { warnings } = knobs({ warmInstances: 2, memoryMb: 1024 }, { name: "api", trigger: { kind: "http" } });
-    const bySetting = Object.fromEntries(warnings.map((w) => [w.setting, w.applied]));
-    assert.equal(bySetting.warmInstances, 0);
-    assert.equal(bySetting.memoryMb, 128);
-    assert.equal(bySetting.reservedConcurrency, "unlimited");
-  });
-
-  it("bindings: capabilities sharing one binding give it once; events.consume gives none", () => {
-    assert.deepEqual(workerBindings(["users.read", "users.create", "users.update"]).map((b) => b.name), ["USERS_DB", "PARITY_PLATFORM"]);
-    assert.deepEqual(workerBindings(["events.consume"]).map((b) => b.name), ["PARITY_PLATFORM"]);
-    assert.deepEqual(workerBindings(["apiKey.read", "events.publish"]).map((b) => [b.name, b.kind]), [
-      ["API_KEY", "secret_text"],
-      ["EVENTS", "queue"],
-      ["PARITY_PLATFORM", "plain_text"],
-    ]);
-  });
-
-  it("grants: one per capability, on the exact resource", async () => {
-    const { output } = await import("@pulumi/pulumi");
-    const targets = { databaseName: output("db"), eventsQueueName: output("q"), scriptName: output("s") } as {
-      databaseName: pulumi.Output<string>;
-      eventsQueueName: pulumi.Output<string>;
-      scriptName: pulumi.Output<string>;
-    };
-    const grants = grantsFor("f", ["users.update", "events.consume", "apiKey.read"], targets);
-    assert.deepEqual(grants.map((g) => [g.capability, g.permissions[0]]), [
-      ["users.update", "d1 binding USERS_DB"],
-      ["events.consume", "queue consumer"],
-      ["apiKey.read", "secret_text binding API_KEY"],
-    ]);
-    assert.deepEqual(await Promise.all(grants.map((g) => valueOf(g.resource))), ["d1:db", "queue:q", "secret:s/API_KEY"]);
-  });
-
-  it("migrations split into statements without comments", () => {
-    assert.deepEqual(sqlStatements("-- c\nCREATE TABLE IF NOT EXISTS a (x TEXT);\n\nCREATE INDEX IF NOT EXISTS i ON a (x); -- tail\n"), [
-      "CREATE TABLE IF NOT EXISTS a (x TEXT)",
-      "CREATE INDEX IF NOT EXISTS i ON a (x)",
-    ]);
   });
 });

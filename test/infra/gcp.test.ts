@@ -1,28 +1,17 @@
 /**
  * GcpFunctions under `pulumi.runtime.setMocks`: what a real `pulumi up` of the dev and prod
  * stack files would ask Google Cloud for, a second catalog through the same component, and
- * the pure mapping rules (capability → IAM binding, settings → native knobs) on their own.
+ * the package it uploads. The pure rules are tested beside them (components/gcp/rules.test.ts).
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { bundleFunction } from "../../components/bundle";
+import { bundleExternals, bundleFunction, deploymentsFor, packageFunction, packageJsonFor } from "../../components/bundle";
 import { catalog, type Capability } from "../../components/catalog";
-import { settingsFor, type FunctionSettings, type ParityConfig } from "../../components/config";
-import { deploymentsFor, SettingDecisions, type FunctionDeployment } from "../../components/deployment";
-import {
-  bundleExternals,
-  compileGcpBindings,
-  deployedPackageJson,
-  firestoreDatabaseId,
-  gcpConcurrencyFor,
-  GcpFunctions,
-  gcpLabels,
-  gcpMemoryFor,
-  gcpSettingsFor,
-  serviceAccountId,
-  type GcpFunctionsArgs,
-} from "../../components/gcp";
-import { entryPointName } from "../../functions/gcp/entry-point";
+import { settingsFor, type ParityConfig } from "../../components/config";
+import { GcpFunctions, type GcpFunctionsArgs } from "../../components/gcp";
+import type { FunctionDeployment } from "../../components/platform";
+import { entryPointName } from "../../functions/gcp/contract";
+import { helloDefinition } from "../fixtures/hello/catalog";
 import { runWithMocks, stackConfig, TEST_API_KEY, valueOf, type MockRun, type RecordedResource, type StateFor } from "./harness";
 
 const PROJECT = "parity-test";
@@ -222,6 +211,8 @@ for (const stack of ["dev", "prod"] as const) {
         ["queue-worker", "batchSize", worker.batchSize, 1],
         ["*", "logRetentionDays", config.logRetentionDays, 30],
       ]);
+      assert.equal(run.loggedWarnings.length, warned.length, "each reported with pulumi.log.warn");
+      assert.match(run.loggedWarnings[0], new RegExp(`^\\[gcp\\] queue-worker: batchSize asked ${worker.batchSize}, applied 1`));
     });
 
     it("never puts the API key in plain environment variables; users-api gets it as a secret env var", async () => {
@@ -229,17 +220,15 @@ for (const stack of ["dev", "prod"] as const) {
         const env = fn.inputs.serviceConfig.environmentVariables as Record<string, string>;
         assert.ok(!Object.values(env).includes(TEST_API_KEY), `${fn.name}: no key in env`);
         assert.ok(!("API_KEY" in env));
-        assert.equal(env.PARITY_PLATFORM, "gcp");
-        assert.equal(env.NODE_ENV, "production", "no stack trace in the framework's own error pages");
-        assert.equal(env.GOOGLE_CLOUD_PROJECT, PROJECT);
-        assert.equal(env.FIRESTORE_DATABASE, `parity-${stack}-users`);
       }
+      // Each function gets what its capabilities bring (functions/gcp/contract.ts), nothing more.
+      const common = { PARITY_PLATFORM: "gcp", NODE_ENV: "production", GOOGLE_CLOUD_PROJECT: PROJECT, FIRESTORE_DATABASE: `parity-${stack}-users` };
       const api = fnResource(run, "users-api").inputs.serviceConfig;
+      assert.deepEqual(api.environmentVariables, { ...common, EVENTS_TOPIC: `parity-${stack}-events` });
       assert.deepEqual(api.secretEnvironmentVariables, [{ key: "API_KEY", projectId: PROJECT, secret: `parity-${stack}-api-key`, version: "1" }]);
-      assert.equal(api.environmentVariables.EVENTS_TOPIC, `parity-${stack}-events`);
       const worker = fnResource(run, "queue-worker").inputs.serviceConfig;
+      assert.deepEqual(worker.environmentVariables, common, "the worker did not declare events.publish");
       assert.equal(worker.secretEnvironmentVariables, undefined, "the worker did not declare apiKey.read");
-      assert.equal(worker.environmentVariables.EVENTS_TOPIC, undefined, "the worker did not declare events.publish");
       // The value goes to Secret Manager only, as a Pulumi secret (encrypted in state).
       const secretData = run.one(T.secretVersion).inputs.secretData;
       assert.equal(secretData[pulumi.runtime.specialSigKey], pulumi.runtime.specialSecretSig);
@@ -270,6 +259,11 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(await valueOf(run.result.queues.deadLetter), `parity-${stack}-events-dead-letter`);
       assert.deepEqual(Object.keys(run.result.functionNames).sort(), ["queue-worker", "users-api"]);
       assert.equal(await valueOf(run.result.functionNames["users-api"]), `parity-${stack}-users-api`);
+      assert.deepEqual(Object.keys(run.result.nodes).sort(), ["queue-worker", "users-api"]);
+      assert.ok(run.result.nodes["users-api"].publicInvoker);
+      assert.equal(run.result.nodes["queue-worker"].publicInvoker, undefined);
+      assert.equal(run.result.nativeSettings["queue-worker"].maxDeliveryAttempts, settingsFor(config, "gcp", "queue-worker").maxAttempts);
+      assert.equal(run.result.nativeSettings["users-api"].ackDeadlineSeconds, undefined);
     });
   });
 }
@@ -278,10 +272,9 @@ describe("GcpFunctions: a different catalog (one HTTP function)", function () {
   this.timeout(60_000);
 
   it("deploys it with its own account, only its declared grant, no queue plumbing", async () => {
-    const entry = "test/infra/fixtures/gcp-hello.ts";
     const hello: FunctionDeployment = {
-      definition: { name: "hello", trigger: { kind: "http" }, capabilities: ["users.read"], description: "says hello" },
-      bundle: bundleFunction({ name: "hello", entry: { aws: entry, gcp: entry, azure: entry, cloudflare: entry } }, "gcp"),
+      definition: { ...helloDefinition, capabilities: ["users.read"] },
+      bundle: bundleFunction(helloDefinition, "gcp"),
       settings: { memoryMb: 128, timeoutSeconds: 5, reservedConcurrency: 3, warmInstances: 1 },
     };
     const run = await deploy({ functions: [hello], apiKey: pulumi.secret(TEST_API_KEY), region: "us-central1", project: "greeter-proj", logRetentionDays: 30 }, "greeter");
@@ -300,13 +293,21 @@ describe("GcpFunctions: a different catalog (one HTTP function)", function () {
     assert.equal(run.result.pushIdentity, undefined);
     assert.equal(run.result.supportBindings.length, 0);
     assert.equal(fn.inputs.serviceConfig.secretEnvironmentVariables, undefined);
+    assert.deepEqual(fn.inputs.serviceConfig.environmentVariables, {
+      PARITY_PLATFORM: "gcp",
+      NODE_ENV: "production",
+      GOOGLE_CLOUD_PROJECT: "greeter-proj",
+      FIRESTORE_DATABASE: "greeter-users",
+    }, "users.read brings the database, nothing else");
+    assert.deepEqual(Object.keys(run.result.nodes), ["hello"]);
+    assert.ok(run.result.nodes.hello.publicInvoker);
     assert.deepEqual(run.result.warnings, [], "128 MiB is a tier, 30 days is the default retention: nothing to warn about");
     assert.ok(await valueOf(run.result.endpoint!));
   });
 
   it("rejects a second queue function and unusable names with sentences", () => {
     const [api, worker] = deploymentsFor(stackConfig("dev"), "gcp");
-    assert.throws(() => new GcpFunctions("Bad_Name", { functions: [api], apiKey: "k" }), /must start with a lower-case letter/);
+    assert.throws(() => new GcpFunctions("Bad_Name", { functions: [api], apiKey: "k" }), /^ComponentArgsError: GcpFunctions "Bad_Name": the name must start with a lower-case letter/);
     assert.throws(
       () => new GcpFunctions("parity", { functions: [worker, { ...worker, definition: { ...worker.definition, name: "other-worker" } }], apiKey: "k" }),
       /only one queue-triggered function/,
@@ -316,83 +317,28 @@ describe("GcpFunctions: a different catalog (one HTTP function)", function () {
   });
 });
 
-describe("GCP mapping rules", () => {
-  const decisions = () => new SettingDecisions("gcp");
-
-  it("rounds memory up to the next Cloud Functions tier, with a warning", () => {
-    const d = decisions();
-    assert.deepEqual(gcpMemoryFor("f", 256, d), { mb: 256, vcpu: 0.167 });
-    assert.deepEqual(gcpMemoryFor("f", 300, d), { mb: 512, vcpu: 0.333 });
-    assert.deepEqual(gcpMemoryFor("f", 10240, d), { mb: 16384, vcpu: 4 });
-    assert.deepEqual(d.warnings.map((w) => [w.setting, w.asked, w.applied]), [["memoryMb", 300, 512], ["memoryMb", 10240, 16384]]);
-  });
-
-  it("splits reservedConcurrency into max instances × per-instance concurrency exactly", () => {
-    assert.deepEqual(gcpConcurrencyFor(10, 0.167), { maxInstanceCount: 10, maxInstanceRequestConcurrency: 1 }, "below 1 vCPU: one request per instance");
-    assert.deepEqual(gcpConcurrencyFor(100, 1), { maxInstanceCount: 2, maxInstanceRequestConcurrency: 50 });
-    assert.deepEqual(gcpConcurrencyFor(7, 2), { maxInstanceCount: 1, maxInstanceRequestConcurrency: 7 });
-    assert.deepEqual(gcpConcurrencyFor(1000, 4), { maxInstanceCount: 4, maxInstanceRequestConcurrency: 250 });
-    for (const [reserved, vcpu] of [[97, 1], [1000, 8], [640, 2], [1, 1]]) {
-      const c = gcpConcurrencyFor(reserved, vcpu);
-      assert.equal(c.maxInstanceCount * c.maxInstanceRequestConcurrency, reserved);
-      assert.ok(c.maxInstanceRequestConcurrency <= Math.min(1000, 80 * vcpu));
-    }
-  });
-
-  it("clamps maxAttempts to Pub/Sub's 5–100, the ack deadline to 10–600 s, and warm instances to max instances", () => {
-    const d = decisions();
-    const queue: FunctionSettings = { memoryMb: 2048, timeoutSeconds: 5, reservedConcurrency: 10, warmInstances: 3, batchSize: 1, maxAttempts: 2 };
-    const native = gcpSettingsFor("worker", true, queue, d);
-    assert.equal(native.queue!.maxDeliveryAttempts, 5);
-    assert.equal(native.queue!.ackDeadlineSeconds, 10);
-    assert.equal(native.queue!.messagesPerRequest, 1);
-    assert.equal(native.maxInstanceRequestConcurrency, 10, "2 GiB has 1 vCPU: one instance serves all 10");
-    assert.equal(native.availableCpu, "1", "per-instance concurrency needs a whole vCPU, set explicitly");
-    assert.equal(native.minInstanceCount, 1);
-    assert.deepEqual(
-      d.warnings.map((w) => [w.setting, w.asked, w.applied]).sort(),
-      [["maxAttempts", 2, 5], ["timeoutSeconds (push ack deadline)", 5, 10], ["warmInstances", 3, 1]].sort(),
-      "batchSize 1 needs no warning",
-    );
-    assert.equal(gcpSettingsFor("w", true, { ...queue, maxAttempts: 100, timeoutSeconds: 900 }, decisions()).queue!.maxDeliveryAttempts, 100);
-  });
-
-  it("compiles capabilities into bindings, sharing one per role and resource", () => {
-    assert.deepEqual(compileGcpBindings("users-api", ["users.read", "users.create", "events.publish", "apiKey.read"]), [
-      { role: "roles/datastore.viewer", target: "database", principal: "function", capabilities: ["users.read"] },
-      { role: "roles/datastore.user", target: "database", principal: "function", capabilities: ["users.create"] },
-      { role: "roles/pubsub.publisher", target: "eventsTopic", principal: "function", capabilities: ["events.publish"] },
-      { role: "roles/secretmanager.secretAccessor", target: "apiKeySecret", principal: "function", capabilities: ["apiKey.read"] },
-    ]);
-    assert.deepEqual(compileGcpBindings("w", ["users.create", "users.update"]), [
-      { role: "roles/datastore.user", target: "database", principal: "function", capabilities: ["users.create", "users.update"] },
-    ]);
-    assert.deepEqual(compileGcpBindings("w", ["events.consume"]), [
-      { role: "roles/run.invoker", target: "queueFunctionService", principal: "push identity", capabilities: ["events.consume"] },
-    ]);
-  });
-
-  it("names service accounts within IAM's 6–30 characters, distinctly", () => {
-    const ids = ["parity-dev-users-api", "a-very-long-component-name-for-tests-users-api", "a-very-long-component-name-for-tests-queue-worker", "ab"].map(serviceAccountId);
-    assert.equal(ids[0], "parity-dev-users-api");
-    for (const id of ids) assert.match(id, /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
-    assert.equal(new Set(ids).size, ids.length);
-    assert.match(firestoreDatabaseId("x".repeat(70)), /^[a-z][a-z0-9-]{2,61}[a-z0-9]$/);
-  });
-
-  it("derives entry points and labels", () => {
-    assert.equal(entryPointName("users-api"), "usersApi");
-    assert.equal(entryPointName("queue-worker"), "queueWorker");
-    assert.deepEqual(gcpLabels({ Project: "Parity", "cost center": "R&D 42" }), { project: "parity", cost_center: "r_d_42" });
-  });
+describe("GcpFunctions: the package it uploads", function () {
+  this.timeout(60_000);
 
   it("ships a package.json with main, Node 22 and the bundle's externals pinned (only the Functions Framework)", () => {
     const bundle = bundleFunction(catalog[0], "gcp");
     assert.deepEqual(bundleExternals(bundle), ["@google-cloud/functions-framework"]);
-    const pkg = JSON.parse(deployedPackageJson(bundle));
+    const pkg = JSON.parse(packageJsonFor(bundle));
     assert.equal(pkg.main, "index.js");
     assert.deepEqual(pkg.engines, { node: "22" });
     assert.deepEqual(Object.keys(pkg.dependencies), ["@google-cloud/functions-framework"]);
     assert.match(pkg.dependencies["@google-cloud/functions-framework"], /^\d+\.\d+\.\d+$/, "pinned");
+  });
+
+  it("names the source object after the package's hash, so new code means a new object and a rebuild", async () => {
+    const run = await deploy(argsFor(stackConfig("dev")));
+    for (const fn of catalog) {
+      const bundle = bundleFunction(fn, "gcp");
+      const pkg = packageFunction(bundle, { "package.json": packageJsonFor(bundle) });
+      assert.deepEqual(Object.keys(pkg.files).sort(), ["index.js", "index.js.map", "package.json"]);
+      const object = run.one(T.object, `-${fn.name}-source`);
+      assert.equal(object.inputs.name, `${fn.name}/${pkg.hash}.zip`);
+      assert.equal(fnResource(run, fn.name).inputs.buildConfig.source.storageSource.object, object.state.name);
+    }
   });
 });

@@ -1,68 +1,20 @@
 /**
- * D1 schema migrations for the Cloudflare component, the local cloud and the tests: one
- * list of SQL files (`functions/cloudflare/migrations/NNNN_*.sql`), one way of turning them
- * into statements, applied to Miniflare's D1 by tests and to the real database on deploy.
- *
- * `@pulumi/cloudflare` 6.x has no D1 migrations resource (its D1Database creates an empty
- * database), so deploys apply them through the D1 query API in a small dynamic resource.
- * Every migration is idempotent (`CREATE … IF NOT EXISTS`) and recorded in `d1_migrations`,
- * the table `wrangler d1 migrations apply` keeps, so a re-run, a `pulumi up` after a
- * wrangler run, or the reverse, is safe.
- * Sources: https://developers.cloudflare.com/d1/platform/migrations/ (d1_migrations table),
- * https://developers.cloudflare.com/api/resources/d1/subresources/database/methods/query
- * ("Supports multiple statements, joined by semicolons, which will be executed as a batch").
+ * The two deploy-time steps `@pulumi/cloudflare` 6.x has no resource for, as small dynamic
+ * resources that call the Cloudflare API themselves:
+ * - `D1Migrations`: its D1Database creates an empty database, so the schema (./migrations.ts)
+ *   is applied through the D1 query API ("Supports multiple statements, joined by semicolons,
+ *   which will be executed as a batch":
+ *   https://developers.cloudflare.com/api/resources/d1/subresources/database/methods/query);
+ * - `WorkersDevSubdomain`: the account's workers.dev subdomain, for the HTTP Worker's URL.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-
-export const migrationsDir = path.resolve(__dirname, "../functions/cloudflare/migrations");
-
-export interface D1Migration {
-  /** File name, e.g. `0001_users.sql`; recorded in `d1_migrations`. */
-  name: string;
-  sql: string;
-}
-
-/** The migration files in apply order (by their numeric prefix). */
-export function readD1Migrations(dir = migrationsDir): D1Migration[] {
-  return fs
-    .readdirSync(dir)
-    .filter((file) => /^\d{4}_[\w-]+\.sql$/.test(file))
-    .sort()
-    .map((name) => ({ name, sql: fs.readFileSync(path.join(dir, name), "utf8") }));
-}
-
-/** wrangler's ledger of applied migrations (same name and columns, so both tools agree). */
-export const MIGRATIONS_TABLE_SQL =
-  "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)";
-
-/** Splits a migration into single statements: `--` comments dropped, split on `;`. */
-export function sqlStatements(sql: string): string[] {
-  return sql
-    .replace(/--[^\n]*/g, "")
-    .split(";")
-    .map((statement) => statement.replace(/\s+/g, " ").trim())
-    .filter((statement) => statement.length > 0);
-}
-
-/**
- * Every statement a deploy runs, in order: the ledger, then per migration its statements
- * and its ledger row. Re-running it changes nothing once applied.
- */
-export function migrationStatements(migrations: D1Migration[]): string[] {
-  return [
-    MIGRATIONS_TABLE_SQL,
-    ...migrations.flatMap((m) => [...sqlStatements(m.sql), `INSERT OR IGNORE INTO d1_migrations (name) VALUES ('${m.name.replace(/'/g, "''")}')`]),
-  ];
-}
 
 /** Inputs of {@link D1Migrations}. */
 export interface D1MigrationsArgs {
   accountId: pulumi.Input<string>;
   /** The D1 database UUID (`D1Database.uuid`). */
   databaseId: pulumi.Input<string>;
-  /** Statements to run, from {@link migrationStatements}. A change re-applies them all (idempotent). */
+  /** Statements to run, from `migrationStatements` (./migrations.ts). A change re-applies them all (idempotent). */
   statements: pulumi.Input<string[]>;
   /**
    * Cloudflare API token with D1 Edit. @default the `CLOUDFLARE_API_TOKEN` environment
@@ -115,7 +67,7 @@ async function runOnD1(inputs: MigrationInputs): Promise<void> {
   }
 }
 
-/** Applies the D1 migrations on deploy (idempotent; see the module comment). */
+/** Applies the D1 migrations on deploy (idempotent: see ./migrations.ts). */
 export class D1Migrations extends pulumi.dynamic.Resource {
   declare readonly appliedCount: pulumi.Output<number>;
   constructor(name: string, args: D1MigrationsArgs, opts?: pulumi.CustomResourceOptions) {

@@ -1,0 +1,367 @@
+/**
+ * `AwsFunctions`: the functions on AWS Lambda, with their users table (DynamoDB), events queue
+ * and dead-letter queue (SQS), API key (Secrets Manager), one IAM role per function compiled
+ * from its declared capabilities, log groups, and an HTTP API in front of the HTTP function.
+ *
+ * check → plan → create: `planAws` (./rules.ts) decides every value before any resource
+ * exists; the constructor only creates what the plan says, in dependency order.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { awsEnvironment, AWS_HANDLER_EXPORT } from "../../functions/aws/contract";
+import { packageFunction } from "../bundle";
+import { packageArchive, platformOutputs, reportWarnings } from "../component";
+import { CAPABILITIES_TAG, ComponentArgsError, planInputOf, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
+import {
+  awsNativeSummary,
+  compileAwsPolicy,
+  DEAD_LETTER_RETENTION_SECONDS,
+  DEFAULT_MAX_RECEIVE_COUNT,
+  LAMBDA_CONCURRENCY_QUOTA,
+  lambdaAssumeRolePolicy,
+  LIVE_ALIAS,
+  logGroupNameFor,
+  planAws,
+  routeSlug,
+  type AwsPlan,
+  type AwsPlannedFunction,
+  type AwsQueueSettings,
+} from "./rules";
+
+export interface AwsFunctionsArgs extends PlatformFunctionsArgs {
+  /**
+   * The functions to deploy: at most one HTTP function (it gets the HTTP API) and at most
+   * one queue function (it consumes the events queue). Each becomes a Lambda function named
+   * `<component name>-<function name>` (64 characters at most).
+   * @example
+   * functions: deploymentsFor(config, "aws")
+   */
+  functions: FunctionDeployment[];
+  /**
+   * The API key. Stored as a Secrets Manager secret; functions that declare `apiKey.read`
+   * get its ARN in `API_KEY_SECRET_ARN`, never the value. Pass a secret Output.
+   * @example
+   * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
+   */
+  apiKey: pulumi.Input<string>;
+  /**
+   * Days each function's log group keeps events. CloudWatch Logs accepts a fixed set of
+   * values; others are rounded up to the next allowed value, with a warning.
+   * @default 7
+   * @example
+   * logRetentionDays: 90
+   */
+  logRetentionDays?: number;
+  /**
+   * Point-in-time recovery and deletion protection on the users table, and a 30-day
+   * recovery window on the API key secret (immediate deletion otherwise).
+   * @default false
+   * @example
+   * protectData: pulumi.getStack() === "prod"
+   */
+  protectData?: boolean;
+  /**
+   * Tags applied to every resource that takes tags.
+   * @default {}
+   * @example
+   * tags: { project: "parity", stack: pulumi.getStack() }
+   */
+  tags?: Record<string, string>;
+  /**
+   * Route keys of the HTTP API, all sent to the HTTP function. Keep a catch-all
+   * (`ANY /{proxy+}`) so that unknown paths reach the application's own JSON 404/405.
+   * @default ["GET /users/{id}", "POST /users", "GET /health", "ANY /{proxy+}"]
+   * @example
+   * routes: ["GET /health", "ANY /{proxy+}"]
+   */
+  routes?: string[];
+  /**
+   * Read the account's Lambda "Concurrent executions" quota (Service Quotas `L-B99A9384`) at
+   * deploy time and stop before any function is created when it cannot hold this component's
+   * reserved concurrency plus the 100 Lambda keeps unreserved. The deployer needs
+   * `servicequotas:GetServiceQuota`; turn it off where that is not granted.
+   * @default true
+   * @example
+   * accountConcurrencyCheck: false
+   */
+  accountConcurrencyCheck?: boolean;
+}
+
+/** One function's deployed resources. */
+export interface AwsFunctionNodes {
+  role: aws.iam.Role;
+  policy: aws.iam.RolePolicy;
+  logGroup: aws.cloudwatch.LogGroup;
+  lambda: aws.lambda.Function;
+  /** Present when warmInstances > 0: provisioned concurrency lives on this alias. */
+  alias?: aws.lambda.Alias;
+  provisionedConcurrency?: aws.lambda.ProvisionedConcurrencyConfig;
+  /** Present for the queue function. */
+  eventSourceMapping?: aws.lambda.EventSourceMapping;
+}
+
+export class AwsFunctions extends pulumi.ComponentResource implements PlatformOutputs {
+  /** Every value decided before any resource was created (./rules.ts). */
+  readonly plan: AwsPlan;
+  readonly usersTable: aws.dynamodb.Table;
+  /**
+   * Always created, even when no function publishes or consumes (an idle queue costs
+   * nothing and `queues` is part of every platform's outputs); only functions that declare
+   * `events.*` are granted access to it.
+   */
+  readonly eventsQueue: aws.sqs.Queue;
+  readonly eventsDeadLetterQueue: aws.sqs.Queue;
+  readonly apiKeySecret: aws.secretsmanager.Secret;
+  /** The HTTP API; undefined when no function has an HTTP trigger. */
+  readonly api: aws.apigatewayv2.Api | undefined;
+  /** Function name → every resource made for it. */
+  readonly nodes: Record<string, AwsFunctionNodes> = {};
+
+  readonly endpoint: pulumi.Output<string> | undefined;
+  readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> };
+  readonly functionNames: Record<string, pulumi.Output<string>> = {};
+  readonly grants: Grant[] = [];
+  readonly warnings: SettingWarning[];
+  readonly nativeSettings: Record<string, NativeSettings>;
+
+  constructor(name: string, args: AwsFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("parity:aws:Functions", name, {}, opts);
+    this.plan = planAws({ ...planInputOf(name, args), routes: args.routes });
+    this.warnings = this.plan.warnings;
+    this.nativeSettings = Object.fromEntries(this.plan.functions.map((fn) => [fn.definition.name, awsNativeSummary(fn)]));
+    reportWarnings(this, this.warnings);
+    const tags = args.tags ?? {};
+    const bundles = new Map(args.functions.map((fn) => [fn.definition.name, fn.bundle]));
+    const quotaChecked = args.accountConcurrencyCheck === false ? pulumi.output(true) : this.checkAccountConcurrency(name);
+
+    this.usersTable = this.createUsersTable(name, this.plan.protectData, tags);
+    this.eventsDeadLetterQueue = this.createDeadLetterQueue(name, tags);
+    this.eventsQueue = this.createEventsQueue(name, this.plan.consumerQueue, tags);
+    this.apiKeySecret = this.createApiKeySecret(name, args.apiKey, this.plan.protectData, tags);
+    for (const fn of this.plan.functions) {
+      const nodes = this.createFunction(name, fn, bundles.get(fn.definition.name)!, quotaChecked, tags);
+      this.nodes[fn.definition.name] = nodes;
+      this.functionNames[fn.definition.name] = nodes.lambda.name;
+    }
+    this.api = this.plan.httpFunction ? this.createHttpApi(name, this.plan.httpFunction, this.plan.routes, tags) : undefined;
+
+    this.endpoint = this.api?.apiEndpoint;
+    this.queues = { queue: this.eventsQueue.name, deadLetter: this.eventsDeadLetterQueue.name };
+    this.registerOutputs(platformOutputs(this));
+  }
+
+  /** Items `user#<id>` and `email#<email>` share the partition key `pk`; no sort key. */
+  private createUsersTable(name: string, protectData: boolean, tags: Record<string, string>): aws.dynamodb.Table {
+    return new aws.dynamodb.Table(
+      `${name}-users-table`,
+      {
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: "pk",
+        attributes: [{ name: "pk", type: "S" }],
+        pointInTimeRecovery: { enabled: protectData },
+        deletionProtectionEnabled: protectData,
+        tags,
+      },
+      { parent: this },
+    );
+  }
+
+  private createDeadLetterQueue(name: string, tags: Record<string, string>): aws.sqs.Queue {
+    return new aws.sqs.Queue(
+      `${name}-events-dlq`,
+      // The longest SQS allows (60 s to 1,209,600 s = 14 days), to leave time to inspect and redrive:
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+      { messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS, tags },
+      { parent: this },
+    );
+  }
+
+  private createEventsQueue(name: string, consumer: AwsQueueSettings | undefined, tags: Record<string, string>): aws.sqs.Queue {
+    return new aws.sqs.Queue(
+      `${name}-events-queue`,
+      {
+        // Without a consumer the SQS default (30 s) stands; nothing reads the queue.
+        visibilityTimeoutSeconds: consumer?.visibilityTimeoutSeconds,
+        redrivePolicy: pulumi.jsonStringify({
+          deadLetterTargetArn: this.eventsDeadLetterQueue.arn,
+          maxReceiveCount: consumer?.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+        }),
+        tags,
+      },
+      { parent: this },
+    );
+  }
+
+  private createApiKeySecret(name: string, apiKey: pulumi.Input<string>, protectData: boolean, tags: Record<string, string>): aws.secretsmanager.Secret {
+    const secret = new aws.secretsmanager.Secret(
+      `${name}-api-key`,
+      // 0 deletes immediately so a dev stack can be destroyed and recreated; 30 is the default window.
+      { recoveryWindowInDays: protectData ? 30 : 0, tags },
+      { parent: this },
+    );
+    new aws.secretsmanager.SecretVersion(`${name}-api-key-value`, { secretId: secret.id, secretString: pulumi.secret(apiKey) }, { parent: this });
+    return secret;
+  }
+
+  /**
+   * Resolves once the account's concurrency quota is known to hold the plan; fails the deploy,
+   * naming the quota and the value needed, when it does not. Service Quotas returns AWS's
+   * default when no value was applied to the account, so a missing reading never blocks.
+   */
+  private checkAccountConcurrency(name: string): pulumi.Output<boolean> {
+    const needed = this.plan.concurrency.accountQuotaNeeded;
+    const quota = aws.servicequotas.getServiceQuotaOutput(LAMBDA_CONCURRENCY_QUOTA, { parent: this });
+    return quota.value.apply((value) => {
+      if (value < needed) {
+        throw new ComponentArgsError(
+          "aws",
+          name,
+          `the account's Lambda "Concurrent executions" quota (${LAMBDA_CONCURRENCY_QUOTA.quotaCode}) is ${value}; this component reserves ${this.plan.concurrency.reserved} and Lambda keeps 100 unreserved, so it needs at least ${needed}. Request an increase in Service Quotas, or lower reservedConcurrency.`,
+        );
+      }
+      return true;
+    });
+  }
+
+  private createFunction(
+    name: string,
+    fn: AwsPlannedFunction,
+    bundle: FunctionDeployment["bundle"],
+    quotaChecked: pulumi.Output<boolean>,
+    tags: Record<string, string>,
+  ): AwsFunctionNodes {
+    const { definition, native } = fn;
+    const fnName = definition.name;
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-${fnName}-logs`,
+      { name: logGroupNameFor(native.lambdaName), retentionInDays: native.logRetentionDays, tags },
+      { parent: this },
+    );
+    const role = new aws.iam.Role(
+      `${name}-${fnName}-role`,
+      {
+        assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy),
+        description: `Runs ${native.lambdaName}; grants exactly its declared capabilities.`,
+        tags: { ...tags, [CAPABILITIES_TAG]: definition.capabilities.join(" ") },
+      },
+      { parent: this },
+    );
+    const { statements, grants } = compileAwsPolicy<pulumi.Output<string>>(definition.capabilities, {
+      usersTable: this.usersTable.arn,
+      eventsQueue: this.eventsQueue.arn,
+      apiKeySecret: this.apiKeySecret.arn,
+      logStreams: pulumi.interpolate`${logGroup.arn}:*`,
+    });
+    this.grants.push(...grants.map((g) => ({ function: fnName, capability: g.capability, permissions: g.actions, resource: g.resource })));
+    const policy = new aws.iam.RolePolicy(
+      `${name}-${fnName}-policy`,
+      { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
+      { parent: this },
+    );
+
+    const warm = native.provisionedConcurrency !== undefined;
+    const lambda = new aws.lambda.Function(
+      `${name}-${fnName}`,
+      {
+        name: native.lambdaName,
+        description: definition.description,
+        role: role.arn,
+        runtime: aws.lambda.Runtime.NodeJS22dX,
+        architectures: ["arm64"],
+        handler: `${bundle.fileName.replace(/\.m?js$/, "")}.${AWS_HANDLER_EXPORT}`,
+        code: packageArchive(packageFunction(bundle)),
+        memorySize: native.memorySize,
+        timeout: native.timeout,
+        // Waits for the quota check: a reservation the account cannot hold fails here, before any Lambda exists.
+        reservedConcurrentExecutions: quotaChecked.apply(() => native.reservedConcurrentExecutions),
+        // Provisioned concurrency needs a published version behind an alias.
+        publish: warm,
+        environment: {
+          variables: awsEnvironment<pulumi.Input<string>>(definition.capabilities, {
+            usersTable: this.usersTable.name,
+            eventsQueueUrl: this.eventsQueue.url,
+            apiKeySecretArn: this.apiKeySecret.arn,
+          }),
+        },
+        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        tags,
+      },
+      // The group must exist first, or Lambda creates it itself with no retention; the policy
+      // must exist first, or the first invocations cannot write logs.
+      { parent: this, dependsOn: [logGroup, policy] },
+    );
+
+    const nodes: AwsFunctionNodes = { role, policy, logGroup, lambda };
+    if (warm) {
+      nodes.alias = new aws.lambda.Alias(
+        `${name}-${fnName}-live`,
+        { functionName: lambda.name, functionVersion: lambda.version, name: LIVE_ALIAS },
+        { parent: this },
+      );
+      nodes.provisionedConcurrency = new aws.lambda.ProvisionedConcurrencyConfig(
+        `${name}-${fnName}-warm`,
+        { functionName: lambda.name, qualifier: nodes.alias.name, provisionedConcurrentExecutions: native.provisionedConcurrency! },
+        { parent: this },
+      );
+    }
+    if (native.queue) {
+      nodes.eventSourceMapping = new aws.lambda.EventSourceMapping(
+        `${name}-${fnName}-events`,
+        {
+          eventSourceArn: this.eventsQueue.arn,
+          // Warm instances serve the alias only; the queue must invoke it to use them.
+          functionName: nodes.alias?.arn ?? lambda.arn,
+          functionResponseTypes: ["ReportBatchItemFailures"],
+          batchSize: native.queue.batchSize,
+          maximumBatchingWindowInSeconds: native.queue.maximumBatchingWindowInSeconds,
+          scalingConfig: { maximumConcurrency: native.queue.maximumConcurrency },
+          tags,
+        },
+        // Lambda checks the role can read the queue when the mapping is created.
+        { parent: this, dependsOn: [policy] },
+      );
+    }
+    return nodes;
+  }
+
+  private createHttpApi(name: string, fn: AwsPlannedFunction, routes: string[], tags: Record<string, string>): aws.apigatewayv2.Api {
+    const fnName = fn.definition.name;
+    const nodes = this.nodes[fnName];
+    // Warm instances serve the alias only; the API must invoke it to use them.
+    const target = nodes.alias ?? nodes.lambda;
+    const api = new aws.apigatewayv2.Api(`${name}-http-api`, { protocolType: "HTTP", tags }, { parent: this });
+    new aws.apigatewayv2.Stage(`${name}-http-stage`, { apiId: api.id, name: "$default", autoDeploy: true, tags }, { parent: this });
+    const integration = new aws.apigatewayv2.Integration(
+      `${name}-${fnName}-integration`,
+      {
+        apiId: api.id,
+        integrationType: "AWS_PROXY",
+        integrationUri: target.arn,
+        integrationMethod: "POST",
+        payloadFormatVersion: "2.0",
+        timeoutMilliseconds: fn.native.integrationTimeoutMs,
+      },
+      { parent: this },
+    );
+    for (const routeKey of routes) {
+      new aws.apigatewayv2.Route(
+        `${name}-route-${routeSlug(routeKey)}`,
+        { apiId: api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` },
+        { parent: this },
+      );
+    }
+    new aws.lambda.Permission(
+      `${name}-${fnName}-invoke`,
+      {
+        action: "lambda:InvokeFunction",
+        function: nodes.lambda.name,
+        qualifier: nodes.alias?.name,
+        principal: "apigateway.amazonaws.com",
+        // Any stage and route of this API only: <execution ARN>/<stage>/<method><path>.
+        sourceArn: pulumi.interpolate`${api.executionArn}/*/*`,
+      },
+      { parent: this },
+    );
+    return api;
+  }
+}

@@ -1,0 +1,3 @@
+/** AWS Lambda: the `AwsFunctions` component and the rules it decides with. */
+export * from "./component";
+export * from "./rules";

@@ -1,0 +1,436 @@
+/**
+ * Azure rules, pure: Flex Consumption, Storage and Log Analytics limits with their sources, the
+ * capability → built-in role table, the role assignments the Functions host itself needs,
+ * physical names, host.json, and `planAzure`: portable settings in, native settings and
+ * recorded decisions out. The component, the local cloud, `npm run plan` and the policy pack
+ * all decide with this module; it imports no Pulumi package (the component passes the project
+ * and stack that globally unique names derive from).
+ */
+import type { Capability } from "../catalog";
+import type { FunctionSettings } from "../config";
+import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+// ---------------------------------------------------------------------------------------------
+
+export const azureLimits = {
+  /** https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#instance-memory (512, 2048 default, 4096). */
+  instanceMemoryMb: [512, 2048, 4096] as const,
+  /**
+   * "Currently the lowest maximum instance count value is 1, and the highest supported
+   * maximum instance count value is 1000" (it was 40 during the preview; older pages still
+   * say so). https://learn.microsoft.com/azure/azure-functions/event-driven-scaling#limit-scale-out
+   */
+  maximumInstanceCount: { min: 1, max: 1000 },
+  /**
+   * HTTP-triggered functions must answer within 230 s whatever functionTimeout says (the
+   * front end's idle timeout). https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout
+   */
+  httpResponseSeconds: 230,
+  /**
+   * host.json `extensions.queues.batchSize`: 1 to 32 (default 16); `maxDequeueCount` default 5.
+   * https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#host-json
+   */
+  queueBatchSize: { min: 1, max: 32 },
+  /**
+   * Workspace-level analytics retention of Log Analytics: 30 to 730 days (shorter only per
+   * table, and billed as 31 days anyway).
+   * https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure
+   */
+  logRetentionDays: { min: 30, max: 730 },
+} as const;
+
+/**
+ * Physical-name rules, each from Azure's naming rules:
+ * - Storage account: 3–24 lowercase letters and digits, globally unique
+ *   (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftstorage)
+ * - Key Vault: 3–24 letters, digits and hyphens, starting with a letter, ending with a letter or
+ *   digit, no consecutive hyphens, globally unique
+ *   (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftkeyvault)
+ * - Function App (Microsoft.Web/sites): 2–60 letters, digits and hyphens, not starting or ending
+ *   with a hyphen; a global hostname `<name>.azurewebsites.net`
+ *   (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftweb)
+ * - Blob container: 3–63 lowercase letters, digits and single hyphens, starting and ending with
+ *   a letter or digit (https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata)
+ * - Queue: the same as a container (https://learn.microsoft.com/rest/api/storageservices/naming-queues-and-metadata)
+ * - Table: 3–63 letters and digits, not starting with a digit
+ *   (https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model#table-names)
+ */
+export const azureNameRules = {
+  storageAccount: { max: 24, pattern: /^[a-z0-9]{3,24}$/ },
+  vault: { max: 24, pattern: /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/ },
+  functionApp: { max: 60, pattern: /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,58}[a-zA-Z0-9])?$/ },
+  container: { max: 63, pattern: /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/ },
+  queue: { max: 63, pattern: /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/ },
+  table: { max: 63, pattern: /^[A-Za-z][A-Za-z0-9]{2,62}$/ },
+} as const;
+
+/** Names the component uses unless told otherwise. */
+export const DEFAULT_USERS_TABLE = "users";
+export const DEFAULT_EVENTS_QUEUE = "user-events";
+/** The host moves a message that failed maxDequeueCount times to `<queue>-poison`. */
+export const poisonQueueNameFor = (queue: string) => `${queue}-poison`;
+/**
+ * Host keys, leases and timers live in these two containers of the host storage account.
+ * https://learn.microsoft.com/azure/azure-functions/storage-considerations
+ */
+export const HOST_CONTAINERS = ["azure-webjobs-hosts", "azure-webjobs-secrets"] as const;
+/**
+ * The blob Flex Consumption loads the package from, in the app's own deployment container.
+ * https://learn.microsoft.com/azure/azure-functions/functions-infrastructure-as-code?pivots=flex-consumption-plan#deployment-package
+ */
+export const PACKAGE_BLOB_NAME = "released-package.zip";
+
+/** Globally unique names, derived from project, stack and component name. */
+export interface AzureResourceNames {
+  /** Tables, queues and host storage. */
+  storageAccount: string;
+  /** The deployment-package account. */
+  packageAccount: string;
+  vault: string;
+  /** Function App names are `<appPrefix>-<function>`. */
+  appPrefix: string;
+}
+
+/**
+ * Globally unique names are derived from project, stack and component name, so two stacks
+ * never collide and a redeploy keeps its names.
+ */
+export function resourceNames(name: string, project: string, stack: string): AzureResourceNames {
+  const suffix = nameSuffix(`${project}/${stack}/${name}`);
+  const alnum = name.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return {
+    storageAccount: `${alnum.slice(0, 16)}${suffix}`,
+    packageAccount: `${alnum.slice(0, 14)}pk${suffix}`,
+    vault: `${alnum.slice(0, 12) || "kv"}-kv-${suffix}`.slice(0, 24),
+    appPrefix: `${name.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 30)}-${suffix}`,
+  };
+}
+
+export const appNameFor = (names: AzureResourceNames, fn: string) => `${names.appPrefix}-${fn}`;
+/** One container per app: apps sharing a container would overwrite each other's package. */
+export const deploymentContainerFor = (fn: string) => `deploy-${fn}`;
+
+/**
+ * 32-bit FNV-1a, 8 hex digits: a name suffix, not a content hash. Deployed accounts, vaults and
+ * apps are named with it, so it must never change (a new suffix would replace them).
+ */
+function nameSuffix(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capabilities → role assignments
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Built-in role definition ids.
+ * https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage
+ * https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security (Key Vault)
+ * https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/monitor
+ */
+export const azureRoles = {
+  "Storage Table Data Reader": "76199698-9eea-4c19-bc75-cec21354c6b6",
+  "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+  "Storage Queue Data Reader": "19e7f393-937e-4f77-808e-94535e297925",
+  "Storage Queue Data Message Processor": "8a0f0c08-91a1-4084-bc3d-661d67233fed",
+  "Storage Queue Data Message Sender": "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a",
+  "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+  "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+  "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+  "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
+} as const;
+export type AzureRole = keyof typeof azureRoles;
+
+/** The exact resources a capability's grant can be scoped to. */
+export type GrantTarget = "usersTable" | "eventsQueue" | "eventsPoisonQueue" | "apiKeySecret";
+
+/**
+ * Each capability as the narrowest built-in roles on the exact resource. Storage has no
+ * insert-only table role, so users.create and users.update need Table Data Contributor
+ * (read, insert, update, delete) on the users table only.
+ * Queue trigger roles: https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#grant-permission-to-the-identity
+ */
+export const capabilityRoles: Record<Capability, Array<{ role: AzureRole; target: GrantTarget }>> = {
+  "users.read": [{ role: "Storage Table Data Reader", target: "usersTable" }],
+  "users.create": [{ role: "Storage Table Data Contributor", target: "usersTable" }],
+  "users.update": [{ role: "Storage Table Data Contributor", target: "usersTable" }],
+  "events.publish": [{ role: "Storage Queue Data Message Sender", target: "eventsQueue" }],
+  "events.consume": [
+    { role: "Storage Queue Data Reader", target: "eventsQueue" },
+    { role: "Storage Queue Data Message Processor", target: "eventsQueue" },
+    // The host moves a message to `<queue>-poison` after maxDequeueCount, calling
+    // CreateIfNotExists first: that needs Contributor, scoped to the poison queue alone.
+    { role: "Storage Queue Data Contributor", target: "eventsPoisonQueue" },
+  ],
+  "apiKey.read": [{ role: "Key Vault Secrets User", target: "apiKeySecret" }],
+};
+
+/** One role a function needs, for one declared capability. */
+export interface AzureGrantPlan {
+  function: string;
+  capability: Capability;
+  role: AzureRole;
+  target: GrantTarget;
+  /**
+   * False when an earlier capability of the same function already assigns this role on this
+   * target (users.create and users.update): Azure refuses a second identical assignment
+   * (RoleAssignmentExists), so it is reported as a grant but assigned once.
+   */
+  assign: boolean;
+}
+
+/** Compiles declared capabilities into role grants, one role assignment per distinct (role, target). */
+export function planGrants(functionName: string, declared: readonly Capability[]): AzureGrantPlan[] {
+  const assigned = new Set<string>();
+  return [...new Set(declared)].flatMap((capability) =>
+    capabilityRoles[capability].map(({ role, target }) => {
+      const key = `${role}@${target}`;
+      const assign = !assigned.has(key);
+      assigned.add(key);
+      return { function: functionName, capability, role, target, assign };
+    }),
+  );
+}
+
+/** What the Functions host itself needs, whatever the function declares. */
+export type HostAccessPurpose = "deployment package" | "host storage" | "telemetry";
+export type HostAccessTarget = "deploymentContainer" | (typeof HOST_CONTAINERS)[number] | "appInsights";
+
+/**
+ * Role assignments every app's identity gets to run at all, each on one exact resource:
+ * - its own package container only (https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#configure-deployment-settings);
+ * - Blob Data Owner for identity-based AzureWebJobsStorage, scoped to the two host containers
+ *   instead of the account (https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity);
+ * - Monitoring Metrics Publisher, since Application Insights accepts Entra-authenticated
+ *   telemetry only (https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication).
+ * The order names the Pulumi resources (`-host-<index>-`); keep it.
+ */
+export const hostAccessRoles: ReadonlyArray<{ purpose: HostAccessPurpose; role: AzureRole; target: HostAccessTarget }> = [
+  { purpose: "deployment package", role: "Storage Blob Data Contributor", target: "deploymentContainer" },
+  ...HOST_CONTAINERS.map((container) => ({ purpose: "host storage" as const, role: "Storage Blob Data Owner" as const, target: container })),
+  { purpose: "telemetry", role: "Monitoring Metrics Publisher", target: "appInsights" },
+];
+
+/** The role definition's resource id in a subscription. */
+export const roleDefinitionIdFor = (subscriptionId: string, role: AzureRole) =>
+  `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${azureRoles[role]}`;
+
+// ---------------------------------------------------------------------------------------------
+// Settings → Flex Consumption knobs and host.json
+// ---------------------------------------------------------------------------------------------
+
+/** One function's settings as Flex Consumption scale knobs and host.json values. */
+export interface FlexSettings {
+  instanceMemoryMB: number;
+  maximumInstanceCount: number;
+  /** Always-ready instances for the app's scale group (`http` or `function:<name>`). */
+  alwaysReady: Array<{ name: string; instanceCount: number }>;
+  /**
+   * HTTP apps only: one request per instance, so instances bound concurrent executions as
+   * on Lambda. (The queue app runs up to batchSize + newBatchThreshold messages per
+   * instance; there the instance count bounds concurrent batches, not messages.)
+   */
+  httpPerInstanceConcurrency?: number;
+  /** host.json functionTimeout, hh:mm:ss. */
+  functionTimeout: string;
+  /** host.json extensions.queues, for the queue-triggered app. */
+  queues?: { batchSize: number; maxDequeueCount: number };
+}
+
+/** Everything decided for one function's app. */
+export interface AzureNativeSettings extends FlexSettings {
+  appName: string;
+  deploymentContainer: string;
+  /** The workspace's retention, which this function's logs get. */
+  logRetentionDays: number;
+}
+
+export interface AzurePlannedFunction extends PlannedFunction<AzureNativeSettings> {
+  /** The host.json shipped in the package. */
+  hostJson: Record<string, unknown>;
+  grants: AzureGrantPlan[];
+}
+
+export interface AzurePlanInput extends PlanInput {
+  /** Project and stack, from which globally unique names derive (`pulumi.getProject()`, `pulumi.getStack()`). */
+  project: string;
+  stack: string;
+  /** @default "users" */
+  usersTableName?: string;
+  /** @default "user-events" */
+  eventsQueueName?: string;
+}
+
+/** Everything `AzureFunctions` decides before creating a resource. */
+export interface AzurePlan extends PlatformPlan<AzurePlannedFunction> {
+  names: AzureResourceNames;
+  usersTable: string;
+  eventsQueue: string;
+  poisonQueue: string;
+  /** The Log Analytics workspace's retention, days. */
+  logRetentionDays: number;
+  protectData: boolean;
+  /** The HTTP function: its app's hostname is the endpoint. */
+  httpFunction?: AzurePlannedFunction;
+  /** The queue-triggered function. */
+  consumer?: AzurePlannedFunction;
+}
+
+/** Checks the input, then decides every native value; throws a `ComponentArgsError` on args Azure cannot deploy. */
+export function planAzure(input: AzurePlanInput): AzurePlan {
+  checkAzureInput(input);
+  const decisions = new Decisions("azure");
+  const names = resourceNames(input.name, input.project, input.stack);
+  const logRetentionDays = logRetentionFor(input.logRetentionDays, decisions);
+  const eventsQueue = input.eventsQueueName ?? DEFAULT_EVENTS_QUEUE;
+  const functions = input.functions.map((spec): AzurePlannedFunction => {
+    const fn = spec.definition.name;
+    const native: AzureNativeSettings = {
+      appName: appNameFor(names, fn),
+      deploymentContainer: deploymentContainerFor(fn),
+      logRetentionDays,
+      ...azureSettingsFor(spec.definition, spec.settings, decisions),
+    };
+    return { ...spec, native, hostJson: hostJsonFor(native), grants: planGrants(fn, spec.definition.capabilities) };
+  });
+  return {
+    functions,
+    warnings: decisions.warnings,
+    names,
+    usersTable: input.usersTableName ?? DEFAULT_USERS_TABLE,
+    eventsQueue,
+    poisonQueue: poisonQueueNameFor(eventsQueue),
+    logRetentionDays,
+    protectData: input.protectData,
+    httpFunction: functions.find((f) => f.definition.trigger.kind === "http"),
+    consumer: functions.find((f) => f.definition.trigger.kind === "queue"),
+  };
+}
+
+/** Maps the portable settings of one function to Flex Consumption, recording every inexact value. */
+export function azureSettingsFor(definition: Pick<PlannedFunction["definition"], "name" | "trigger">, settings: FunctionSettings, decisions: Decisions): FlexSettings {
+  const fn = definition.name;
+  const kind = definition.trigger.kind;
+  const memory = nearestInstanceMemory(settings.memoryMb);
+  const instanceMemoryMB =
+    memory === settings.memoryMb
+      ? memory
+      : decisions.adjust(fn, "memoryMb", settings.memoryMb, memory, `Flex Consumption instance memory is one of ${azureLimits.instanceMemoryMb.join(", ")} MB`);
+
+  const { min, max } = azureLimits.maximumInstanceCount;
+  const maximumInstanceCount = decisions.clamp(fn, "reservedConcurrency", settings.reservedConcurrency, min, max, `Flex Consumption maximum instance count is ${min} to ${max}`);
+
+  const group = kind === "http" ? "http" : `function:${fn}`;
+  const alwaysReady = settings.warmInstances > 0 ? [{ name: group, instanceCount: settings.warmInstances }] : [];
+
+  const timeoutSeconds =
+    kind === "http"
+      ? decisions.clamp(fn, "timeoutSeconds", settings.timeoutSeconds, 1, azureLimits.httpResponseSeconds, `an HTTP response must start within ${azureLimits.httpResponseSeconds} s`)
+      : settings.timeoutSeconds;
+
+  const result: FlexSettings = { instanceMemoryMB, maximumInstanceCount, alwaysReady, functionTimeout: hhmmss(timeoutSeconds) };
+  if (kind === "http") result.httpPerInstanceConcurrency = 1;
+  if (kind === "queue") {
+    // checkFunctions has guaranteed batchSize and maxAttempts.
+    const batch = azureLimits.queueBatchSize;
+    result.queues = {
+      batchSize: decisions.clamp(fn, "batchSize", settings.batchSize!, batch.min, batch.max, `host.json queues.batchSize is ${batch.min} to ${batch.max}`),
+      maxDequeueCount: settings.maxAttempts!,
+    };
+  }
+  return result;
+}
+
+/** The smallest allowed size that is not less than asked (never less memory than asked, except above the largest). */
+export function nearestInstanceMemory(askedMb: number): number {
+  const sizes = azureLimits.instanceMemoryMb;
+  return sizes.find((size) => size >= askedMb) ?? sizes[sizes.length - 1];
+}
+
+/** The host.json shipped with each app. */
+export function hostJsonFor(native: FlexSettings): Record<string, unknown> {
+  return {
+    version: "2.0",
+    // Extension bundle 4.x is required for non-C# apps on Flex Consumption.
+    // https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations
+    extensionBundle: { id: "Microsoft.Azure.Functions.ExtensionBundle", version: "[4.*, 5.0.0)" },
+    functionTimeout: native.functionTimeout,
+    extensions: {
+      // Routes are /users…, as on the other platforms (default prefix is "api").
+      http: { routePrefix: "" },
+      ...(native.queues
+        ? {
+            queues: {
+              batchSize: native.queues.batchSize,
+              maxDequeueCount: native.queues.maxDequeueCount,
+              // The publisher base64-encodes; "base64" is also the default, stated to be explicit.
+              messageEncoding: "base64",
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+/** Log Analytics retention for the stack's logRetentionDays (a stack-wide setting: function `*`). */
+export function logRetentionFor(days: number, decisions: Decisions): number {
+  const { min, max } = azureLimits.logRetentionDays;
+  return decisions.clamp("*", "logRetentionDays", days, min, max, `Log Analytics workspace retention is ${min} to ${max} days`);
+}
+
+/** `hh:mm:ss`, as host.json's functionTimeout wants it. */
+export function hhmmss(seconds: number): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
+}
+
+/** The native values of one planned function, flat, for `npm run plan`. */
+export function azureNativeSummary(fn: AzurePlannedFunction): NativeSettings {
+  const n = fn.native;
+  return nativeSettingsOf({
+    instanceMemoryMB: n.instanceMemoryMB,
+    maximumInstanceCount: n.maximumInstanceCount,
+    alwaysReady: n.alwaysReady.length > 0 ? n.alwaysReady.reduce((sum, group) => sum + group.instanceCount, 0) : undefined,
+    httpPerInstanceConcurrency: n.httpPerInstanceConcurrency,
+    functionTimeout: n.functionTimeout,
+    batchSize: n.queues?.batchSize,
+    maxDequeueCount: n.queues?.maxDequeueCount,
+    logRetentionDays: n.logRetentionDays,
+  });
+}
+
+/** Rejects input this component cannot deploy, with a sentence the user can act on. */
+export function checkAzureInput(input: AzurePlanInput): void {
+  checkFunctions("azure", input.name, input.functions);
+  const fail = (sentence: string) => {
+    throw new ComponentArgsError("azure", input.name, sentence);
+  };
+  const fits = (rule: { pattern: RegExp }, value: string) => rule.pattern.test(value);
+  const names = resourceNames(input.name, input.project, input.stack);
+  if (!fits(azureNameRules.vault, names.vault)) fail(`Key Vault name "${names.vault}" must start with a letter; use a component name that starts with a letter.`);
+  for (const fn of input.functions) {
+    const fnName = fn.definition.name;
+    const container = deploymentContainerFor(fnName);
+    if (!fits(azureNameRules.container, container)) {
+      fail(`function name "${fnName}" gives the package container "${container}", which must be lowercase letters, digits and single hyphens (at most ${azureNameRules.container.max}); rename the function.`);
+    }
+    const app = appNameFor(names, fnName);
+    if (!fits(azureNameRules.functionApp, app)) {
+      fail(`Function App name "${app}" must be at most ${azureNameRules.functionApp.max} letters, digits or inner hyphens; use a shorter component or function name.`);
+    }
+  }
+  const table = input.usersTableName ?? DEFAULT_USERS_TABLE;
+  if (!fits(azureNameRules.table, table)) fail(`\`usersTableName\` "${table}" must be 3 to 63 letters and digits, starting with a letter.`);
+  const queue = input.eventsQueueName ?? DEFAULT_EVENTS_QUEUE;
+  if (!fits(azureNameRules.queue, poisonQueueNameFor(queue)) || !fits(azureNameRules.queue, queue)) {
+    fail(`\`eventsQueueName\` "${queue}" must be lowercase letters, digits and single hyphens, at most ${azureNameRules.queue.max - "-poison".length} long (the host adds "-poison").`);
+  }
+  if (!Number.isInteger(input.logRetentionDays) || input.logRetentionDays < 1) {
+    fail(`\`logRetentionDays\` must be a whole number of days ≥ 1; got ${input.logRetentionDays}.`);
+  }
+}

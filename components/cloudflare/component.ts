@@ -1,0 +1,254 @@
+/**
+ * `CloudflareFunctions`: the functions as Workers (module syntax) on D1 and Queues. Identity
+ * on Workers is the binding: a script can reach exactly the resources bound to it, so each
+ * declared capability compiles to one binding (or the queue consumer) and nothing else.
+ *
+ * check → plan → create: `planCloudflare` (./rules.ts) decides every value before any
+ * resource exists; the constructor only creates what the plan says, in dependency order.
+ */
+import * as fs from "node:fs";
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import { workerBindings, type WorkerBinding } from "../../functions/cloudflare/contract";
+import { sha256Hex } from "../bundle";
+import { platformOutputs, reportWarnings } from "../component";
+import { planInputOf, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
+import { D1Migrations, WorkersDevSubdomain } from "./dynamic";
+import { migrationStatements, readD1Migrations } from "./migrations";
+import {
+  cloudflareNativeSummary,
+  compileCloudflareGrants,
+  grantResourceNames,
+  planCloudflare,
+  WORKERS_COMPATIBILITY_DATE,
+  type CloudflareConsumerSettings,
+  type CloudflarePlan,
+  type CloudflarePlannedFunction,
+} from "./rules";
+
+export interface CloudflareFunctionsArgs extends PlatformFunctionsArgs {
+  /**
+   * The functions to deploy: at most one HTTP function (it is served on workers.dev) and at
+   * most one queue function (it is the events queue's consumer). Each becomes a Worker named
+   * `<component name>-<function name>` (63 lower-case characters at most).
+   * @example
+   * functions: deploymentsFor(config, "cloudflare")
+   */
+  functions: FunctionDeployment[];
+  /**
+   * The API key, given only to Workers that declare `apiKey.read`, as a `secret_text`
+   * binding (write-only in the API, never shown in the dashboard). Pass a secret Output.
+   * @example
+   * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
+   */
+  apiKey: pulumi.Input<string>;
+  /**
+   * Workers Logs retention is fixed by the account's plan; any value is reported with a
+   * warning and the plan's retention applies.
+   * @default 7
+   * @example
+   * logRetentionDays: 30
+   */
+  logRetentionDays?: number;
+  /**
+   * Protects the users D1 database from `pulumi destroy` and replacement (D1 has no
+   * deletion-protection flag; Time Travel point-in-time restore is always on).
+   * @default false
+   * @example
+   * protectData: pulumi.getStack() === "prod"
+   */
+  protectData?: boolean;
+  /**
+   * The Cloudflare account that owns every resource (32 hex characters), from
+   * `parity:cloudflareAccountId`.
+   * @example "0123456789abcdef0123456789abcdef"
+   */
+  accountId: pulumi.Input<string>;
+  /**
+   * The account's workers.dev subdomain, giving the HTTP function the URL
+   * `https://<script>.<subdomain>.workers.dev`.
+   * @default read from the Cloudflare API at deploy time (`GET /accounts/{id}/workers/subdomain`)
+   * @example "my-team"
+   */
+  workersDevSubdomain?: pulumi.Input<string>;
+  /**
+   * API token the deploy-time steps use (D1 migrations, subdomain lookup); needs D1 Edit and
+   * Workers Scripts Read.
+   * @default the `CLOUDFLARE_API_TOKEN` environment variable of `pulumi up`
+   * @example new pulumi.Config("cloudflare").requireSecret("apiToken")
+   */
+  deployApiToken?: pulumi.Input<string>;
+  /**
+   * D1 region hint for the users database.
+   * @default none: created close to the deployer
+   * @example "weur"
+   */
+  primaryLocationHint?: pulumi.Input<string>;
+}
+
+/** One function's deployed resources. */
+export interface CloudflareFunctionNodes {
+  script: cloudflare.WorkersScript;
+  /** Present for the HTTP function: its workers.dev route. */
+  workersDev?: cloudflare.WorkersScriptSubdomain;
+  /** Present for the queue function: its registration as the events queue's consumer. */
+  consumer?: cloudflare.QueueConsumer;
+}
+
+export class CloudflareFunctions extends pulumi.ComponentResource implements PlatformOutputs {
+  /** Every value decided before any resource was created (./rules.ts). */
+  readonly plan: CloudflarePlan;
+  readonly usersDatabase: cloudflare.D1Database;
+  readonly usersSchema: D1Migrations;
+  /**
+   * Always created, even when no function publishes or consumes (an idle queue costs
+   * nothing and `queues` is part of every platform's outputs); only functions that declare
+   * `events.*` are bound to it.
+   */
+  readonly eventsQueue: cloudflare.Queue;
+  readonly eventsDeadLetterQueue: cloudflare.Queue;
+  /** Function name → every resource made for it. */
+  readonly nodes: Record<string, CloudflareFunctionNodes> = {};
+
+  readonly endpoint: pulumi.Output<string> | undefined;
+  readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> };
+  readonly functionNames: Record<string, pulumi.Output<string>> = {};
+  readonly grants: Grant[] = [];
+  readonly warnings: SettingWarning[];
+  readonly nativeSettings: Record<string, NativeSettings>;
+
+  constructor(name: string, args: CloudflareFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("parity:cloudflare:Functions", name, {}, opts);
+    this.plan = planCloudflare(planInputOf(name, args));
+    this.warnings = this.plan.warnings;
+    this.nativeSettings = Object.fromEntries(this.plan.functions.map((fn) => [fn.definition.name, cloudflareNativeSummary(fn)]));
+    reportWarnings(this, this.warnings);
+    const bundles = new Map(args.functions.map((fn) => [fn.definition.name, fn.bundle]));
+    const accountId = args.accountId;
+    const names = this.plan.names;
+
+    this.usersDatabase = this.createUsersDatabase(names.usersDatabase, accountId, args.primaryLocationHint);
+    this.usersSchema = this.applySchema(name, accountId, args.deployApiToken);
+    this.eventsDeadLetterQueue = this.createQueue(names.eventsDeadLetterQueue, accountId);
+    this.eventsQueue = this.createQueue(names.eventsQueue, accountId);
+    for (const fn of this.plan.functions) {
+      const nodes = this.createFunction(name, fn, bundles.get(fn.definition.name)!, args.apiKey, accountId);
+      this.nodes[fn.definition.name] = nodes;
+      this.functionNames[fn.definition.name] = nodes.script.scriptName;
+    }
+
+    this.endpoint = this.plan.httpFunction ? this.endpointOf(name, this.nodes[this.plan.httpFunction.definition.name], args) : undefined;
+    this.queues = { queue: this.eventsQueue.queueName, deadLetter: this.eventsDeadLetterQueue.queueName };
+    this.registerOutputs(platformOutputs(this));
+  }
+
+  private createUsersDatabase(databaseName: string, accountId: pulumi.Input<string>, primaryLocationHint: pulumi.Input<string> | undefined): cloudflare.D1Database {
+    // D1 has no deletion-protection flag; Time Travel (point-in-time restore) is always on.
+    // protectData therefore protects the database from `pulumi destroy` / replacement.
+    // Source: https://developers.cloudflare.com/d1/reference/time-travel/
+    return new cloudflare.D1Database(
+      databaseName,
+      { accountId, name: databaseName, primaryLocationHint },
+      { parent: this, protect: this.plan.protectData },
+    );
+  }
+
+  private applySchema(name: string, accountId: pulumi.Input<string>, apiToken: pulumi.Input<string> | undefined): D1Migrations {
+    return new D1Migrations(
+      `${name}-users-schema`,
+      { accountId, databaseId: this.usersDatabase.uuid, statements: migrationStatements(readD1Migrations()), apiToken },
+      { parent: this, dependsOn: [this.usersDatabase] },
+    );
+  }
+
+  private createQueue(queueName: string, accountId: pulumi.Input<string>): cloudflare.Queue {
+    return new cloudflare.Queue(queueName, { accountId, queueName }, { parent: this });
+  }
+
+  private createFunction(
+    name: string,
+    fn: CloudflarePlannedFunction,
+    bundle: FunctionDeployment["bundle"],
+    apiKey: pulumi.Input<string>,
+    accountId: pulumi.Input<string>,
+  ): CloudflareFunctionNodes {
+    const { definition, native } = fn;
+    const bindings = workerBindings<pulumi.Input<string>>(definition.capabilities, {
+      usersDatabaseId: this.usersDatabase.uuid,
+      eventsQueueName: this.eventsQueue.queueName,
+      apiKey,
+    });
+    const script = new cloudflare.WorkersScript(
+      native.scriptName,
+      {
+        accountId,
+        scriptName: native.scriptName,
+        // A module Worker is one file, uploaded as-is (no zip); the hash says when it changed.
+        contentFile: bundle.file,
+        contentSha256: sha256Hex(fs.readFileSync(bundle.file)),
+        mainModule: bundle.fileName,
+        compatibilityDate: WORKERS_COMPATIBILITY_DATE,
+        bindings: bindings.map(toScriptBinding),
+        limits: { cpuMs: native.cpuMs },
+        observability: { enabled: true, logs: { enabled: true, invocationLogs: true, headSamplingRate: 1 } },
+      },
+      // The schema must exist before the first request reaches the Worker.
+      { parent: this, dependsOn: [this.usersSchema] },
+    );
+    const grants = compileCloudflareGrants<pulumi.Output<string>>(definition.capabilities, {
+      usersDatabase: this.usersDatabase.name.apply(grantResourceNames.usersDatabase),
+      eventsQueue: this.eventsQueue.queueName.apply(grantResourceNames.eventsQueue),
+      apiKeySecret: script.scriptName.apply(grantResourceNames.apiKeySecret),
+    });
+    this.grants.push(...grants.map((g) => ({ function: definition.name, capability: g.capability, permissions: g.permissions, resource: g.resource })));
+
+    const nodes: CloudflareFunctionNodes = { script };
+    if (definition.trigger.kind === "http") {
+      nodes.workersDev = new cloudflare.WorkersScriptSubdomain(
+        `${name}-${definition.name}-workers-dev`,
+        { accountId, scriptName: script.scriptName, enabled: true, previewsEnabled: false },
+        { parent: this },
+      );
+    }
+    if (native.consumer) nodes.consumer = this.createConsumer(name, script, native.consumer, accountId);
+    return nodes;
+  }
+
+  private createConsumer(name: string, script: cloudflare.WorkersScript, settings: CloudflareConsumerSettings, accountId: pulumi.Input<string>): cloudflare.QueueConsumer {
+    return new cloudflare.QueueConsumer(
+      `${name}-events-consumer`,
+      {
+        accountId,
+        queueId: this.eventsQueue.queueId,
+        scriptName: script.scriptName,
+        type: "worker",
+        deadLetterQueue: this.eventsDeadLetterQueue.queueName,
+        settings: { batchSize: settings.batchSize, maxRetries: settings.maxRetries, maxConcurrency: settings.maxConcurrency },
+      },
+      { parent: this },
+    );
+  }
+
+  private endpointOf(name: string, nodes: CloudflareFunctionNodes, args: CloudflareFunctionsArgs): pulumi.Output<string> {
+    const subdomain =
+      args.workersDevSubdomain ??
+      new WorkersDevSubdomain(`${name}-workers-dev-subdomain`, { accountId: args.accountId, apiToken: args.deployApiToken }, { parent: this }).subdomain;
+    // The URL only answers once the route is enabled.
+    return pulumi.all([nodes.script.scriptName, subdomain, nodes.workersDev!.enabled]).apply(([script, sub]) => `https://${script}.${sub}.workers.dev`);
+  }
+}
+
+/** A contract binding in the shape `cloudflare.WorkersScript` takes. */
+function toScriptBinding(binding: WorkerBinding<pulumi.Input<string>>): cloudflare.types.input.WorkersScriptBinding {
+  switch (binding.kind) {
+    case "d1":
+      return { type: "d1", name: binding.name, id: binding.databaseId };
+    case "queue":
+      return { type: "queue", name: binding.name, queueName: binding.queueName };
+    case "secret_text":
+      // secret_text: write-only in the API, never shown in the dashboard or returned by reads.
+      return { type: "secret_text", name: binding.name, text: pulumi.secret(binding.text) };
+    case "plain_text":
+      return { type: "plain_text", name: binding.name, text: binding.text };
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Cloudflare rules, pure: Workers and Queues limits with their sources, the pinned
+ * compatibility date, the capability → grant table (a binding, or the queue consumer),
+ * physical names, and `planCloudflare`: portable settings in, Worker knobs and recorded
+ * decisions out. The component, the local cloud and `npm run plan` all decide with this
+ * module; it imports no Pulumi package.
+ */
+import type { Capability } from "../catalog";
+import type { FunctionSettings } from "../config";
+import { cloudflareCapabilityBindings, cloudflareEnv, type CapabilityBinding } from "../../functions/cloudflare/contract";
+import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Pinned so a runtime change never reaches a deployed Worker unannounced; the tests run the
+ * bundles on workerd with the same date. It must not be later than the installed workerd
+ * (miniflare 4.20260426.0 supports dates up to 2026-04-26).
+ * Source: https://developers.cloudflare.com/workers/configuration/compatibility-dates/
+ */
+export const WORKERS_COMPATIBILITY_DATE = "2026-04-01";
+
+/** Workers' and Queues' hard limits. */
+export const cloudflareLimits = {
+  // 128 MB per isolate, every plan: https://developers.cloudflare.com/workers/platform/limits/#memory
+  memoryMb: 128,
+  // cpu_ms up to 300,000: https://developers.cloudflare.com/changelog/2025-03-25-higher-cpu-limits/
+  cpuMs: { max: 300_000 },
+  // Batch ≤ 100 messages, ≤ 100 retries, 250 concurrent consumer invocations:
+  // https://developers.cloudflare.com/queues/platform/limits/
+  queue: { batchSize: { min: 1, max: 100 }, maxRetries: 100, maxConcurrency: { min: 1, max: 250 } },
+} as const;
+
+const workersLimitsUrl = "https://developers.cloudflare.com/workers/platform/limits/";
+const queuesLimitsUrl = "https://developers.cloudflare.com/queues/platform/limits/";
+
+/**
+ * Physical-name rules:
+ * - Worker script name: `^[a-z0-9_][a-z0-9-_]*$` (the API's `script_name`:
+ *   https://developers.cloudflare.com/api/resources/workers/subresources/scripts/methods/update/),
+ *   and at most 63 characters, since the HTTP Worker's name is a DNS label of its
+ *   `<script>.<subdomain>.workers.dev` URL (RFC 1035 §2.3.4: https://www.rfc-editor.org/rfc/rfc1035#section-2.3.4).
+ */
+export const cloudflareNameRules = {
+  script: { max: 63, pattern: /^[a-z0-9_][a-z0-9_-]*$/ },
+} as const;
+
+export const scriptNameFor = (component: string, fn: string) => `${component}-${fn}`;
+
+/** The names of the resources every component creates once. */
+export interface CloudflareResourceNames {
+  /** D1 database name. */
+  usersDatabase: string;
+  eventsQueue: string;
+  eventsDeadLetterQueue: string;
+}
+
+export const resourceNamesFor = (component: string): CloudflareResourceNames => ({
+  usersDatabase: `${component}-users`,
+  eventsQueue: `${component}-events`,
+  eventsDeadLetterQueue: `${component}-events-dlq`,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Capabilities → grants
+// ---------------------------------------------------------------------------------------------
+
+/** The resources a grant can name. */
+export interface CloudflareGrantResources<T> {
+  usersDatabase: T;
+  eventsQueue: T;
+  /** The API key's secret_text binding on the function's own script. */
+  apiKeySecret: T;
+}
+
+/**
+ * What grants each binding of the contract's capability → binding table, on which resource.
+ * The binding is the whole permission: a Worker reaches exactly what is bound to it.
+ */
+export const cloudflareBindingGrants: Record<CapabilityBinding, { resource: keyof CloudflareGrantResources<unknown>; permission: string }> = {
+  d1: { resource: "usersDatabase", permission: `d1 binding ${cloudflareEnv.usersDb}` },
+  queue: { resource: "eventsQueue", permission: `queue binding ${cloudflareEnv.events}` },
+  secret_text: { resource: "apiKeySecret", permission: `secret_text binding ${cloudflareEnv.apiKey}` },
+  "queue-consumer": { resource: "eventsQueue", permission: "queue consumer" },
+};
+
+/** How a grant names its resource: `d1:<database>`, `queue:<queue>`, `secret:<script>/API_KEY`. */
+export const grantResourceNames = {
+  usersDatabase: (databaseName: string) => `d1:${databaseName}`,
+  eventsQueue: (queueName: string) => `queue:${queueName}`,
+  apiKeySecret: (scriptName: string) => `secret:${scriptName}/${cloudflareEnv.apiKey}`,
+} as const;
+
+export interface CloudflareCompiledGrant<T> {
+  capability: Capability;
+  permissions: string[];
+  resource: T;
+}
+
+/** One grant per declared capability, on its exact resource. */
+export function compileCloudflareGrants<T>(capabilities: readonly Capability[], resources: CloudflareGrantResources<T>): CloudflareCompiledGrant<T>[] {
+  return capabilities.map((capability) => {
+    const rule = cloudflareBindingGrants[cloudflareCapabilityBindings[capability]];
+    return { capability, permissions: [rule.permission], resource: resources[rule.resource] };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings → native knobs
+// ---------------------------------------------------------------------------------------------
+
+/** The queue consumer's settings (QueueConsumer `settings`). */
+export interface CloudflareConsumerSettings {
+  batchSize: number;
+  /** Retries after the first delivery: maxAttempts − 1. */
+  maxRetries: number;
+  maxConcurrency: number;
+}
+
+/** One function's settings as Worker knobs. */
+export interface CloudflareNativeSettings {
+  scriptName: string;
+  /** `limits.cpuMs` of the script. */
+  cpuMs: number;
+  /** Fixed by the platform; listed so `npm run plan` shows what runs. */
+  memoryMb: typeof cloudflareLimits.memoryMb;
+  /** Queue functions: the consumer registration's settings. */
+  consumer?: CloudflareConsumerSettings;
+}
+
+export type CloudflarePlannedFunction = PlannedFunction<CloudflareNativeSettings>;
+
+export interface CloudflarePlanInput extends PlanInput {}
+
+/** Everything `CloudflareFunctions` decides before creating a resource. */
+export interface CloudflarePlan extends PlatformPlan<CloudflarePlannedFunction> {
+  names: CloudflareResourceNames;
+  /** The HTTP function, served on workers.dev. */
+  httpFunction?: CloudflarePlannedFunction;
+  /** The queue function, registered as the events queue's consumer. */
+  consumer?: CloudflarePlannedFunction & { native: { consumer: CloudflareConsumerSettings } };
+  protectData: boolean;
+}
+
+/** Checks the input, then decides every native value; throws a `ComponentArgsError` on args Workers cannot deploy. */
+export function planCloudflare(input: CloudflarePlanInput): CloudflarePlan {
+  checkCloudflareInput(input);
+  const decisions = new Decisions("cloudflare");
+  cloudflareLogRetention(input.logRetentionDays, decisions);
+  const functions = input.functions.map((spec): CloudflarePlannedFunction => ({
+    ...spec,
+    native: cloudflareSettingsFor(input.name, spec.definition, spec.settings, decisions),
+  }));
+  return {
+    functions,
+    warnings: decisions.warnings,
+    names: resourceNamesFor(input.name),
+    httpFunction: functions.find((f) => f.definition.trigger.kind === "http"),
+    consumer: functions.find((f): f is NonNullable<CloudflarePlan["consumer"]> => f.native.consumer !== undefined),
+    protectData: input.protectData,
+  };
+}
+
+/**
+ * Settings → Worker knobs. Whatever Workers cannot express is recorded, never dropped
+ * silently.
+ */
+export function cloudflareSettingsFor(
+  component: string,
+  definition: Pick<PlannedFunction["definition"], "name" | "trigger">,
+  settings: FunctionSettings,
+  decisions: Decisions,
+): CloudflareNativeSettings {
+  const fn = definition.name;
+  const memoryMb = cloudflareLimits.memoryMb;
+  if (settings.memoryMb !== memoryMb) {
+    decisions.adjust(fn, "memoryMb", settings.memoryMb, memoryMb, `Workers memory is fixed at 128 MB per isolate (${workersLimitsUrl}#memory)`);
+  }
+  if (settings.warmInstances > 0) {
+    decisions.adjust(fn, "warmInstances", settings.warmInstances, 0, "Workers has no warm-instance knob: isolates start in milliseconds (https://developers.cloudflare.com/workers/reference/how-workers-works/)");
+  }
+  // Workers bound CPU time, not wall-clock time (an HTTP request may wait on I/O as long as the
+  // client stays; a consumer invocation is capped at 15 min wall clock), so this always differs.
+  const cpuMs = Math.min(settings.timeoutSeconds * 1000, cloudflareLimits.cpuMs.max);
+  decisions.adjust(
+    fn,
+    "timeoutSeconds",
+    settings.timeoutSeconds,
+    `cpuMs ${cpuMs}`,
+    `Workers limit CPU time per invocation, not wall-clock time; at most 300,000 ms (${workersLimitsUrl}#cpu-time)`,
+  );
+  const native: CloudflareNativeSettings = { scriptName: scriptNameFor(component, fn), cpuMs, memoryMb };
+  if (definition.trigger.kind === "http") {
+    decisions.adjust(fn, "reservedConcurrency", settings.reservedConcurrency, "unlimited", `Workers has no per-script concurrency cap for HTTP requests; isolates scale with traffic (${workersLimitsUrl})`);
+  }
+  if (definition.trigger.kind === "queue") native.consumer = consumerSettingsFor(fn, settings, decisions);
+  return native;
+}
+
+/** Consumer settings; `checkFunctions` has guaranteed batchSize and maxAttempts. */
+export function consumerSettingsFor(fn: string, settings: FunctionSettings, decisions: Decisions): CloudflareConsumerSettings {
+  const limits = cloudflareLimits.queue;
+  const batchSize = decisions.clamp(fn, "batchSize", settings.batchSize!, limits.batchSize.min, limits.batchSize.max, `Queues consumer batches hold at most 100 messages (${queuesLimitsUrl})`);
+  // maxAttempts counts deliveries; Queues counts retries after the first delivery.
+  const askedRetries = settings.maxAttempts! - 1;
+  const maxRetries = Math.min(askedRetries, limits.maxRetries);
+  if (maxRetries !== askedRetries) {
+    decisions.adjust(fn, "maxAttempts", settings.maxAttempts!, maxRetries + 1, `Queues retries a message at most 100 times (${queuesLimitsUrl})`);
+  }
+  const maxConcurrency = decisions.clamp(
+    fn,
+    "reservedConcurrency",
+    settings.reservedConcurrency,
+    limits.maxConcurrency.min,
+    limits.maxConcurrency.max,
+    `Queues runs at most 250 concurrent consumer invocations (${queuesLimitsUrl})`,
+  );
+  return { batchSize, maxRetries, maxConcurrency };
+}
+
+/**
+ * Workers Logs keep logs for a period set by the account's plan; there is no per-Worker
+ * retention knob. Source: https://developers.cloudflare.com/workers/observability/logs/workers-logs/
+ */
+export function cloudflareLogRetention(days: number, decisions: Decisions): void {
+  decisions.adjust("*", "logRetentionDays", days, "plan default", "Workers Logs retention is fixed by the account's plan, not per Worker (https://developers.cloudflare.com/workers/observability/logs/workers-logs/)");
+}
+
+/** The native values of one planned function, flat, for `npm run plan`. */
+export function cloudflareNativeSummary(fn: CloudflarePlannedFunction): NativeSettings {
+  const n = fn.native;
+  return nativeSettingsOf({
+    cpuMs: n.cpuMs,
+    memoryMb: n.memoryMb,
+    batchSize: n.consumer?.batchSize,
+    maxRetries: n.consumer?.maxRetries,
+    maxConcurrency: n.consumer?.maxConcurrency,
+  });
+}
+
+/** Rejects input this component cannot deploy, with a sentence the user can act on. */
+export function checkCloudflareInput(input: CloudflarePlanInput): void {
+  checkFunctions("cloudflare", input.name, input.functions);
+  for (const fn of input.functions) {
+    const scriptName = scriptNameFor(input.name, fn.definition.name);
+    const rule = cloudflareNameRules.script;
+    if (scriptName.length > rule.max || !rule.pattern.test(scriptName)) {
+      throw new ComponentArgsError(
+        "cloudflare",
+        input.name,
+        `Worker name "${scriptName}" must be at most ${rule.max} lower-case letters, digits, "-" or "_"; use a shorter or lower-case component or function name.`,
+      );
+    }
+  }
+}

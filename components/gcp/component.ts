@@ -1,0 +1,482 @@
+/**
+ * `GcpFunctions`: the functions on Cloud Functions (2nd gen), with their users database
+ * (Firestore, native mode), events topic, push subscription and dead-letter topic (Pub/Sub),
+ * API key (Secret Manager), one service account per function with IAM bindings compiled from
+ * its declared capabilities, and the source bucket holding the packages.
+ *
+ * check → plan → create: `planGcp` (./rules.ts) decides every value before any resource
+ * exists; the constructor only creates what the plan says, in dependency order.
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { entryPointName, gcpEnvironment } from "../../functions/gcp/contract";
+import { packageFunction, packageJsonFor } from "../bundle";
+import { packageAsset, platformOutputs, reportWarnings } from "../component";
+import { planInputOf, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
+import {
+  compileGcpBindings,
+  DEAD_LETTER_RETENTION,
+  firestoreDatabaseCondition,
+  firestoreDatabaseResource,
+  GCP_RUNTIME,
+  gcpLabels,
+  gcpNativeSummary,
+  planGcp,
+  requiredApis,
+  type GcpGrantTarget,
+  type GcpPlan,
+  type GcpPlannedFunction,
+  type GcpPrincipal,
+} from "./rules";
+
+export interface GcpFunctionsArgs extends PlatformFunctionsArgs {
+  /**
+   * The functions to deploy. Each becomes a Cloud Function (2nd gen, nodejs22) named
+   * `<component name>-<function name>` with its own service account. HTTP functions are
+   * public (the API key guards the users API); the queue function is invoked only by the
+   * events push subscription's identity.
+   * @example
+   * functions: deploymentsFor(config, "gcp")
+   */
+  functions: FunctionDeployment[];
+  /**
+   * The API key. Stored as a Secret Manager secret; functions that declare `apiKey.read`
+   * get it as the secret environment variable `API_KEY` (the function configuration holds
+   * only the secret reference). Pass a secret Output.
+   * @example
+   * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
+   */
+  apiKey: pulumi.Input<string>;
+  /**
+   * Days logs are kept. Cloud Logging keeps function logs in the project's `_Default` log
+   * bucket (30 days) and has no per-function retention, so any other value is reported as
+   * a warning and not applied.
+   * @default 7
+   * @example
+   * logRetentionDays: 30
+   */
+  logRetentionDays?: number;
+  /**
+   * Deletion protection and point-in-time recovery on the Firestore database; with it, the
+   * database is abandoned rather than deleted when the stack is destroyed.
+   * @default false
+   * @example
+   * protectData: pulumi.getStack() === "prod"
+   */
+  protectData?: boolean;
+  /**
+   * Labels applied to every resource that takes labels (keys and values are lower-cased
+   * and characters GCP rejects become `_`).
+   * @default {}
+   * @example
+   * tags: { project: "parity", stack: pulumi.getStack() }
+   */
+  tags?: Record<string, string>;
+  /**
+   * Region of the functions, the source bucket and (unless `firestoreLocation` is given)
+   * the Firestore database.
+   * @default the provider's region (`gcp:region`)
+   * @example
+   * region: "europe-west1"
+   */
+  region?: pulumi.Input<string>;
+  /**
+   * Project to deploy into.
+   * @default the provider's project (`gcp:project`)
+   * @example
+   * project: "parity-dev"
+   */
+  project?: pulumi.Input<string>;
+  /**
+   * Firestore location (a region such as `europe-west1` or a multi-region such as `eur3`;
+   * https://cloud.google.com/firestore/docs/locations).
+   * @default `region`
+   * @example
+   * firestoreLocation: "eur3"
+   */
+  firestoreLocation?: pulumi.Input<string>;
+  /**
+   * Turn on the APIs the component needs (`projects.Service`). Turn it off when a platform
+   * team enables APIs centrally. APIs are never disabled on destroy.
+   * @default true
+   * @example
+   * enableApis: false
+   */
+  enableApis?: boolean;
+}
+
+/** A grant of a GCP component: the binding's member is recorded too. */
+export interface GcpGrant extends Grant {
+  /** The principal bound, e.g. `serviceAccount:parity-dev-users-api@….iam.gserviceaccount.com`. */
+  member: pulumi.Output<string>;
+}
+
+/** A binding the platform itself needs (not a function's capability), with why. */
+export interface GcpSupportBinding {
+  member: pulumi.Output<string>;
+  role: string;
+  resource: pulumi.Output<string>;
+  reason: string;
+}
+
+/** One function's deployed resources. */
+export interface GcpFunctionNodes {
+  serviceAccount: gcp.serviceaccount.Account;
+  /** The bindings of its declared capabilities held by its own service account. */
+  bindings: pulumi.CustomResource[];
+  source: gcp.storage.BucketObject;
+  function: gcp.cloudfunctionsv2.Function;
+  /** Present for HTTP functions: anyone may invoke them (the API checks the key). */
+  publicInvoker?: gcp.cloudrunv2.ServiceIamMember;
+}
+
+export class GcpFunctions extends pulumi.ComponentResource implements PlatformOutputs {
+  /** Every value decided before any resource was created (./rules.ts). */
+  readonly plan: GcpPlan;
+  readonly apis: gcp.projects.Service[];
+  readonly usersDatabase: gcp.firestore.Database;
+  readonly sourceBucket: gcp.storage.Bucket;
+  readonly apiKeySecret: gcp.secretmanager.Secret;
+  readonly apiKeySecretVersion: gcp.secretmanager.SecretVersion;
+  /**
+   * Always created, even when no function publishes or consumes (an idle topic costs nothing
+   * and `queues` is part of every platform's outputs); only functions that declare `events.*`
+   * are bound to it.
+   */
+  readonly eventsTopic: gcp.pubsub.Topic;
+  readonly eventsDeadLetterTopic: gcp.pubsub.Topic;
+  /** Keeps dead-lettered messages: a topic without subscriptions drops what it receives. */
+  readonly eventsDeadLetterSubscription: gcp.pubsub.Subscription;
+  /** The identity whose OIDC token authenticates push deliveries to the queue function. */
+  readonly pushIdentity: gcp.serviceaccount.Account | undefined;
+  readonly eventsPushSubscription: gcp.pubsub.Subscription | undefined;
+  /** Bindings for Google's service agents and the push identity that dead-lettering and authenticated push need. */
+  readonly supportBindings: GcpSupportBinding[] = [];
+  /** Function name → every resource made for it. */
+  readonly nodes: Record<string, GcpFunctionNodes> = {};
+
+  readonly endpoint: pulumi.Output<string> | undefined;
+  readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> };
+  readonly functionNames: Record<string, pulumi.Output<string>> = {};
+  readonly grants: GcpGrant[] = [];
+  readonly warnings: SettingWarning[];
+  readonly nativeSettings: Record<string, NativeSettings>;
+
+  private readonly projectId: pulumi.Output<string>;
+  private readonly region: pulumi.Output<string>;
+  private readonly labels: Record<string, string>;
+
+  constructor(name: string, args: GcpFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("parity:gcp:Functions", name, {}, opts);
+    this.plan = planGcp(planInputOf(name, args));
+    this.warnings = this.plan.warnings;
+    this.nativeSettings = Object.fromEntries(this.plan.functions.map((fn) => [fn.definition.name, gcpNativeSummary(fn)]));
+    reportWarnings(this, this.warnings);
+    this.labels = gcpLabels(args.tags ?? {});
+    const bundles = new Map(args.functions.map((fn) => [fn.definition.name, fn.bundle]));
+
+    const clientConfig = gcp.organizations.getClientConfigOutput({ parent: this });
+    this.projectId = pulumi.output(args.project ?? clientConfig.project);
+    this.region = pulumi.output(args.region ?? clientConfig.region);
+    const projectNumber = gcp.organizations.getProjectOutput({ projectId: this.projectId }, { parent: this }).number;
+
+    this.apis = args.enableApis === false ? [] : this.enableApis(name);
+    this.usersDatabase = this.createDatabase(name, args.firestoreLocation);
+    this.sourceBucket = this.createSourceBucket(name);
+    [this.apiKeySecret, this.apiKeySecretVersion] = this.createApiKeySecret(name, args.apiKey);
+    [this.eventsTopic, this.eventsDeadLetterTopic, this.eventsDeadLetterSubscription] = this.createTopics(name);
+
+    for (const fn of this.plan.functions) {
+      const nodes = this.createFunction(name, fn, bundles.get(fn.definition.name)!);
+      this.nodes[fn.definition.name] = nodes;
+      this.functionNames[fn.definition.name] = nodes.function.name;
+    }
+
+    const consumer = this.plan.queueFunction;
+    if (consumer) {
+      const worker = this.nodes[consumer.definition.name].function;
+      this.pushIdentity = this.createServiceAccount(`${name}-push`, this.plan.names.pushAccountId, "Pub/Sub push identity for the events subscription");
+      // events.consume: the push identity may invoke the worker before the first push.
+      const invoker = this.bindCapabilities(name, consumer, "push identity", this.pushIdentity.member, worker);
+      this.eventsPushSubscription = this.createPushSubscription(name, consumer, this.pushIdentity, invoker);
+      this.grantPubSubServiceAgent(name, projectNumber, this.pushIdentity, this.eventsPushSubscription);
+    }
+
+    const http = this.plan.httpFunction;
+    this.endpoint = http ? this.nodes[http.definition.name].function.url : undefined;
+    this.queues = { queue: this.eventsTopic.name, deadLetter: this.eventsDeadLetterTopic.name };
+    this.registerOutputs(platformOutputs(this));
+  }
+
+  private childOptions(extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+    return { parent: this, dependsOn: this.apis, ...extra };
+  }
+
+  private enableApis(name: string): gcp.projects.Service[] {
+    return requiredApis.map(
+      (service) =>
+        new gcp.projects.Service(
+          `${name}-api-${service.split(".")[0]}`,
+          // Other stacks and teams may rely on the API: never disable it on destroy.
+          { project: this.projectId, service, disableOnDestroy: false },
+          { parent: this },
+        ),
+    );
+  }
+
+  private createDatabase(name: string, location: pulumi.Input<string> | undefined): gcp.firestore.Database {
+    const protect = this.plan.protectData;
+    return new gcp.firestore.Database(
+      `${name}-users`,
+      {
+        project: this.projectId,
+        name: this.plan.names.database,
+        locationId: location ?? this.region,
+        type: "FIRESTORE_NATIVE",
+        concurrencyMode: "PESSIMISTIC",
+        deleteProtectionState: protect ? "DELETE_PROTECTION_ENABLED" : "DELETE_PROTECTION_DISABLED",
+        pointInTimeRecoveryEnablement: protect ? "POINT_IN_TIME_RECOVERY_ENABLED" : "POINT_IN_TIME_RECOVERY_DISABLED",
+        // ABANDON keeps the data when the stack is destroyed; DELETE lets dev stacks go away.
+        deletionPolicy: protect ? "ABANDON" : "DELETE",
+      },
+      this.childOptions({ protect }),
+    );
+  }
+
+  private createSourceBucket(name: string): gcp.storage.Bucket {
+    return new gcp.storage.Bucket(
+      `${name}-sources`,
+      {
+        project: this.projectId,
+        location: this.region,
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: "enforced",
+        forceDestroy: true,
+        labels: this.labels,
+      },
+      this.childOptions(),
+    );
+  }
+
+  private createApiKeySecret(name: string, apiKey: pulumi.Input<string>): [gcp.secretmanager.Secret, gcp.secretmanager.SecretVersion] {
+    const secret = new gcp.secretmanager.Secret(
+      `${name}-api-key`,
+      { project: this.projectId, secretId: this.plan.names.apiKeySecret, replication: { auto: {} }, labels: this.labels },
+      this.childOptions(),
+    );
+    const version = new gcp.secretmanager.SecretVersion(`${name}-api-key`, { secret: secret.id, secretData: pulumi.secret(apiKey) }, { parent: this });
+    return [secret, version];
+  }
+
+  private createTopics(name: string): [gcp.pubsub.Topic, gcp.pubsub.Topic, gcp.pubsub.Subscription] {
+    const names = this.plan.names;
+    const events = new gcp.pubsub.Topic(`${name}-events`, { project: this.projectId, name: names.eventsTopic, labels: this.labels }, this.childOptions());
+    const deadLetter = new gcp.pubsub.Topic(`${name}-events-dead-letter`, { project: this.projectId, name: names.deadLetterTopic, labels: this.labels }, this.childOptions());
+    const hold = new gcp.pubsub.Subscription(
+      `${name}-events-dead-letter`,
+      {
+        project: this.projectId,
+        name: names.deadLetterSubscription,
+        topic: deadLetter.id,
+        messageRetentionDuration: DEAD_LETTER_RETENTION,
+        expirationPolicy: { ttl: "" },
+        labels: this.labels,
+      },
+      this.childOptions(),
+    );
+    return [events, deadLetter, hold];
+  }
+
+  private createServiceAccount(resourceName: string, accountId: string, displayName: string): gcp.serviceaccount.Account {
+    return new gcp.serviceaccount.Account(resourceName, { project: this.projectId, accountId, displayName }, this.childOptions());
+  }
+
+  private createFunction(name: string, fn: GcpPlannedFunction, bundle: FunctionDeployment["bundle"]): GcpFunctionNodes {
+    const { definition, native } = fn;
+    const fnName = definition.name;
+    const serviceAccount = this.createServiceAccount(`${name}-${fnName}`, native.serviceAccountId, `${fnName}: runtime identity of the ${fnName} function`);
+    // Deployment fails unless the runtime identity can already read the secrets it references
+    // (https://cloud.google.com/run/docs/configuring/secrets), so its bindings come first.
+    const bindings = this.bindCapabilities(name, fn, "function", serviceAccount.member);
+    // Cloud Build installs the bundle's externals (only the Functions Framework) from package.json.
+    const pkg = packageFunction(bundle, { "package.json": packageJsonFor(bundle) });
+    const source = new gcp.storage.BucketObject(
+      `${name}-${fnName}-source`,
+      // A new object name per content change makes Cloud Functions rebuild.
+      { bucket: this.sourceBucket.name, name: `${fnName}/${pkg.hash}.zip`, source: packageAsset(pkg) },
+      { parent: this },
+    );
+    const env = gcpEnvironment<pulumi.Input<string>, { secret: pulumi.Input<string>; version: pulumi.Input<string> }>(
+      definition.capabilities,
+      { projectId: this.projectId, firestoreDatabase: this.usersDatabase.name, eventsTopic: this.eventsTopic.name },
+      // https://cloud.google.com/run/docs/configuring/secrets: the platform resolves the reference
+      // when an instance starts (pinned version, as advised there); the config never holds the value.
+      { apiKey: { secret: this.apiKeySecret.secretId, version: this.apiKeySecretVersion.version } },
+    );
+    const secretEnvironmentVariables = Object.entries(env.secrets).map(([key, ref]) => ({ key, projectId: this.projectId, ...ref }));
+    const cloudFunction = new gcp.cloudfunctionsv2.Function(
+      `${name}-${fnName}`,
+      {
+        project: this.projectId,
+        location: this.region,
+        name: native.functionName,
+        description: definition.description,
+        labels: this.labels,
+        buildConfig: {
+          runtime: GCP_RUNTIME,
+          entryPoint: entryPointName(fnName),
+          source: { storageSource: { bucket: this.sourceBucket.name, object: source.name } },
+        },
+        serviceConfig: {
+          availableMemory: native.availableMemory,
+          ...(native.availableCpu ? { availableCpu: native.availableCpu } : {}),
+          timeoutSeconds: native.timeoutSeconds,
+          maxInstanceCount: native.maxInstanceCount,
+          minInstanceCount: native.minInstanceCount,
+          maxInstanceRequestConcurrency: native.maxInstanceRequestConcurrency,
+          serviceAccountEmail: serviceAccount.email,
+          ingressSettings: "ALLOW_ALL",
+          allTrafficOnLatestRevision: true,
+          environmentVariables: env.variables,
+          secretEnvironmentVariables: secretEnvironmentVariables.length > 0 ? secretEnvironmentVariables : undefined,
+        },
+      },
+      this.childOptions({ dependsOn: [...this.apis, ...bindings] }),
+    );
+    const nodes: GcpFunctionNodes = { serviceAccount, bindings, source, function: cloudFunction };
+    if (definition.trigger.kind === "http") {
+      // Public by design: the users API checks the API key itself.
+      nodes.publicInvoker = new gcp.cloudrunv2.ServiceIamMember(
+        `${name}-${fnName}-public`,
+        { project: this.projectId, location: this.region, name: runServiceOf(cloudFunction), role: "roles/run.invoker", member: "allUsers" },
+        { parent: this },
+      );
+    }
+    return nodes;
+  }
+
+  private createPushSubscription(name: string, consumer: GcpPlannedFunction, pushIdentity: gcp.serviceaccount.Account, invoker: pulumi.Resource[]): gcp.pubsub.Subscription {
+    const worker = this.nodes[consumer.definition.name].function;
+    const queue = consumer.native.queue!;
+    return new gcp.pubsub.Subscription(
+      `${name}-events-push`,
+      {
+        project: this.projectId,
+        name: this.plan.names.pushSubscription,
+        topic: this.eventsTopic.id,
+        ackDeadlineSeconds: queue.ackDeadlineSeconds,
+        pushConfig: {
+          pushEndpoint: worker.url,
+          oidcToken: { serviceAccountEmail: pushIdentity.email, audience: worker.url },
+        },
+        deadLetterPolicy: { deadLetterTopic: this.eventsDeadLetterTopic.id, maxDeliveryAttempts: queue.maxDeliveryAttempts },
+        retryPolicy: { minimumBackoff: queue.minimumBackoff, maximumBackoff: queue.maximumBackoff },
+        expirationPolicy: { ttl: "" },
+        labels: this.labels,
+      },
+      this.childOptions({ dependsOn: [...this.apis, ...invoker] }),
+    );
+  }
+
+  /** https://cloud.google.com/pubsub/docs/handling-failures#grant_forwarding_permissions and push authentication. */
+  private grantPubSubServiceAgent(name: string, projectNumber: pulumi.Output<string>, pushIdentity: gcp.serviceaccount.Account, subscription: gcp.pubsub.Subscription): void {
+    const agent = pulumi.interpolate`serviceAccount:service-${projectNumber}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+    const deadLetterPublisher = new gcp.pubsub.TopicIAMMember(
+      `${name}-pubsub-agent-dead-letter-publisher`,
+      { project: this.projectId, topic: this.eventsDeadLetterTopic.name, role: "roles/pubsub.publisher", member: agent },
+      { parent: this },
+    );
+    const subscriber = new gcp.pubsub.SubscriptionIAMMember(
+      `${name}-pubsub-agent-push-subscriber`,
+      { project: this.projectId, subscription: subscription.name, role: "roles/pubsub.subscriber", member: agent },
+      { parent: this },
+    );
+    // https://cloud.google.com/pubsub/docs/create-push-subscription (authentication): the
+    // service agent mints the push identity's OIDC token; projects created before 8 April 2021
+    // need this grant explicitly, later ones have it implicitly, so it is granted on the push
+    // identity only.
+    const tokenCreator = new gcp.serviceaccount.IAMMember(
+      `${name}-pubsub-agent-push-token-creator`,
+      { serviceAccountId: pushIdentity.name, role: "roles/iam.serviceAccountTokenCreator", member: agent },
+      { parent: this },
+    );
+    this.supportBindings.push(
+      { member: agent, role: "roles/pubsub.publisher", resource: deadLetterPublisher.topic, reason: "dead-lettering: forward undeliverable messages" },
+      { member: agent, role: "roles/pubsub.subscriber", resource: subscriber.subscription, reason: "dead-lettering: acknowledge forwarded messages" },
+      { member: agent, role: "roles/iam.serviceAccountTokenCreator", resource: tokenCreator.serviceAccountId, reason: "authenticated push: mint the push identity's OIDC token" },
+    );
+  }
+
+  /** Creates the bindings of `fn`'s capabilities that `principal` holds, and records them as grants. */
+  private bindCapabilities(
+    name: string,
+    fn: GcpPlannedFunction,
+    principal: GcpPrincipal,
+    member: pulumi.Output<string>,
+    worker?: gcp.cloudfunctionsv2.Function,
+  ): pulumi.CustomResource[] {
+    const fnName = fn.definition.name;
+    const workerService = () => {
+      if (!worker) throw new Error(`GcpFunctions: ${fnName} declares events.consume but is not the queue function.`);
+      return runServiceOf(worker);
+    };
+    const resourceOf = (target: GcpGrantTarget): pulumi.Output<string> => {
+      switch (target) {
+        case "database":
+          return pulumi.all([this.projectId, this.usersDatabase.name]).apply(([project, database]) => firestoreDatabaseResource(project, database));
+        case "eventsTopic":
+          return this.eventsTopic.id;
+        case "apiKeySecret":
+          return this.apiKeySecret.id;
+        case "queueFunctionService":
+          return pulumi.interpolate`projects/${this.projectId}/locations/${this.region}/services/${workerService()}`;
+      }
+    };
+    const created: pulumi.CustomResource[] = [];
+    for (const binding of compileGcpBindings(fn.definition.capabilities, principal, resourceOf)) {
+      const resourceName = `${name}-${fnName}-${binding.role.replace(/^roles\//, "").replace(/\./g, "-")}`;
+      const options = { parent: this };
+      switch (binding.target) {
+        case "database":
+          created.push(
+            new gcp.projects.IAMMember(
+              resourceName,
+              {
+                project: this.projectId,
+                role: binding.role,
+                member,
+                // Firestore roles exist at project level only; the condition limits them to this database.
+                condition: {
+                  title: `${fnName}-users-database-only`,
+                  description: `${fnName} may use the users database only`,
+                  expression: binding.resource.apply(firestoreDatabaseCondition),
+                },
+              },
+              options,
+            ),
+          );
+          break;
+        case "eventsTopic":
+          created.push(new gcp.pubsub.TopicIAMMember(resourceName, { project: this.projectId, topic: this.eventsTopic.name, role: binding.role, member }, options));
+          break;
+        case "apiKeySecret":
+          created.push(new gcp.secretmanager.SecretIamMember(resourceName, { project: this.projectId, secretId: this.apiKeySecret.secretId, role: binding.role, member }, options));
+          break;
+        case "queueFunctionService":
+          created.push(
+            new gcp.cloudrunv2.ServiceIamMember(resourceName, { project: this.projectId, location: this.region, name: workerService(), role: binding.role, member }, options),
+          );
+          break;
+      }
+      for (const capability of binding.capabilities) {
+        this.grants.push({ function: fnName, capability, permissions: [binding.role], resource: binding.resource, member });
+      }
+    }
+    return created;
+  }
+}
+
+/** The Cloud Run service behind a 2nd-gen function (same name as the function). */
+function runServiceOf(fn: gcp.cloudfunctionsv2.Function): pulumi.Output<string> {
+  return pulumi.all([fn.serviceConfig, fn.name]).apply(([config, name]) => config?.service?.split("/").pop() ?? name);
+}

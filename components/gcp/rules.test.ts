@@ -1,0 +1,190 @@
+/** The GCP rules and environment contract on their own: pure functions, no Pulumi, no cloud. */
+import assert from "node:assert/strict";
+import { entryPointName, gcpEnvironment } from "../../functions/gcp/contract";
+import type { FunctionSettings } from "../config";
+import { Decisions, type FunctionSpec } from "../platform";
+import {
+  compileGcpBindings,
+  firestoreDatabaseCondition,
+  firestoreDatabaseId,
+  gcpConcurrencyFor,
+  gcpLabels,
+  gcpMemoryFor,
+  gcpNativeSummary,
+  gcpPushConcurrency,
+  gcpSettingsFor,
+  planGcp,
+  serviceAccountId,
+  type GcpGrantTarget,
+} from "./rules";
+
+const http = { name: "api", trigger: { kind: "http" as const }, capabilities: [], description: "" };
+const queue = { name: "worker", trigger: { kind: "queue" as const }, capabilities: ["events.consume" as const], description: "" };
+const base: FunctionSettings = { memoryMb: 256, timeoutSeconds: 10, reservedConcurrency: 5, warmInstances: 0, batchSize: 1, maxAttempts: 5 };
+
+describe("GCP rules", () => {
+  const decisions = () => new Decisions("gcp");
+
+  it("rounds memory up to the next Cloud Functions tier, with a warning", () => {
+    const d = decisions();
+    assert.deepEqual(gcpMemoryFor("f", 256, d), { mb: 256, vcpu: 0.167 });
+    assert.deepEqual(gcpMemoryFor("f", 300, d), { mb: 512, vcpu: 0.333 });
+    assert.deepEqual(gcpMemoryFor("f", 10240, d), { mb: 16384, vcpu: 4 });
+    assert.deepEqual(d.warnings.map((w) => [w.setting, w.asked, w.applied]), [["memoryMb", 300, 512], ["memoryMb", 10240, 16384]]);
+  });
+
+  it("splits reservedConcurrency into max instances × per-instance concurrency exactly", () => {
+    assert.deepEqual(gcpConcurrencyFor(10, 0.167), { maxInstanceCount: 10, maxInstanceRequestConcurrency: 1 }, "below 1 vCPU: one request per instance");
+    assert.deepEqual(gcpConcurrencyFor(100, 1), { maxInstanceCount: 2, maxInstanceRequestConcurrency: 50 });
+    assert.deepEqual(gcpConcurrencyFor(7, 2), { maxInstanceCount: 1, maxInstanceRequestConcurrency: 7 });
+    assert.deepEqual(gcpConcurrencyFor(1000, 4), { maxInstanceCount: 4, maxInstanceRequestConcurrency: 250 });
+    for (const [reserved, vcpu] of [[97, 1], [1000, 8], [640, 2], [1, 1]]) {
+      const c = gcpConcurrencyFor(reserved, vcpu);
+      assert.equal(c.maxInstanceCount * c.maxInstanceRequestConcurrency, reserved);
+      assert.ok(c.maxInstanceRequestConcurrency <= Math.min(1000, 80 * vcpu));
+    }
+  });
+
+  it("maps exact settings without warnings, naming the function and its service account", () => {
+    const d = decisions();
+    assert.deepEqual(gcpSettingsFor("c", http, { ...base, warmInstances: 2 }, d), {
+      functionName: "c-api",
+      serviceAccountId: "c-api0",
+      availableMemory: "256Mi",
+      availableCpu: undefined,
+      timeoutSeconds: 10,
+      maxInstanceCount: 5,
+      maxInstanceRequestConcurrency: 1,
+      minInstanceCount: 2,
+      queue: undefined,
+    });
+    assert.deepEqual(gcpSettingsFor("c", queue, { ...base, timeoutSeconds: 30 }, d).queue, {
+      messagesPerRequest: 1,
+      ackDeadlineSeconds: 30,
+      maxDeliveryAttempts: 5,
+      minimumBackoff: "10s",
+      maximumBackoff: "600s",
+    });
+    assert.deepEqual(d.warnings, []);
+  });
+
+  it("clamps maxAttempts to Pub/Sub's 5–100, the ack deadline to 10–600 s, and warm instances to max instances", () => {
+    const d = decisions();
+    const settings: FunctionSettings = { memoryMb: 2048, timeoutSeconds: 5, reservedConcurrency: 10, warmInstances: 3, batchSize: 1, maxAttempts: 2 };
+    const native = gcpSettingsFor("c", queue, settings, d);
+    assert.equal(native.queue!.maxDeliveryAttempts, 5);
+    assert.equal(native.queue!.ackDeadlineSeconds, 10);
+    assert.equal(native.queue!.messagesPerRequest, 1);
+    assert.equal(native.maxInstanceRequestConcurrency, 10, "2 GiB has 1 vCPU: one instance serves all 10");
+    assert.equal(native.availableCpu, "1", "per-instance concurrency needs a whole vCPU, set explicitly");
+    assert.equal(native.minInstanceCount, 1);
+    assert.equal(gcpPushConcurrency(native), 10);
+    assert.deepEqual(
+      d.warnings.map((w) => [w.setting, w.asked, w.applied]).sort(),
+      [["maxAttempts", 2, 5], ["timeoutSeconds (push ack deadline)", 5, 10], ["warmInstances", 3, 1]].sort(),
+      "batchSize 1 needs no warning",
+    );
+    assert.equal(gcpSettingsFor("c", queue, { ...settings, maxAttempts: 100, timeoutSeconds: 900 }, decisions()).queue!.maxDeliveryAttempts, 100);
+  });
+
+  it("plans one message per push and the _Default bucket's 30 days, warning about both", () => {
+    const fn = (definition: FunctionSpec["definition"], settings: FunctionSettings): FunctionSpec => ({ definition, settings });
+    const plan = planGcp({ name: "c", functions: [fn(http, base), fn(queue, { ...base, batchSize: 10 })], logRetentionDays: 7, protectData: true });
+    assert.equal(plan.httpFunction?.definition.name, "api");
+    assert.equal(plan.queueFunction?.definition.name, "worker");
+    assert.equal(plan.logRetentionDays, 30);
+    assert.equal(plan.protectData, true);
+    assert.deepEqual(plan.names, {
+      database: "c-users",
+      eventsTopic: "c-events",
+      deadLetterTopic: "c-events-dead-letter",
+      deadLetterSubscription: "c-events-dead-letter",
+      pushSubscription: "c-events-push",
+      apiKeySecret: "c-api-key",
+      pushAccountId: "c-push",
+    });
+    assert.deepEqual(plan.warnings.map((w) => [w.platform, w.function, w.setting, w.asked, w.applied]), [
+      ["gcp", "worker", "batchSize", 10, 1],
+      ["gcp", "*", "logRetentionDays", 7, 30],
+    ]);
+    assert.deepEqual(gcpNativeSummary(plan.queueFunction!), {
+      availableMemory: "256Mi",
+      timeoutSeconds: 10,
+      maxInstanceCount: 5,
+      maxInstanceRequestConcurrency: 1,
+      minInstanceCount: 0,
+      ackDeadlineSeconds: 10,
+      maxDeliveryAttempts: 5,
+      minimumBackoff: "10s",
+      maximumBackoff: "600s",
+    });
+  });
+
+  it("rejects names GCP cannot use and function lists it cannot deploy, prefixed with the component", () => {
+    const spec: FunctionSpec = { definition: http, settings: base };
+    const plan = (name: string, functions = [spec]) => () => planGcp({ name, functions, logRetentionDays: 30, protectData: false });
+    assert.throws(plan("Bad_Name"), /^ComponentArgsError: GcpFunctions "Bad_Name": the name must start with a lower-case letter/);
+    assert.throws(plan("c".repeat(60)), /function name "c{60}-api" must be 2–63 characters/);
+    assert.throws(plan("c", []), /GcpFunctions "c": `functions` is empty/);
+    assert.throws(plan("c", [{ definition: { ...queue, capabilities: [] }, settings: base }]), /must declare events.consume/);
+  });
+
+  it("compiles capabilities into the bindings a principal holds, sharing one per role and resource", () => {
+    const resources: Record<GcpGrantTarget, string> = {
+      database: "projects/p/databases/c-users",
+      eventsTopic: "projects/p/topics/c-events",
+      apiKeySecret: "projects/p/secrets/c-api-key",
+      queueFunctionService: "projects/p/locations/r/services/c-worker",
+    };
+    const asked: GcpGrantTarget[] = [];
+    const resourceOf = (target: GcpGrantTarget) => {
+      asked.push(target);
+      return resources[target];
+    };
+    assert.deepEqual(compileGcpBindings(["users.read", "users.create", "events.publish", "apiKey.read"], "function", resourceOf), [
+      { role: "roles/datastore.viewer", target: "database", principal: "function", capabilities: ["users.read"], resource: resources.database },
+      { role: "roles/datastore.user", target: "database", principal: "function", capabilities: ["users.create"], resource: resources.database },
+      { role: "roles/pubsub.publisher", target: "eventsTopic", principal: "function", capabilities: ["events.publish"], resource: resources.eventsTopic },
+      { role: "roles/secretmanager.secretAccessor", target: "apiKeySecret", principal: "function", capabilities: ["apiKey.read"], resource: resources.apiKeySecret },
+    ]);
+    assert.deepEqual(compileGcpBindings(["events.consume", "users.create", "users.update"], "function", resourceOf), [
+      { role: "roles/datastore.user", target: "database", principal: "function", capabilities: ["users.create", "users.update"], resource: resources.database },
+    ]);
+    assert.ok(!asked.includes("queueFunctionService"), "the worker's service is not asked for while binding the function's own account");
+    assert.deepEqual(compileGcpBindings(["events.consume", "users.update"], "push identity", resourceOf), [
+      { role: "roles/run.invoker", target: "queueFunctionService", principal: "push identity", capabilities: ["events.consume"], resource: resources.queueFunctionService },
+    ]);
+    assert.equal(firestoreDatabaseCondition(resources.database), 'resource.name == "projects/p/databases/c-users"');
+  });
+
+  it("names service accounts within IAM's 6–30 characters, distinctly, and Firestore databases within 63", () => {
+    const ids = ["parity-dev-users-api", "a-very-long-component-name-for-tests-users-api", "a-very-long-component-name-for-tests-queue-worker", "ab"].map(serviceAccountId);
+    assert.equal(ids[0], "parity-dev-users-api");
+    for (const id of ids) assert.match(id, /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.match(firestoreDatabaseId("x".repeat(70)), /^[a-z][a-z0-9-]{2,61}[a-z0-9]$/);
+  });
+
+  it("derives labels GCP accepts", () => {
+    assert.deepEqual(gcpLabels({ Project: "Parity", "cost center": "R&D 42" }), { project: "parity", cost_center: "r_d_42" });
+  });
+});
+
+describe("GCP environment contract", () => {
+  it("derives entry points as JavaScript identifiers", () => {
+    assert.equal(entryPointName("users-api"), "usersApi");
+    assert.equal(entryPointName("queue-worker"), "queueWorker");
+    assert.equal(entryPointName("hello"), "hello");
+  });
+
+  it("gives a function the variables of its capabilities only, and the API key as a secret variable", () => {
+    const values = { projectId: "p", firestoreDatabase: "c-users", eventsTopic: "c-events" };
+    const common = { PARITY_PLATFORM: "gcp", GOOGLE_CLOUD_PROJECT: "p", NODE_ENV: "production" };
+    assert.deepEqual(gcpEnvironment(["users.read", "users.create", "events.publish", "apiKey.read"], values, { apiKey: "ref" }), {
+      variables: { ...common, FIRESTORE_DATABASE: "c-users", EVENTS_TOPIC: "c-events" },
+      secrets: { API_KEY: "ref" },
+    });
+    assert.deepEqual(gcpEnvironment(["events.consume", "users.update"], values, { apiKey: "ref" }), { variables: { ...common, FIRESTORE_DATABASE: "c-users" }, secrets: {} });
+    assert.deepEqual(gcpEnvironment([], values, { apiKey: "ref" }), { variables: common, secrets: {} });
+  });
+});

@@ -1,0 +1,388 @@
+/**
+ * GCP rules, pure: Cloud Functions (2nd gen), Pub/Sub, IAM and Cloud Logging limits with their
+ * sources, the capability → IAM binding table, physical names, and `planGcp`: portable
+ * settings in, native settings and recorded decisions out. The component, the local cloud,
+ * `npm run plan` and the policy pack all decide with this module; it imports no Pulumi package.
+ */
+import { sha256Hex } from "../bundle";
+import type { Capability } from "../catalog";
+import type { FunctionSettings } from "../config";
+import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+// ---------------------------------------------------------------------------------------------
+
+export const GCP_RUNTIME = "nodejs22";
+
+/**
+ * Memory tiers and the vCPU each gets by default
+ * (https://cloud.google.com/functions/docs/configuring/memory).
+ */
+export const memoryTiers: ReadonlyArray<{ mb: number; vcpu: number }> = [
+  { mb: 128, vcpu: 0.083 },
+  { mb: 256, vcpu: 0.167 },
+  { mb: 512, vcpu: 0.333 },
+  { mb: 1024, vcpu: 0.583 },
+  { mb: 2048, vcpu: 1 },
+  { mb: 4096, vcpu: 2 },
+  { mb: 8192, vcpu: 2 },
+  { mb: 16384, vcpu: 4 },
+  { mb: 32768, vcpu: 8 },
+];
+
+/** https://cloud.google.com/functions/docs/configuring/concurrency: at most 1,000; above 1 needs ≥ 1 vCPU. */
+export const MAX_REQUEST_CONCURRENCY = 1000;
+/** https://cloud.google.com/run/docs/about-concurrency: Cloud Run's default is 80 per vCPU. */
+export const CONCURRENCY_PER_VCPU = 80;
+/** https://cloud.google.com/functions/docs/configuring/timeout: HTTP functions (2nd gen) run up to 60 minutes. */
+export const MAX_HTTP_TIMEOUT_SECONDS = 3600;
+/**
+ * https://cloud.google.com/pubsub/docs/reference/rest/v1/projects.subscriptions (ackDeadlineSeconds):
+ * 10–600 s; for push it is also the request timeout of the call to the endpoint.
+ */
+export const ACK_DEADLINE_RANGE = { min: 10, max: 600 } as const;
+/** https://cloud.google.com/pubsub/docs/dead-letter-topics: maxDeliveryAttempts is 5–100. */
+export const MAX_DELIVERY_ATTEMPTS_RANGE = { min: 5, max: 100 } as const;
+/** https://cloud.google.com/pubsub/docs/handling-failures#exponential_backoff: 0–600 s; Pub/Sub's defaults are 10 s and 600 s. */
+export const PUSH_BACKOFF = { minimum: "10s", maximum: "600s" } as const;
+/** https://cloud.google.com/logging/docs/routing/overview#default-bucket: `_Default` keeps logs 30 days. */
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+/**
+ * https://cloud.google.com/pubsub/docs/dead-letter-topics: messages published to a topic with no
+ * subscription are lost, so the dead-letter topic gets one that keeps them 7 days.
+ */
+export const DEAD_LETTER_RETENTION = "604800s";
+
+/** APIs the component uses (https://cloud.google.com/functions/docs/tutorials/terraform#enable-apis). */
+export const requiredApis = [
+  "cloudfunctions.googleapis.com",
+  "run.googleapis.com",
+  "cloudbuild.googleapis.com",
+  "artifactregistry.googleapis.com",
+  "storage.googleapis.com",
+  "firestore.googleapis.com",
+  "pubsub.googleapis.com",
+  "secretmanager.googleapis.com",
+  "iam.googleapis.com",
+] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Physical-name rules, each from the service's reference:
+ * - component name: prefixes function, topic and database names, so it must start them validly;
+ * - Cloud Function name: at most 63 of a-z, 0-9 and "-", starting with a letter
+ *   (https://cloud.google.com/functions/docs/reference/rest/v2/projects.locations.functions);
+ * - service account id: 6–30 of `[a-z][a-z0-9-]*[a-z0-9]` (https://cloud.google.com/iam/docs/service-accounts-create#creating);
+ * - Firestore database id: 4–63 of a-z, 0-9 and "-" (the provider's docs);
+ * - label keys and values: lower-case letters, digits, `_` and `-`, at most 63
+ *   (https://cloud.google.com/resource-manager/docs/labels-overview#requirements).
+ */
+export const gcpNameRules = {
+  component: { pattern: /^[a-z][a-z0-9-]*$/ },
+  cloudFunction: { max: 63, pattern: /^[a-z][a-z0-9-]{0,61}[a-z0-9]$/ },
+  serviceAccount: { min: 6, max: 30 },
+  firestoreDatabase: { max: 63 },
+  label: { max: 63 },
+} as const;
+
+export const functionNameFor = (component: string, fn: string) => `${component}-${fn}`;
+
+/** Service account ids, shortened with a stable hash past 30 characters so that two functions never share one. */
+export function serviceAccountId(base: string): string {
+  const { min, max } = gcpNameRules.serviceAccount;
+  const cleaned = base.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z]+/, "");
+  const padded = cleaned.length < min ? `${cleaned}-sa-id`.slice(0, min) : cleaned;
+  if (padded.length <= max) return padded.replace(/-+$/, "0");
+  return `${padded.slice(0, max - 7).replace(/-+$/, "")}-${sha256Hex(base).slice(0, 6)}`;
+}
+
+export const functionAccountId = (component: string, fn: string) => serviceAccountId(`${component}-${fn}`);
+export const pushAccountId = (component: string) => serviceAccountId(`${component}-push`);
+
+export function firestoreDatabaseId(component: string): string {
+  const id = `${component}-users`;
+  const { max } = gcpNameRules.firestoreDatabase;
+  return id.length <= max ? id : `${id.slice(0, max - 7).replace(/-+$/, "")}-${sha256Hex(id).slice(0, 6)}`;
+}
+
+/** Every stack-wide physical name of one component. */
+export interface GcpResourceNames {
+  database: string;
+  eventsTopic: string;
+  deadLetterTopic: string;
+  /** Keeps dead-lettered messages (see DEAD_LETTER_RETENTION). */
+  deadLetterSubscription: string;
+  pushSubscription: string;
+  apiKeySecret: string;
+  pushAccountId: string;
+}
+
+export function gcpResourceNames(component: string): GcpResourceNames {
+  return {
+    database: firestoreDatabaseId(component),
+    eventsTopic: `${component}-events`,
+    deadLetterTopic: `${component}-events-dead-letter`,
+    deadLetterSubscription: `${component}-events-dead-letter`,
+    pushSubscription: `${component}-events-push`,
+    apiKeySecret: `${component}-api-key`,
+    pushAccountId: pushAccountId(component),
+  };
+}
+
+/** Tags as labels: keys and values lower-cased, characters GCP rejects become `_`. */
+export function gcpLabels(tags: Record<string, string>): Record<string, string> {
+  const clean = (value: string) => value.toLowerCase().replace(/[^a-z0-9_-]/g, "_").slice(0, gcpNameRules.label.max);
+  return Object.fromEntries(Object.entries(tags).map(([key, value]) => [clean(key).replace(/^[^a-z]+/, "") || "tag", clean(value)]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capabilities → IAM bindings
+// ---------------------------------------------------------------------------------------------
+
+/** The resources a binding can name. */
+export type GcpGrantTarget = "database" | "eventsTopic" | "apiKeySecret" | "queueFunctionService";
+/** Who is bound: the function's own service account, or the push identity that invokes it. */
+export type GcpPrincipal = "function" | "push identity";
+
+/**
+ * The narrowest binding GCP offers per capability:
+ * - users.read → roles/datastore.viewer (get), users.create / users.update → roles/datastore.user
+ *   (transactions need datastore.databases.get, create needs datastore.entities.create, update
+ *   datastore.entities.update: https://cloud.google.com/firestore/docs/security/iam), granted
+ *   at project level (Firestore has no finer IAM resource) with a condition naming the
+ *   database (https://cloud.google.com/firestore/docs/security/iam#iam_conditions);
+ * - events.publish → roles/pubsub.publisher on the events topic;
+ * - events.consume → roles/run.invoker on the function's own Cloud Run service, for the push
+ *   identity only (push subscriptions deliver by invoking the function;
+ *   https://cloud.google.com/run/docs/triggering/pubsub-push);
+ * - apiKey.read → roles/secretmanager.secretAccessor on the API key secret.
+ */
+export const gcpCapabilityBindings: Record<Capability, { role: string; target: GcpGrantTarget; principal: GcpPrincipal }> = {
+  "users.read": { role: "roles/datastore.viewer", target: "database", principal: "function" },
+  "users.create": { role: "roles/datastore.user", target: "database", principal: "function" },
+  "users.update": { role: "roles/datastore.user", target: "database", principal: "function" },
+  "events.publish": { role: "roles/pubsub.publisher", target: "eventsTopic", principal: "function" },
+  "events.consume": { role: "roles/run.invoker", target: "queueFunctionService", principal: "push identity" },
+  "apiKey.read": { role: "roles/secretmanager.secretAccessor", target: "apiKeySecret", principal: "function" },
+};
+
+/** One IAM binding: a role on one resource, and the capabilities it serves. */
+export interface GcpCompiledBinding<T> {
+  role: string;
+  target: GcpGrantTarget;
+  principal: GcpPrincipal;
+  capabilities: Capability[];
+  /** The exact resource (resource name), as `resourceOf` gave it. */
+  resource: T;
+}
+
+/**
+ * Compiles one function's declared capabilities into the bindings `principal` holds.
+ * Capabilities that need the same role on the same resource share one binding. The
+ * component binds in two passes (the function's own account before the function exists,
+ * the push identity after), so resources are asked for only when a binding needs them.
+ */
+export function compileGcpBindings<T>(capabilities: readonly Capability[], principal: GcpPrincipal, resourceOf: (target: GcpGrantTarget) => T): GcpCompiledBinding<T>[] {
+  const bindings: GcpCompiledBinding<T>[] = [];
+  for (const capability of capabilities) {
+    const rule = gcpCapabilityBindings[capability];
+    if (rule.principal !== principal) continue;
+    const same = bindings.find((b) => b.role === rule.role && b.target === rule.target);
+    if (same) {
+      if (!same.capabilities.includes(capability)) same.capabilities.push(capability);
+    } else {
+      bindings.push({ ...rule, capabilities: [capability], resource: resourceOf(rule.target) });
+    }
+  }
+  return bindings;
+}
+
+/** The resource name of a Firestore database, what a binding's condition compares. */
+export const firestoreDatabaseResource = (project: string, database: string) => `projects/${project}/databases/${database}`;
+
+/** The IAM condition that limits a project-level Firestore role to one database. */
+export const firestoreDatabaseCondition = (databaseResource: string) => `resource.name == "${databaseResource}"`;
+
+// ---------------------------------------------------------------------------------------------
+// Settings → native knobs
+// ---------------------------------------------------------------------------------------------
+
+export interface GcpQueueSettings {
+  /** Pub/Sub push sends one message per request (https://cloud.google.com/pubsub/docs/push). */
+  messagesPerRequest: 1;
+  ackDeadlineSeconds: number;
+  maxDeliveryAttempts: number;
+  minimumBackoff: string;
+  maximumBackoff: string;
+}
+
+/** One function's settings as Cloud Functions (and, for the queue function, push subscription) knobs. */
+export interface GcpNativeSettings {
+  functionName: string;
+  serviceAccountId: string;
+  availableMemory: string;
+  /** Set only when per-instance concurrency needs at least one whole vCPU. */
+  availableCpu?: string;
+  timeoutSeconds: number;
+  maxInstanceCount: number;
+  maxInstanceRequestConcurrency: number;
+  minInstanceCount: number;
+  queue?: GcpQueueSettings;
+}
+
+export type GcpPlannedFunction = PlannedFunction<GcpNativeSettings>;
+
+/** Everything `GcpFunctions` decides before creating a resource. */
+export interface GcpPlan extends PlatformPlan<GcpPlannedFunction> {
+  /** The HTTP function, the component's endpoint. */
+  httpFunction?: GcpPlannedFunction;
+  /** The queue function, which the push subscription invokes. */
+  queueFunction?: GcpPlannedFunction;
+  /** What Cloud Logging keeps (stack-wide: the `_Default` bucket). */
+  logRetentionDays: number;
+  protectData: boolean;
+  names: GcpResourceNames;
+}
+
+/** Checks the input, then decides every native value; throws a `ComponentArgsError` on args GCP cannot deploy. */
+export function planGcp(input: PlanInput): GcpPlan {
+  checkGcpInput(input);
+  const decisions = new Decisions("gcp");
+  const functions = input.functions.map((spec): GcpPlannedFunction => ({
+    ...spec,
+    native: gcpSettingsFor(input.name, spec.definition, spec.settings, decisions),
+  }));
+  return {
+    functions,
+    httpFunction: functions.find((f) => f.definition.trigger.kind === "http"),
+    queueFunction: functions.find((f) => f.definition.trigger.kind === "queue"),
+    logRetentionDays: gcpLogRetention(input.logRetentionDays, decisions),
+    protectData: input.protectData,
+    names: gcpResourceNames(input.name),
+    warnings: decisions.warnings,
+  };
+}
+
+/** The smallest memory tier ≥ the asked memory; anything else is warned about. */
+export function gcpMemoryFor(fn: string, memoryMb: number, decisions: Decisions): { mb: number; vcpu: number } {
+  const tier = memoryTiers.find((t) => t.mb >= memoryMb) ?? memoryTiers[memoryTiers.length - 1];
+  if (tier.mb !== memoryMb) {
+    // https://cloud.google.com/functions/docs/configuring/memory: memory comes in fixed tiers.
+    decisions.adjust(fn, "memoryMb", memoryMb, tier.mb, "Cloud Functions memory comes in tiers; the next tier up was applied");
+  }
+  return tier;
+}
+
+/**
+ * reservedConcurrency → maxInstanceCount × maxInstanceRequestConcurrency, exactly.
+ * Below 1 vCPU an instance serves one request at a time, so max instances = reserved.
+ * With ≥ 1 vCPU an instance serves the largest divisor of `reserved` that is at most 80
+ * per vCPU (Cloud Run's default), so the product equals `reserved`.
+ */
+export function gcpConcurrencyFor(reserved: number, vcpu: number): { maxInstanceCount: number; maxInstanceRequestConcurrency: number } {
+  if (vcpu < 1) return { maxInstanceCount: reserved, maxInstanceRequestConcurrency: 1 };
+  const ceiling = Math.min(MAX_REQUEST_CONCURRENCY, Math.floor(CONCURRENCY_PER_VCPU * vcpu), reserved);
+  let perInstance = ceiling;
+  while (reserved % perInstance !== 0) perInstance--;
+  return { maxInstanceCount: reserved / perInstance, maxInstanceRequestConcurrency: perInstance };
+}
+
+/** Maps one function's portable settings to native knobs, recording every inexact value. */
+export function gcpSettingsFor(component: string, definition: PlannedFunction["definition"], settings: FunctionSettings, decisions: Decisions): GcpNativeSettings {
+  const fn = definition.name;
+  const memory = gcpMemoryFor(fn, settings.memoryMb, decisions);
+  const concurrency = gcpConcurrencyFor(settings.reservedConcurrency, memory.vcpu);
+  const timeoutSeconds = decisions.clamp(fn, "timeoutSeconds", settings.timeoutSeconds, 1, MAX_HTTP_TIMEOUT_SECONDS, "Cloud Functions HTTP timeout is 1–3600 s");
+  const minInstanceCount = decisions.clamp(
+    fn,
+    "warmInstances",
+    settings.warmInstances,
+    0,
+    concurrency.maxInstanceCount,
+    `min instances cannot exceed max instances (${concurrency.maxInstanceCount} at ${concurrency.maxInstanceRequestConcurrency} requests each)`,
+  );
+  return {
+    functionName: functionNameFor(component, fn),
+    serviceAccountId: functionAccountId(component, fn),
+    availableMemory: `${memory.mb}Mi`,
+    availableCpu: concurrency.maxInstanceRequestConcurrency > 1 ? String(memory.vcpu) : undefined,
+    timeoutSeconds,
+    ...concurrency,
+    minInstanceCount,
+    queue: definition.trigger.kind === "queue" ? gcpQueueSettingsFor(fn, settings, timeoutSeconds, decisions) : undefined,
+  };
+}
+
+/** Push subscription settings; `checkFunctions` has guaranteed batchSize and maxAttempts. */
+export function gcpQueueSettingsFor(fn: string, settings: FunctionSettings, timeoutSeconds: number, decisions: Decisions): GcpQueueSettings {
+  if (settings.batchSize !== 1) {
+    decisions.adjust(fn, "batchSize", settings.batchSize!, 1, "Pub/Sub push delivers one message per request; there is no batch size");
+  }
+  // The push request must be allowed to run as long as the function may.
+  const ackDeadlineSeconds = decisions.clamp(
+    fn,
+    "timeoutSeconds (push ack deadline)",
+    timeoutSeconds,
+    ACK_DEADLINE_RANGE.min,
+    ACK_DEADLINE_RANGE.max,
+    "a subscription's ack deadline is 10–600 s",
+  );
+  const maxDeliveryAttempts = decisions.clamp(
+    fn,
+    "maxAttempts",
+    settings.maxAttempts!,
+    MAX_DELIVERY_ATTEMPTS_RANGE.min,
+    MAX_DELIVERY_ATTEMPTS_RANGE.max,
+    "Pub/Sub maxDeliveryAttempts is 5–100",
+  );
+  return { messagesPerRequest: 1, ackDeadlineSeconds, maxDeliveryAttempts, minimumBackoff: PUSH_BACKOFF.minimum, maximumBackoff: PUSH_BACKOFF.maximum };
+}
+
+/** The most push requests a function accepts at once: its instances × requests per instance. */
+export function gcpPushConcurrency(native: Pick<GcpNativeSettings, "maxInstanceCount" | "maxInstanceRequestConcurrency">): number {
+  return native.maxInstanceCount * native.maxInstanceRequestConcurrency;
+}
+
+/** Function logs go to the project's `_Default` bucket: anything but its 30 days is warned about and not applied. */
+export function gcpLogRetention(asked: number, decisions: Decisions): number {
+  if (asked === DEFAULT_LOG_RETENTION_DAYS) return asked;
+  return decisions.adjust("*", "logRetentionDays", asked, DEFAULT_LOG_RETENTION_DAYS, "function logs go to the project's _Default log bucket; Cloud Logging has no per-function retention");
+}
+
+/** The native values of one planned function, flat, for `npm run plan`. */
+export function gcpNativeSummary(fn: GcpPlannedFunction): NativeSettings {
+  const n = fn.native;
+  return nativeSettingsOf({
+    availableMemory: n.availableMemory,
+    availableCpu: n.availableCpu,
+    timeoutSeconds: n.timeoutSeconds,
+    maxInstanceCount: n.maxInstanceCount,
+    maxInstanceRequestConcurrency: n.maxInstanceRequestConcurrency,
+    minInstanceCount: n.minInstanceCount,
+    ackDeadlineSeconds: n.queue?.ackDeadlineSeconds,
+    maxDeliveryAttempts: n.queue?.maxDeliveryAttempts,
+    minimumBackoff: n.queue?.minimumBackoff,
+    maximumBackoff: n.queue?.maximumBackoff,
+  });
+}
+
+/** Rejects input this component cannot deploy, with a sentence the user can act on. */
+export function checkGcpInput(input: PlanInput): void {
+  checkFunctions("gcp", input.name, input.functions);
+  const fail = (sentence: string) => {
+    throw new ComponentArgsError("gcp", input.name, sentence);
+  };
+  if (!gcpNameRules.component.pattern.test(input.name)) {
+    fail('the name must start with a lower-case letter and hold only a-z, 0-9 and "-", because it prefixes function, topic and database names.');
+  }
+  for (const fn of input.functions) {
+    const functionName = functionNameFor(input.name, fn.definition.name);
+    if (!gcpNameRules.cloudFunction.pattern.test(functionName)) {
+      fail(`function name "${functionName}" must be 2–${gcpNameRules.cloudFunction.max} characters of a-z, 0-9 and "-", starting with a letter; shorten the component or function name.`);
+    }
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * What every platform shares: the functions a component deploys, the args and outputs every
+ * component has, the grants it reports, and the recorder of inexact translations.
+ *
+ * Pure: only type imports from Pulumi, so the rules modules, the local cloud and the policy
+ * pack load it without any Pulumi package.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Bundle } from "./bundle";
+import type { Capability, FunctionDefinition, Platform, TriggerKind } from "./catalog";
+import type { FunctionSettings } from "./config";
+
+/** A function as the rules see it: what it is and the portable settings it asks for. */
+export interface FunctionSpec {
+  /** Name, trigger and declared capabilities (from the catalog, or your own). */
+  definition: Pick<FunctionDefinition, "name" | "trigger" | "capabilities" | "description">;
+  /** Portable settings; each platform's rules map them to native knobs. */
+  settings: FunctionSettings;
+}
+
+/** One function to deploy on one platform: its spec and the bundle to upload. */
+export interface FunctionDeployment extends FunctionSpec {
+  /** The bundle to upload; see `bundleFunction`. */
+  bundle: Bundle;
+}
+
+/** Arguments every platform component shares. */
+export interface PlatformFunctionsArgs {
+  /**
+   * The functions to deploy. At most one HTTP function (it is the endpoint) and at most one
+   * queue-triggered function (it consumes the events queue).
+   * @example
+   * functions: deploymentsFor(config, "azure")
+   */
+  functions: FunctionDeployment[];
+  /**
+   * The API key, stored in the platform's secret store. Pass a secret Output.
+   * @example
+   * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
+   */
+  apiKey: pulumi.Input<string>;
+  /**
+   * Retention of each function's logs, days; platforms that cannot honour it warn.
+   * @default 7
+   * @example
+   * logRetentionDays: 90
+   */
+  logRetentionDays?: number;
+  /**
+   * Deletion protection and point-in-time recovery on the users store.
+   * @default false
+   * @example
+   * protectData: pulumi.getStack() === "prod"
+   */
+  protectData?: boolean;
+  /**
+   * Tags / labels applied to every resource that takes them.
+   * @default {}
+   * @example
+   * tags: { project: "parity", stack: pulumi.getStack() }
+   */
+  tags?: Record<string, string>;
+}
+
+/** The shared args as plain data, for a rules module's `plan`. */
+export interface PlanInput {
+  /** The component's name; prefixes physical names. */
+  name: string;
+  functions: FunctionSpec[];
+  logRetentionDays: number;
+  protectData: boolean;
+}
+
+/** The plain-data part of the shared args, with defaults applied. */
+export function planInputOf(name: string, args: Pick<PlatformFunctionsArgs, "functions" | "logRetentionDays" | "protectData">): PlanInput {
+  return {
+    name,
+    functions: args.functions.map(({ definition, settings }) => ({ definition, settings })),
+    logRetentionDays: args.logRetentionDays ?? 7,
+    protectData: args.protectData ?? false,
+  };
+}
+
+/** A permission the component granted one function, on one exact resource. */
+export interface Grant {
+  function: string;
+  /** The declared capability this grant serves. */
+  capability: Capability;
+  /** Native permissions: IAM actions, a role, or a binding type. */
+  permissions: string[];
+  /** The exact resource (ARN, resource name, scope, binding). */
+  resource: pulumi.Output<string>;
+}
+
+/** A setting a platform could not express exactly. */
+export interface SettingWarning {
+  platform: Platform;
+  /** The function, or `*` for a stack-wide setting. */
+  function: string;
+  setting: string;
+  asked: string | number;
+  applied: string | number;
+  reason: string;
+}
+
+/**
+ * Records the inexact translations of one plan. Pure: the component reports them with
+ * `pulumi.log.warn` (see `reportWarnings`), the local cloud and `npm run plan` list them.
+ */
+export class Decisions {
+  readonly warnings: SettingWarning[] = [];
+
+  constructor(readonly platform: Platform) {}
+
+  /** Records that `asked` became `applied` for `reason`; returns `applied`. */
+  adjust<T extends string | number>(fn: string, setting: string, asked: string | number, applied: T, reason: string): T {
+    this.warnings.push({ platform: this.platform, function: fn, setting, asked, applied, reason });
+    return applied;
+  }
+
+  /** Clamps into [min, max], recording when it had to. */
+  clamp(fn: string, setting: string, asked: number, min: number, max: number, reason: string): number {
+    const applied = Math.min(max, Math.max(min, asked));
+    return applied === asked ? asked : this.adjust(fn, setting, asked, applied, reason);
+  }
+}
+
+export function formatWarning(w: SettingWarning): string {
+  return `[${w.platform}] ${w.function}: ${w.setting} asked ${w.asked}, applied ${w.applied} (${w.reason})`;
+}
+
+/** Native values of one function as a rules module applied them, for `npm run plan` and the local cloud. */
+export type NativeSettings = Record<string, string | number | boolean>;
+
+/** Native values for display, without the ones that do not apply. */
+export function nativeSettingsOf(values: Record<string, string | number | boolean | undefined>): NativeSettings {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as NativeSettings;
+}
+
+/** What every rules module's `plan` returns, whatever else it holds. */
+export interface PlatformPlan<F extends PlannedFunction<unknown> = PlannedFunction> {
+  functions: F[];
+  warnings: SettingWarning[];
+}
+
+/** One function in a plan: its spec and the native values decided for it. */
+export interface PlannedFunction<N = NativeSettings> extends FunctionSpec {
+  native: N;
+}
+
+/**
+ * The tag (label, description) that carries a function's declared capabilities on its identity,
+ * space-separated, so the policy pack can compare grants with declarations and an operator
+ * can see why an identity holds what it holds.
+ */
+export const CAPABILITIES_TAG = "parity:capabilities";
+
+/** The component class names, used to prefix argument errors the same way everywhere. */
+export const componentNames: Record<Platform, string> = {
+  aws: "AwsFunctions",
+  gcp: "GcpFunctions",
+  azure: "AzureFunctions",
+  cloudflare: "CloudflareFunctions",
+};
+
+/** An argument a component cannot deploy, as a sentence the user can act on. */
+export class ComponentArgsError extends Error {
+  constructor(platform: Platform, name: string, sentence: string) {
+    super(`${componentNames[platform]} "${name}": ${sentence}`);
+    this.name = "ComponentArgsError";
+  }
+}
+
+/**
+ * Rejects function lists no platform can deploy: none, a repeated name, more than one
+ * function of a trigger kind that the component wires once (the endpoint, the events
+ * queue's consumer), a queue function without its queue settings, a schedule function
+ * without its schedule, and a trigger that contradicts the declared capabilities.
+ */
+export function checkFunctions(platform: Platform, name: string, functions: FunctionSpec[]): void {
+  const fail = (sentence: string) => {
+    throw new ComponentArgsError(platform, name, sentence);
+  };
+  if (functions.length === 0) fail("`functions` is empty; pass at least one function to deploy.");
+  const names = functions.map((f) => f.definition.name);
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated) fail(`function "${repeated}" is listed twice; names must be unique.`);
+  for (const kind of ["http", "queue"] as const) {
+    const of = functions.filter((f) => f.definition.trigger.kind === kind);
+    if (of.length > 1) fail(`only one ${singleRole[kind]}; got ${of.map((f) => f.definition.name).join(", ")}. Deploy the others in a second component.`);
+  }
+  for (const fn of functions) {
+    const kind: TriggerKind = fn.definition.trigger.kind;
+    const consumes = fn.definition.capabilities.includes("events.consume");
+    if (kind === "queue" && (fn.settings.batchSize === undefined || fn.settings.maxAttempts === undefined)) {
+      fail(`queue function "${fn.definition.name}" needs settings.batchSize and settings.maxAttempts.`);
+    }
+    if (kind === "queue" && !consumes) fail(`queue function "${fn.definition.name}" must declare events.consume, or it may not read the queue.`);
+    if (kind !== "queue" && consumes) fail(`"${fn.definition.name}" declares events.consume but is not queue-triggered; only the queue function consumes the events queue.`);
+  }
+}
+
+const singleRole: Record<"http" | "queue", string> = {
+  http: "HTTP function per component (it is the component's endpoint)",
+  queue: "queue-triggered function per component (it consumes the events queue)",
+};
+
+/** What every platform component exposes, for the stack outputs, `npm run plan`, the policy pack and tests. */
+export interface PlatformOutputs {
+  /** Base URL of the HTTP function; undefined when no HTTP function is deployed. */
+  endpoint: pulumi.Output<string> | undefined;
+  /** Native names of the events queue and its dead-letter queue. */
+  queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> };
+  /** Function name → native function name (Lambda name, Cloud Function name, Function App name, Worker script name). */
+  functionNames: Record<string, pulumi.Output<string>>;
+  /** Every grant made, one per declared capability (and resource), for tests and `npm run plan`. */
+  grants: Grant[];
+  /** Every setting that could not be expressed exactly. */
+  warnings: SettingWarning[];
+  /** Function name → the native settings applied, from the platform's rules. */
+  nativeSettings: Record<string, NativeSettings>;
+}

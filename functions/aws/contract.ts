@@ -1,0 +1,47 @@
+/**
+ * The AWS environment contract, written once: the variables the component sets on each
+ * Lambda, the driver reads and the local launcher sets, and which capability brings which.
+ * A function only learns of the resources it may use.
+ */
+import type { Capability } from "../../components/catalog";
+
+export const awsEnv = {
+  platform: "PARITY_PLATFORM",
+  usersTable: "USERS_TABLE",
+  eventsQueueUrl: "EVENTS_QUEUE_URL",
+  apiKeySecretArn: "API_KEY_SECRET_ARN",
+} as const;
+
+/** Every bundle is `index.mjs` exporting this; Lambda's handler setting is `index.handler`. */
+export const AWS_HANDLER_EXPORT = "handler";
+
+/** The values behind the variables: names and ARNs (Outputs in the component, strings locally). */
+export interface AwsEnvValues<T> {
+  usersTable: T;
+  eventsQueueUrl: T;
+  apiKeySecretArn: T;
+}
+
+/** Which values each capability needs (events.consume needs none: the event source mapping delivers). */
+export const awsCapabilityEnv: Record<Capability, readonly (keyof AwsEnvValues<unknown>)[]> = {
+  "users.read": ["usersTable"],
+  "users.create": ["usersTable"],
+  "users.update": ["usersTable"],
+  "events.publish": ["eventsQueueUrl"],
+  "events.consume": [],
+  "apiKey.read": ["apiKeySecretArn"],
+};
+
+/** The environment of a function with these capabilities. */
+export function awsEnvironment<T>(capabilities: readonly Capability[], values: AwsEnvValues<T>): Record<string, T | string> {
+  const env: Record<string, T | string> = { [awsEnv.platform]: "aws", NODE_OPTIONS: "--enable-source-maps" };
+  for (const capability of capabilities) for (const key of awsCapabilityEnv[capability]) env[awsEnv[key]] = values[key];
+  return env;
+}
+
+/** Reads a variable the component sets on every Lambda that may use it; a missing one is a deployment defect. */
+export function requiredEnv(name: (typeof awsEnv)[keyof typeof awsEnv]): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set; the AWS component sets it on each Lambda that declares the capability`);
+  return value;
+}

@@ -1,0 +1,73 @@
+/**
+ * The Azure environment contract, written once: the app settings the component sets on each
+ * Function App, the driver reads and the local launcher sets, and which capability brings
+ * which. A function only learns of the resources it may use.
+ *
+ * Deployed, the driver authenticates with the app's managed identity against the service URIs
+ * in `PARITY_STORAGE__tableServiceUri` / `PARITY_STORAGE__queueServiceUri` (the Functions
+ * naming for identity-based connections, so a binding could reuse the prefix). No key or
+ * connection string is ever set by the component. `PARITY_STORAGE_CONNECTION_STRING` exists
+ * only for Azurite (the local cloud and tests); it wins when set and is never set in Azure.
+ */
+import type { Capability } from "../../components/catalog";
+
+export const azureEnv = {
+  platform: "PARITY_PLATFORM",
+  usersTable: "USERS_TABLE",
+  tableServiceUri: "PARITY_STORAGE__tableServiceUri",
+  eventsQueue: "EVENTS_QUEUE",
+  queueServiceUri: "PARITY_STORAGE__queueServiceUri",
+  /** Fallback for both service URIs: the account's public-cloud endpoints. */
+  accountName: "PARITY_STORAGE__accountName",
+  /** A Key Vault reference deployed (the platform resolves it before start-up); the key itself locally. */
+  apiKey: "API_KEY",
+  /** Azurite only. */
+  localConnectionString: "PARITY_STORAGE_CONNECTION_STRING",
+} as const;
+export type AzureEnvName = (typeof azureEnv)[keyof typeof azureEnv];
+
+/** Every Azure entry exports its registered handler under this name, so tests and the local cloud can call it. */
+export const AZURE_HANDLER_EXPORT = "handler";
+
+/**
+ * The queue trigger's binding: the queue name is resolved from the app setting at run time
+ * (`%NAME%`), and the connection is the host storage's identity-based `AzureWebJobsStorage`.
+ * https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger#configuration
+ */
+export const AZURE_QUEUE_TRIGGER = { queueName: `%${azureEnv.eventsQueue}%`, connection: "AzureWebJobsStorage" } as const;
+
+/** The values behind the settings (Outputs in the component, strings locally). */
+export interface AzureEnvValues<T> {
+  usersTable: T;
+  tableServiceUri: T;
+  eventsQueue: T;
+  queueServiceUri: T;
+  apiKey: T;
+}
+
+/** Which values each capability needs. */
+export const azureCapabilityEnv: Record<Capability, readonly (keyof AzureEnvValues<unknown>)[]> = {
+  "users.read": ["usersTable", "tableServiceUri"],
+  "users.create": ["usersTable", "tableServiceUri"],
+  "users.update": ["usersTable", "tableServiceUri"],
+  "events.publish": ["eventsQueue", "queueServiceUri"],
+  // The trigger resolves %EVENTS_QUEUE%.
+  "events.consume": ["eventsQueue", "queueServiceUri"],
+  "apiKey.read": ["apiKey"],
+};
+
+/** The app settings a function with these capabilities gets from the contract. */
+export function azureEnvironment<T>(capabilities: readonly Capability[], values: AzureEnvValues<T>): Record<string, T | string> {
+  const env: Record<string, T | string> = { [azureEnv.platform]: "azure" };
+  for (const capability of capabilities) for (const key of azureCapabilityEnv[capability]) env[azureEnv[key]] = values[key];
+  return env;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Reads a setting the component sets on every app that may use it; a missing one is a deployment defect. */
+export function requireSetting(env: Env, name: AzureEnvName): string {
+  const value = env[name];
+  if (!value) throw new Error(`app setting ${name} is not set; the Azure component sets it on each Function App that declares the capability`);
+  return value;
+}

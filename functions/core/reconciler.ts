@@ -1,0 +1,122 @@
+/**
+ * The reconciler: a scheduled run that re-publishes `user.created` for users a failed publish
+ * left unwelcomed, so "nothing is lost" holds even when the queue was down at create time.
+ *
+ * - Pending = created and not welcomed for longer than a grace period (by default twice the
+ *   schedule interval, so a message still in flight is not re-published).
+ * - Each store finds pending users through an index, a page at a time, never a full scan.
+ * - Re-publishing is idempotent end to end: the event is rebuilt from the stored user with the
+ *   same deterministic `eventId` the API used, the worker's conditional welcome turns
+ *   duplicates into no-ops, and a conditional claim (`lastRepublishAt`) keeps overlapping or
+ *   repeated runs from re-publishing the same user twice within the grace period.
+ * - Bounded: at most `batchLimit` users per run, and it stops before its time budget ends.
+ * - A user re-published `maxRepublishes` times without being welcomed is logged at error level
+ *   and left for an operator.
+ */
+import type { Logger } from "./log";
+import { userCreatedEvent, type EventPublisher, type PendingUserStore } from "./ports";
+
+export interface ReconcilerDeps {
+  store: PendingUserStore;
+  publisher: EventPublisher;
+  logger: Logger;
+  /** A user is pending once it has waited this long unwelcomed. */
+  graceSeconds: number;
+  /** At most this many users are re-published per run. @default 100 */
+  batchLimit?: number;
+  /** Re-publishes of one user before it is left for an operator. @default 5 */
+  maxRepublishes?: number;
+  /** Users read per store query. @default 25 */
+  pageSize?: number;
+  /** Injected for tests; defaults to the wall clock. */
+  now?: () => Date;
+}
+
+export interface ReconcileOptions {
+  /** The platform's invocation id. */
+  requestId?: string;
+  /** Milliseconds the run may take before it must stop (its timeout minus a margin). */
+  timeBudgetMs: number;
+}
+
+/** What one run did; also its JSON log line. */
+export interface ReconcileReport {
+  /** Pending users read from the index. */
+  scanned: number;
+  republished: number;
+  /** Claimed by another run within the grace period, or left for an operator. */
+  skipped: number;
+  /** Users over `maxRepublishes`, left for an operator. */
+  abandoned: number;
+  errors: number;
+  durationMs: number;
+  /** Why the run ended before the index was exhausted, if it did. */
+  stoppedBecause?: "batch limit" | "time budget";
+}
+
+export interface Reconciler {
+  run(options: ReconcileOptions): Promise<ReconcileReport>;
+}
+
+export function createReconciler(deps: ReconcilerDeps): Reconciler {
+  const now = deps.now ?? (() => new Date());
+  const batchLimit = deps.batchLimit ?? 100;
+  const maxRepublishes = deps.maxRepublishes ?? 5;
+  const pageSize = deps.pageSize ?? 25;
+
+  return {
+    async run({ requestId, timeBudgetMs }) {
+      const log = deps.logger.forInvocation(requestId ?? crypto.randomUUID());
+      const started = Date.now();
+      const startedAt = now();
+      const cutoff = new Date(startedAt.getTime() - deps.graceSeconds * 1000).toISOString();
+      const report: ReconcileReport = { scanned: 0, republished: 0, skipped: 0, abandoned: 0, errors: 0, durationMs: 0 };
+      let cursor: string | undefined;
+      scan: do {
+        if (Date.now() - started >= timeBudgetMs) {
+          report.stoppedBecause = "time budget";
+          break;
+        }
+        const page = await deps.store.listPending({ createdBefore: cutoff, limit: pageSize, cursor });
+        cursor = page.cursor;
+        for (const user of page.users) {
+          if (report.republished >= batchLimit) {
+            report.stoppedBecause = "batch limit";
+            break scan;
+          }
+          if (Date.now() - started >= timeBudgetMs) {
+            report.stoppedBecause = "time budget";
+            break scan;
+          }
+          report.scanned++;
+          if (user.republishCount >= maxRepublishes) {
+            report.abandoned++;
+            report.skipped++;
+            log.error("user re-published too often without being welcomed; left for an operator", {
+              userId: user.id,
+              republishCount: user.republishCount,
+            });
+            continue;
+          }
+          try {
+            // Claimable when never claimed, or claimed before the cutoff: a run that overlaps this one, or
+            // repeats it within the grace period, finds the claim taken and moves on.
+            const claimed = await deps.store.claimRepublish(user.id, startedAt.toISOString(), cutoff);
+            if (!claimed) {
+              report.skipped++;
+              continue;
+            }
+            await deps.publisher.publish(userCreatedEvent(user));
+            report.republished++;
+          } catch (error) {
+            report.errors++;
+            log.error("re-publishing failed; the next run retries", { userId: user.id, error });
+          }
+        }
+      } while (cursor !== undefined);
+      report.durationMs = Date.now() - started;
+      log.info("reconciled", { ...report });
+      return report;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The GCP environment contract, written once: the entry point each bundle registers, the
+ * variables the component sets on each Cloud Function (plain and secret), the driver reads
+ * and the local launcher sets, and which capability brings which. A function only learns of
+ * the resources it may use.
+ */
+import type { Capability } from "../../components/catalog";
+
+export const gcpEnv = {
+  platform: "PARITY_PLATFORM",
+  /** Set by the component: newer runtimes no longer set it themselves. */
+  projectId: "GOOGLE_CLOUD_PROJECT",
+  firestoreDatabase: "FIRESTORE_DATABASE",
+  eventsTopic: "EVENTS_TOPIC",
+  /**
+   * A secret environment variable: Cloud Functions resolves the Secret Manager version into
+   * it when an instance starts (https://cloud.google.com/run/docs/configuring/secrets); the
+   * function configuration holds only the reference.
+   */
+  apiKey: "API_KEY",
+} as const;
+
+/**
+ * The name each bundle registers with the Functions Framework and the component passes as
+ * the Cloud Function's `entryPoint`: the catalog name in camelCase (`users-api` →
+ * `usersApi`), a plain JavaScript identifier whatever the catalog name is.
+ */
+export function entryPointName(functionName: string): string {
+  return functionName.replace(/[-_]+([a-z0-9])/gi, (_, next: string) => next.toUpperCase());
+}
+
+/** The values behind the plain variables: names (Outputs in the component, strings locally). */
+export interface GcpEnvValues<T> {
+  projectId: T;
+  firestoreDatabase: T;
+  eventsTopic: T;
+}
+
+/** The values behind the secret variables: a Secret Manager reference in the component, the value locally. */
+export interface GcpSecretValues<S> {
+  apiKey: S;
+}
+
+/** Which values each capability needs (events.consume needs none: the push subscription delivers). */
+export const gcpCapabilityEnv: Record<Capability, { variables: readonly Exclude<keyof GcpEnvValues<unknown>, "projectId">[]; secrets: readonly (keyof GcpSecretValues<unknown>)[] }> = {
+  "users.read": { variables: ["firestoreDatabase"], secrets: [] },
+  "users.create": { variables: ["firestoreDatabase"], secrets: [] },
+  "users.update": { variables: ["firestoreDatabase"], secrets: [] },
+  "events.publish": { variables: ["eventsTopic"], secrets: [] },
+  "events.consume": { variables: [], secrets: [] },
+  "apiKey.read": { variables: [], secrets: ["apiKey"] },
+};
+
+/** The environment of a function with these capabilities: plain variables, and secret variable name → secret value or reference. */
+export function gcpEnvironment<T, S>(
+  capabilities: readonly Capability[],
+  values: GcpEnvValues<T>,
+  secretValues: GcpSecretValues<S>,
+): { variables: Record<string, T | string>; secrets: Record<string, S> } {
+  const variables: Record<string, T | string> = {
+    [gcpEnv.platform]: "gcp",
+    [gcpEnv.projectId]: values.projectId,
+    // The Functions Framework answers body-parser errors (malformed JSON) through Express's
+    // default handler, which prints the stack trace unless production.
+    NODE_ENV: "production",
+  };
+  const secrets: Record<string, S> = {};
+  for (const capability of capabilities) {
+    for (const key of gcpCapabilityEnv[capability].variables) variables[gcpEnv[key]] = values[key];
+    for (const key of gcpCapabilityEnv[capability].secrets) secrets[gcpEnv[key]] = secretValues[key];
+  }
+  return { variables, secrets };
+}
+
+/** Reads a variable the component sets on every function that may use it; a missing one is a deployment defect. */
+export function requiredEnv(name: (typeof gcpEnv)[keyof typeof gcpEnv], env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set; the GCP component sets it on each function that declares the capability`);
+  return value;
+}
+
+/** The project id, or undefined to let the client libraries find it. */
+export const projectId = (env: NodeJS.ProcessEnv = process.env) => env[gcpEnv.projectId] || undefined;
+/** The database id the component created; `(default)` when unset. */
+export const firestoreDatabase = (env: NodeJS.ProcessEnv = process.env) => env[gcpEnv.firestoreDatabase] || "(default)";

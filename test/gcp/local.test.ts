@@ -1,0 +1,135 @@
+/**
+ * `local/gcp.ts` end to end over real HTTP: the Functions Framework serving whatever catalog
+ * it is given, and the push dispatcher delivering to the queue function with dead-lettering.
+ */
+import assert from "node:assert/strict";
+import { bundleFunction } from "../../components/bundle";
+import { gcloudEmulatorsMissing, startGcpLocal, type GcpLocalPlatform } from "../../local/gcp";
+import { helloDefinition } from "../fixtures/hello/catalog";
+import { gcpTestFunctions, TEST_API_KEY } from "./target";
+
+const missing = gcloudEmulatorsMissing();
+
+describe("local GCP (npm start)", function () {
+  this.timeout(60_000);
+
+  before(function () {
+    if (!missing) return;
+    if (process.env.CI === "true") throw new Error(`${missing}; the local GCP tests cannot run under CI=true`);
+    console.warn(`\n  !!! SKIPPING the local GCP tests: ${missing} !!!\n`);
+    this.skip();
+  });
+
+  const waitUntil = async <T>(probe: () => Promise<T | undefined>, what: string, logLines: string[], timeoutMs = 15_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out waiting for ${what}; launcher log:\n${logLines.join("\n")}`);
+  };
+
+  describe("the project's catalog", () => {
+    let local: GcpLocalPlatform;
+    const logLines: string[] = [];
+
+    before(async function () {
+      this.timeout(120_000);
+      // maxAttempts 2 is below Pub/Sub's minimum: the plan makes it 5, as a deploy would.
+      const functions = gcpTestFunctions({ "queue-worker": { timeoutSeconds: 5, maxAttempts: 2 } });
+      local = await startGcpLocal({ apiKey: TEST_API_KEY, functions: Object.values(functions), log: (line) => logLines.push(line) });
+    });
+    after(async () => {
+      if (!local) return;
+      const groups = [local.backends.firestore.pid, local.backends.pubsub.pid, ...Object.values(local.functions).map((fn) => fn.pid)];
+      await local.stop();
+      // Killed members linger until their new parent reaps them; give that a moment.
+      const alive = () => groups.filter((pid) => {
+        try {
+          process.kill(-pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      const deadline = Date.now() + 5_000;
+      while (alive().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(alive(), [], `process groups of ${JSON.stringify({ firestore: groups[0], pubsub: groups[1], functions: groups.slice(2) })} are gone after stop()`);
+    });
+
+    it("serves the HTTP function on loopback and reports the plan's native settings and warnings", async () => {
+      assert.match(local.url!, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(local.url, local.functions["users-api"].url);
+      assert.equal(local.platform, "gcp");
+      const health = await fetch(`${local.url}/health`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), { status: "ok" });
+      assert.equal((await fetch(`${local.url}/users/00000000-0000-4000-8000-000000000000`)).status, 401);
+      assert.equal(local.nativeSettings["queue-worker"].maxDeliveryAttempts, 5);
+      assert.equal(local.nativeSettings["queue-worker"].ackDeadlineSeconds, 10);
+      assert.ok(local.warnings.some((w) => w.function === "queue-worker" && w.setting === "maxAttempts" && w.asked === 2 && w.applied === 5));
+    });
+
+    it("gives a function the environment of its capabilities only, the API key as the secret variable's value", () => {
+      const publishes = local.backends.environmentFor(["events.publish"]);
+      assert.equal(publishes.EVENTS_TOPIC, "parity-events");
+      assert.equal(publishes.API_KEY, undefined);
+      assert.equal(local.backends.environmentFor(["apiKey.read"]).API_KEY, TEST_API_KEY);
+      assert.equal(local.backends.environmentFor([]).FIRESTORE_DATABASE, undefined);
+    });
+
+    it("a POST is welcomed by the worker through the push dispatcher", async () => {
+      const response = await fetch(`${local.url}/users`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": TEST_API_KEY },
+        body: JSON.stringify({ email: `local${Date.now()}@example.com`, name: "Local" }),
+      });
+      assert.equal(response.status, 201);
+      const { id } = (await response.json()) as { id: string };
+      const welcomedAt = await waitUntil(
+        async () => {
+          const user = (await (await fetch(`${local.url}/users/${id}`, { headers: { "x-api-key": TEST_API_KEY } })).json()) as { welcomedAt: string | null };
+          return user.welcomedAt ?? undefined;
+        },
+        "welcomedAt",
+        logLines,
+      );
+      assert.ok(!Number.isNaN(Date.parse(welcomedAt)));
+    });
+
+    it("a message that keeps failing is dead-lettered after the plan's maxDeliveryAttempts", async () => {
+      const before = await local.queueDepth();
+      // Published straight to the topic, as a corrupted event would arrive.
+      await local.backends.eventsTopic.publishMessage({ data: Buffer.from("{not json") });
+      const depth = await waitUntil(
+        async () => {
+          const now = await local.queueDepth();
+          return now.deadLettered > before.deadLettered ? now : undefined;
+        },
+        "the poison message on the dead-letter topic",
+        logLines,
+      );
+      assert.equal(depth.deadLettered, before.deadLettered + 1);
+      assert.equal(depth.pending, 0);
+      assert.ok(logLines.some((line) => /dead-lettered message .* after 5 attempts/.test(line)));
+    });
+  });
+
+  describe("another catalog: hello", () => {
+    it("serves a function that is not the project's own under its entry point", async function () {
+      this.timeout(120_000);
+      const hello = { definition: helloDefinition, bundle: bundleFunction(helloDefinition, "gcp"), settings: { memoryMb: 256, timeoutSeconds: 5, reservedConcurrency: 2, warmInstances: 0 } };
+      const local = await startGcpLocal({ apiKey: TEST_API_KEY, functions: [hello] });
+      try {
+        assert.deepEqual(Object.keys(local.functions), ["hello"]);
+        const response = await fetch(`${local.url}/`);
+        assert.equal(response.status, 200);
+        assert.deepEqual(await response.json(), { message: "hello" });
+        assert.deepEqual(await local.queueDepth(), { pending: 0, deadLettered: 0 });
+      } finally {
+        await local.stop();
+      }
+    });
+  });
+});
