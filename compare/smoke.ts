@@ -39,6 +39,12 @@ export function liveTarget(platform: string, baseUrl: string, apiKey: string): C
     async deliver() {
       throw new Error("a live endpoint's worker cannot be invoked by the smoke phase");
     },
+    async usersApiWithQueueDown() {
+      throw new Error("a live endpoint's queue cannot be taken down by the smoke phase");
+    },
+    async runReconciler() {
+      throw new Error("a live endpoint's reconciler runs on its own schedule");
+    },
     async close() {
       // Nothing to stop: the endpoint belongs to the local cloud or the deployed stack.
     },

@@ -14,13 +14,20 @@ export const capabilities = [
   "users.read",
   "users.create",
   "users.update",
+  /** Find users created and not yet welcomed (the reconciler), through the store's pending index only. */
+  "users.listPending",
   "events.publish",
   "events.consume",
   "apiKey.read",
 ] as const;
 export type Capability = (typeof capabilities)[number];
 
-export type Trigger = { kind: "http" } | { kind: "queue" };
+/**
+ * How a function is invoked. A schedule fires every `everyMinutes` minutes, aligned to the UTC
+ * clock (components/schedule.ts); the stack may set another interval per function
+ * (`parity:functions.<name>.everyMinutes`), and this one is the default.
+ */
+export type Trigger = { kind: "http" } | { kind: "queue" } | { kind: "schedule"; everyMinutes: number };
 export type TriggerKind = Trigger["kind"];
 
 export interface FunctionDefinition {
@@ -55,6 +62,13 @@ export const catalog = [
     entry: entries("queue-worker"),
     capabilities: ["events.consume", "users.update"],
     description: "consumes user.created and marks the user welcomed, idempotently",
+  },
+  {
+    name: "reconciler",
+    trigger: { kind: "schedule", everyMinutes: 5 },
+    entry: entries("reconciler"),
+    capabilities: ["users.listPending", "users.update", "events.publish"],
+    description: "re-publishes user.created for users a failed publish left unwelcomed",
   },
 ] as const satisfies readonly FunctionDefinition[];
 

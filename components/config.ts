@@ -5,7 +5,8 @@
  * Pure: the local cloud and the tools validate stack files without loading Pulumi;
  * `readStackConfig` (components/program.ts) reads the running program's config through it.
  */
-import { catalog, findFunction, functionNames, platforms, type FunctionDefinition, type FunctionName, type Platform } from "./catalog";
+import { catalog, findFunction, functionNames, platforms, type FunctionDefinition, type FunctionName, type Platform, type TriggerKind } from "./catalog";
+import { allowedEveryMinutes, isAllowedEveryMinutes } from "./schedule";
 
 /** Portable settings of one function; each component maps them to its platform's knobs. */
 export interface FunctionSettings {
@@ -21,6 +22,8 @@ export interface FunctionSettings {
   batchSize?: number;
   /** Queue functions only: deliveries of one message before it is dead-lettered. */
   maxAttempts?: number;
+  /** Schedule functions only: minutes between runs; must divide an hour, or be hours that divide a day. */
+  everyMinutes?: number;
 }
 
 export type FunctionSettingKey = keyof FunctionSettings;
@@ -53,16 +56,31 @@ export const settingRanges: Record<FunctionSettingKey, Range> = {
   warmInstances: { min: 0, max: 100 },
   batchSize: { min: 1, max: 100 },
   maxAttempts: { min: 1, max: 100 },
+  // The allowed values themselves are checked by isAllowedEveryMinutes (components/schedule.ts).
+  everyMinutes: { min: 1, max: 1440 },
 };
 
-const httpSettingKeys: FunctionSettingKey[] = ["memoryMb", "timeoutSeconds", "reservedConcurrency", "warmInstances"];
-const queueSettingKeys: FunctionSettingKey[] = [...httpSettingKeys, "batchSize", "maxAttempts"];
+/** The settings each trigger kind takes. A schedule keeps nothing warm: it runs a few times an hour. */
+const settingKeysByTrigger: Record<TriggerKind, FunctionSettingKey[]> = {
+  http: ["memoryMb", "timeoutSeconds", "reservedConcurrency", "warmInstances"],
+  queue: ["memoryMb", "timeoutSeconds", "reservedConcurrency", "warmInstances", "batchSize", "maxAttempts"],
+  schedule: ["memoryMb", "timeoutSeconds", "reservedConcurrency", "everyMinutes"],
+};
 
 /** The settings a function gets when the stack says nothing, by trigger kind. */
 export const defaultSettings = {
   http: { memoryMb: 256, timeoutSeconds: 10, reservedConcurrency: 10, warmInstances: 0 },
   queue: { memoryMb: 256, timeoutSeconds: 30, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 5 },
-} satisfies Record<"http" | "queue", FunctionSettings>;
+  // everyMinutes comes from the catalog's trigger (see defaultsFor).
+  schedule: { memoryMb: 256, timeoutSeconds: 60, reservedConcurrency: 1, warmInstances: 0 },
+} satisfies Record<TriggerKind, FunctionSettings>;
+
+/** A function's settings when the stack says nothing: its trigger kind's, and a schedule's own interval. */
+export function defaultsFor(definition: Pick<FunctionDefinition, "trigger">): FunctionSettings {
+  const base: FunctionSettings = { ...defaultSettings[definition.trigger.kind] };
+  if (definition.trigger.kind === "schedule") base.everyMinutes = definition.trigger.everyMinutes;
+  return base;
+}
 
 export const LOG_RETENTION_RANGE: Range = { min: 1, max: 3653 };
 
@@ -91,7 +109,7 @@ export class StackConfigError extends Error {
 }
 
 export function settingKeysFor(functionName: string): FunctionSettingKey[] {
-  return findFunction(functionName)?.trigger.kind === "queue" ? queueSettingKeys : httpSettingKeys;
+  return settingKeysByTrigger[findFunction(functionName)?.trigger.kind ?? "http"];
 }
 
 /**
@@ -142,7 +160,7 @@ export function parseStackConfig(
   }
   for (const fn of catalog) {
     const given = functionsMap[fn.name] ?? {};
-    const base = { ...defaultSettings[fn.trigger.kind] } as FunctionSettings;
+    const base = defaultsFor(fn);
     functions[fn.name] = applySettings(base, given, `functions.${fn.name}`, fn.name, problem);
   }
 
@@ -223,7 +241,7 @@ export function settingsFor(config: ParityConfig, platform: Platform, functionNa
 export function settingsOf(config: ParityConfig, platform: Platform, definition: Pick<FunctionDefinition, "name" | "trigger">): FunctionSettings {
   const own = config.functions[definition.name as FunctionName];
   if (own) return settingsFor(config, platform, definition.name as FunctionName);
-  return { ...defaultSettings[definition.trigger.kind] };
+  return defaultsFor(definition);
 }
 
 /**
@@ -253,6 +271,11 @@ function applySettings(
   for (const [setting, value] of Object.entries(given)) {
     if (!(allowed as string[]).includes(setting)) {
       problem(`${key}.${setting}`, `unknown setting for ${functionName}; allowed: ${allowed.join(", ")}`);
+      continue;
+    }
+    if (setting === "everyMinutes") {
+      if (isAllowedEveryMinutes(value)) result.everyMinutes = value;
+      else problem(`${key}.${setting}`, `${JSON.stringify(value)} is not allowed; allowed: minutes that divide an hour or whole hours that divide a day: ${allowedEveryMinutes.join(", ")} (others fire unevenly on cron-based platforms)`);
       continue;
     }
     const checked = integerIn(value, settingRanges[setting as FunctionSettingKey], `${key}.${setting}`, problem);

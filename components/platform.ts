@@ -9,6 +9,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Bundle } from "./bundle";
 import type { Capability, FunctionDefinition, Platform, TriggerKind } from "./catalog";
 import type { FunctionSettings } from "./config";
+import { allowedEveryMinutes, isAllowedEveryMinutes } from "./schedule";
 
 /** A function as the rules see it: what it is and the portable settings it asks for. */
 export interface FunctionSpec {
@@ -175,7 +176,7 @@ export class ComponentArgsError extends Error {
  * Rejects function lists no platform can deploy: none, a repeated name, more than one
  * function of a trigger kind that the component wires once (the endpoint, the events
  * queue's consumer), a queue function without its queue settings, a schedule function
- * without its schedule, and a trigger that contradicts the declared capabilities.
+ * without a clock-aligned interval, and a trigger that contradicts the declared capabilities.
  */
 export function checkFunctions(platform: Platform, name: string, functions: FunctionSpec[]): void {
   const fail = (sentence: string) => {
@@ -194,6 +195,9 @@ export function checkFunctions(platform: Platform, name: string, functions: Func
     const consumes = fn.definition.capabilities.includes("events.consume");
     if (kind === "queue" && (fn.settings.batchSize === undefined || fn.settings.maxAttempts === undefined)) {
       fail(`queue function "${fn.definition.name}" needs settings.batchSize and settings.maxAttempts.`);
+    }
+    if (kind === "schedule" && !isAllowedEveryMinutes(fn.settings.everyMinutes)) {
+      fail(`schedule function "${fn.definition.name}" needs settings.everyMinutes that divides an hour, or whole hours that divide a day: ${allowedEveryMinutes.join(", ")}; got ${fn.settings.everyMinutes}.`);
     }
     if (kind === "queue" && !consumes) fail(`queue function "${fn.definition.name}" must declare events.consume, or it may not read the queue.`);
     if (kind !== "queue" && consumes) fail(`"${fn.definition.name}" declares events.consume but is not queue-triggered; only the queue function consumes the events queue.`);

@@ -76,3 +76,23 @@ export function awsCronToCroner(expression: string): string {
   if (![dayOfMonth, month, dayOfWeek].every((f) => f === "*" || f === "?")) throw new Error(`only every-day schedules are supported locally: ${expression}`);
   return `0 ${unstep(minute)} ${unstep(hour)} * * *`;
 }
+
+/** The cron dialects parity compiles to. */
+export type CronDialect = "eventbridge" | "unix" | "ncrontab";
+
+/**
+ * The pattern the local scheduler (croner: optional seconds first, then 5 fields) reads for an
+ * expression in a dialect, so local fire times come from the very expression a deploy sets.
+ */
+export function cronerPattern(dialect: CronDialect, expression: string): string {
+  switch (dialect) {
+    case "eventbridge":
+      return awsCronToCroner(expression);
+    case "unix":
+      if (expression.trim().split(/\s+/).length !== 5) throw new Error(`unix cron has 5 fields: ${expression}`);
+      return expression;
+    case "ncrontab":
+      if (expression.trim().split(/\s+/).length !== 6) throw new Error(`NCRONTAB as parity writes it has 6 fields, seconds first: ${expression}`);
+      return expression;
+  }
+}

@@ -216,6 +216,82 @@ export function describeConformance(platform: string, start: () => Promise<Confo
       });
     });
 
+    describe("the reconciler: nothing is lost when the queue is down", () => {
+      const createWhileQueueDown = async (count: number) => {
+        const down = await target.usersApiWithQueueDown();
+        try {
+          const users: { id: string; email: string }[] = [];
+          for (let i = 0; i < count; i++) {
+            const response = await down.request(
+              new Request(`${BASE}/users`, {
+                method: "POST",
+                headers: { "x-api-key": target.apiKey, "content-type": "application/json" },
+                body: JSON.stringify({ email: uniqueEmail(), name: `Offline ${i}` }),
+              }),
+            );
+            assert.equal(response.status, 201, "a failed publish still creates the user");
+            users.push((await response.json()) as { id: string; email: string });
+          }
+          return users;
+        } finally {
+          await down.close();
+        }
+      };
+      const welcomedAt = async (id: string) => ((await (await send(`/users/${id}`)).json()) as { welcomedAt: string | null }).welcomedAt;
+      /**
+       * What is published for these users: waits until each has an event (`expect: "each"`), or
+       * briefly (`"none"`), then lingers so a duplicate would show. Other tests' unwelcomed users
+       * may be re-published too; they are ignored.
+       */
+      const publishedFor = async (ids: string[], expect: "each" | "none") => {
+        const mine = new Map<string, DeliveredMessage[]>(ids.map((id) => [id, []]));
+        const collect = async (timeoutMs: number) => {
+          for (const message of await target.receivePublished({ atLeast: 1, timeoutMs })) mine.get(JSON.parse(message.body).userId)?.push(message);
+        };
+        const deadline = Date.now() + 10_000;
+        while (expect === "each" && ids.some((id) => mine.get(id)!.length === 0) && Date.now() < deadline) await collect(1_000);
+        await collect(500);
+        return mine;
+      };
+
+      it("a user created while the queue is down is re-published once by the reconciler, then welcomed once", async () => {
+        await drainPublished();
+        const [user] = await createWhileQueueDown(1);
+        assert.equal(await welcomedAt(user.id), null);
+        assert.equal((await publishedFor([user.id], "none")).get(user.id)!.length, 0, "nothing reached the queue");
+
+        await target.runReconciler();
+        await target.runReconciler();
+        const [event, ...more] = (await publishedFor([user.id], "each")).get(user.id)!;
+        assert.ok(event, "the reconciler re-published it");
+        assert.equal(more.length, 0, "a second run within the claim window re-publishes nothing");
+        assert.deepEqual(
+          { ...JSON.parse(event.body), occurredAt: undefined },
+          { type: "user.created", eventId: `user.created:${user.id}`, userId: user.id, email: user.email, occurredAt: undefined },
+          "the same event the API would have published",
+        );
+        assert.deepEqual(await target.deliver([event]), { failedIds: [] });
+        const welcomed = await welcomedAt(user.id);
+        assert.ok(welcomed);
+
+        await target.runReconciler();
+        assert.equal((await publishedFor([user.id], "none")).get(user.id)!.length, 0, "a welcomed user is no longer pending");
+        assert.deepEqual(await target.deliver([event]), { failedIds: [] });
+        assert.equal(await welcomedAt(user.id), welcomed, "welcomed exactly once");
+      });
+
+      it("10 pending users and two overlapping runs: 10 re-publishes and 10 welcomes, not 20", async () => {
+        await drainPublished();
+        const users = await createWhileQueueDown(10);
+        await Promise.all([target.runReconciler(), target.runReconciler()]);
+        const published = await publishedFor(users.map((u) => u.id), "each");
+        assert.deepEqual(users.map((u) => published.get(u.id)!.length), Array(10).fill(1), "each user re-published exactly once");
+        const events = users.map((u) => published.get(u.id)![0]);
+        assert.deepEqual(await target.deliver(events), { failedIds: [] });
+        for (const u of users) assert.ok(await welcomedAt(u.id), `${u.id} welcomed`);
+      });
+    });
+
     /**
      * Receives until the event of `userId` arrives. Other users' events are kept for a later
      * wait in the same test (one receive may return several users' events at once).

@@ -32,6 +32,17 @@ export interface ConformanceTarget {
    * messages the platform would redeliver.
    */
   deliver(messages: DeliveredMessage[]): Promise<{ failedIds: string[] }>;
+  /**
+   * A second users API on the same store whose publisher points at an unreachable queue (the
+   * queue down), for the reconciler cases.
+   */
+  usersApiWithQueueDown(): Promise<{ request(request: Request): Promise<Response>; close(): Promise<void> }>;
+  /**
+   * Runs the reconciler once, invoked the way the platform's scheduler invokes it (its native
+   * event or request), with a grace period of 0 so that users created by the test are pending.
+   * Resolves when the run has finished.
+   */
+  runReconciler(): Promise<void>;
   /** Stops the runtime and every emulator it started. */
   close(): Promise<void>;
   /**

@@ -11,7 +11,7 @@ import { deploymentsFor } from "../components/bundle";
 import type { Platform } from "../components/catalog";
 import type { ParityConfig } from "../components/config";
 import type { NativeSettings, SettingWarning } from "../components/platform";
-import { startLocalCloud, startLocalPlatform, type LocalCloudOptions, type Unavailable } from "./cloud";
+import { startLocalCloud, startLocalPlatform, withScheduleInterval, type LocalCloudOptions, type Unavailable } from "./cloud";
 import type { LocalPlatform } from "./types";
 
 interface ReadyMessage {
@@ -22,9 +22,11 @@ interface ReadyMessage {
   unavailable: Unavailable[];
 }
 type ChildMessage = ReadyMessage | { type: "log"; line: string } | { type: "failed"; message: string } | { type: "reply"; id: number; result?: unknown; error?: string };
-type Operation = { op: "queueDepth" | "restart"; platform: Platform } | { op: "stopAll" };
+type Operation = { op: "queueDepth" | "restart" | "republished"; platform: Platform } | { op: "stopAll" };
 
-export interface RemoteLocalPlatform extends LocalPlatform {
+export interface RemoteLocalPlatform extends Omit<LocalPlatform, "schedules"> {
+  /** User ids this platform's reconciler has re-published so far. */
+  republished(): Promise<string[]>;
   /** Whether the launcher restarts its runtime itself, or a whole new launcher replaces it. */
   nativeRestart: boolean;
   restart(): Promise<void>;
@@ -49,7 +51,7 @@ export function startLocalCloudProcess(
 ): Promise<LocalCloudProcess> {
   const functionLogs = options.functionLogs ?? Boolean(process.env.PARITY_VERBOSE);
   const log = options.log ?? (() => undefined);
-  const child = fork(__filename, [JSON.stringify({ stack: options.stack, platforms: options.platforms, apiKey: options.apiKey })], {
+  const child = fork(__filename, [JSON.stringify({ stack: options.stack, platforms: options.platforms, apiKey: options.apiKey, scheduleEveryMinutes: options.scheduleEveryMinutes })], {
     execArgv: __filename.endsWith(".ts") ? ["-r", "ts-node/register/transpile-only"] : [],
     // During a comparison the functions' request logs would drown the progress bars (and
     // cost time): stdout is dropped unless asked for; errors (stderr) always show.
@@ -95,6 +97,7 @@ export function startLocalCloudProcess(
               nativeSettings: p.nativeSettings,
               warnings: p.warnings,
               queueDepth: () => call({ op: "queueDepth", platform: p.platform }) as Promise<{ pending: number; deadLettered: number }>,
+              republished: () => call({ op: "republished", platform: p.platform }) as Promise<string[]>,
               restart: async () => {
                 proxy.url = (await call({ op: "restart", platform: p.platform })) as string | undefined;
               },
@@ -151,6 +154,10 @@ async function serve(): Promise<void> {
         reply(await running.queueDepth());
         return;
       }
+      if (message.op === "republished") {
+        reply(cloud.republished(message.platform));
+        return;
+      }
       if (running.restart) {
         await running.restart();
         reply(running.url);
@@ -159,7 +166,8 @@ async function serve(): Promise<void> {
       // No restart(): a whole new launcher, emulators included, for a fresh runtime.
       current.delete(message.platform);
       await running.stop();
-      const next = await startLocalPlatform(message.platform, deploymentsFor(cloud.config, message.platform), cloud.apiKey, (line) => send({ type: "log", line }));
+      const functions = withScheduleInterval(deploymentsFor(cloud.config, message.platform), options.scheduleEveryMinutes);
+      const next = await startLocalPlatform(message.platform, functions, cloud.apiKey, (line) => send({ type: "log", line }), cloud.functionLogFor(message.platform));
       if ("reason" in next) throw new Error(`relaunch failed: ${next.reason}`);
       current.set(message.platform, next);
       reply(next.url);

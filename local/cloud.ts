@@ -27,6 +27,8 @@ export interface LocalCloudOptions {
   apiKey?: string;
   /** The functions to run. @default the project's catalog */
   catalog?: readonly FunctionDefinition[];
+  /** Every schedule function runs this often instead of its stack interval (`npm start -- --reconcile-every 1`). */
+  scheduleEveryMinutes?: number;
   log?: (line: string) => void;
 }
 
@@ -36,6 +38,10 @@ export interface LocalCloud {
   config: ParityConfig;
   /** Running platforms, in catalog platform order. */
   running: LocalPlatform[];
+  /** User ids each platform's reconciler has re-published so far (from its "reconciled" log lines). */
+  republished(platform: Platform): string[];
+  /** The function-log tap of a platform, for a launcher started again later (a restart). */
+  functionLogFor(platform: Platform): (functionName: string, line: string) => void;
   unavailable: Unavailable[];
   /** Stops every platform (each stops its own emulators and children). */
   stop(): Promise<void>;
@@ -73,10 +79,11 @@ export async function startLocalPlatform(
   functions: FunctionDeployment[],
   apiKey: string,
   log: (line: string) => void,
+  onFunctionLog?: (functionName: string, line: string) => void,
 ): Promise<LocalPlatform | Unavailable> {
   try {
     const launch = await launchers[platform]();
-    return await launch({ functions, apiKey, log: (line) => log(`[${platform}] ${line}`) });
+    return await launch({ functions, apiKey, log: (line) => log(`[${platform}] ${line}`), onFunctionLog });
   } catch (error) {
     return { platform, reason: `failed to start: ${(error as Error).message.split("\n")[0]}` };
   }
@@ -90,8 +97,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const chosen = choosePlatforms(config, options.platforms);
   const catalog = options.catalog ?? projectCatalog;
 
+  const republished = new Map<Platform, Set<string>>(chosen.map((p) => [p, new Set<string>()]));
+  const functionLogFor = (platform: Platform) => (_fn: string, line: string) => {
+    for (const id of republishedIdsOf(line)) republished.get(platform)?.add(id);
+  };
   // Side by side: emulators start in parallel (each waits on its own ports).
-  const started = await Promise.all(chosen.map((platform) => startLocalPlatform(platform, deploymentsFor(config, platform, catalog), apiKey, log)));
+  const started = await Promise.all(
+    chosen.map((platform) =>
+      startLocalPlatform(platform, withScheduleInterval(deploymentsFor(config, platform, catalog), options.scheduleEveryMinutes), apiKey, log, functionLogFor(platform)),
+    ),
+  );
   const running = started.filter((p): p is LocalPlatform => !("reason" in p));
   const unavailable = started.filter((p): p is Unavailable => "reason" in p);
 
@@ -102,6 +117,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     config,
     running,
     unavailable,
+    republished: (platform) => [...(republished.get(platform) ?? [])],
+    functionLogFor,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -113,8 +130,30 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
 }
 
+/** Schedule functions at another interval, for local runs. */
+export function withScheduleInterval(functions: FunctionDeployment[], everyMinutes: number | undefined): FunctionDeployment[] {
+  if (everyMinutes === undefined) return functions;
+  return functions.map((fn) => (fn.definition.trigger.kind === "schedule" ? { ...fn, settings: { ...fn.settings, everyMinutes } } : fn));
+}
+
+/** The user ids a reconciler's "reconciled" log line names (functions/core/reconciler.ts). */
+export function republishedIdsOf(line: string): string[] {
+  if (!line.includes('"reconciled"')) return [];
+  try {
+    const record = JSON.parse(line) as { message?: string; republishedIds?: unknown };
+    return record.message === "reconciled" && Array.isArray(record.republishedIds) ? record.republishedIds.filter((id): id is string => typeof id === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The endpoint table `npm start` prints. */
-export function endpointTable(cloud: Pick<LocalCloud, "running" | "unavailable" | "apiKey" | "stack">): string {
+export function endpointTable(cloud: {
+  stack: string;
+  apiKey: string;
+  running: Pick<LocalPlatform, "platform" | "url" | "description">[];
+  unavailable: Unavailable[];
+}): string {
   const rows = [
     ...cloud.running.map((p) => [p.platform, p.url ?? "(no HTTP function)", p.description]),
     ...cloud.unavailable.map((u) => [u.platform, "-", u.reason]),

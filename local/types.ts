@@ -5,6 +5,7 @@
  */
 import type { Platform } from "../components/catalog";
 import type { FunctionDeployment, NativeSettings, SettingWarning } from "../components/platform";
+import type { LocalSchedule } from "./scheduler";
 
 export interface LaunchOptions {
   /**
@@ -17,6 +18,8 @@ export interface LaunchOptions {
   apiKey: string;
   /** Progress lines for the user (e.g. "DynamoDB Local ready in 2.4 s"). */
   log?: (line: string) => void;
+  /** Every line the functions write (their JSON logs), with the function's name. */
+  onFunctionLog?: (functionName: string, line: string) => void;
 }
 
 export interface LocalPlatform {
@@ -27,6 +30,12 @@ export interface LocalPlatform {
   nativeSettings: Record<string, NativeSettings>;
   /** What the rules could not express exactly, as a deploy would warn. */
   warnings: SettingWarning[];
+  /**
+   * Function name → the local scheduler of each schedule function: the expression in the
+   * platform's dialect (as a deploy sets it), its next fire times, and `fireNow()`, which
+   * invokes the real bundle the way the platform's scheduler does.
+   */
+  schedules: Record<string, LocalSchedule>;
   /**
    * Queue state for the comparison's queue-delay phase: messages waiting and dead-lettered.
    * Delivery to the worker runs by itself, honouring batchSize, maxAttempts and the DLQ.

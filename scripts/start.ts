@@ -6,6 +6,7 @@
  *   npm start -- --platforms aws,cloudflare --stack prod
  */
 import { parseArgs } from "node:util";
+import { allowedEveryMinutes, isAllowedEveryMinutes } from "../components/schedule";
 import { endpointTable, parsePlatformList } from "../local/cloud";
 import { startLocalCloudProcess, type LocalCloudProcess } from "../local/cloud-process";
 
@@ -15,12 +16,17 @@ async function main(): Promise<void> {
       stack: { type: "string", default: "dev" },
       platforms: { type: "string" },
       "api-key": { type: "string" },
+      "reconcile-every": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
-    console.log("usage: npm start -- [--stack dev] [--platforms aws,gcp,azure,cloudflare] [--api-key <key>]");
+    console.log("usage: npm start -- [--stack dev] [--platforms aws,gcp,azure,cloudflare] [--api-key <key>] [--reconcile-every <minutes>]");
     return;
+  }
+  const reconcileEvery = values["reconcile-every"] === undefined ? undefined : Number(values["reconcile-every"]);
+  if (reconcileEvery !== undefined && !isAllowedEveryMinutes(reconcileEvery)) {
+    throw new Error(`--reconcile-every ${values["reconcile-every"]}: allowed: ${allowedEveryMinutes.join(", ")} (minutes that divide an hour, or hours that divide a day)`);
   }
   let cloud: LocalCloudProcess | undefined;
   let stopping = false;
@@ -42,6 +48,7 @@ async function main(): Promise<void> {
     stack: values.stack,
     platforms: values.platforms ? parsePlatformList(values.platforms) : undefined,
     apiKey: values["api-key"],
+    scheduleEveryMinutes: reconcileEvery,
     functionLogs: true,
     log: (line) => console.error(line),
   });

@@ -124,6 +124,24 @@ describe("stack config", () => {
     assert.match(text, /parity:overrides\.vercel: unknown platform; allowed values: aws, gcp, azure, cloudflare/);
   });
 
+  it("schedules the reconciler every 5 minutes by default; a stack may set any clock-aligned interval, nothing else", () => {
+    const defaults = parseStackConfig({ platforms: ["aws"], apiKey: TEST_API_KEY }, "dev");
+    assert.deepEqual(defaults.functions.reconciler, { memoryMb: 256, timeoutSeconds: 60, reservedConcurrency: 1, warmInstances: 0, everyMinutes: 5 });
+    assert.equal(stackConfig("prod").functions.reconciler.everyMinutes, 10);
+    for (const ok of [1, 30, 60, 120, 1440]) {
+      assert.equal(parseStackConfig({ ...valid(), functions: { reconciler: { everyMinutes: ok } } }, "dev").functions.reconciler.everyMinutes, ok);
+    }
+    for (const bad of [7, 45, 90, 0, 1441, 2880, "5"]) {
+      assert.match(
+        problemsOf({ ...valid(), functions: { reconciler: { everyMinutes: bad } } }).join("\n"),
+        /parity:functions\.reconciler\.everyMinutes: .* is not allowed; allowed: minutes that divide an hour or whole hours that divide a day: 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440/,
+        String(bad),
+      );
+    }
+    assert.match(problemsOf({ ...valid(), functions: { reconciler: { warmInstances: 1 } } }).join("\n"), /parity:functions\.reconciler\.warmInstances: unknown setting for reconciler; allowed: memoryMb, timeoutSeconds, reservedConcurrency, everyMinutes/);
+    assert.match(problemsOf({ ...valid(), functions: { "users-api": { everyMinutes: 5 } } }).join("\n"), /users-api\.everyMinutes: unknown setting/);
+  });
+
   it("reports every problem at once", () => {
     const problems = problemsOf({ platforms: [], protectData: "yes", apiKey: "short" });
     assert.equal(problems.length, 3);

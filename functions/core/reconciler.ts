@@ -8,7 +8,8 @@
  * - Re-publishing is idempotent end to end: the event is rebuilt from the stored user with the
  *   same deterministic `eventId` the API used, the worker's conditional welcome turns
  *   duplicates into no-ops, and a conditional claim (`lastRepublishAt`) keeps overlapping or
- *   repeated runs from re-publishing the same user twice within the grace period.
+ *   repeated runs from re-publishing the same user again within the claim window: the grace
+ *   period, and never less than a run may last (so two overlapping runs cannot both claim).
  * - Bounded: at most `batchLimit` users per run, and it stops before its time budget ends.
  * - A user re-published `maxRepublishes` times without being welcomed is logged at error level
  *   and left for an operator.
@@ -35,12 +36,14 @@ export interface ReconcilerDeps {
 export interface ReconcileOptions {
   /** The platform's invocation id. */
   requestId?: string;
-  /** Milliseconds the run may take before it must stop (its timeout minus a margin). */
+  /** Milliseconds the run may take before it must stop (its timeout minus a margin); also the shortest claim window. */
   timeBudgetMs: number;
 }
 
 /** What one run did; also its JSON log line. */
 export interface ReconcileReport {
+  /** The users re-published by this run (at most the batch limit), so a caller can tell them apart. */
+  republishedIds: string[];
   /** Pending users read from the index. */
   scanned: number;
   republished: number;
@@ -70,7 +73,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const started = Date.now();
       const startedAt = now();
       const cutoff = new Date(startedAt.getTime() - deps.graceSeconds * 1000).toISOString();
-      const report: ReconcileReport = { scanned: 0, republished: 0, skipped: 0, abandoned: 0, errors: 0, durationMs: 0 };
+      const claimWindowMs = Math.max(deps.graceSeconds * 1000, timeBudgetMs);
+      const claimableBefore = new Date(startedAt.getTime() - claimWindowMs).toISOString();
+      const report: ReconcileReport = { republishedIds: [], scanned: 0, republished: 0, skipped: 0, abandoned: 0, errors: 0, durationMs: 0 };
       let cursor: string | undefined;
       scan: do {
         if (Date.now() - started >= timeBudgetMs) {
@@ -99,15 +104,16 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
             continue;
           }
           try {
-            // Claimable when never claimed, or claimed before the cutoff: a run that overlaps this one, or
-            // repeats it within the grace period, finds the claim taken and moves on.
-            const claimed = await deps.store.claimRepublish(user.id, startedAt.toISOString(), cutoff);
+            // Claimable when never claimed, or claimed before the claim window: a run that overlaps this
+            // one, or repeats it within the window, finds the claim taken and moves on.
+            const claimed = await deps.store.claimRepublish(user.id, startedAt.toISOString(), claimableBefore);
             if (!claimed) {
               report.skipped++;
               continue;
             }
             await deps.publisher.publish(userCreatedEvent(user));
             report.republished++;
+            report.republishedIds.push(user.id);
           } catch (error) {
             report.errors++;
             log.error("re-publishing failed; the next run retries", { userId: user.id, error });
@@ -115,6 +121,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         }
       } while (cursor !== undefined);
       report.durationMs = Date.now() - started;
+      // The ids (at most batchLimit) let an operator, and the local cloud's comparison, tell re-published users apart.
       log.info("reconciled", { ...report });
       return report;
     },

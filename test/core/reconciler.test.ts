@@ -80,7 +80,7 @@ describe("core: reconciler", () => {
     const report = await reconciler.run({ timeBudgetMs: 10_000 });
     assert.deepEqual(published.map((e) => e.userId), [rows[0].id, rows[4].id, rows[1].id], "user 3 is exactly at the grace period: not yet pending");
     assert.deepEqual(published[0], { type: "user.created", eventId: `user.created:${rows[0].id}`, userId: rows[0].id, email: "u1@example.com", occurredAt: rows[0].createdAt });
-    assert.deepEqual({ ...report, durationMs: 0 }, { scanned: 3, republished: 3, skipped: 0, abandoned: 0, errors: 0, durationMs: 0 });
+    assert.deepEqual({ ...report, durationMs: 0 }, { republishedIds: [rows[0].id, rows[4].id, rows[1].id], scanned: 3, republished: 3, skipped: 0, abandoned: 0, errors: 0, durationMs: 0 });
   });
 
   it("a second run within the grace period re-publishes nothing; after it, the same users again (claims expire)", async () => {
@@ -94,6 +94,20 @@ describe("core: reconciler", () => {
     now += 10 * minute;
     await reconciler.run({ timeBudgetMs: 10_000 });
     assert.equal(published.length, 4);
+  });
+
+  it("with no grace period, a claim still holds for as long as a run may last", async () => {
+    let now = T0;
+    const store = harness([user(1, 0)], { clock: () => now });
+    const graceless = createReconciler({ store: store.store, publisher: { publish: async (e) => void store.published.push(e) }, logger: createLogger({ platform: "t", function: "r" }, { sink: () => undefined }), graceSeconds: 0, now: () => new Date(now) });
+    now += 1;
+    await graceless.run({ timeBudgetMs: 60_000 });
+    now += 60_000;
+    await graceless.run({ timeBudgetMs: 60_000 });
+    assert.equal(store.published.length, 1, "exactly 60 s later the claim still holds");
+    now += 1;
+    await graceless.run({ timeBudgetMs: 60_000 });
+    assert.equal(store.published.length, 2, "1 ms past the window it is claimable again");
   });
 
   it("two overlapping runs re-publish each pending user once", async () => {

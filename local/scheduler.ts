@@ -1,0 +1,45 @@
+/**
+ * The local scheduler: fires a schedule function at the times its platform's own expression
+ * says (parsed from the expression a deploy sets, through components/schedule.ts, so the
+ * translation itself is exercised), in UTC. The launcher supplies `fire`, which invokes the
+ * real bundle the way that platform's scheduler does.
+ */
+import { Cron } from "croner";
+import { cronerPattern, type CronDialect } from "../components/schedule";
+
+export interface LocalSchedule {
+  function: string;
+  /** The expression in the platform's dialect, as a deploy sets it. */
+  expression: string;
+  /** The next fire times (ISO, UTC) computed from that expression. */
+  next(count: number, from?: Date): string[];
+  /** Fires once now, as the scheduler would at `scheduledTime` (default: now). */
+  fireNow(scheduledTime?: Date): Promise<void>;
+  stop(): void;
+}
+
+export function startLocalSchedule(options: {
+  function: string;
+  dialect: CronDialect;
+  expression: string;
+  fire: (scheduledTime: Date) => Promise<void>;
+  onError?: (error: Error) => void;
+}): LocalSchedule {
+  const pattern = cronerPattern(options.dialect, options.expression);
+  const run = async (scheduledTime: Date) => {
+    try {
+      await options.fire(scheduledTime);
+    } catch (error) {
+      options.onError?.(error as Error);
+    }
+  };
+  // protect: a run still going when the next tick comes is not overlapped locally.
+  const job = new Cron(pattern, { timezone: "UTC", protect: true }, (self: Cron) => run(self.currentRun() ?? new Date()));
+  return {
+    function: options.function,
+    expression: options.expression,
+    next: (count, from) => new Cron(pattern, { timezone: "UTC", paused: true }).nextRuns(count, from ?? new Date()).map((d) => d.toISOString()),
+    fireNow: (scheduledTime = new Date()) => options.fire(scheduledTime),
+    stop: () => job.stop(),
+  };
+}
