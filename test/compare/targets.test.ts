@@ -51,7 +51,7 @@ describe("compare: endpoints and outputs", () => {
     const table = endpointTable({
       stack: "dev",
       apiKey: "local-abc",
-      running: [{ platform: "aws", url: "http://127.0.0.1:4000", description: "Lambda + DynamoDB Local", nativeSettings: {}, warnings: [], queueDepth: async () => ({ pending: 0, deadLettered: 0 }), stop: async () => undefined }],
+      running: [{ platform: "aws", url: "http://127.0.0.1:4000", description: "Lambda + DynamoDB Local" }],
       unavailable: [{ platform: "gcp", reason: "failed to start: gcloud is not installed" }],
     });
     assert.match(table, /aws\s+http:\/\/127\.0\.0\.1:4000\s+Lambda \+ DynamoDB Local/);
