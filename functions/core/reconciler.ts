@@ -17,6 +17,32 @@
 import type { Logger } from "./log";
 import { userCreatedEvent, type EventPublisher, type PendingUserStore } from "./ports";
 
+/**
+ * The two run settings every platform passes to its reconciler, by the same names (as
+ * environment variables, or plain-text bindings on Workers). The component derives them from
+ * the schedule: the grace period is twice the interval; the time budget is the timeout minus
+ * a margin for the final log line.
+ */
+export const reconcilerEnv = {
+  graceSeconds: "RECONCILE_GRACE_SECONDS",
+  timeBudgetSeconds: "RECONCILE_TIME_BUDGET_SECONDS",
+} as const;
+
+/** The run settings of a reconciler with this schedule and timeout, as the component sets them. */
+export function reconcilerRunSettings(everyMinutes: number, timeoutSeconds: number): { graceSeconds: number; timeBudgetSeconds: number } {
+  return { graceSeconds: 2 * everyMinutes * 60, timeBudgetSeconds: Math.max(1, Math.floor(timeoutSeconds * 0.8)) };
+}
+
+/** Reads the run settings a driver was given; a missing or malformed one is a deployment defect. */
+export function reconcilerSettingsFrom(read: (name: string) => string | undefined): { graceSeconds: number; timeBudgetMs: number } {
+  const number = (name: string) => {
+    const value = Number(read(name));
+    if (read(name) === undefined || !Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of seconds ≥ 0; the component sets it on the reconciler`);
+    return value;
+  };
+  return { graceSeconds: number(reconcilerEnv.graceSeconds), timeBudgetMs: number(reconcilerEnv.timeBudgetSeconds) * 1000 };
+}
+
 export interface ReconcilerDeps {
   store: PendingUserStore;
   publisher: EventPublisher;

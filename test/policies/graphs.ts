@@ -22,6 +22,9 @@ export async function stackGraph(options: { file: "dev" | "prod"; stack?: string
   return run.resources;
 }
 
+/** Returns a copy of the graph broken for one policy. */
+export type Breaker = (graph: readonly RecordedResource[]) => RecordedResource[];
+
 /** A deep copy, so a test can break one graph without touching another's. */
 export function copyGraph(graph: readonly RecordedResource[]): RecordedResource[] {
   return JSON.parse(JSON.stringify(graph)) as RecordedResource[];

@@ -7,7 +7,7 @@ import { evaluatePolicies, formatViolation } from "../../policies/evaluate";
 import { parityPolicies } from "../../policies/pack";
 import type { RecordedResource } from "../../scripts/offline";
 import { helloCatalog } from "../fixtures/hello/catalog";
-import { breakers } from "./breakers";
+import { breakers } from "./breakers/index";
 import { LONG_STACK, stackGraph } from "./graphs";
 
 describe("policy pack: cloud rules", function () {

@@ -1,11 +1,6 @@
-/**
- * For every policy of the pack, a graph broken for it: the test shows each rule fires on its
- * break (a rule that cannot fail is a defect) and passes on every clean graph.
- */
-import type { RecordedResource } from "../../scripts/offline";
-import { breakOne } from "./graphs";
-
-type Breaker = (graph: readonly RecordedResource[]) => RecordedResource[];
+/** AWS: a graph broken for each AWS policy (see ./index.ts). */
+import type { RecordedResource } from "../../../scripts/offline";
+import { breakOne, type Breaker } from "../graphs";
 
 const policyDocument = (r: RecordedResource) => JSON.parse(r.inputs.policy) as { Statement: { Action: string[]; Resource: string[] }[] };
 const withPolicy = (r: RecordedResource, change: (doc: ReturnType<typeof policyDocument>) => void) => {
@@ -14,7 +9,7 @@ const withPolicy = (r: RecordedResource, change: (doc: ReturnType<typeof policyD
   r.inputs.policy = JSON.stringify(doc);
 };
 
-export const breakers: Record<string, Breaker> = {
+export const awsBreakers: Record<string, Breaker> = {
   "aws-lambda-function-name": (g) => breakOne(g, "aws:lambda/function:Function", (r) => (r.inputs.name = "x".repeat(65))),
   "aws-iam-role-name": (g) => breakOne(g, "aws:iam/role:Role", (r) => (r.inputs.name = "a role name with spaces")),
   "aws-sqs-queue-name": (g) => breakOne(g, "aws:sqs/queue:Queue", (r) => (r.inputs.name = "events.queue")),
