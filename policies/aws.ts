@@ -2,7 +2,7 @@
 import { awsCapabilityGrants, awsLimits, awsLogActions, awsLogRetentionValues, awsNameRules, VISIBILITY_TIMEOUT_FACTOR } from "../components/aws/rules";
 import { capabilities, type Capability } from "../components/catalog";
 import { CAPABILITIES_TAG } from "../components/platform";
-import { nameProblem, ofType, physicalName, resourcePolicy, stackPolicy, transitiveDependencies, type ParityPolicy } from "./policy";
+import { namePolicy, ofType, resourcePolicy, stackPolicy, transitiveDependencies, type ParityPolicy } from "./policy";
 
 const T = {
   lambda: "aws:lambda/function:Function",
@@ -29,38 +29,29 @@ const statementsOf = (policy: unknown): Statement[] => {
 const OWN_LOG_STREAMS = /^arn:aws[\w-]*:logs:[^:*]+:\d{12}:log-group:[^*]+:\*$/;
 
 export const awsPolicies: ParityPolicy[] = [
-  resourcePolicy({
+  namePolicy({
     name: "aws-lambda-function-name",
     description: "Lambda function names are 1–64 letters, digits, hyphens or underscores.",
     enforcementLevel: "mandatory",
     url: "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html#lambda-CreateFunction-request-FunctionName",
-    types: [T.lambda],
-    validate: (props, args, report) => {
-      const problem = nameProblem(physicalName(props, args.name), { ...awsNameRules.lambda, alphabet: "[a-zA-Z0-9-_]" });
-      if (problem) report(problem);
-    },
+    type: T.lambda,
+    rule: { ...awsNameRules.lambda, alphabet: "[a-zA-Z0-9-_]" },
   }),
-  resourcePolicy({
+  namePolicy({
     name: "aws-iam-role-name",
     description: "IAM role names are 1–64 characters of letters, digits and +=,.@_-.",
     enforcementLevel: "mandatory",
     url: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html",
-    types: [T.role],
-    validate: (props, args, report) => {
-      const problem = nameProblem(physicalName(props, args.name), { ...awsNameRules.iamRole, alphabet: "[\\w+=,.@-]" });
-      if (problem) report(problem);
-    },
+    type: T.role,
+    rule: { ...awsNameRules.iamRole, alphabet: "[\\w+=,.@-]" },
   }),
-  resourcePolicy({
+  namePolicy({
     name: "aws-sqs-queue-name",
     description: "SQS queue names are 1–80 letters, digits, hyphens or underscores.",
     enforcementLevel: "mandatory",
     url: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html",
-    types: [T.queue],
-    validate: (props, args, report) => {
-      const problem = nameProblem(physicalName(props, args.name), { ...awsNameRules.sqsQueue, alphabet: "[a-zA-Z0-9-_]" });
-      if (problem) report(problem);
-    },
+    type: T.queue,
+    rule: { ...awsNameRules.sqsQueue, alphabet: "[a-zA-Z0-9-_]" },
   }),
   resourcePolicy({
     name: "aws-iam-no-wildcards",

@@ -28,6 +28,26 @@ export function resourcePolicy(
   };
 }
 
+/** A physical-name check: the name a resource of `type` will have is within `rule`'s length and alphabet. */
+export function namePolicy(
+  policy: Omit<ParityResourcePolicy, "validateResource"> & {
+    type: string;
+    rule: { min?: number; max: number; pattern: RegExp; alphabet: string };
+    /** The input holding the explicit name. @default "name" */
+    nameProperty?: string;
+  },
+): ParityResourcePolicy {
+  const { type, rule, nameProperty, ...rest } = policy;
+  return resourcePolicy({
+    ...rest,
+    types: [type],
+    validate: (props, args, report) => {
+      const problem = nameProblem(physicalName(props, args.name, nameProperty), rule);
+      if (problem) report(problem);
+    },
+  });
+}
+
 /** A check over the whole stack (relations between resources). */
 export function stackPolicy(policy: Omit<ParityStackPolicy, "validateStack"> & { validate: (args: StackValidationArgs, report: ReportViolation) => void }): ParityStackPolicy {
   const { validate, ...rest } = policy;
