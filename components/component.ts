@@ -30,5 +30,6 @@ export function platformOutputs(component: PlatformOutputs): pulumi.Inputs {
     functionNames: component.functionNames,
     warnings: component.warnings,
     nativeSettings: component.nativeSettings,
+    schedules: Object.fromEntries(Object.entries(component.schedules).map(([fn, s]) => [fn, { expression: s.expression, identity: s.identity }])),
   };
 }

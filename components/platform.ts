@@ -223,4 +223,24 @@ export interface PlatformOutputs {
   warnings: SettingWarning[];
   /** Function name → the native settings applied, from the platform's rules. */
   nativeSettings: Record<string, NativeSettings>;
+  /** Schedule function name → its trigger as deployed, with the scheduler's own identity. */
+  schedules: Record<string, DeployedSchedule>;
+}
+
+/**
+ * A schedule function's trigger as deployed: the platform binding that invokes it, like
+ * Pub/Sub's push identity for the queue function. Tests and the policy pack check that the
+ * scheduler's identity holds one invoke permission on this one function and nothing else.
+ */
+export interface DeployedSchedule {
+  /** The expression in the platform's dialect (components/schedule.ts). */
+  expression: string;
+  /**
+   * The identity the platform's scheduler invokes the function with (an IAM role ARN, a
+   * service-account email); undefined where the trigger lives in the function itself (an
+   * Azure timer trigger in its app, a Workers cron trigger) and no separate identity exists.
+   */
+  identity: pulumi.Output<string> | undefined;
+  /** What that identity may do: invoke this function only. Undefined with no identity. */
+  invoke: { permissions: string[]; resource: pulumi.Output<string> } | undefined;
 }
