@@ -23,6 +23,8 @@ export const azureEnv = {
   apiKey: "API_KEY",
   /** Azurite only. */
   localConnectionString: "PARITY_STORAGE_CONNECTION_STRING",
+  /** The reconciler's timer schedule, 6-field NCRONTAB (components/schedule.ts `ncrontab`); the trigger reads it as `%RECONCILE_SCHEDULE%`. */
+  reconcileSchedule: "RECONCILE_SCHEDULE",
 } as const;
 export type AzureEnvName = (typeof azureEnv)[keyof typeof azureEnv];
 
@@ -35,6 +37,13 @@ export const AZURE_HANDLER_EXPORT = "handler";
  * https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger#configuration
  */
 export const AZURE_QUEUE_TRIGGER = { queueName: `%${azureEnv.eventsQueue}%`, connection: "AzureWebJobsStorage" } as const;
+
+/**
+ * The reconciler's timer trigger: the schedule is an app setting resolved at start-up, so a stack
+ * changes it without a new bundle; `runOnStartup` stays off (it would fire on every scale-out).
+ * https://learn.microsoft.com/azure/azure-functions/functions-bindings-timer#configuration
+ */
+export const AZURE_TIMER_TRIGGER = { schedule: `%${azureEnv.reconcileSchedule}%`, runOnStartup: false } as const;
 
 /** The values behind the settings (Outputs in the component, strings locally). */
 export interface AzureEnvValues<T> {
@@ -50,6 +59,8 @@ export const azureCapabilityEnv: Record<Capability, readonly (keyof AzureEnvValu
   "users.read": ["usersTable", "tableServiceUri"],
   "users.create": ["usersTable", "tableServiceUri"],
   "users.update": ["usersTable", "tableServiceUri"],
+  // The pending index is entities in the users table (functions/azure/store.ts).
+  "users.listPending": ["usersTable", "tableServiceUri"],
   "events.publish": ["eventsQueue", "queueServiceUri"],
   // The trigger resolves %EVENTS_QUEUE%.
   "events.consume": ["eventsQueue", "queueServiceUri"],
