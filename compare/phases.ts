@@ -66,6 +66,12 @@ export interface QueueDelayResult {
   lost: number;
   /** Growth of the dead-letter queue during the phase; null where it cannot be read. */
   deadLettered: number | null;
+  /**
+   * Posted users whose `user.created` the reconciler re-published during the phase: the queue
+   * lost or held back their first event. Counted apart (they are in `welcomed` once welcomed),
+   * so the reconciler can never hide a lost message; null where the runs cannot be read.
+   */
+  republished: number | null;
   /** POST sent → `welcomedAt` visible through GET, ms (resolution: the poll interval). */
   delay: LatencySummary;
   /** Server clock: `welcomedAt - createdAt`, ms. */
@@ -234,6 +240,8 @@ export async function queueDelay(
     pollIntervalMs: number;
     timeoutMs: number;
     deadLetterDepth?: () => Promise<number>;
+    /** Every user id the reconciler has re-published so far (from its "reconciled" log lines). */
+    republishedIds?: () => Promise<string[]>;
     onProgress?: (done: number, total: number) => void;
   },
 ): Promise<QueueDelayResult> {
@@ -242,6 +250,7 @@ export async function queueDelay(
   const serverDelays = new LatencyHistogram();
   const samples: number[] = [];
   let posted = 0;
+  const postedIds: string[] = [];
   let notWelcomed = 0;
   let done = 0;
 
@@ -278,6 +287,7 @@ export async function queueDelay(
       createUser(endpoint, "queue-delay").then(
         (id) => {
           posted++;
+          postedIds.push(id);
           return follow(id, sentAt);
         },
         () => undefined, // a failed POST publishes nothing: not a lost message
@@ -289,11 +299,14 @@ export async function queueDelay(
 
   const deadLetterAfter = options.deadLetterDepth ? await options.deadLetterDepth().catch(() => undefined) : undefined;
   const deadLettered = deadLetterBefore !== undefined && deadLetterAfter !== undefined ? Math.max(0, deadLetterAfter - deadLetterBefore) : null;
+  const republishedList = options.republishedIds ? await options.republishedIds().catch(() => undefined) : undefined;
+  const republishedIds = republishedList && new Set(republishedList);
   return {
     posted,
     welcomed: samples.length,
     lost: Math.max(0, notWelcomed - (deadLettered ?? 0)),
     deadLettered,
+    republished: republishedIds ? postedIds.filter((id) => republishedIds.has(id)).length : null,
     delay: delays.summary(),
     serverDelay: serverDelays.summary(),
     samples,

@@ -227,11 +227,11 @@ export function renderMarkdown(results: Results): string {
       (p.ramp?.steps ?? []).map((s) => [p.platform, String(s.ratePerSecond), s.achievedRate.toFixed(1), String(s.ok), String(s.throttled), String(s.unavailable), String(s.otherErrors), String(s.networkErrors), String(s.timeouts), ms(s.latency.p99)]),
     )), "", ...measured.map((p) => `- ${p.platform}: sustained ${p.ramp?.sustainedRate ?? "-"} req/s; ${p.ramp?.stoppedBecause ?? "not run"}`), "");
 
-    lines.push("## Queue delay (POST → welcomedAt visible)", "", table(["platform", "posted", "welcomed", "lost", "dead-lettered", "p50", "p90", "p99", "max", "server-side p50"], measured.map((p) => {
+    lines.push("## Queue delay (POST → welcomedAt visible)", "", table(["platform", "posted", "welcomed", "lost", "dead-lettered", "re-published", "p50", "p90", "p99", "max", "server-side p50"], measured.map((p) => {
       const q = p.queue;
-      if (!q) return [p.platform, "-", "-", "-", "-", "-", "-", "-", "-", "-"];
-      return [p.platform, String(q.posted), String(q.welcomed), String(q.lost), q.deadLettered === null ? "n/a" : String(q.deadLettered), ms(q.delay.p50), ms(q.delay.p90), ms(q.delay.p99), ms(q.delay.max), ms(q.serverDelay.p50)];
-    })), "", `Delays in ms, exact to one poll interval (${results.phases.pollIntervalMs} ms). Lost = not welcomed within ${results.phases.queueTimeoutMs / 1000} s and not in the dead-letter queue; it must be 0.`, "");
+      if (!q) return [p.platform, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"];
+      return [p.platform, String(q.posted), String(q.welcomed), String(q.lost), q.deadLettered === null ? "n/a" : String(q.deadLettered), q.republished === null || q.republished === undefined ? "n/a" : String(q.republished), ms(q.delay.p50), ms(q.delay.p90), ms(q.delay.p99), ms(q.delay.max), ms(q.serverDelay.p50)];
+    })), "", `Delays in ms, exact to one poll interval (${results.phases.pollIntervalMs} ms). Lost = not welcomed within ${results.phases.queueTimeoutMs / 1000} s and not in the dead-letter queue; it must be 0. Re-published = welcomed only after the reconciler re-sent its event (the queue lost or held back the first one); counted apart so the reconciler never hides a lost message, and 0 in a healthy run.`, "");
 
     lines.push(`## Cost (${results.phases.monthlyRequests.toLocaleString("en-US")} requests per month)`, "", table(["platform", "memory (MiB)", "billed duration (ms)", "USD per 1M requests", "USD per month", "breakdown"], measured.map((p) => {
       const c = p.cost;

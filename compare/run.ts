@@ -150,9 +150,10 @@ async function measure(subject: Subject, phases: PhaseOptions, pricing: Map<Plat
       pollIntervalMs: phases.pollIntervalMs,
       timeoutMs: phases.queueTimeoutMs,
       deadLetterDepth: subject.deadLetterDepth,
+      republishedIds: subject.republishedIds,
       onProgress: (d, t) => bar.update(d, t),
     });
-    bar.end(`${queue.welcomed}/${queue.posted} welcomed, p50 ${queue.delay.p50.toFixed(0)} ms, lost ${queue.lost}`);
+    bar.end(`${queue.welcomed}/${queue.posted} welcomed, p50 ${queue.delay.p50.toFixed(0)} ms, lost ${queue.lost}${queue.republished ? `, ${queue.republished} re-published by the reconciler` : ""}`);
     return queue;
   });
 

@@ -137,6 +137,8 @@ export interface Subject {
   /** A fresh instance for the next cold sample; absent where none can be had. */
   fresh?: () => Promise<void>;
   deadLetterDepth?: () => Promise<number>;
+  /** Every user the platform's reconciler has re-published so far. */
+  republishedIds?: () => Promise<string[]>;
 }
 
 export interface OpenedTargets {
@@ -226,6 +228,7 @@ async function openLocal(stack: string, platforms: Platform[] | undefined, progr
           endpoint.url = local.url!;
         },
         deadLetterDepth: async () => (await local.queueDepth()).deadLettered,
+        republishedIds: () => local.republished(),
       });
     }
   } catch (error) {

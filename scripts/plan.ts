@@ -14,6 +14,8 @@ import { AwsFunctions, LAMBDA_CONCURRENCY_QUOTA } from "../components/aws";
 import { deployStack } from "../components/program";
 import { knownStacks, stackFileValues } from "../components/stack-file";
 import { estimateCost, loadPricing, type CostEstimate } from "../compare/cost";
+import { evaluatePolicies, formatViolation, type Violation } from "../policies/evaluate";
+import { parityPolicies } from "../policies/pack";
 import { runWithMocks, valueOf, type RecordedResource } from "./offline";
 
 /** Assumptions of the offline cost estimate; `npm run compare` measures the real duration. */
@@ -42,6 +44,10 @@ export interface PlanReport {
   warnings: string[];
   /** Account quotas the stack needs before it can deploy (AWS: Lambda concurrent executions). */
   quotas: { platform: Platform; quota: string; code: string; needed: number; why: string }[];
+  /** Each schedule function's trigger: the native expression and the scheduler's own identity, if it has one. */
+  schedules: { platform: Platform; function: string; expression: string; identity: string | undefined; invoke: string | undefined }[];
+  /** The cloud-rules policy pack (policies/) over this graph, as `pulumi preview --policy-pack policies` runs it. */
+  policies: { evaluated: number; violations: Violation[] };
   /** users-api cost per platform at the assumed duration and the configured memory. */
   cost: { assumptions: CostAssumptions; estimates: CostEstimate[] };
 }
@@ -53,7 +59,7 @@ export async function planStack(
 ): Promise<PlanReport> {
   const run = await runWithMocks(() => deployStack(config, pulumi.secret(PLACEHOLDER_API_KEY)), { stack: config.stack });
   const { components } = run.result;
-  const report: PlanReport = { stack: config.stack, platforms: config.platforms, resources: {}, otherResources: {}, settings: [], native: [], bundles: [], grants: [], warnings: [], quotas: [], cost: { assumptions, estimates: [] } };
+  const report: PlanReport = { stack: config.stack, platforms: config.platforms, resources: {}, otherResources: {}, settings: [], native: [], bundles: [], grants: [], warnings: [], quotas: [], schedules: [], policies: { evaluated: parityPolicies.length, violations: await evaluatePolicies(run.resources, parityPolicies) }, cost: { assumptions, estimates: [] } };
   const pricing = loadPricing();
   const providerResources = (r: RecordedResource) => platforms.some((p) => r.type.startsWith(providerPrefix(p)));
   report.otherResources = countByType(run.resources.filter((r) => !providerResources(r) && !r.type.startsWith("parity:")));
@@ -77,6 +83,15 @@ export async function planStack(
       });
     }
     report.warnings.push(...component.warnings.map(formatWarning));
+    for (const [fn, schedule] of Object.entries(component.schedules)) {
+      report.schedules.push({
+        platform,
+        function: fn,
+        expression: schedule.expression,
+        identity: schedule.identity && String(await valueOf(schedule.identity)),
+        invoke: schedule.invoke && `${schedule.invoke.permissions.join(", ")} on ${String(await valueOf(schedule.invoke.resource))}`,
+      });
+    }
     if (component instanceof AwsFunctions) {
       const { reserved, accountQuotaNeeded } = component.plan.concurrency;
       report.quotas.push({
@@ -188,9 +203,30 @@ export function formatPlan(report: PlanReport): string {
     for (const q of report.quotas) out.push(`  ${q.platform}: ${q.quota} (${q.code}) ≥ ${q.needed}: ${q.why}`);
   }
 
+  if (report.schedules.length > 0) {
+    out.push("\nSchedules (UTC, clock-aligned; the scheduler's identity may invoke its one function only)");
+    out.push(
+      table([
+        ["platform", "function", "expression", "scheduler identity", "may"],
+        ...report.schedules.map((s) => [s.platform, s.function, s.expression, s.identity ?? "none (trigger inside the function)", s.invoke ?? "-"]),
+      ]).replace(/^/gm, "  "),
+    );
+  }
+
   out.push(`\nWarnings (${report.warnings.length})`);
   for (const warning of report.warnings) out.push(`  ${warning}`);
+
+  const { evaluated, violations } = report.policies;
+  out.push(`\nPolicies (${evaluated} rules of the cloud-rules pack, policies/; ${violations.length} violation${violations.length === 1 ? "" : "s"})`);
+  if (violations.length === 0) out.push("  every rule passes");
+  for (const violation of violations) out.push(`  ${formatViolation(violation)}`);
+  if (mandatoryViolations(report) > 0) out.push(`\n${mandatoryViolations(report)} mandatory violation(s): \`pulumi up\` with the policy pack would refuse this stack.`);
   return out.join("\n");
+}
+
+/** How many violations would stop a deploy; `npm run plan` exits non-zero when any. */
+export function mandatoryViolations(report: PlanReport): number {
+  return report.policies.violations.filter((v) => v.enforcementLevel === "mandatory").length;
 }
 
 async function main(): Promise<void> {
@@ -213,6 +249,7 @@ async function main(): Promise<void> {
   }
   const report = await planStack(config, assumptions);
   console.log(values.json ? JSON.stringify(report, null, 2) : formatPlan(report));
+  if (mandatoryViolations(report) > 0) process.exitCode = 2;
 }
 
 if (require.main === module) {

@@ -5,7 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { catalog, platforms } from "../components/catalog";
 import { formatWarning } from "../components/platform";
 import { deployStack } from "../components/program";
-import { formatPlan, planStack } from "../scripts/plan";
+import { formatPlan, mandatoryViolations, planStack } from "../scripts/plan";
+import { formatViolation } from "../policies/evaluate";
+import { parityPolicies } from "../policies/pack";
 import { runWithMocks, stackConfig, valueOf, TEST_API_KEY, type StateFor } from "./infra/harness";
 
 /** The provider-computed outputs the endpoints are made of (the rest keep the harness's defaults). */
@@ -108,6 +110,26 @@ describe("the stack program (index.ts) and npm run plan", function () {
     assert.match(text, /Cost estimate of users-api .*assumed 50 ms per request, 10,000,000 requests a month/);
     assert.match(text, /OFFLINE: evaluated under Pulumi mocks\. No provider was asked and nothing was created/);
     assert.match(text, /Grants \(compiled from each function's declared capabilities\)/);
+
+    // The schedule of every platform, in its own dialect, at the same UTC minutes.
+    assert.deepEqual(
+      Object.fromEntries(report.schedules.map((s) => [s.platform, s.expression])),
+      { aws: "cron(0/5 * * * ? *)", gcp: "*/5 * * * *", azure: "0 */5 * * * *", cloudflare: "*/5 * * * *" },
+    );
+    assert.match(text, /Schedules \(UTC, clock-aligned/);
+
+    // The policy pack ran over this graph and passes; the section says so.
+    assert.deepEqual(report.policies.violations.map(formatViolation), []);
+    assert.equal(report.policies.evaluated, parityPolicies.length);
+    assert.match(text, new RegExp(`Policies \\(${parityPolicies.length} rules of the cloud-rules pack, policies/; 0 violations\\)\\n  every rule passes`));
+    assert.equal(mandatoryViolations(report), 0);
+
+    // A mandatory violation is listed with rule, resource and source, and makes the plan fail.
+    const violation = { policy: "aws-sqs-queue-name", enforcementLevel: "mandatory" as const, resource: "aws:sqs/queue:Queue parity-events", message: "too long", url: "https://docs.aws.amazon.com/x" };
+    const broken = { ...report, policies: { ...report.policies, violations: [violation, { ...violation, enforcementLevel: "advisory" as const }] } };
+    assert.equal(mandatoryViolations(broken), 1, "only the mandatory one stops a deploy");
+    assert.match(formatPlan(broken), /\[mandatory\] aws-sqs-queue-name on aws:sqs\/queue:Queue parity-events: too long \(https:\/\/docs\.aws\.amazon\.com\/x\)/);
+    assert.match(formatPlan(broken), /1 mandatory violation\(s\): `pulumi up` with the policy pack would refuse this stack/);
   });
 
   it("plan rejects bad stack config before evaluating anything, naming key and stack", () => {

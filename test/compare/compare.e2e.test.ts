@@ -102,6 +102,7 @@ describe("compare: end to end against the local cloud", function () {
       assert.equal(p.queue!.posted, results.phases.queueCount, `${what} queue: every POST accepted`);
       assert.equal(p.queue!.welcomed, p.queue!.posted, `${what} queue: every user welcomed`);
       assert.equal(p.queue!.lost, 0, `${what} queue: nothing lost`);
+      assert.equal(p.queue!.republished, 0, `${what} queue: the queue alone welcomed everyone (read from the reconciler's runs, not n/a)`);
       assert.ok(p.queue!.delay.p50 > 0, `${what} queue delay`);
       assert.ok(p.cost!.perMillion > 0 && p.cost!.perMonth >= 0, `${what} cost`);
     }

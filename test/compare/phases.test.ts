@@ -1,6 +1,8 @@
 /** The ramp's stopping rule and the cold-start summary: pure decisions, checked on hand-made steps. */
 import assert from "node:assert/strict";
-import { coldStartResult, errorRate, rampVerdict, type RampStep } from "../../compare/phases";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { coldStartResult, errorRate, queueDelay, rampVerdict, type RampStep } from "../../compare/phases";
 import { LatencyHistogram } from "../../compare/histogram";
 
 function step(overrides: Partial<RampStep>): RampStep {
@@ -53,5 +55,42 @@ describe("compare: phase decisions", () => {
     assert.equal(cold.median, 250);
     assert.equal(cold.max, 900);
     assert.equal(coldStartResult([{ ms: 42, status: 404 }], "test", { ms: null, note: "" }).median, 42);
+  });
+});
+
+describe("compare: the queue phase counts re-published users apart", () => {
+  // A loopback stand-in for a users API (not a platform): POST answers an id, GET answers the
+  // user welcomed at once. What is under test is the phase's counting, not a platform.
+  let server: http.Server;
+  let url: string;
+  before(async () => {
+    let next = 0;
+    server = http.createServer((request, response) => {
+      response.setHeader("content-type", "application/json");
+      if (request.method === "POST") {
+        request.resume();
+        response.statusCode = 201;
+        response.end(JSON.stringify({ id: `u${next++}` }));
+        return;
+      }
+      const now = new Date().toISOString();
+      response.end(JSON.stringify({ id: request.url!.split("/").pop(), createdAt: now, welcomedAt: now }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const run = (republishedIds?: () => Promise<string[]>) =>
+    queueDelay({ url, apiKey: "k" }, { count: 3, ratePerSecond: 100, pollIntervalMs: 5, timeoutMs: 2_000, republishedIds });
+
+  it("counts only this phase's users that the reconciler re-published, and still welcomes them", async () => {
+    const result = await run(async () => ["u1", "u2", "someone-else"]);
+    assert.deepEqual({ posted: result.posted, welcomed: result.welcomed, lost: result.lost, republished: result.republished }, { posted: 3, welcomed: 3, lost: 0, republished: 2 });
+  });
+
+  it("says n/a (null), not 0, when the reconciler's runs cannot be read", async () => {
+    assert.equal((await run()).republished, null);
+    assert.equal((await run(() => Promise.reject(new Error("gone")))).republished, null);
   });
 });
