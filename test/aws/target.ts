@@ -5,7 +5,10 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { planAws } from "../../components/aws/rules";
 import { httpApiEventFromRequest, responseFromHttpApiResult, sqsEventFromMessages } from "../../local/aws-events";
-import { startAwsBackends, startAwsFunction, type AwsBackends } from "../../local/aws";
+import { invokeAsScheduler, startAwsBackends, startAwsFunction, type AwsBackends } from "../../local/aws";
+import { freePort } from "../../local/emulators/loopback";
+import { awsEnv } from "../../functions/aws/contract";
+import { reconcilerEnv } from "../../functions/core/reconciler";
 import type { LambdaFunction } from "../../local/aws-lambda-runtime";
 import { dynamoDbLocalUnavailable } from "../../local/emulators/dynamodb-local";
 import type { HttpApiResult } from "../../functions/aws/http-api";
@@ -34,6 +37,8 @@ export interface AwsTarget extends ConformanceTarget {
   backends: AwsBackends;
   usersApi: LambdaFunction;
   queueWorker: LambdaFunction;
+  /** The reconciler with a grace period of 0 (created users are pending at once). */
+  reconciler: LambdaFunction;
   /** Every log line the functions wrote, in order. */
   logs: { function: string; instance: number; line: string }[];
 }
@@ -47,6 +52,10 @@ export async function startAwsTarget(): Promise<AwsTarget> {
   const functions = awsTestFunctions({ "users-api": { reservedConcurrency: 4 } });
   const usersApi = startAwsFunction(backends, functions["users-api"], { onLog: onLog("users-api") });
   const queueWorker = startAwsFunction(backends, functions["queue-worker"], { onLog: onLog("queue-worker") });
+  // Two environments, not the stack's one, so that two overlapping runs really overlap and only
+  // the store's conditional claim keeps them from re-publishing a user twice.
+  const reconcilerFunction = awsTestFunctions({ reconciler: { reservedConcurrency: 2 } }).reconciler;
+  const reconciler = startAwsFunction(backends, reconcilerFunction, { onLog: onLog("reconciler"), env: { [reconcilerEnv.graceSeconds]: "0" } });
   /** What receivePublished returned, so deliver() can hand the worker the real SQS records. */
   const received = new Map<string, Message>();
 
@@ -56,6 +65,7 @@ export async function startAwsTarget(): Promise<AwsTarget> {
     backends,
     usersApi,
     queueWorker,
+    reconciler,
     logs,
     async request(request) {
       return responseFromHttpApiResult(await usersApi.invoke<HttpApiResult>(await httpApiEventFromRequest(request)));
@@ -96,8 +106,23 @@ export async function startAwsTarget(): Promise<AwsTarget> {
       const response = await queueWorker.invoke<SqsBatchResponse>(sqsEventFromMessages(records, backends.queue.arn));
       return { failedIds: response.batchItemFailures.map((failure) => failure.itemIdentifier) };
     },
+    async usersApiWithQueueDown() {
+      // The queue's endpoint is a loopback port nothing listens on: every publish is refused.
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const down = startAwsFunction(backends, functions["users-api"], {
+        onLog: onLog("users-api (queue down)"),
+        env: { AWS_ENDPOINT_URL_SQS: closed, [awsEnv.eventsQueueUrl]: `${closed}/000000000000/parity-events` },
+      });
+      return {
+        request: async (request: Request) => responseFromHttpApiResult(await down.invoke<HttpApiResult>(await httpApiEventFromRequest(request))),
+        close: () => down.stop(),
+      };
+    },
+    async runReconciler() {
+      await invokeAsScheduler(reconciler, reconcilerFunction.native.lambdaName, new Date());
+    },
     async close() {
-      await Promise.all([usersApi.stop(), queueWorker.stop()]);
+      await Promise.all([usersApi.stop(), queueWorker.stop(), reconciler.stop()]);
       await backends.stop();
     },
   };
