@@ -127,3 +127,28 @@ export async function startAwsTarget(): Promise<AwsTarget> {
     },
   };
 }
+
+/**
+ * One target for several suites (files), started by the first and stopped by the last, so the
+ * emulators start once for all of them. Call at load time, once per suite: every file is loaded
+ * before any runs, so the count of users is complete before the first release.
+ */
+let sharedUsers = 0;
+let shared: Promise<AwsTarget> | undefined;
+export function sharedAwsTarget(): { acquire(): Promise<AwsTarget>; release(): Promise<void> } {
+  sharedUsers++;
+  let acquired = false;
+  return {
+    acquire() {
+      acquired = true;
+      return (shared ??= startAwsTarget());
+    },
+    async release() {
+      sharedUsers--;
+      if (sharedUsers > 0 || !acquired || !shared) return;
+      const target = shared;
+      shared = undefined;
+      await (await target).close();
+    },
+  };
+}
