@@ -90,6 +90,14 @@ export const awsPolicies: ParityPolicy[] = [
     type: T.queue,
     rule: { ...awsNameRules.sqsQueue, alphabet: "[a-zA-Z0-9-_]" },
   }),
+  namePolicy({
+    name: "aws-scheduler-schedule-name",
+    description: "EventBridge Scheduler schedule names are 1–64 letters, digits, hyphens, underscores or periods.",
+    enforcementLevel: "mandatory",
+    url: "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html",
+    type: T.schedule,
+    rule: { ...awsNameRules.schedule, alphabet: "[0-9a-zA-Z-_.]" },
+  }),
   resourcePolicy({
     name: "aws-iam-no-wildcards",
     description: "No IAM statement allows a wildcard action, or a wildcard resource a narrower ARN can replace.",

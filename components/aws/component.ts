@@ -434,6 +434,8 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
     const schedule = new aws.scheduler.Schedule(
       `${name}-${fnName}-schedule`,
       {
+        // The function's own name: unique in the default group, and within Scheduler's 64 characters.
+        name: fn.native.lambdaName,
         description: `Runs ${fn.native.lambdaName} ${settings.expression} (UTC).`,
         scheduleExpression: settings.expression,
         scheduleExpressionTimezone: settings.timezone,

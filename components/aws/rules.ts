@@ -91,12 +91,15 @@ export const defaultHttpRoutes = ["GET /users/{id}", "POST /users", "GET /health
  * - IAM role name: 1–64 of `[\w+=,.@-]` (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html)
  * - SQS QueueName: 1–80 of alphanumerics, `-` and `_` (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html)
  * - CloudWatch log group: 1–512 of `[.\-_/#A-Za-z0-9]` (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html)
+ * - EventBridge Scheduler schedule Name: 1–64 of `[0-9a-zA-Z-_.]` (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html);
+ *   the component names each schedule after its Lambda, whose alphabet is a subset, so a valid Lambda name is a valid schedule name
  */
 export const awsNameRules = {
   lambda: { max: 64, pattern: /^[a-zA-Z0-9_-]+$/ },
   iamRole: { max: 64, pattern: /^[\w+=,.@-]+$/ },
   sqsQueue: { max: 80, pattern: /^[a-zA-Z0-9_-]+$/ },
   logGroup: { max: 512, pattern: /^[.\-_/#A-Za-z0-9]+$/ },
+  schedule: { max: 64, pattern: /^[0-9a-zA-Z_.-]+$/ },
 } as const;
 
 export const lambdaNameFor = (component: string, fn: string) => `${component}-${fn}`;

@@ -372,6 +372,7 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
         assert.equal(every, stack === "prod" ? 10 : 5);
         const schedule = run.one(T.schedule).inputs;
         const lambda = state(T.lambda, `${name}-reconciler`);
+        assert.equal(schedule.name, `${name}-reconciler`, "named after its function");
         assert.equal(schedule.scheduleExpression, stack === "prod" ? "cron(0/10 * * * ? *)" : "cron(0/5 * * * ? *)");
         assert.equal(schedule.scheduleExpressionTimezone, "UTC");
         assert.deepEqual(schedule.flexibleTimeWindow, { mode: "OFF" });

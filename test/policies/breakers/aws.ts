@@ -39,6 +39,7 @@ export const awsBreakers: Record<string, Breaker> = {
   // The scheduler may also invoke users-api.
   "aws-scheduler-role-invokes-one-function": (g) =>
     breakOne(g, "aws:iam/rolePolicy:RolePolicy", (r) => withPolicy(r, (doc) => doc.Statement[0].Resource.push(doc.Statement[0].Resource[0].replace(/reconciler$/, "users-api"))), "scheduler-policy"),
+  "aws-scheduler-schedule-name": (g) => breakOne(g, "aws:scheduler/schedule:Schedule", (r) => (r.inputs.name = "reconciler/every-5-minutes")),
   "aws-scheduler-schedule-clock": (g) => breakOne(g, "aws:scheduler/schedule:Schedule", (r) => (r.inputs.flexibleTimeWindow = { mode: "FLEXIBLE", maximumWindowInMinutes: 15 })),
   // Scheduler's defaults (185 attempts over 24 h) would apply.
   "aws-scheduler-retries": (g) => breakOne(g, "aws:scheduler/schedule:Schedule", (r) => delete r.inputs.target.retryPolicy),
