@@ -48,6 +48,12 @@ export function awsEnvironment<T>(capabilities: readonly Capability[], values: A
  * partition attribute (a constant, set in the create's own PutItem); the worker's conditional
  * welcome REMOVEs it in the same UpdateItem, so the item leaves the index with no extra write.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-indexes-general-sparse-indexes.html
+ *
+ * Known limit: the index's partition key is one constant, so every create, welcome and claim
+ * writes to one index partition; a GSI short of write capacity throttles the table's writes too
+ * (https://repost.aws/knowledge-center/dynamodb-gsi-throttling-table), and a partition takes about
+ * 1,000 writes/s (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html).
+ * Far above parity's rates; past them, shard the constant (`pending#0..N`) and query each shard.
  */
 export const awsUsersTable = {
   partitionKey: "pk",
