@@ -33,6 +33,11 @@ export function requireDynamoDbLocal(suite: Mocha.Context): void {
   suite.skip();
 }
 
+/** A web request through a users-api Lambda, as API Gateway sends it (2.0 event in, result out). */
+async function requestThrough(fn: LambdaFunction, request: Request): Promise<Response> {
+  return responseFromHttpApiResult(await fn.invoke<HttpApiResult>(await httpApiEventFromRequest(request)));
+}
+
 export interface AwsTarget extends ConformanceTarget {
   backends: AwsBackends;
   usersApi: LambdaFunction;
@@ -67,9 +72,7 @@ export async function startAwsTarget(): Promise<AwsTarget> {
     queueWorker,
     reconciler,
     logs,
-    async request(request) {
-      return responseFromHttpApiResult(await usersApi.invoke<HttpApiResult>(await httpApiEventFromRequest(request)));
-    },
+    request: (request) => requestThrough(usersApi, request),
     async receivePublished({ atLeast, timeoutMs = 5_000 }) {
       const deadline = Date.now() + timeoutMs;
       const messages: Message[] = [];
@@ -114,7 +117,7 @@ export async function startAwsTarget(): Promise<AwsTarget> {
         env: { AWS_ENDPOINT_URL_SQS: closed, [awsEnv.eventsQueueUrl]: `${closed}/000000000000/parity-events` },
       });
       return {
-        request: async (request: Request) => responseFromHttpApiResult(await down.invoke<HttpApiResult>(await httpApiEventFromRequest(request))),
+        request: (request: Request) => requestThrough(down, request),
         close: () => down.stop(),
       };
     },
