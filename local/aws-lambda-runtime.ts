@@ -33,10 +33,10 @@ export interface LambdaFunction {
 const instanceSource = `
 const { parentPort, workerData } = require("node:worker_threads");
 const loaded = import(workerData.bundleUrl);
-parentPort.on("message", async ({ id, event, context }) => {
+parentPort.on("message", async ({ id, event, context, deadline }) => {
   try {
     const { handler } = await loaded;
-    const result = await handler(event, context);
+    const result = await handler(event, { ...context, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) });
     parentPort.postMessage({ id, result });
   } catch (error) {
     parentPort.postMessage({ id, error: { name: error?.name, message: String(error?.message ?? error) } });
@@ -141,7 +141,8 @@ export function createLambdaFunction(options: LambdaFunctionOptions): LambdaFunc
         };
         instance.worker.on("message", onMessage);
         instance.worker.on("error", onError);
-        instance.worker.postMessage({ id, event, context });
+        // The timeout runs from here, as Lambda's does from the invocation's start.
+        instance.worker.postMessage({ id, event, context, deadline: Date.now() + timeoutMs });
       });
     },
     async stop() {

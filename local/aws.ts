@@ -20,7 +20,8 @@ import {
 import { planAws, awsNativeSummary, type AwsPlannedFunction } from "../components/aws/rules";
 import type { Capability } from "../components/catalog";
 import type { FunctionDeployment } from "../components/platform";
-import { awsEnvironment } from "../functions/aws/contract";
+import { awsEnvironment, awsReconcilerEnvironment, awsUsersTable } from "../functions/aws/contract";
+import { schedulerEventFor } from "../functions/aws/scheduler-event";
 import type { HttpApiResult } from "../functions/aws/http-api";
 import type { SqsBatchResponse } from "../functions/aws/sqs-event";
 import { httpApiEventFromRequest, integrationFailureResponse, responseFromHttpApiResult, sqsEventFromMessages } from "./aws-events";
@@ -29,6 +30,7 @@ import { startSecretsStandIn, type SecretsStandIn } from "./aws-secrets-standin"
 import { startDynamoDbLocal, type DynamoDbLocal } from "./emulators/dynamodb-local";
 import { startFauxqs, type Fauxqs } from "./emulators/fauxqs";
 import { serveFetch, type LoopbackFront } from "./front";
+import { startLocalSchedule, type LocalSchedule } from "./scheduler";
 import { Teardown } from "./teardown";
 import type { Launcher, LaunchOptions, LocalPlatform } from "./types";
 
@@ -71,12 +73,23 @@ export async function startAwsBackends(options: AwsBackendsOptions): Promise<Aws
   };
   try {
     const tableName = "parity-users";
-    // The key schema the AWS component creates: partition key `pk` (string), nothing else.
+    // The schema the AWS component creates: partition key `pk`, and the sparse pending index.
+    const { partitionKey, pendingIndex } = awsUsersTable;
     await clients.dynamodb.send(
       new CreateTableCommand({
         TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+        AttributeDefinitions: [partitionKey, pendingIndex.partitionKey, pendingIndex.sortKey].map((AttributeName) => ({ AttributeName, AttributeType: "S" })),
+        KeySchema: [{ AttributeName: partitionKey, KeyType: "HASH" }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: pendingIndex.name,
+            KeySchema: [
+              { AttributeName: pendingIndex.partitionKey, KeyType: "HASH" },
+              { AttributeName: pendingIndex.sortKey, KeyType: "RANGE" },
+            ],
+            Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: [...pendingIndex.projected] },
+          },
+        ],
         BillingMode: "PAY_PER_REQUEST",
       }),
     );
@@ -131,7 +144,11 @@ export function startAwsFunction(
   return createLambdaFunction({
     bundleFile: fn.bundle.file,
     functionName: fn.native.lambdaName,
-    env: { ...backends.environmentFor(fn.definition.capabilities), ...options.env },
+    env: {
+      ...backends.environmentFor(fn.definition.capabilities),
+      ...(fn.native.schedule ? awsReconcilerEnvironment(fn.native.schedule) : {}),
+      ...options.env,
+    },
     maxInstances: fn.native.reservedConcurrentExecutions,
     timeoutSeconds: fn.native.timeout,
     onLog: options.onLog,
@@ -148,6 +165,23 @@ export function startHttpFront(fn: LambdaFunction): Promise<LoopbackFront> {
       return integrationFailureResponse();
     }
   });
+}
+
+/**
+ * Invokes a schedule function as EventBridge Scheduler does: its target input with the run's
+ * context attributes filled in (functions/aws/scheduler-event.ts). Scheduler invokes
+ * asynchronously and nothing reads the result; here the caller waits for the run to end.
+ */
+export async function invokeAsScheduler(fn: LambdaFunction, lambdaName: string, scheduledTime: Date): Promise<void> {
+  await fn.invoke(
+    schedulerEventFor({
+      scheduleArn: `arn:aws:scheduler:${LOCAL_REGION}:000000000000:schedule/default/${lambdaName}`,
+      // Scheduler's format: whole seconds, e.g. 2022-03-22T18:59:43Z.
+      scheduledTime: scheduledTime.toISOString().replace(/\.\d{3}Z$/, "Z"),
+      executionId: crypto.randomUUID().replace(/-/g, "").slice(0, 16),
+      attemptNumber: "1",
+    }),
+  );
 }
 
 export interface EventSourceMappingOptions {
@@ -262,6 +296,7 @@ export async function startAwsLocal(options: LaunchOptions): Promise<AwsLocalPla
       const name = fn.definition.name;
       lambdas[name] = startAwsFunction(backends, { ...fn, bundle: bundles.get(name)! }, {
         onLog: (line) => {
+          options.onFunctionLog?.(name, line);
           if (/"level":"error"/.test(line)) log(`[aws ${name}] ${line}`);
         },
       });
@@ -282,10 +317,24 @@ export async function startAwsLocal(options: LaunchOptions): Promise<AwsLocalPla
       });
       teardown.add(() => mapping.stop());
     }
+    const schedules: Record<string, LocalSchedule> = {};
+    for (const fn of plan.scheduledFunctions) {
+      const name = fn.definition.name;
+      schedules[name] = startLocalSchedule({
+        function: name,
+        dialect: "eventbridge",
+        expression: fn.native.schedule!.expression,
+        fire: (scheduledTime) => invokeAsScheduler(lambdas[name], fn.native.lambdaName, scheduledTime),
+        onError: (error) => log(`[aws ${name}] scheduled run failed: ${error.message}`),
+      });
+      teardown.add(async () => schedules[name].stop());
+      log(`AWS: ${name} on ${fn.native.schedule!.expression} (UTC)`);
+    }
     return {
       platform: "aws",
       backends,
       lambdas,
+      schedules,
       url,
       nativeSettings: Object.fromEntries(plan.functions.map((fn) => [fn.definition.name, awsNativeSummary(fn)])),
       warnings: plan.warnings,

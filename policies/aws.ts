@@ -1,7 +1,19 @@
 /** AWS constraints the mocks cannot see, from components/aws/rules.ts, each with its source. */
-import { awsCapabilityGrants, awsLimits, awsLogActions, awsLogRetentionValues, awsNameRules, VISIBILITY_TIMEOUT_FACTOR } from "../components/aws/rules";
+import {
+  awsCapabilityGrants,
+  awsLimits,
+  awsLogActions,
+  awsLogRetentionValues,
+  awsNameRules,
+  BINDING_TAG,
+  SCHEDULER_BINDING,
+  schedulerInvokeActions,
+  VISIBILITY_TIMEOUT_FACTOR,
+  type AwsGrantTarget,
+} from "../components/aws/rules";
 import { capabilities, type Capability } from "../components/catalog";
 import { CAPABILITIES_TAG } from "../components/platform";
+import type { PolicyResource } from "@pulumi/policy";
 import { namePolicy, ofType, resourcePolicy, stackPolicy, transitiveDependencies, type ParityPolicy } from "./policy";
 
 const T = {
@@ -12,6 +24,8 @@ const T = {
   queue: "aws:sqs/queue:Queue",
   eventSource: "aws:lambda/eventSourceMapping:EventSourceMapping",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  schedule: "aws:scheduler/schedule:Schedule",
+  invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
 } as const;
 
 interface Statement {
@@ -24,6 +38,29 @@ const statementsOf = (policy: unknown): Statement[] => {
   const document = (typeof policy === "string" ? JSON.parse(policy) : policy) as { Statement?: Statement[] } | undefined;
   return document?.Statement ?? [];
 };
+
+const documentOf = (policy: unknown) => (typeof policy === "string" ? JSON.parse(policy) : policy) as { Statement?: (Statement & { Principal?: unknown; Condition?: unknown })[] } | undefined;
+
+/** The role a role policy is attached to (it waits for it). */
+const roleOf = (policy: PolicyResource) => [...policy.dependencies].find((d) => d.type === T.role);
+const isSchedulerRole = (role: PolicyResource | undefined) => role?.props.tags?.[BINDING_TAG] === SCHEDULER_BINDING;
+
+/** `arn:…:lambda:<region>:<account>:function:<name>[:<qualifier>]` → the function's name. */
+const lambdaFunctionName = (arn: unknown) => (typeof arn === "string" ? /^arn:aws[\w-]*:lambda:[^:]+:\d{12}:function:([a-zA-Z0-9_-]+)(:[a-zA-Z0-9$_-]+)?$/.exec(arn)?.[1] : undefined);
+
+/**
+ * The ARN each grant target's actions may name: a DynamoDB index is its own resource type
+ * (`table/<name>/index/<index>`), so a table action on an index, or an index Query on the table,
+ * is a different grant. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+ */
+const grantTargetArn: Record<AwsGrantTarget, RegExp> = {
+  usersTable: /^arn:aws[\w-]*:dynamodb:[^:]+:\d{12}:table\/[^/*]+$/,
+  usersPendingIndex: /^arn:aws[\w-]*:dynamodb:[^:]+:\d{12}:table\/[^/*]+\/index\/[^/*]+$/,
+  eventsQueue: /^arn:aws[\w-]*:sqs:[^:]+:\d{12}:[^:*]+$/,
+  apiKeySecret: /^arn:aws[\w-]*:secretsmanager:[^:]+:\d{12}:secret:[^*]+$/,
+};
+/** Which grant target each capability action belongs to (each action serves one capability). */
+const targetOfAction = new Map<string, AwsGrantTarget>(Object.values(awsCapabilityGrants).flatMap((g) => g.actions.map((a) => [a, g.resource] as const)));
 
 /** `log-group:<name>:*` names one log group's streams; every other `*` in a resource widens it. */
 const OWN_LOG_STREAMS = /^arn:aws[\w-]*:logs:[^:*]+:\d{12}:log-group:[^*]+:\*$/;
@@ -53,6 +90,14 @@ export const awsPolicies: ParityPolicy[] = [
     type: T.queue,
     rule: { ...awsNameRules.sqsQueue, alphabet: "[a-zA-Z0-9-_]" },
   }),
+  namePolicy({
+    name: "aws-scheduler-schedule-name",
+    description: "EventBridge Scheduler schedule names are 1–64 letters, digits, hyphens, underscores or periods.",
+    enforcementLevel: "mandatory",
+    url: "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html",
+    type: T.schedule,
+    rule: { ...awsNameRules.schedule, alphabet: "[0-9a-zA-Z-_.]" },
+  }),
   resourcePolicy({
     name: "aws-iam-no-wildcards",
     description: "No IAM statement allows a wildcard action, or a wildcard resource a narrower ARN can replace.",
@@ -75,7 +120,9 @@ export const awsPolicies: ParityPolicy[] = [
     url: "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
     validate: ({ resources }, report) => {
       for (const policy of ofType(resources, T.rolePolicy)) {
-        const role = [...policy.dependencies].find((d) => d.type === T.role);
+        const role = roleOf(policy);
+        // A scheduler's role is a platform binding, not a function's identity: the aws-scheduler-* rules check it.
+        if (isSchedulerRole(role)) continue;
         const declared = String(role?.props.tags?.[CAPABILITIES_TAG] ?? "").split(" ").filter(Boolean);
         if (!role || declared.some((c) => !(capabilities as readonly string[]).includes(c))) {
           report(`role of ${policy.name} does not declare its capabilities in the "${CAPABILITIES_TAG}" tag`, policy.urn);
@@ -142,6 +189,114 @@ export const awsPolicies: ParityPolicy[] = [
     types: [T.logGroup],
     validate: (props, _args, report) => {
       if (!(awsLogRetentionValues as readonly number[]).includes(props.retentionInDays)) report(`retentionInDays ${props.retentionInDays} is not one of ${awsLogRetentionValues.join(", ")}`);
+    },
+  }),
+  stackPolicy({
+    name: "aws-grants-on-exact-resource",
+    description: "Each capability's actions name only the kind of resource that capability is for: users.listPending queries the pending index, never the table.",
+    enforcementLevel: "mandatory",
+    url: "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html",
+    validate: ({ resources }, report) => {
+      for (const policy of ofType(resources, T.rolePolicy)) {
+        if (isSchedulerRole(roleOf(policy))) continue;
+        for (const statement of statementsOf(policy.props.policy)) {
+          for (const action of [statement.Action].flat()) {
+            const target = targetOfAction.get(action);
+            if (!target) continue;
+            for (const resource of [statement.Resource].flat()) {
+              // A wildcard is aws-iam-no-wildcards' finding; this rule judges named resources.
+              if (resource.includes("*")) continue;
+              if (!grantTargetArn[target].test(resource)) report(`${policy.name} allows ${action} on "${resource}", which is not a ${target} ARN`, policy.urn);
+            }
+          }
+        }
+      }
+    },
+  }),
+  stackPolicy({
+    name: "aws-scheduler-role-trust",
+    description: "A scheduler's role trusts only scheduler.amazonaws.com, only for schedules of its own account (aws:SourceAccount).",
+    enforcementLevel: "mandatory",
+    url: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html",
+    validate: ({ resources }, report) => {
+      for (const role of ofType(resources, T.role).filter(isSchedulerRole)) {
+        const statements = documentOf(role.props.assumeRolePolicy)?.Statement ?? [];
+        const trusted = statements.every(
+          (s) =>
+            s.Effect === "Allow" &&
+            JSON.stringify(s.Principal) === JSON.stringify({ Service: "scheduler.amazonaws.com" }) &&
+            [s.Action].flat().every((a) => a === "sts:AssumeRole") &&
+            /^\d{12}$/.test(String((s.Condition as any)?.StringEquals?.["aws:SourceAccount"] ?? "")),
+        );
+        if (statements.length === 0 || !trusted) report(`${role.name} must trust only scheduler.amazonaws.com to sts:AssumeRole, with StringEquals aws:SourceAccount = the account`, role.urn);
+        if (role.props.managedPolicyArns?.length) report(`${role.name} has managed policies; a scheduler's role holds its one invoke grant only`, role.urn);
+      }
+    },
+  }),
+  stackPolicy({
+    name: "aws-scheduler-role-invokes-one-function",
+    description: "A scheduler's role allows only lambda:InvokeFunction, on the one function (or its alias) its schedules target.",
+    enforcementLevel: "mandatory",
+    url: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html",
+    validate: ({ resources }, report) => {
+      for (const role of ofType(resources, T.role).filter(isSchedulerRole)) {
+        const functions = new Set<string | undefined>();
+        for (const policy of ofType(resources, T.rolePolicy).filter((p) => roleOf(p) === role)) {
+          for (const statement of statementsOf(policy.props.policy)) {
+            const actions = [statement.Action].flat();
+            if (statement.Effect !== "Allow" || actions.some((a) => !(schedulerInvokeActions as readonly string[]).includes(a))) {
+              report(`${policy.name} allows ${actions.join(", ")}; a scheduler's role may only ${schedulerInvokeActions.join(", ")}`, policy.urn);
+            }
+            for (const resource of [statement.Resource].flat()) functions.add(lambdaFunctionName(resource));
+          }
+        }
+        const [only, ...others] = [...functions];
+        if (only === undefined || others.length > 0) {
+          report(`${role.name} may invoke ${[...functions].map((f) => f ?? "a resource that is not one Lambda function").join(", ") || "nothing"}; it must name exactly one function`, role.urn);
+          continue;
+        }
+        for (const schedule of ofType(resources, T.schedule).filter((s) => s.dependencies.includes(role))) {
+          const target = lambdaFunctionName(schedule.props.target?.arn);
+          if (target !== only) report(`${schedule.name} targets ${target ?? schedule.props.target?.arn}, but its role may invoke ${only}`, schedule.urn);
+        }
+      }
+    },
+  }),
+  resourcePolicy({
+    name: "aws-scheduler-schedule-clock",
+    description: "A schedule fires at its cron minutes in UTC: flexible time window OFF, timezone UTC, a cron() expression (so every platform fires at the same minutes).",
+    enforcementLevel: "mandatory",
+    url: "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_FlexibleTimeWindow.html",
+    types: [T.schedule],
+    validate: (props, _args, report) => {
+      if (props.flexibleTimeWindow?.mode !== "OFF") report(`flexibleTimeWindow.mode is ${props.flexibleTimeWindow?.mode}; OFF fires at the scheduled minute`);
+      // Unset means UTC in the provider, but parity states it rather than relying on a default.
+      if (props.scheduleExpressionTimezone !== "UTC") report(`scheduleExpressionTimezone is ${props.scheduleExpressionTimezone ?? "unset"}; the portable schedule is UTC`);
+      if (!/^cron\(/.test(String(props.scheduleExpression))) report(`scheduleExpression "${props.scheduleExpression}" is not a clock-aligned cron() expression`);
+    },
+  }),
+  stackPolicy({
+    name: "aws-scheduler-retries",
+    description: `Schedule retries are set deliberately and within the documented ranges (Scheduler: ${awsLimits.schedulerRetryAttempts.min}–${awsLimits.schedulerRetryAttempts.max} attempts, ${awsLimits.schedulerEventAgeSeconds.min}–${awsLimits.schedulerEventAgeSeconds.max} s; Lambda async: ${awsLimits.asyncRetryAttempts.min}–${awsLimits.asyncRetryAttempts.max}, ${awsLimits.asyncEventAgeSeconds.min}–${awsLimits.asyncEventAgeSeconds.max} s), and the target's async config exists.`,
+    enforcementLevel: "mandatory",
+    url: "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html",
+    validate: ({ resources }, report) => {
+      const within = (value: unknown, range: { min: number; max: number }) => Number.isInteger(value) && (value as number) >= range.min && (value as number) <= range.max;
+      const configs = ofType(resources, T.invokeConfig);
+      for (const config of configs) {
+        if (!within(config.props.maximumRetryAttempts, awsLimits.asyncRetryAttempts) || !within(config.props.maximumEventAgeInSeconds, awsLimits.asyncEventAgeSeconds)) {
+          report(`${config.name}: maximumRetryAttempts ${config.props.maximumRetryAttempts} / maximumEventAgeInSeconds ${config.props.maximumEventAgeInSeconds} unset or outside Lambda's ranges`, config.urn);
+        }
+      }
+      for (const schedule of ofType(resources, T.schedule)) {
+        const retry = schedule.props.target?.retryPolicy;
+        if (!within(retry?.maximumRetryAttempts, awsLimits.schedulerRetryAttempts) || !within(retry?.maximumEventAgeInSeconds, awsLimits.schedulerEventAgeSeconds)) {
+          report(`${schedule.name}: retryPolicy ${JSON.stringify(retry)} unset (Scheduler's defaults: 185 attempts over 24 h) or outside its ranges`, schedule.urn);
+        }
+        // Without its own async config, a Lambda target keeps Lambda's default of 2 retries.
+        const target = lambdaFunctionName(schedule.props.target?.arn);
+        if (target && !configs.some((c) => c.props.functionName === target)) report(`${schedule.name} targets ${target}, which has no FunctionEventInvokeConfig (Lambda retries async runs twice by default)`, schedule.urn);
+      }
     },
   }),
 ];

@@ -1,19 +1,33 @@
 /**
  * `AwsFunctions`: the functions on AWS Lambda, with their users table (DynamoDB), events queue
  * and dead-letter queue (SQS), API key (Secrets Manager), one IAM role per function compiled
- * from its declared capabilities, log groups, and an HTTP API in front of the HTTP function.
+ * from its declared capabilities, log groups, an HTTP API in front of the HTTP function, and an
+ * EventBridge Scheduler schedule (with its own execution role) for each schedule function.
  *
  * check → plan → create: `planAws` (./rules.ts) decides every value before any resource
  * exists; the constructor only creates what the plan says, in dependency order.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { awsEnvironment, AWS_HANDLER_EXPORT } from "../../functions/aws/contract";
+import { awsEnvironment, awsReconcilerEnvironment, awsUsersTable, AWS_HANDLER_EXPORT } from "../../functions/aws/contract";
+import { SCHEDULER_INPUT_TEMPLATE } from "../../functions/aws/scheduler-event";
 import { packageFunction } from "../bundle";
 import { packageArchive, platformOutputs, reportWarnings } from "../component";
-import { CAPABILITIES_TAG, ComponentArgsError, planInputOf, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
+import {
+  CAPABILITIES_TAG,
+  ComponentArgsError,
+  planInputOf,
+  type DeployedSchedule,
+  type FunctionDeployment,
+  type Grant,
+  type NativeSettings,
+  type PlatformFunctionsArgs,
+  type PlatformOutputs,
+  type SettingWarning,
+} from "../platform";
 import {
   awsNativeSummary,
+  BINDING_TAG,
   compileAwsPolicy,
   DEAD_LETTER_RETENTION_SECONDS,
   DEFAULT_MAX_RECEIVE_COUNT,
@@ -21,8 +35,13 @@ import {
   lambdaAssumeRolePolicy,
   LIVE_ALIAS,
   logGroupNameFor,
+  pendingIndexArnOf,
   planAws,
   routeSlug,
+  schedulerAssumeRolePolicy,
+  SCHEDULER_BINDING,
+  schedulerInvokeActions,
+  schedulerInvokeStatement,
   type AwsPlan,
   type AwsPlannedFunction,
   type AwsQueueSettings,
@@ -98,6 +117,17 @@ export interface AwsFunctionNodes {
   provisionedConcurrency?: aws.lambda.ProvisionedConcurrencyConfig;
   /** Present for the queue function. */
   eventSourceMapping?: aws.lambda.EventSourceMapping;
+  /** Present for a schedule function: the schedule, its execution role, and the function's async retries. */
+  schedule?: AwsScheduleNodes;
+}
+
+/** What a schedule function gets besides the function itself. */
+export interface AwsScheduleNodes {
+  schedule: aws.scheduler.Schedule;
+  /** The role EventBridge Scheduler assumes to invoke the function: `lambda:InvokeFunction` on it, nothing else. */
+  role: aws.iam.Role;
+  policy: aws.iam.RolePolicy;
+  invokeConfig: aws.lambda.FunctionEventInvokeConfig;
 }
 
 export class AwsFunctions extends pulumi.ComponentResource implements PlatformOutputs {
@@ -123,6 +153,7 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
   readonly grants: Grant[] = [];
   readonly warnings: SettingWarning[];
   readonly nativeSettings: Record<string, NativeSettings>;
+  readonly schedules: Record<string, DeployedSchedule> = {};
 
   constructor(name: string, args: AwsFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("parity:aws:Functions", name, {}, opts);
@@ -144,20 +175,49 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
       this.functionNames[fn.definition.name] = nodes.lambda.name;
     }
     this.api = this.plan.httpFunction ? this.createHttpApi(name, this.plan.httpFunction, this.plan.routes, tags) : undefined;
+    if (this.plan.scheduledFunctions.length > 0) {
+      const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+      for (const fn of this.plan.scheduledFunctions) {
+        const nodes = (this.nodes[fn.definition.name].schedule = this.createSchedule(name, fn, accountId, tags));
+        this.schedules[fn.definition.name] = {
+          expression: fn.native.schedule!.expression,
+          identity: nodes.role.arn,
+          invoke: { permissions: [...schedulerInvokeActions], resource: this.scheduleTargetOf(fn).arn },
+        };
+      }
+    }
 
     this.endpoint = this.api?.apiEndpoint;
     this.queues = { queue: this.eventsQueue.name, deadLetter: this.eventsDeadLetterQueue.name };
     this.registerOutputs(platformOutputs(this));
   }
 
-  /** Items `user#<id>` and `email#<email>` share the partition key `pk`; no sort key. */
+  /**
+   * Items `user#<id>` and `email#<email>` share the partition key `pk`; no sort key. Pending
+   * users are in a sparse global secondary index (functions/aws/contract.ts `awsUsersTable`),
+   * declared with `keySchemas`, the form the provider does not deprecate (its `hashKey` and
+   * `rangeKey` on an index are); it projects only what the reconciler reads.
+   */
   private createUsersTable(name: string, protectData: boolean, tags: Record<string, string>): aws.dynamodb.Table {
+    const { partitionKey, pendingIndex } = awsUsersTable;
     return new aws.dynamodb.Table(
       `${name}-users-table`,
       {
         billingMode: "PAY_PER_REQUEST",
-        hashKey: "pk",
-        attributes: [{ name: "pk", type: "S" }],
+        hashKey: partitionKey,
+        // Only key attributes are declared (of the table and of its indexes).
+        attributes: [partitionKey, pendingIndex.partitionKey, pendingIndex.sortKey].map((attribute) => ({ name: attribute, type: "S" })),
+        globalSecondaryIndexes: [
+          {
+            name: pendingIndex.name,
+            keySchemas: [
+              { attributeName: pendingIndex.partitionKey, keyType: "HASH" },
+              { attributeName: pendingIndex.sortKey, keyType: "RANGE" },
+            ],
+            projectionType: "INCLUDE",
+            nonKeyAttributes: [...pendingIndex.projected],
+          },
+        ],
         pointInTimeRecovery: { enabled: protectData },
         deletionProtectionEnabled: protectData,
         tags,
@@ -248,6 +308,7 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
     );
     const { statements, grants } = compileAwsPolicy<pulumi.Output<string>>(definition.capabilities, {
       usersTable: this.usersTable.arn,
+      usersPendingIndex: this.usersTable.arn.apply(pendingIndexArnOf),
       eventsQueue: this.eventsQueue.arn,
       apiKeySecret: this.apiKeySecret.arn,
       logStreams: pulumi.interpolate`${logGroup.arn}:*`,
@@ -277,11 +338,14 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
         // Provisioned concurrency needs a published version behind an alias.
         publish: warm,
         environment: {
-          variables: awsEnvironment<pulumi.Input<string>>(definition.capabilities, {
-            usersTable: this.usersTable.name,
-            eventsQueueUrl: this.eventsQueue.url,
-            apiKeySecretArn: this.apiKeySecret.arn,
-          }),
+          variables: {
+            ...awsEnvironment<pulumi.Input<string>>(definition.capabilities, {
+              usersTable: this.usersTable.name,
+              eventsQueueUrl: this.eventsQueue.url,
+              apiKeySecretArn: this.apiKeySecret.arn,
+            }),
+            ...(native.schedule ? awsReconcilerEnvironment(native.schedule) : {}),
+          },
         },
         loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
         tags,
@@ -322,6 +386,71 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
       );
     }
     return nodes;
+  }
+
+  /** What the schedule invokes: the alias when warm instances live there, as the API and the queue do. */
+  private scheduleTargetOf(fn: AwsPlannedFunction): aws.lambda.Alias | aws.lambda.Function {
+    const nodes = this.nodes[fn.definition.name];
+    return nodes.alias ?? nodes.lambda;
+  }
+
+  /**
+   * The schedule, its execution role and the function's async retries. Every property below
+   * is from https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html
+   * (FlexibleTimeWindow Mode OFF | FLEXIBLE; ScheduleExpressionTimezone; Target RoleArn, Arn,
+   * Input, RetryPolicy) and rules.ts `scheduleSettingsFor`.
+   */
+  private createSchedule(name: string, fn: AwsPlannedFunction, accountId: pulumi.Output<string>, tags: Record<string, string>): AwsScheduleNodes {
+    const fnName = fn.definition.name;
+    const settings = fn.native.schedule!;
+    const nodes = this.nodes[fnName];
+    const target = this.scheduleTargetOf(fn);
+    const role = new aws.iam.Role(
+      `${name}-${fnName}-scheduler`,
+      {
+        assumeRolePolicy: accountId.apply((account) => JSON.stringify(schedulerAssumeRolePolicy(account))),
+        description: `EventBridge Scheduler invokes ${fn.native.lambdaName} with this role; it may invoke that function only.`,
+        tags: { ...tags, [BINDING_TAG]: SCHEDULER_BINDING },
+      },
+      { parent: this },
+    );
+    // Invoking an alias is authorised on the alias's ARN; the function's own ARN names the rest.
+    const invokable = nodes.alias ? [nodes.lambda.arn, nodes.alias.arn] : [nodes.lambda.arn];
+    const policy = new aws.iam.RolePolicy(
+      `${name}-${fnName}-scheduler-policy`,
+      { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [schedulerInvokeStatement(invokable)] }) },
+      { parent: this },
+    );
+    const invokeConfig = new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-${fnName}-async`,
+      {
+        functionName: nodes.lambda.name,
+        qualifier: nodes.alias?.name,
+        maximumRetryAttempts: settings.asyncRetryAttempts,
+        maximumEventAgeInSeconds: settings.asyncEventAgeSeconds,
+      },
+      { parent: this },
+    );
+    const schedule = new aws.scheduler.Schedule(
+      `${name}-${fnName}-schedule`,
+      {
+        // The function's own name: unique in the default group, and within Scheduler's 64 characters.
+        name: fn.native.lambdaName,
+        description: `Runs ${fn.native.lambdaName} ${settings.expression} (UTC).`,
+        scheduleExpression: settings.expression,
+        scheduleExpressionTimezone: settings.timezone,
+        flexibleTimeWindow: { mode: settings.flexibleTimeWindow },
+        target: {
+          arn: target.arn,
+          roleArn: role.arn,
+          input: SCHEDULER_INPUT_TEMPLATE,
+          retryPolicy: { maximumRetryAttempts: settings.retryAttempts, maximumEventAgeInSeconds: settings.schedulerEventAgeSeconds },
+        },
+      },
+      // The first tick must find the role allowed to invoke, and the async retries already off.
+      { parent: this, dependsOn: [policy, invokeConfig] },
+    );
+    return { schedule, role, policy, invokeConfig };
   }
 
   private createHttpApi(name: string, fn: AwsPlannedFunction, routes: string[], tags: Record<string, string>): aws.apigatewayv2.Api {

@@ -2,11 +2,12 @@
 import assert from "node:assert/strict";
 import type { FunctionSettings } from "../config";
 import { Decisions } from "../platform";
-import { awsLogRetentionDays, awsSettingsFor, compileAwsPolicy, httpIntegrationTimeoutMs, planAws } from "./rules";
+import { awsLogRetentionDays, awsSettingsFor, compileAwsPolicy, httpIntegrationTimeoutMs, pendingIndexArnOf, planAws, scheduleSettingsFor, schedulerAssumeRolePolicy } from "./rules";
 
 describe("AWS rules", () => {
     const resources = {
       usersTable: "arn:aws:dynamodb:eu-west-1:123456789012:table/users",
+      usersPendingIndex: "arn:aws:dynamodb:eu-west-1:123456789012:table/users/index/pending-by-created",
       eventsQueue: "arn:aws:sqs:eu-west-1:123456789012:events",
       apiKeySecret: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf",
       logStreams: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/fn:*",
@@ -27,6 +28,18 @@ describe("AWS rules", () => {
         [
           ["users.create", ["dynamodb:PutItem"], resources.usersTable],
           ["events.consume", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], resources.eventsQueue],
+        ],
+      );
+    });
+
+    it("compiles users.listPending to Query on the pending index only, never the table", () => {
+      assert.equal(pendingIndexArnOf(resources.usersTable), resources.usersPendingIndex);
+      const { statements } = compileAwsPolicy(["users.listPending", "users.update"], resources);
+      assert.deepEqual(
+        statements.slice(0, 2).map((s) => [s.Action, s.Resource]),
+        [
+          [["dynamodb:Query"], [resources.usersPendingIndex]],
+          [["dynamodb:UpdateItem"], [resources.usersTable]],
         ],
       );
     });
@@ -121,5 +134,74 @@ describe("AWS rules", () => {
     });
     const plan = planAws({ name: "c", functions: [fn("api", "http", 100), fn("worker", "queue", 20)], logRetentionDays: 7, protectData: false });
     assert.deepEqual(plan.concurrency, { reserved: 120, accountQuotaNeeded: 220 });
+  });
+
+  describe("schedule", () => {
+    const schedule = { name: "reconciler", trigger: { kind: "schedule" as const, everyMinutes: 5 }, capabilities: [], description: "" };
+    const settings = (everyMinutes: number): FunctionSettings => ({ memoryMb: 256, timeoutSeconds: 60, reservedConcurrency: 1, warmInstances: 0, everyMinutes });
+
+    it("compiles every 5 minutes to cron(0/5 * * * ? *), UTC, window off, no retries, one interval's event age", () => {
+      const decisions = new Decisions("aws");
+      assert.deepEqual(awsSettingsFor("c", schedule, settings(5), 7, decisions).schedule, {
+        expression: "cron(0/5 * * * ? *)",
+        timezone: "UTC",
+        flexibleTimeWindow: "OFF",
+        retryAttempts: 0,
+        schedulerEventAgeSeconds: 300,
+        asyncRetryAttempts: 0,
+        asyncEventAgeSeconds: 300,
+        graceSeconds: 600,
+        timeBudgetSeconds: 48,
+      });
+      assert.deepEqual(decisions.warnings, []);
+    });
+
+    it("every minute is Lambda's and Scheduler's shortest event age, 60 s, exactly", () => {
+      const decisions = new Decisions("aws");
+      const native = scheduleSettingsFor("r", settings(1), 60, decisions);
+      assert.deepEqual([native.expression, native.schedulerEventAgeSeconds, native.asyncEventAgeSeconds], ["cron(* * * * ? *)", 60, 60]);
+      assert.deepEqual(decisions.warnings, []);
+    });
+
+    it("6 hours fits Lambda's longest async event age (21600 s); 8 hours is clamped to it, with a warning", () => {
+      const exact = new Decisions("aws");
+      assert.equal(scheduleSettingsFor("r", settings(360), 60, exact).asyncEventAgeSeconds, 21600);
+      assert.deepEqual(exact.warnings, []);
+      const clamped = new Decisions("aws");
+      const native = scheduleSettingsFor("r", settings(480), 60, clamped);
+      assert.deepEqual([native.asyncEventAgeSeconds, native.schedulerEventAgeSeconds], [21600, 28800]);
+      assert.deepEqual(
+        clamped.warnings.map((w) => [w.function, w.setting, w.asked, w.applied]),
+        [["r", "everyMinutes (Lambda async maximum event age)", 28800, 21600]],
+      );
+    });
+
+    it("a day is Scheduler's longest event age, 86400 s, exactly", () => {
+      const decisions = new Decisions("aws");
+      const native = scheduleSettingsFor("r", settings(1440), 60, decisions);
+      assert.deepEqual([native.expression, native.schedulerEventAgeSeconds], ["cron(0 0 * * ? *)", 86400]);
+      assert.deepEqual(decisions.warnings.map((w) => w.setting), ["everyMinutes (Lambda async maximum event age)"]);
+    });
+
+    it("the scheduler's role trusts EventBridge Scheduler only, for schedules of this account", () => {
+      assert.deepEqual(schedulerAssumeRolePolicy("123456789012").Statement, [
+        { Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } },
+      ]);
+    });
+
+    it("plans the schedule functions apart, and no schedule for the others", () => {
+      const plan = planAws({
+        name: "c",
+        functions: [
+          { definition: schedule, settings: settings(10) },
+          { definition: { ...schedule, name: "api", trigger: { kind: "http" } }, settings: settings(10) },
+        ],
+        logRetentionDays: 7,
+        protectData: false,
+      });
+      assert.deepEqual(plan.scheduledFunctions.map((f) => f.definition.name), ["reconciler"]);
+      assert.equal(plan.functions[1].native.schedule, undefined);
+      assert.equal(plan.scheduledFunctions[0].native.schedule!.expression, "cron(0/10 * * * ? *)");
+    });
   });
 });

@@ -4,9 +4,12 @@
  * settings and recorded decisions out. The component, the local cloud, `npm run plan` and the
  * policy pack all decide with this module; it imports no Pulumi package.
  */
+import { awsUsersTable } from "../../functions/aws/contract";
+import { reconcilerRunSettings } from "../../functions/core/reconciler";
 import type { Capability } from "../catalog";
 import type { FunctionSettings } from "../config";
 import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+import { awsCron } from "../schedule";
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -37,6 +40,20 @@ export const awsLimits = {
    * https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html#concurrency-quotas
    */
   unreservedConcurrencyFloor: 100,
+  /**
+   * EventBridge Scheduler's RetryPolicy: MaximumRetryAttempts 0 to 185 (default 185),
+   * MaximumEventAgeInSeconds 60 to 86400 (default 86400):
+   * https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html
+   */
+  schedulerRetryAttempts: { min: 0, max: 185 },
+  schedulerEventAgeSeconds: { min: 60, max: 86400 },
+  /**
+   * Lambda's asynchronous invocation config: MaximumRetryAttempts 0 to 2 (default 2),
+   * MaximumEventAgeInSeconds 60 to 21600 (default 6 hours):
+   * https://docs.aws.amazon.com/lambda/latest/api/API_FunctionEventInvokeConfig.html
+   */
+  asyncRetryAttempts: { min: 0, max: 2 },
+  asyncEventAgeSeconds: { min: 60, max: 21600 },
 } as const;
 
 /**
@@ -74,12 +91,15 @@ export const defaultHttpRoutes = ["GET /users/{id}", "POST /users", "GET /health
  * - IAM role name: 1–64 of `[\w+=,.@-]` (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html)
  * - SQS QueueName: 1–80 of alphanumerics, `-` and `_` (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html)
  * - CloudWatch log group: 1–512 of `[.\-_/#A-Za-z0-9]` (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html)
+ * - EventBridge Scheduler schedule Name: 1–64 of `[0-9a-zA-Z-_.]` (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html);
+ *   the component names each schedule after its Lambda, whose alphabet is a subset, so a valid Lambda name is a valid schedule name
  */
 export const awsNameRules = {
   lambda: { max: 64, pattern: /^[a-zA-Z0-9_-]+$/ },
   iamRole: { max: 64, pattern: /^[\w+=,.@-]+$/ },
   sqsQueue: { max: 80, pattern: /^[a-zA-Z0-9_-]+$/ },
   logGroup: { max: 512, pattern: /^[.\-_/#A-Za-z0-9]+$/ },
+  schedule: { max: 64, pattern: /^[0-9a-zA-Z_.-]+$/ },
 } as const;
 
 export const lambdaNameFor = (component: string, fn: string) => `${component}-${fn}`;
@@ -92,6 +112,8 @@ export const logGroupNameFor = (lambdaName: string) => `/aws/lambda/${lambdaName
 /** The resources a grant can name. */
 export interface AwsGrantResources<T> {
   usersTable: T;
+  /** The users table's sparse pending index: `<table ARN>/index/<name>`. */
+  usersPendingIndex: T;
   eventsQueue: T;
   apiKeySecret: T;
   /** The function's own log group and its streams: `<log group ARN>:*`. */
@@ -112,11 +134,18 @@ export type AwsGrantTarget = Exclude<keyof AwsGrantResources<unknown>, "logStrea
  *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html
  * - Secrets Manager: `secretsmanager:GetSecretValue` on the secret:
  *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html
+ * - users.listPending: `dynamodb:Query` on the index only. An index is its own resource type,
+ *   `arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}/index/${IndexName}`, and a
+ *   grant on the table does not cover its indexes (the AWS example lists `table/Books/index/*`
+ *   separately), so this grant reads the pending index and nothing of the table:
+ *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html,
+ *   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-specific-table-indexes.html
  */
 export const awsCapabilityGrants: Record<Capability, { resource: AwsGrantTarget; actions: readonly string[] }> = {
   "users.read": { resource: "usersTable", actions: ["dynamodb:GetItem"] },
   "users.create": { resource: "usersTable", actions: ["dynamodb:PutItem"] },
   "users.update": { resource: "usersTable", actions: ["dynamodb:UpdateItem"] },
+  "users.listPending": { resource: "usersPendingIndex", actions: ["dynamodb:Query"] },
   "events.publish": { resource: "eventsQueue", actions: ["sqs:SendMessage"] },
   "events.consume": { resource: "eventsQueue", actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"] },
   "apiKey.read": { resource: "apiKeySecret", actions: ["secretsmanager:GetSecretValue"] },
@@ -165,10 +194,49 @@ export function compileAwsPolicy<T>(capabilities: readonly Capability[], resourc
   return { statements, grants };
 }
 
+/** The ARN of the users table's pending index, from the table's ARN. */
+export const pendingIndexArnOf = (tableArn: string) => `${tableArn}/index/${awsUsersTable.pendingIndex.name}`;
+
 export const lambdaAssumeRolePolicy = {
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
 } as const;
+
+/**
+ * The tag that marks a role as a platform binding rather than a function's identity, and which
+ * one: the policy pack checks a `scheduler` role against the scheduler's rules, not against
+ * declared capabilities (it has none: it only invokes).
+ */
+export const BINDING_TAG = "parity:binding";
+export const SCHEDULER_BINDING = "scheduler";
+
+/** What the scheduler's role may do: invoke its one function (Lambda's templated target calls Invoke). */
+export const schedulerInvokeActions = ["lambda:InvokeFunction"] as const;
+
+/**
+ * The trust policy of a schedule's execution role: EventBridge Scheduler may assume it, only on
+ * behalf of schedules in this account (`aws:SourceAccount`, against the confused deputy):
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role,
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
+ */
+export function schedulerAssumeRolePolicy(accountId: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "scheduler.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+    ],
+  } as const;
+}
+
+/** The execution role's one statement: invoke these ARNs of one function (the function, and its alias when the schedule targets it). */
+export function schedulerInvokeStatement<T>(functionArns: T[]): AwsPolicyStatement<T> {
+  return { Sid: "InvokeOwnFunction", Effect: "Allow", Action: [...schedulerInvokeActions], Resource: functionArns };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Settings → native knobs
@@ -181,6 +249,26 @@ export interface AwsQueueSettings {
   maximumConcurrency: number;
   maxReceiveCount: number;
   visibilityTimeoutSeconds: number;
+}
+
+/** A schedule function's trigger: EventBridge Scheduler and the function's asynchronous invocation config. */
+export interface AwsScheduleSettings {
+  /** `cron(...)` in EventBridge Scheduler's dialect, clock-aligned. */
+  expression: string;
+  /** Evaluated in UTC, so every platform fires at the same minutes. */
+  timezone: "UTC";
+  /** OFF: fire at the scheduled minute, not somewhere in a window. */
+  flexibleTimeWindow: "OFF";
+  /** Scheduler's retries of a failed delivery: none, the next tick is the retry. */
+  retryAttempts: number;
+  /** How long Scheduler keeps trying a delivery, and Lambda an async event: one interval. */
+  schedulerEventAgeSeconds: number;
+  /** Lambda's retries of a failed run: none, the next tick is the retry. */
+  asyncRetryAttempts: number;
+  asyncEventAgeSeconds: number;
+  /** The reconciler's run settings (functions/core/reconciler.ts). */
+  graceSeconds: number;
+  timeBudgetSeconds: number;
 }
 
 /** One function's settings as Lambda, API Gateway and SQS knobs. */
@@ -196,6 +284,8 @@ export interface AwsNativeSettings {
   integrationTimeoutMs?: number;
   /** Queue functions: event source mapping and queue settings. */
   queue?: AwsQueueSettings;
+  /** Schedule functions: the schedule and its retries. */
+  schedule?: AwsScheduleSettings;
 }
 
 export type AwsPlannedFunction = PlannedFunction<AwsNativeSettings>;
@@ -211,6 +301,8 @@ export interface AwsPlan extends PlatformPlan<AwsPlannedFunction> {
   httpFunction?: AwsPlannedFunction;
   /** Queue settings of the consuming function; undefined when nothing consumes the queue. */
   consumerQueue?: AwsQueueSettings;
+  /** The schedule functions. */
+  scheduledFunctions: AwsPlannedFunction[];
   routes: string[];
   protectData: boolean;
   /** Reserved concurrency the plan sets across its functions, and the account quota it needs. */
@@ -232,6 +324,7 @@ export function planAws(input: AwsPlanInput): AwsPlan {
     warnings: decisions.warnings,
     httpFunction,
     consumerQueue: functions.find((f) => f.definition.trigger.kind === "queue")?.native.queue,
+    scheduledFunctions: functions.filter((f) => f.native.schedule !== undefined),
     routes: input.routes ?? [...defaultHttpRoutes],
     protectData: input.protectData,
     concurrency: { reserved, accountQuotaNeeded: reserved + awsLimits.unreservedConcurrencyFloor },
@@ -259,7 +352,41 @@ export function awsSettingsFor(
   };
   if (definition.trigger.kind === "http") native.integrationTimeoutMs = httpIntegrationTimeoutMs(fn, timeout, decisions);
   if (definition.trigger.kind === "queue") native.queue = queueSettingsFor(fn, settings, timeout, decisions);
+  if (definition.trigger.kind === "schedule") native.schedule = scheduleSettingsFor(fn, settings, timeout, decisions);
   return native;
+}
+
+/**
+ * EventBridge Scheduler for a schedule function, with retries set deliberately. Scheduler invokes
+ * Lambda asynchronously (https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html),
+ * so two retry layers exist: Scheduler's delivery retries (default 185 over 24 h) and Lambda's
+ * retries of a failed run (default 2 over 6 h). Both are 0: a run is idempotent and bounded,
+ * and the next tick is the retry; an event is useless once the next tick is due, so both
+ * maximum ages are one interval, within each service's range (recorded when clamped).
+ * `checkFunctions` has guaranteed an allowed everyMinutes.
+ */
+export function scheduleSettingsFor(fn: string, settings: FunctionSettings, timeoutSeconds: number, decisions: Decisions): AwsScheduleSettings {
+  const everyMinutes = settings.everyMinutes!;
+  const intervalSeconds = everyMinutes * 60;
+  const scheduler = awsLimits.schedulerEventAgeSeconds;
+  const lambda = awsLimits.asyncEventAgeSeconds;
+  return {
+    expression: awsCron(everyMinutes),
+    timezone: "UTC",
+    flexibleTimeWindow: "OFF",
+    retryAttempts: awsLimits.schedulerRetryAttempts.min,
+    schedulerEventAgeSeconds: decisions.clamp(fn, "everyMinutes (Scheduler maximum event age)", intervalSeconds, scheduler.min, scheduler.max, `EventBridge Scheduler keeps an event ${scheduler.min} to ${scheduler.max} s`),
+    asyncRetryAttempts: awsLimits.asyncRetryAttempts.min,
+    asyncEventAgeSeconds: decisions.clamp(
+      fn,
+      "everyMinutes (Lambda async maximum event age)",
+      intervalSeconds,
+      lambda.min,
+      lambda.max,
+      `Lambda keeps an asynchronous event ${lambda.min} to ${lambda.max} s; a run held back longer by throttling is dropped before the next tick`,
+    ),
+    ...reconcilerRunSettings(everyMinutes, timeoutSeconds),
+  };
 }
 
 /**
@@ -333,6 +460,15 @@ export function awsNativeSummary(fn: AwsPlannedFunction): NativeSettings {
     maximumConcurrency: n.queue?.maximumConcurrency,
     maxReceiveCount: n.queue?.maxReceiveCount,
     visibilityTimeoutSeconds: n.queue?.visibilityTimeoutSeconds,
+    scheduleExpression: n.schedule?.expression,
+    scheduleExpressionTimezone: n.schedule?.timezone,
+    flexibleTimeWindow: n.schedule?.flexibleTimeWindow,
+    schedulerMaximumRetryAttempts: n.schedule?.retryAttempts,
+    schedulerMaximumEventAgeInSeconds: n.schedule?.schedulerEventAgeSeconds,
+    asyncMaximumRetryAttempts: n.schedule?.asyncRetryAttempts,
+    asyncMaximumEventAgeInSeconds: n.schedule?.asyncEventAgeSeconds,
+    reconcileGraceSeconds: n.schedule?.graceSeconds,
+    reconcileTimeBudgetSeconds: n.schedule?.timeBudgetSeconds,
     logRetentionDays: n.logRetentionDays,
   });
 }

@@ -10,7 +10,7 @@ import { startAwsFunction } from "../../local/aws";
 import type { LambdaFunction } from "../../local/aws-lambda-runtime";
 import type { HttpApiResult } from "../../functions/aws/http-api";
 import type { SqsBatchResponse } from "../../functions/aws/sqs-event";
-import { awsTestFunctions, requireDynamoDbLocal, startAwsTarget, TEST_API_KEY, type AwsTarget } from "./target";
+import { awsTestFunctions, requireDynamoDbLocal, sharedAwsTarget, TEST_API_KEY, type AwsTarget } from "./target";
 
 describe("aws driver on DynamoDB Local + fauxqs", function () {
   this.timeout(30_000);
@@ -19,14 +19,15 @@ describe("aws driver on DynamoDB Local + fauxqs", function () {
   let counter = 0;
   const uniqueEmail = () => `aws${Date.now()}${counter++}@example.com`;
 
+  const sharedTarget = sharedAwsTarget();
   before(async function () {
     this.timeout(60_000);
     requireDynamoDbLocal(this);
-    target = await startAwsTarget();
+    target = await sharedTarget.acquire();
   });
   after(async () => {
     await Promise.all(extraFunctions.map((fn) => fn.stop()));
-    await target?.close();
+    await sharedTarget.release();
   });
 
   /** A users-api with its own execution environments (so its instances start cold). */

@@ -1,6 +1,8 @@
-/** The AWS event translations, both sides, with the shapes API Gateway and SQS document. */
+/** The AWS event translations, both sides, with the shapes API Gateway, SQS and EventBridge Scheduler document. */
 import assert from "node:assert/strict";
 import { httpApiResultFromResponse, requestFromHttpApiEvent, type HttpApiEvent } from "../../functions/aws/http-api";
+import { REMAINING_TIME_MARGIN_MS, timeBudgetWithin } from "../../functions/aws/lambda-context";
+import { SCHEDULER_INPUT_TEMPLATE, schedulerEventFor } from "../../functions/aws/scheduler-event";
 import { queueMessagesFromSqsEvent, sqsBatchResponseFromOutcomes } from "../../functions/aws/sqs-event";
 import { httpApiEventFromRequest, responseFromHttpApiResult, sqsEventFromMessages } from "../../local/aws-events";
 
@@ -111,5 +113,29 @@ describe("aws: SQS event translation", () => {
       ]),
       { batchItemFailures: [{ itemIdentifier: "m2" }, { itemIdentifier: "m4" }] },
     );
+  });
+});
+
+describe("aws: EventBridge Scheduler input and the run's time budget", () => {
+  it("the target input is well-formed JSON carrying Scheduler's four context attributes, each replaced per run", () => {
+    // A templated Lambda target's Input must be well-formed JSON (API_Target, Input).
+    assert.deepEqual(JSON.parse(SCHEDULER_INPUT_TEMPLATE), {
+      source: "aws.scheduler",
+      scheduleArn: "<aws.scheduler.schedule-arn>",
+      scheduledTime: "<aws.scheduler.scheduled-time>",
+      executionId: "<aws.scheduler.execution-id>",
+      attemptNumber: "<aws.scheduler.attempt-number>",
+    });
+    const values = { scheduleArn: "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/s", scheduledTime: "2022-03-22T18:59:43Z", executionId: "d32c5kddcf5bb8c3", attemptNumber: "1" };
+    assert.deepEqual(schedulerEventFor(values), { source: "aws.scheduler", ...values });
+  });
+
+  it("a run's budget is the configured one, cut to Lambda's remaining time minus the margin, never negative", () => {
+    const remaining = (ms: number) => ({ awsRequestId: "r", getRemainingTimeInMillis: () => ms });
+    assert.equal(timeBudgetWithin(48_000, undefined), 48_000);
+    assert.equal(timeBudgetWithin(48_000, remaining(60_000)), 48_000);
+    assert.equal(timeBudgetWithin(48_000, remaining(48_000 + REMAINING_TIME_MARGIN_MS)), 48_000);
+    assert.equal(timeBudgetWithin(48_000, remaining(48_000 + REMAINING_TIME_MARGIN_MS - 1)), 47_999);
+    assert.equal(timeBudgetWithin(48_000, remaining(REMAINING_TIME_MARGIN_MS - 1)), 0);
   });
 });

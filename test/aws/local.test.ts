@@ -1,6 +1,7 @@
 /**
  * `local/aws.ts` end to end over real HTTP: the API Gateway front, the Lambda bundles, and
- * the SQS event source mapping with partial batch responses and redrive to the DLQ.
+ * the SQS event source mapping with partial batch responses and redrive to the DLQ, and the
+ * reconciler on a local EventBridge Scheduler that reads the deploy's own expression.
  */
 import assert from "node:assert/strict";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
@@ -11,6 +12,7 @@ describe("local AWS (npm start)", function () {
   this.timeout(30_000);
   let local: AwsLocalPlatform;
   const logLines: string[] = [];
+  const functionLines: { fn: string; line: string }[] = [];
 
   before(async function () {
     this.timeout(60_000);
@@ -20,7 +22,12 @@ describe("local AWS (npm start)", function () {
       // One-second visibility and two attempts, so a poison message reaches the DLQ in seconds.
       "queue-worker": { reservedConcurrency: 1, timeoutSeconds: 1, maxAttempts: 2, batchSize: 10 },
     });
-    local = await startAwsLocal({ apiKey: TEST_API_KEY, functions: Object.values(functions), log: (line) => logLines.push(line) });
+    local = await startAwsLocal({
+      apiKey: TEST_API_KEY,
+      functions: Object.values(functions),
+      log: (line) => logLines.push(line),
+      onFunctionLog: (fn, line) => functionLines.push({ fn, line }),
+    });
   });
   after(async () => {
     if (!local) return;
@@ -81,5 +88,21 @@ describe("local AWS (npm start)", function () {
     }, "the poison message in the DLQ and none left pending");
     assert.equal(depth.deadLettered, before.deadLettered + 1);
   });
-});
 
+  it("schedules the reconciler on the deploy's own expression in UTC, and a run is the bundle invoked as Scheduler invokes it", async () => {
+    const schedule = local.schedules.reconciler;
+    assert.deepEqual(Object.keys(local.schedules), ["reconciler"]);
+    assert.equal(schedule.expression, "cron(0/5 * * * ? *)");
+    assert.deepEqual(schedule.next(3, new Date("2026-01-01T23:56:30Z")), ["2026-01-02T00:00:00.000Z", "2026-01-02T00:05:00.000Z", "2026-01-02T00:10:00.000Z"]);
+    assert.ok(logLines.includes("AWS: reconciler on cron(0/5 * * * ? *) (UTC)"));
+    await schedule.fireNow(new Date("2026-01-02T00:05:00Z"));
+    const report = await waitUntil(async () => {
+      const line = functionLines.find((l) => l.fn === "reconciler" && l.line.includes('"reconciled"'));
+      return line && (JSON.parse(line.line) as Record<string, unknown>);
+    }, "the reconciler's report line");
+    // The stack's grace (10 minutes) keeps this test's fresh users out: nothing to re-publish.
+    assert.equal(report.republished, 0);
+    assert.equal(report.errors, 0);
+    assert.deepEqual(new Set(functionLines.map((l) => l.fn)), new Set(["users-api", "queue-worker", "reconciler"]), "every function's lines reach onFunctionLog");
+  });
+});

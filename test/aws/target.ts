@@ -5,7 +5,10 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { planAws } from "../../components/aws/rules";
 import { httpApiEventFromRequest, responseFromHttpApiResult, sqsEventFromMessages } from "../../local/aws-events";
-import { startAwsBackends, startAwsFunction, type AwsBackends } from "../../local/aws";
+import { invokeAsScheduler, startAwsBackends, startAwsFunction, type AwsBackends } from "../../local/aws";
+import { freePort } from "../../local/emulators/loopback";
+import { awsEnv } from "../../functions/aws/contract";
+import { reconcilerEnv } from "../../functions/core/reconciler";
 import type { LambdaFunction } from "../../local/aws-lambda-runtime";
 import { dynamoDbLocalUnavailable } from "../../local/emulators/dynamodb-local";
 import type { HttpApiResult } from "../../functions/aws/http-api";
@@ -30,10 +33,17 @@ export function requireDynamoDbLocal(suite: Mocha.Context): void {
   suite.skip();
 }
 
+/** A web request through a users-api Lambda, as API Gateway sends it (2.0 event in, result out). */
+async function requestThrough(fn: LambdaFunction, request: Request): Promise<Response> {
+  return responseFromHttpApiResult(await fn.invoke<HttpApiResult>(await httpApiEventFromRequest(request)));
+}
+
 export interface AwsTarget extends ConformanceTarget {
   backends: AwsBackends;
   usersApi: LambdaFunction;
   queueWorker: LambdaFunction;
+  /** The reconciler with a grace period of 0 (created users are pending at once). */
+  reconciler: LambdaFunction;
   /** Every log line the functions wrote, in order. */
   logs: { function: string; instance: number; line: string }[];
 }
@@ -47,6 +57,10 @@ export async function startAwsTarget(): Promise<AwsTarget> {
   const functions = awsTestFunctions({ "users-api": { reservedConcurrency: 4 } });
   const usersApi = startAwsFunction(backends, functions["users-api"], { onLog: onLog("users-api") });
   const queueWorker = startAwsFunction(backends, functions["queue-worker"], { onLog: onLog("queue-worker") });
+  // Two environments, not the stack's one, so that two overlapping runs really overlap and only
+  // the store's conditional claim keeps them from re-publishing a user twice.
+  const reconcilerFunction = awsTestFunctions({ reconciler: { reservedConcurrency: 2 } }).reconciler;
+  const reconciler = startAwsFunction(backends, reconcilerFunction, { onLog: onLog("reconciler"), env: { [reconcilerEnv.graceSeconds]: "0" } });
   /** What receivePublished returned, so deliver() can hand the worker the real SQS records. */
   const received = new Map<string, Message>();
 
@@ -56,10 +70,9 @@ export async function startAwsTarget(): Promise<AwsTarget> {
     backends,
     usersApi,
     queueWorker,
+    reconciler,
     logs,
-    async request(request) {
-      return responseFromHttpApiResult(await usersApi.invoke<HttpApiResult>(await httpApiEventFromRequest(request)));
-    },
+    request: (request) => requestThrough(usersApi, request),
     async receivePublished({ atLeast, timeoutMs = 5_000 }) {
       const deadline = Date.now() + timeoutMs;
       const messages: Message[] = [];
@@ -96,9 +109,49 @@ export async function startAwsTarget(): Promise<AwsTarget> {
       const response = await queueWorker.invoke<SqsBatchResponse>(sqsEventFromMessages(records, backends.queue.arn));
       return { failedIds: response.batchItemFailures.map((failure) => failure.itemIdentifier) };
     },
+    async usersApiWithQueueDown() {
+      // The queue's endpoint is a loopback port nothing listens on: every publish is refused.
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const down = startAwsFunction(backends, functions["users-api"], {
+        onLog: onLog("users-api (queue down)"),
+        env: { AWS_ENDPOINT_URL_SQS: closed, [awsEnv.eventsQueueUrl]: `${closed}/000000000000/parity-events` },
+      });
+      return {
+        request: (request: Request) => requestThrough(down, request),
+        close: () => down.stop(),
+      };
+    },
+    async runReconciler() {
+      await invokeAsScheduler(reconciler, reconcilerFunction.native.lambdaName, new Date());
+    },
     async close() {
-      await Promise.all([usersApi.stop(), queueWorker.stop()]);
+      await Promise.all([usersApi.stop(), queueWorker.stop(), reconciler.stop()]);
       await backends.stop();
+    },
+  };
+}
+
+/**
+ * One target for several suites (files), started by the first and stopped by the last, so the
+ * emulators start once for all of them. Call at load time, once per suite: every file is loaded
+ * before any runs, so the count of users is complete before the first release.
+ */
+let sharedUsers = 0;
+let shared: Promise<AwsTarget> | undefined;
+export function sharedAwsTarget(): { acquire(): Promise<AwsTarget>; release(): Promise<void> } {
+  sharedUsers++;
+  let acquired = false;
+  return {
+    acquire() {
+      acquired = true;
+      return (shared ??= startAwsTarget());
+    },
+    async release() {
+      sharedUsers--;
+      if (sharedUsers > 0 || !acquired || !shared) return;
+      const target = shared;
+      shared = undefined;
+      await (await target).close();
     },
   };
 }

@@ -32,15 +32,21 @@ const T = {
   stage: "aws:apigatewayv2/stage:Stage",
   integration: "aws:apigatewayv2/integration:Integration",
   route: "aws:apigatewayv2/route:Route",
+  schedule: "aws:scheduler/schedule:Schedule",
+  invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
 } as const;
 const taggableTypes = [T.table, T.queue, T.secret, T.logGroup, T.role, T.lambda, T.eventSource, T.api, T.stage];
+/** The functions a schedule triggers, and the rest: the scheduler's role is not a function's role. */
+const scheduled = catalog.filter((fn) => fn.trigger.kind === "schedule");
+const isSchedulerRole = (role: RecordedResource) => role.inputs.tags?.["parity:binding"] === "scheduler";
 
 /**
  * The expected IAM per capability, written out here rather than imported, so the test checks
  * the component against the contract and not against itself.
  */
-const expectedIam: Record<Capability, { on: "table" | "queue" | "secret"; actions: string[] }> = {
+const expectedIam: Record<Capability, { on: "table" | "pendingIndex" | "queue" | "secret"; actions: string[] }> = {
   "users.read": { on: "table", actions: ["dynamodb:GetItem"] },
+  "users.listPending": { on: "pendingIndex", actions: ["dynamodb:Query"] },
   "users.create": { on: "table", actions: ["dynamodb:PutItem"] },
   "users.update": { on: "table", actions: ["dynamodb:UpdateItem"] },
   "events.publish": { on: "queue", actions: ["sqs:SendMessage"] },
@@ -232,7 +238,24 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
         assert.equal(table.billingMode, "PAY_PER_REQUEST");
         assert.equal(table.hashKey, "pk");
         assert.equal(table.rangeKey, undefined);
-        assert.deepEqual(table.attributes, [{ name: "pk", type: "S" }]);
+        // Only key attributes are declared: the table's and the pending index's.
+        assert.deepEqual(table.attributes, [
+          { name: "pk", type: "S" },
+          { name: "pending", type: "S" },
+          { name: "createdAt", type: "S" },
+        ]);
+        // keySchemas, not the deprecated hashKey/rangeKey of an index; only what the reconciler reads is projected.
+        assert.deepEqual(table.globalSecondaryIndexes, [
+          {
+            name: "pending-by-created",
+            keySchemas: [
+              { attributeName: "pending", keyType: "HASH" },
+              { attributeName: "createdAt", keyType: "RANGE" },
+            ],
+            projectionType: "INCLUDE",
+            nonKeyAttributes: ["id", "email", "republishCount"],
+          },
+        ]);
         assert.deepEqual(table.pointInTimeRecovery, { enabled: config.protectData });
         assert.equal(table.deletionProtectionEnabled, config.protectData);
         assert.equal(config.protectData, stack === "prod");
@@ -241,6 +264,8 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
       it("gives each role exactly what its function declares, on the exact ARNs, plus its own log group", () => {
         const arns = {
           table: state(T.table, `${name}-users-table`).arn,
+          // The index's ARN form: table/<name>/index/<index> (Service Authorization Reference, DynamoDB).
+          pendingIndex: `${state(T.table, `${name}-users-table`).arn}/index/pending-by-created`,
           queue: state(T.queue, `${name}-events-queue`).arn,
           secret: state(T.secret, `${name}-api-key`).arn,
         };
@@ -255,8 +280,8 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
           for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) expected.add(`${action} on ${logGroupArn}:*`);
           assert.deepEqual(allowedPairs(policy.policy), expected, fn.name);
         }
-        assert.equal(run.ofType(T.rolePolicy).length, catalog.length);
-        for (const role of run.ofType(T.role)) {
+        assert.equal(run.ofType(T.rolePolicy).length, catalog.length + scheduled.length, "one per function, one per scheduler role");
+        for (const role of run.ofType(T.role).filter((r) => !isSchedulerRole(r))) {
           assert.equal(role.inputs.managedPolicyArns, undefined, "no managed policies");
           assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "lambda.amazonaws.com" });
         }
@@ -280,6 +305,9 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
         const secretGrant = run.result.grants.find((g) => g.capability === "apiKey.read")!;
         assert.equal(await valueOf(secretGrant.resource), state(T.secret, `${name}-api-key`).arn);
         assert.deepEqual(secretGrant.permissions, ["secretsmanager:GetSecretValue"]);
+        const listGrant = run.result.grants.find((g) => g.capability === "users.listPending")!;
+        assert.deepEqual([listGrant.function, listGrant.permissions], ["reconciler", ["dynamodb:Query"]]);
+        assert.equal(await valueOf(listGrant.resource), `${state(T.table, `${name}-users-table`).arn}/index/pending-by-created`, "the index, not the table");
       });
 
       it("passes names and ARNs to the functions, never the API key, which only the secret version holds", () => {
@@ -318,9 +346,11 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
 
       it("tags everything taggable; each role also carries its function's declared capabilities", () => {
         for (const resource of run.resources.filter((r) => (taggableTypes as string[]).includes(r.type))) {
-          const { "parity:capabilities": declared, ...rest } = resource.inputs.tags as Record<string, string>;
+          const { "parity:capabilities": declared, "parity:binding": binding, ...rest } = resource.inputs.tags as Record<string, string>;
           assert.deepEqual(rest, { project: "parity", stack }, `${resource.type} ${resource.name}`);
-          assert.equal(declared !== undefined, resource.type === T.role, `${resource.type} ${resource.name}`);
+          const functionRole = resource.type === T.role && !resource.name.endsWith("-scheduler");
+          assert.equal(declared !== undefined, functionRole, `${resource.type} ${resource.name}`);
+          assert.equal(binding, resource.name.endsWith("-scheduler") ? "scheduler" : undefined, `${resource.type} ${resource.name}`);
         }
         for (const fn of catalog) {
           assert.equal(byName(run.ofType(T.role), `${fn.name}-role`).inputs.tags["parity:capabilities"], fn.capabilities.join(" "));
@@ -335,6 +365,64 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
         assert.deepEqual(Object.keys(component.functionNames).sort(), catalog.map((fn) => fn.name).sort());
         assert.equal(await valueOf(component.functionNames["queue-worker"]), `${name}-queue-worker`);
         assert.deepEqual(Object.keys(component.nodes).sort(), catalog.map((fn) => fn.name).sort());
+      });
+
+      it(`runs the reconciler on EventBridge Scheduler every ${stack === "prod" ? 10 : 5} minutes, UTC, window off, no retries at either layer`, async () => {
+        const every = settings("reconciler").everyMinutes!;
+        assert.equal(every, stack === "prod" ? 10 : 5);
+        const schedule = run.one(T.schedule).inputs;
+        const lambda = state(T.lambda, `${name}-reconciler`);
+        assert.equal(schedule.name, `${name}-reconciler`, "named after its function");
+        assert.equal(schedule.scheduleExpression, stack === "prod" ? "cron(0/10 * * * ? *)" : "cron(0/5 * * * ? *)");
+        assert.equal(schedule.scheduleExpressionTimezone, "UTC");
+        assert.deepEqual(schedule.flexibleTimeWindow, { mode: "OFF" });
+        assert.equal(schedule.target.arn, lambda.arn, "the function itself: the reconciler keeps no warm alias");
+        assert.equal(schedule.target.roleArn, state(T.role, `${name}-reconciler-scheduler`).arn);
+        assert.deepEqual(schedule.target.retryPolicy, { maximumRetryAttempts: 0, maximumEventAgeInSeconds: every * 60 });
+        assert.deepEqual(Object.keys(JSON.parse(schedule.target.input)).sort(), ["attemptNumber", "executionId", "scheduleArn", "scheduledTime", "source"]);
+        const asyncConfig = run.one(T.invokeConfig).inputs;
+        assert.deepEqual(asyncConfig, { functionName: `${name}-reconciler`, maximumRetryAttempts: 0, maximumEventAgeInSeconds: every * 60 });
+        // The first tick finds the role's grant and the async config in place.
+        const dependencies = new Set(run.one(T.schedule).dependencies);
+        assert.ok(dependencies.has(byName(run.ofType(T.rolePolicy), `${name}-reconciler-scheduler-policy`).urn));
+        assert.ok(dependencies.has(run.one(T.invokeConfig).urn));
+        const reconciler = byName(run.ofType(T.lambda), `${name}-reconciler`).inputs;
+        assert.equal(reconciler.reservedConcurrentExecutions, 1);
+        assert.deepEqual(
+          { grace: reconciler.environment.variables.RECONCILE_GRACE_SECONDS, budget: reconciler.environment.variables.RECONCILE_TIME_BUDGET_SECONDS },
+          { grace: String(2 * every * 60), budget: String(Math.floor(settings("reconciler").timeoutSeconds * 0.8)) },
+        );
+        assert.equal(byName(run.ofType(T.lambda), `${name}-users-api`).inputs.environment.variables.RECONCILE_GRACE_SECONDS, undefined);
+      });
+
+      it("the scheduler's role trusts only EventBridge Scheduler of this account and may only invoke the reconciler", async () => {
+        const role = byName(run.ofType(T.role), `${name}-reconciler-scheduler`);
+        assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy), {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } }],
+        });
+        const policy = byName(run.ofType(T.rolePolicy), `${name}-reconciler-scheduler-policy`).inputs;
+        assert.equal(policy.role, `${name}-reconciler-scheduler-id`);
+        const reconcilerArn = state(T.lambda, `${name}-reconciler`).arn;
+        assert.deepEqual(allowedPairs(policy.policy), new Set([`lambda:InvokeFunction on ${reconcilerArn}`]));
+        const deployed = run.result.schedules.reconciler;
+        assert.deepEqual(Object.keys(run.result.schedules), ["reconciler"]);
+        assert.equal(deployed.expression, run.one(T.schedule).inputs.scheduleExpression);
+        assert.equal(await valueOf(deployed.identity!), role.state.arn);
+        assert.deepEqual(deployed.invoke!.permissions, ["lambda:InvokeFunction"]);
+        assert.equal(await valueOf(deployed.invoke!.resource), reconcilerArn);
+        assert.deepEqual(
+          Object.entries(run.result.nativeSettings.reconciler).filter(([key]) => /^(schedule|flexible|scheduler|async)/.test(key)),
+          [
+            ["scheduleExpression", deployed.expression],
+            ["scheduleExpressionTimezone", "UTC"],
+            ["flexibleTimeWindow", "OFF"],
+            ["schedulerMaximumRetryAttempts", 0],
+            ["schedulerMaximumEventAgeInSeconds", settings("reconciler").everyMinutes! * 60],
+            ["asyncMaximumRetryAttempts", 0],
+            ["asyncMaximumEventAgeInSeconds", settings("reconciler").everyMinutes! * 60],
+          ],
+        );
       });
 
       it(`warns about exactly the inexact values of the ${stack} stack`, () => {
@@ -368,6 +456,7 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
             ["users-api", "timeoutSeconds (HTTP API integration)", 45, 30],
             ["users-api", "logRetentionDays", 10, 14],
             ["queue-worker", "logRetentionDays", 10, 14],
+            ["reconciler", "logRetentionDays", 10, 14],
           ].map((w) => JSON.stringify(w)),
         ),
       );
@@ -407,6 +496,8 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
       assert.deepEqual(run.one(T.table).inputs.pointInTimeRecovery, { enabled: false }, "protectData defaults to false");
       assert.ok(run.result.api);
       assert.deepEqual(run.result.warnings, []);
+      assert.deepEqual(run.result.schedules, {});
+      for (const type of [T.schedule, T.invokeConfig]) assert.equal(run.ofType(type).length, 0, type);
       // The queue still exists (outputs name it) but nothing consumes it: AWS's recommended redrive count applies.
       const queue = byName(run.ofType(T.queue), "greeter-events-queue").inputs;
       assert.equal(JSON.parse(queue.redrivePolicy).maxReceiveCount, 5);
@@ -438,6 +529,36 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
         ]),
       );
     });
+
+    it("a lone warm schedule function is invoked through its alias; its scheduler may invoke that function and alias only", async () => {
+      const sweeper = otherFunction(
+        { name: "sweeper", trigger: { kind: "schedule", everyMinutes: 480 }, capabilities: ["users.listPending"], description: "sweeps" },
+        { memoryMb: 128, timeoutSeconds: 30, reservedConcurrency: 2, warmInstances: 1, everyMinutes: 480 },
+      );
+      const { result: run, logged } = await capturedWarnings(() =>
+        runWithMocks(() => new AwsFunctions("sweep", { functions: [sweeper], apiKey: pulumi.secret(TEST_API_KEY) }), { stack: "team", stateFor }),
+      );
+      const alias = run.one(T.alias).state.arn;
+      const lambdaArn = run.one(T.lambda).state.arn;
+      const schedule = run.one(T.schedule).inputs;
+      assert.equal(schedule.scheduleExpression, "cron(0 0/8 * * ? *)");
+      assert.equal(schedule.target.arn, alias, "warm instances serve the alias; the schedule invokes it, as the API and the queue do");
+      const schedulerPolicy = byName(run.ofType(T.rolePolicy), "sweep-sweeper-scheduler-policy").inputs.policy;
+      assert.deepEqual(allowedPairs(schedulerPolicy), new Set([`lambda:InvokeFunction on ${lambdaArn}`, `lambda:InvokeFunction on ${alias}`]));
+      assert.deepEqual(run.one(T.invokeConfig).inputs, { functionName: "sweep-sweeper", qualifier: "live", maximumRetryAttempts: 0, maximumEventAgeInSeconds: 21600 });
+      // 8 hours is within Scheduler's event age (86400 s) but past Lambda's async maximum (21600 s): clamped, and said.
+      assert.deepEqual(schedule.target.retryPolicy, { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 28800 });
+      assert.deepEqual(run.result.warnings.map((w) => [w.function, w.setting, w.asked, w.applied]), [["sweeper", "everyMinutes (Lambda async maximum event age)", 28800, 21600]]);
+      assert.equal(logged.length, 1);
+      assert.equal(await valueOf(run.result.schedules.sweeper.invoke!.resource), alias);
+      assert.deepEqual(
+        allowedPairs(byName(run.ofType(T.rolePolicy), "sweep-sweeper-policy").inputs.policy),
+        new Set([
+          `dynamodb:Query on ${run.one(T.table).state.arn}/index/pending-by-created`,
+          ...["logs:CreateLogStream", "logs:PutLogEvents"].map((a) => `${a} on ${run.one(T.logGroup).state.arn}:*`),
+        ]),
+      );
+    });
   });
 
   describe("the account's concurrency quota", () => {
@@ -448,17 +569,17 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
         { stack: "prod", stateFor, invokes: { [quotaToken]: { value } } },
       );
 
-    it("plans what the account needs: prod reserves 100 + 20, plus Lambda's unreserved 100", async () => {
-      const run = await withQuota(220);
-      assert.deepEqual(run.result.plan.concurrency, { reserved: 120, accountQuotaNeeded: 220 });
-      assert.deepEqual(run.ofType(T.lambda).map((l) => l.inputs.reservedConcurrentExecutions).sort(), [100, 20].sort());
+    it("plans what the account needs: prod reserves 100 + 20 + 1, plus Lambda's unreserved 100", async () => {
+      const run = await withQuota(221);
+      assert.deepEqual(run.result.plan.concurrency, { reserved: 121, accountQuotaNeeded: 221 });
+      assert.deepEqual(run.ofType(T.lambda).map((l) => l.inputs.reservedConcurrentExecutions).sort(), [100, 20, 1].sort());
     });
 
     it("stops before any Lambda is created when the quota is one short, naming the quota and the value needed", async () => {
       let registered: RecordedResource[] = [];
       await assert.rejects(
-        withQuota(219).then((run) => (registered = run.resources)),
-        (error: Error) => /L-B99A9384/.test(error.message) && /is 219/.test(error.message) && /at least 220/.test(error.message),
+        withQuota(220).then((run) => (registered = run.resources)),
+        (error: Error) => /L-B99A9384/.test(error.message) && /is 220/.test(error.message) && /at least 221/.test(error.message),
       );
       assert.equal(registered.filter((r) => r.type === T.lambda).length, 0);
     });
@@ -469,7 +590,7 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
           new AwsFunctions("parity-prod", { functions: deploymentsFor(stackConfig("prod"), "aws"), apiKey: pulumi.secret(TEST_API_KEY), accountConcurrencyCheck: false }),
         { stack: "prod", stateFor, invokes: { [quotaToken]: { value: 10 } } },
       );
-      assert.equal(run.ofType(T.lambda).length, 2);
+      assert.equal(run.ofType(T.lambda).length, 3);
     });
   });
 
