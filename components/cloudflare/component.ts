@@ -147,7 +147,9 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
     const names = this.plan.names;
 
     this.usersDatabase = this.createUsersDatabase(names.usersDatabase, accountId, args.primaryLocationHint);
-    this.usersSchema = this.applySchema(name, accountId, args.deployApiToken);
+    // Secret whatever the caller passed, so the token never lands unencrypted in the state.
+    const deployApiToken = args.deployApiToken === undefined ? undefined : pulumi.secret(args.deployApiToken);
+    this.usersSchema = this.applySchema(name, accountId, deployApiToken);
     this.eventsDeadLetterQueue = this.createQueue(names.eventsDeadLetterQueue, accountId);
     this.eventsQueue = this.createQueue(names.eventsQueue, accountId);
     for (const fn of this.plan.functions) {
@@ -157,7 +159,7 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
       if (fn.native.schedule) this.schedules[fn.definition.name] = { expression: fn.native.schedule.cron, identity: undefined, invoke: undefined };
     }
 
-    this.endpoint = this.plan.httpFunction ? this.endpointOf(name, this.nodes[this.plan.httpFunction.definition.name], args) : undefined;
+    this.endpoint = this.plan.httpFunction ? this.endpointOf(name, this.nodes[this.plan.httpFunction.definition.name], { ...args, deployApiToken }) : undefined;
     this.queues = { queue: this.eventsQueue.queueName, deadLetter: this.eventsDeadLetterQueue.queueName };
     this.registerOutputs(platformOutputs(this));
   }

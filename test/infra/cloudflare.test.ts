@@ -288,6 +288,15 @@ describe("infra: CloudflareFunctions", function () {
     });
   });
 
+  describe("the deploy API token", () => {
+    it("a plain-string deployApiToken reaches both deploy-time steps as a secret, never in clear in the state", async () => {
+      const run = await deploy(deploymentsFor(stackConfig("dev"), "cloudflare"), { deployApiToken: "plain-deploy-token" });
+      const steps = run.ofType(T.dynamic);
+      assert.deepEqual(steps.map((r) => r.name).sort(), ["parity-cf-users-schema", "parity-cf-workers-dev-subdomain"]);
+      for (const step of steps) assert.deepEqual(unwrapSecret(step.inputs.apiToken), { secret: true, value: "plain-deploy-token" }, step.name);
+    });
+  });
+
   describe("argument checks", () => {
     it("rejects args it cannot deploy, with a sentence naming the component and the problem", async () => {
       const functions = deploymentsFor(stackConfig("dev"), "cloudflare");
