@@ -16,6 +16,7 @@ import { planInputOf, type DeployedSchedule, type FunctionDeployment, type Grant
 import { D1Migrations, WorkersDevSubdomain } from "./dynamic";
 import { migrationsAsStatements, readD1Migrations } from "./migrations";
 import {
+  capabilitiesAnnotation,
   cloudflareNativeSummary,
   compileCloudflareGrants,
   grantResourceNames,
@@ -213,6 +214,8 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
         bindings: bindings.map(toScriptBinding),
         limits: { cpuMs: native.cpuMs },
         observability: { enabled: true, logs: { enabled: true, invocationLogs: true, headSamplingRate: 1 } },
+        // Why the Worker holds the bindings it holds, for operators and the policy pack.
+        annotations: { workersMessage: capabilitiesAnnotation(definition.capabilities) },
       },
       // The schema must exist before the first request reaches the Worker.
       { parent: this, dependsOn: [this.usersSchema] },

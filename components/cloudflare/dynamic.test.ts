@@ -29,7 +29,7 @@ describe("Cloudflare dynamic resources: the workers.dev subdomain (Cloudflare AP
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${port}`;
   });
-  after(async () => new Promise((resolve) => server?.close(resolve)));
+  after(async () => new Promise<void>((resolve) => server?.close(() => resolve())));
   beforeEach(() => {
     requests.length = 0;
     subdomain = "my-team";

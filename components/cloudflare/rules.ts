@@ -10,7 +10,7 @@ import type { FunctionSettings } from "../config";
 import { unixCron } from "../schedule";
 import { reconcilerRunSettings } from "../../functions/core/reconciler";
 import { cloudflareCapabilityBindings, cloudflareEnv, type CapabilityBinding, type ScheduleRunSettings } from "../../functions/cloudflare/contract";
-import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+import { CAPABILITIES_TAG, checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -115,6 +115,20 @@ export const cloudflareBindingGrants: Record<CapabilityBinding, { resource: keyo
   secret_text: { resource: "apiKeySecret", permission: `secret_text binding ${cloudflareEnv.apiKey}` },
   "queue-consumer": { resource: "eventsQueue", permission: "queue consumer" },
 };
+
+/**
+ * A Worker carries its declared capabilities in its version message
+ * (`annotations.workersMessage`, "Human-readable message about the version", at most 1000
+ * bytes: https://www.pulumi.com/registry/packages/cloudflare/api-docs/workersscript/), the
+ * nearest Workers have to a tag, so the policy pack can compare its bindings with them.
+ */
+export const capabilitiesAnnotation = (capabilities: readonly Capability[]) => `${CAPABILITIES_TAG}: ${capabilities.join(" ")}`;
+
+/** The capabilities a version message written by {@link capabilitiesAnnotation} declares; undefined when it is not one. */
+export function capabilitiesOfAnnotation(message: unknown): string[] | undefined {
+  if (typeof message !== "string" || !message.startsWith(`${CAPABILITIES_TAG}:`)) return undefined;
+  return message.slice(CAPABILITIES_TAG.length + 1).split(" ").filter(Boolean);
+}
 
 /** How a grant names its resource: `d1:<database>`, `queue:<queue>`, `secret:<script>/API_KEY`. */
 export const grantResourceNames = {

@@ -15,6 +15,8 @@ import { catalog, type Capability, type FunctionName } from "../../components/ca
 import { settingsFor } from "../../components/config";
 import type { FunctionDeployment } from "../../components/platform";
 import { helloDefinition } from "../fixtures/hello/catalog";
+import { evaluatePolicies } from "../../policies/evaluate";
+import { cloudflarePolicies } from "../../policies/cloudflare";
 import { runWithMocks, stackConfig, TEST_API_KEY, valueOf, type MockRun, type RecordedResource, type StateFor } from "./harness";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
@@ -285,6 +287,17 @@ describe("infra: CloudflareFunctions", function () {
     it("a memory of exactly 128 MB and no warm instances are not warned about", () => {
       const settings = run.result.warnings.filter((w) => w.function === "hello").map((w) => w.setting).sort();
       assert.deepEqual(settings, ["reservedConcurrency", "timeoutSeconds"]);
+    });
+  });
+
+  describe("the policy pack's Cron Trigger count on this component's graph", () => {
+    it("exactly 250 Cron Triggers (the Workers Paid limit) pass; 251 fire cloudflare-cron-triggers-per-account", async () => {
+      const run = await deploy(deploymentsFor(stackConfig("dev"), "cloudflare"));
+      const withSchedules = (n: number) =>
+        run.resources.map((r) => (r.type === T.cron ? { ...r, inputs: { ...r.inputs, schedules: Array.from({ length: n }, () => ({ cron: "*/5 * * * *" })) } } : r));
+      const fired = async (n: number) => (await evaluatePolicies(withSchedules(n), cloudflarePolicies)).map((v) => v.policy);
+      assert.deepEqual(await fired(250), []);
+      assert.deepEqual(await fired(251), ["cloudflare-cron-triggers-per-account"]);
     });
   });
 
