@@ -5,16 +5,18 @@ import { CAPABILITIES_TAG } from "../components/platform";
 import { cloudflareEnv, workerBindings } from "../functions/cloudflare/contract";
 import { namePolicy, ofType, resourcePolicy, stackPolicy, type ParityPolicy } from "./policy";
 
-const T = {
+/** The Cloudflare resource types the rules read (the breakers use them too). */
+export const cloudflareTypes = {
   script: "cloudflare:index/workersScript:WorkersScript",
   database: "cloudflare:index/d1Database:D1Database",
   queue: "cloudflare:index/queue:Queue",
   consumer: "cloudflare:index/queueConsumer:QueueConsumer",
   cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
 } as const;
+const T = cloudflareTypes;
 
 /** Pulumi's marker of a secret value in serialised inputs (what the mocks record). */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const isSecret = (value: unknown): value is { value: unknown } => typeof value === "object" && value !== null && SECRET_SIG in value;
 /** A value whether it arrives plain (the CLI unwraps secrets for policies) or wrapped (the offline graph). */
 const unsecret = (value: unknown): unknown => (isSecret(value) ? unsecret(value.value) : value);

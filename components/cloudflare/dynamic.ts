@@ -13,8 +13,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { D1MigrationStatements } from "./migrations";
 
-
-
 /** Inputs of {@link D1Migrations}. */
 export interface D1MigrationsArgs {
   accountId: pulumi.Input<string>;

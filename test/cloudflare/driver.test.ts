@@ -10,7 +10,7 @@ import { builtinModules } from "node:module";
 import { TEST_API_KEY } from "../infra/harness";
 import { cloudflareTestFunctions, eventually, workerdOrSkip } from "./target";
 import { d1MigrationsProvider, type MigrationInputs } from "../../components/cloudflare/dynamic";
-import { migrationsAsStatements, readD1Migrations } from "../../components/cloudflare/migrations";
+import { APPLIED_MIGRATIONS_SQL, migrationsAsStatements, MIGRATIONS_TABLE_SQL, readD1Migrations } from "../../components/cloudflare/migrations";
 import { WORKERS_COMPATIBILITY_DATE } from "../../components/cloudflare/rules";
 import { freePort } from "../../local/emulators/loopback";
 import { applyMigrations, DEAD_LETTER_QUEUE, startMiniflareCloud, workerdStatus, type D1DatabaseLike, type MiniflareCloud } from "../../local/emulators/miniflare";
@@ -173,7 +173,7 @@ describe("cloudflare bundles", () => {
     let cloud: MiniflareCloud;
     let server: http.Server;
     let base: string;
-    const requests: { path: string; authorization?: string }[] = [];
+    const requests: { path: string; authorization?: string; sql: string }[] = [];
     before(async () => {
       // A fresh D1 without the schema: only the queue worker's database binding is needed.
       const worker = functions().filter((fn) => fn.definition.name === "queue-worker");
@@ -185,8 +185,8 @@ describe("cloudflare bundles", () => {
       server = http.createServer(async (req, res) => {
         const chunks: Buffer[] = [];
         for await (const chunk of req) chunks.push(chunk as Buffer);
-        requests.push({ path: req.url!, authorization: req.headers.authorization });
         const { sql } = JSON.parse(Buffer.concat(chunks).toString()) as { sql: string };
+        requests.push({ path: req.url!, authorization: req.headers.authorization, sql });
         try {
           const target: D1DatabaseLike = await cloud.usersDb();
           const results = (await target.batch(sql.split(";\n").map((statement) => target.prepare(statement)))) as { results: unknown[] }[];
@@ -225,6 +225,8 @@ describe("cloudflare bundles", () => {
       // Per run: read the ledger, then apply what is missing (nothing on the third).
       assert.equal(requests.length, 5);
       for (const r of requests) assert.deepEqual([r.path, r.authorization], ["/accounts/0123456789abcdef0123456789abcdef/d1/database/db-uuid/query", "Bearer token-123"]);
+      // The provider spells the ledger statements itself (it is serialised without imports): the same as migrations.ts.
+      assert.equal(requests[0].sql, `${MIGRATIONS_TABLE_SQL};\n${APPLIED_MIGRATIONS_SQL}`);
       const db = await cloud.usersDb();
       const ledger = await db.prepare("SELECT group_concat(name, ',') AS names FROM d1_migrations").first<{ names: string }>();
       assert.equal(ledger?.names, all.map((m) => m.name).join(","));

@@ -1,8 +1,8 @@
 /** Cloudflare: a graph broken for each cloudflare policy (see ./index.ts). */
+import { cloudflareTypes as T, SECRET_SIG } from "../../../policies/cloudflare";
 import type { RecordedResource } from "../../../scripts/offline";
 import { breakOne, type Breaker } from "../graphs";
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 type Binding = { type: string; name: string; [k: string]: unknown };
 
 /** Changes a Worker's bindings whether the list arrives wrapped as a secret (it holds the API key) or plain. */
@@ -10,14 +10,6 @@ const withBindings = (r: RecordedResource, change: (bindings: Binding[]) => void
   const holder = r.inputs.bindings && SECRET_SIG in r.inputs.bindings ? r.inputs.bindings : undefined;
   change((holder ? holder.value : r.inputs.bindings) as Binding[]);
 };
-
-const T = {
-  script: "cloudflare:index/workersScript:WorkersScript",
-  database: "cloudflare:index/d1Database:D1Database",
-  queue: "cloudflare:index/queue:Queue",
-  consumer: "cloudflare:index/queueConsumer:QueueConsumer",
-  cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
-} as const;
 
 export const cloudflareBreakers: Record<string, Breaker> = {
   // users-api: no cron trigger or consumer refers to it by name.
