@@ -113,6 +113,22 @@ const run = workerdOrSkip("local cloudflare (npm start)");
   });
 });
 
+(run ? describe : describe.skip)("local cloudflare: a schedule whose run fails", function () {
+  this.timeout(30_000);
+  it("fireNow() rejects with the outcome when scheduled() throws (here: a reconciler declared without users.listPending has no USERS_DB)", async () => {
+    const reconciler = cloudflareTestFunctions().reconciler;
+    const local = await startCloudflareLocal({
+      functions: [{ ...reconciler, definition: { ...reconciler.definition, capabilities: ["events.publish"] } }],
+      apiKey: TEST_API_KEY,
+    });
+    try {
+      await assert.rejects(local.schedules.reconciler.fireNow(), /reconciler: scheduled\(\) ended with outcome "exception"/);
+    } finally {
+      await local.stop();
+    }
+  });
+});
+
 describe("local cloudflare: log lines to functions", () => {
   it("a JSON line names its function; anything else is workerd's", () => {
     assert.equal(functionOfLogLine('{"level":"info","message":"reconciled","function":"reconciler"}'), "reconciler");
