@@ -12,10 +12,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { workerBindings, type WorkerBinding } from "../../functions/cloudflare/contract";
 import { sha256Hex } from "../bundle";
 import { platformOutputs, reportWarnings } from "../component";
-import { planInputOf, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
+import { planInputOf, type DeployedSchedule, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
 import { D1Migrations, WorkersDevSubdomain } from "./dynamic";
-import { migrationStatements, readD1Migrations } from "./migrations";
+import { migrationsAsStatements, readD1Migrations } from "./migrations";
 import {
+  capabilitiesAnnotation,
   cloudflareNativeSummary,
   compileCloudflareGrants,
   grantResourceNames,
@@ -24,6 +25,8 @@ import {
   type CloudflareConsumerSettings,
   type CloudflarePlan,
   type CloudflarePlannedFunction,
+  type CloudflareScheduleSettings,
+  type WorkersPlan,
 } from "./rules";
 
 export interface CloudflareFunctionsArgs extends PlatformFunctionsArgs {
@@ -79,6 +82,15 @@ export interface CloudflareFunctionsArgs extends PlatformFunctionsArgs {
    */
   deployApiToken?: pulumi.Input<string>;
   /**
+   * The account's Workers plan. Cron Triggers are counted per account: at most 5 on Workers
+   * Free, 250 on Workers Paid (https://developers.cloudflare.com/workers/platform/limits/#account-plan-limits);
+   * more schedule functions than the plan holds are refused before any resource exists.
+   * @default "paid"
+   * @example
+   * workersPlan: "free"
+   */
+  workersPlan?: WorkersPlan;
+  /**
    * D1 region hint for the users database.
    * @default none: created close to the deployer
    * @example "weur"
@@ -93,6 +105,8 @@ export interface CloudflareFunctionNodes {
   workersDev?: cloudflare.WorkersScriptSubdomain;
   /** Present for the queue function: its registration as the events queue's consumer. */
   consumer?: cloudflare.QueueConsumer;
+  /** Present for a schedule function: its Cron Trigger. */
+  cronTrigger?: cloudflare.WorkersCronTrigger;
 }
 
 export class CloudflareFunctions extends pulumi.ComponentResource implements PlatformOutputs {
@@ -116,10 +130,16 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
   readonly grants: Grant[] = [];
   readonly warnings: SettingWarning[];
   readonly nativeSettings: Record<string, NativeSettings>;
+  /**
+   * Schedule function → its Cron Trigger expression. A Cron Trigger is part of the Worker
+   * itself: no separate scheduler identity exists and the Worker needs no invoke grant, so
+   * `identity` and `invoke` are undefined (Workers' identity is the bindings).
+   */
+  readonly schedules: Record<string, DeployedSchedule> = {};
 
   constructor(name: string, args: CloudflareFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("parity:cloudflare:Functions", name, {}, opts);
-    this.plan = planCloudflare(planInputOf(name, args));
+    this.plan = planCloudflare({ ...planInputOf(name, args), workersPlan: args.workersPlan });
     this.warnings = this.plan.warnings;
     this.nativeSettings = Object.fromEntries(this.plan.functions.map((fn) => [fn.definition.name, cloudflareNativeSummary(fn)]));
     reportWarnings(this, this.warnings);
@@ -128,16 +148,19 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
     const names = this.plan.names;
 
     this.usersDatabase = this.createUsersDatabase(names.usersDatabase, accountId, args.primaryLocationHint);
-    this.usersSchema = this.applySchema(name, accountId, args.deployApiToken);
+    // Secret whatever the caller passed, so the token never lands unencrypted in the state.
+    const deployApiToken = args.deployApiToken === undefined ? undefined : pulumi.secret(args.deployApiToken);
+    this.usersSchema = this.applySchema(name, accountId, deployApiToken);
     this.eventsDeadLetterQueue = this.createQueue(names.eventsDeadLetterQueue, accountId);
     this.eventsQueue = this.createQueue(names.eventsQueue, accountId);
     for (const fn of this.plan.functions) {
       const nodes = this.createFunction(name, fn, bundles.get(fn.definition.name)!, args.apiKey, accountId);
       this.nodes[fn.definition.name] = nodes;
       this.functionNames[fn.definition.name] = nodes.script.scriptName;
+      if (fn.native.schedule) this.schedules[fn.definition.name] = { expression: fn.native.schedule.cron, identity: undefined, invoke: undefined };
     }
 
-    this.endpoint = this.plan.httpFunction ? this.endpointOf(name, this.nodes[this.plan.httpFunction.definition.name], args) : undefined;
+    this.endpoint = this.plan.httpFunction ? this.endpointOf(name, this.nodes[this.plan.httpFunction.definition.name], { ...args, deployApiToken }) : undefined;
     this.queues = { queue: this.eventsQueue.queueName, deadLetter: this.eventsDeadLetterQueue.queueName };
     this.registerOutputs(platformOutputs(this));
   }
@@ -156,7 +179,7 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
   private applySchema(name: string, accountId: pulumi.Input<string>, apiToken: pulumi.Input<string> | undefined): D1Migrations {
     return new D1Migrations(
       `${name}-users-schema`,
-      { accountId, databaseId: this.usersDatabase.uuid, statements: migrationStatements(readD1Migrations()), apiToken },
+      { accountId, databaseId: this.usersDatabase.uuid, migrations: migrationsAsStatements(readD1Migrations()), apiToken },
       { parent: this, dependsOn: [this.usersDatabase] },
     );
   }
@@ -173,11 +196,11 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
     accountId: pulumi.Input<string>,
   ): CloudflareFunctionNodes {
     const { definition, native } = fn;
-    const bindings = workerBindings<pulumi.Input<string>>(definition.capabilities, {
-      usersDatabaseId: this.usersDatabase.uuid,
-      eventsQueueName: this.eventsQueue.queueName,
-      apiKey,
-    });
+    const bindings = workerBindings<pulumi.Input<string>>(
+      definition.capabilities,
+      { usersDatabaseId: this.usersDatabase.uuid, eventsQueueName: this.eventsQueue.queueName, apiKey },
+      native.schedule,
+    );
     const script = new cloudflare.WorkersScript(
       native.scriptName,
       {
@@ -191,6 +214,8 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
         bindings: bindings.map(toScriptBinding),
         limits: { cpuMs: native.cpuMs },
         observability: { enabled: true, logs: { enabled: true, invocationLogs: true, headSamplingRate: 1 } },
+        // Why the Worker holds the bindings it holds, for operators and the policy pack.
+        annotations: { workersMessage: capabilitiesAnnotation(definition.capabilities) },
       },
       // The schema must exist before the first request reaches the Worker.
       { parent: this, dependsOn: [this.usersSchema] },
@@ -211,7 +236,21 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
       );
     }
     if (native.consumer) nodes.consumer = this.createConsumer(name, script, native.consumer, accountId);
+    if (native.schedule) nodes.cronTrigger = this.createCronTrigger(name, definition.name, script, native.schedule, accountId);
     return nodes;
+  }
+
+  /**
+   * The Worker's Cron Triggers (`PUT …/workers/scripts/{script}/schedules` replaces the whole
+   * list: one resource per script). `WorkersCronTrigger`, not the deprecated `WorkerCronTrigger`.
+   * Source: https://www.pulumi.com/registry/packages/cloudflare/api-docs/workerscrontrigger/
+   */
+  private createCronTrigger(name: string, fn: string, script: cloudflare.WorkersScript, schedule: CloudflareScheduleSettings, accountId: pulumi.Input<string>): cloudflare.WorkersCronTrigger {
+    return new cloudflare.WorkersCronTrigger(
+      `${name}-${fn}-cron`,
+      { accountId, scriptName: script.scriptName, schedules: [{ cron: schedule.cron }] },
+      { parent: this },
+    );
   }
 
   private createConsumer(name: string, script: cloudflare.WorkersScript, settings: CloudflareConsumerSettings, accountId: pulumi.Input<string>): cloudflare.QueueConsumer {
@@ -249,6 +288,7 @@ function toScriptBinding(binding: WorkerBinding<pulumi.Input<string>>): cloudfla
       // secret_text: write-only in the API, never shown in the dashboard or returned by reads.
       return { type: "secret_text", name: binding.name, text: pulumi.secret(binding.text) };
     case "plain_text":
+      // Only non-secret values: the platform name and a schedule function's run settings.
       return { type: "plain_text", name: binding.name, text: binding.text };
   }
 }

@@ -6,16 +6,23 @@
  *   which will be executed as a batch":
  *   https://developers.cloudflare.com/api/resources/d1/subresources/database/methods/query);
  * - `WorkersDevSubdomain`: the account's workers.dev subdomain, for the HTTP Worker's URL.
+ *
+ * Providers are serialised into the state by Pulumi, so each is self-contained: only global
+ * `fetch`, no imports. Both take `apiBaseUrl` so tests can point them at a loopback stand-in.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { D1MigrationStatements } from "./migrations";
 
 /** Inputs of {@link D1Migrations}. */
 export interface D1MigrationsArgs {
   accountId: pulumi.Input<string>;
   /** The D1 database UUID (`D1Database.uuid`). */
   databaseId: pulumi.Input<string>;
-  /** Statements to run, from `migrationStatements` (./migrations.ts). A change re-applies them all (idempotent). */
-  statements: pulumi.Input<string[]>;
+  /**
+   * The migrations, by ledger name, from `migrationsAsStatements` (./migrations.ts). Those not
+   * yet recorded in the database's `d1_migrations` are applied, each with its ledger row.
+   */
+  migrations: pulumi.Input<D1MigrationStatements[]>;
   /**
    * Cloudflare API token with D1 Edit. @default the `CLOUDFLARE_API_TOKEN` environment
    * variable of the `pulumi up` process (the provider's own default).
@@ -26,52 +33,73 @@ export interface D1MigrationsArgs {
 export interface MigrationInputs {
   accountId: string;
   databaseId: string;
-  statements: string[];
+  migrations: D1MigrationStatements[];
   apiToken?: string;
   /** Tests point this at a loopback stand-in. @default "https://api.cloudflare.com/client/v4" */
   apiBaseUrl?: string;
 }
 
 /**
- * Self-contained (Pulumi serialises it into the state): only global `fetch`, no imports.
+ * Applies the migrations the database's ledger lacks: first the ledger itself and a read of
+ * it, then one batch with each missing migration's statements and its ledger row (wrangler's
+ * table and rule: https://developers.cloudflare.com/d1/reference/migrations/).
  */
 export const d1MigrationsProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: MigrationInputs) {
-    await runOnD1(inputs);
-    return { id: `${inputs.databaseId}/migrations`, outs: { ...inputs, apiToken: undefined, appliedCount: inputs.statements.length } };
+    const applied = await migrateD1(inputs);
+    return { id: `${inputs.databaseId}/migrations`, outs: { ...inputs, apiToken: undefined, appliedMigrations: applied } };
+  },
+  async diff(_id: string, olds: MigrationInputs, news: MigrationInputs) {
+    // A rotated or moved token changes nothing in the database.
+    const changed = olds.accountId !== news.accountId || olds.databaseId !== news.databaseId || JSON.stringify(olds.migrations) !== JSON.stringify(news.migrations);
+    return { changes: changed, replaces: olds.databaseId !== news.databaseId ? ["databaseId"] : [], deleteBeforeReplace: false };
   },
   async update(_id: string, _olds: MigrationInputs, news: MigrationInputs) {
-    await runOnD1(news);
-    return { outs: { ...news, apiToken: undefined, appliedCount: news.statements.length } };
+    const applied = await migrateD1(news);
+    return { outs: { ...news, apiToken: undefined, appliedMigrations: applied } };
   },
   async delete() {
     // The schema lives and dies with the database; nothing to undo.
   },
 };
 
-async function runOnD1(inputs: MigrationInputs): Promise<void> {
+/** Returns the ledger names after the run. */
+async function migrateD1(inputs: MigrationInputs): Promise<string[]> {
   const token = inputs.apiToken || process.env.CLOUDFLARE_API_TOKEN;
   if (!token) {
     throw new Error("Applying D1 migrations needs a Cloudflare API token with D1 Edit: set CLOUDFLARE_API_TOKEN or pass `deployApiToken`.");
   }
-  const base = inputs.apiBaseUrl ?? "https://api.cloudflare.com/client/v4";
-  const url = `${base}/accounts/${inputs.accountId}/d1/database/${inputs.databaseId}/query`;
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ sql: inputs.statements.join(";\n") }),
-  });
-  const body = (await response.json().catch(() => ({}))) as { success?: boolean; errors?: { message: string }[] };
-  if (!response.ok || body.success === false) {
-    throw new Error(`D1 migrations failed (${response.status}): ${(body.errors ?? []).map((e) => e.message).join("; ") || "no details"}`);
+  const url = `${inputs.apiBaseUrl ?? "https://api.cloudflare.com/client/v4"}/accounts/${inputs.accountId}/d1/database/${inputs.databaseId}/query`;
+  const query = async (sql: string) => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ sql }),
+    });
+    const body = (await response.json().catch(() => ({}))) as { success?: boolean; errors?: { message: string }[]; result?: { results?: { name?: string }[] }[] };
+    if (!response.ok || body.success === false) {
+      throw new Error(`D1 migrations failed (${response.status}): ${(body.errors ?? []).map((e) => e.message).join("; ") || "no details"}`);
+    }
+    return body.result ?? [];
+  };
+  // Same statements as MIGRATIONS_TABLE_SQL / APPLIED_MIGRATIONS_SQL in ./migrations.ts (no imports here: see above).
+  const ledger = await query(
+    "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);\nSELECT name FROM d1_migrations",
+  );
+  const applied = (ledger.at(-1)?.results ?? []).map((row) => String(row.name));
+  const missing = inputs.migrations.filter((m) => !applied.includes(m.name));
+  if (missing.length > 0) {
+    const statements = missing.flatMap((m) => [...m.statements, `INSERT OR IGNORE INTO d1_migrations (name) VALUES ('${m.name.replace(/'/g, "''")}')`]);
+    await query(statements.join(";\n"));
   }
+  return [...applied, ...missing.map((m) => m.name)];
 }
 
-/** Applies the D1 migrations on deploy (idempotent: see ./migrations.ts). */
+/** Applies the D1 migrations on deploy (only those the database's ledger lacks: see ./migrations.ts). */
 export class D1Migrations extends pulumi.dynamic.Resource {
-  declare readonly appliedCount: pulumi.Output<number>;
+  declare readonly appliedMigrations: pulumi.Output<string[]>;
   constructor(name: string, args: D1MigrationsArgs, opts?: pulumi.CustomResourceOptions) {
-    super(d1MigrationsProvider, name, { appliedCount: undefined, ...args }, { ...opts, additionalSecretOutputs: ["apiToken"] });
+    super(d1MigrationsProvider, name, { appliedMigrations: undefined, ...args }, { ...opts, additionalSecretOutputs: ["apiToken"] });
   }
 }
 
@@ -81,26 +109,52 @@ export interface WorkersDevSubdomainArgs {
   apiToken?: pulumi.Input<string>;
 }
 
+export interface SubdomainInputs {
+  accountId: string;
+  apiToken?: string;
+  /** Tests point this at a loopback stand-in. @default "https://api.cloudflare.com/client/v4" */
+  apiBaseUrl?: string;
+}
+
 /**
  * Reads the account's workers.dev subdomain (`<sub>` in `<script>.<sub>.workers.dev`);
  * `@pulumi/cloudflare` 6.x has no resource or data source for it.
- * Source: https://developers.cloudflare.com/api/go/resources/workers/subresources/subdomains/methods/get
+ * Source: https://developers.cloudflare.com/api/resources/workers/subresources/subdomains/methods/get/
+ *
+ * `diff` ignores the token (rotating it, or moving it from the environment to config, changes
+ * no subdomain), and `update` reads the subdomain again, so `subdomain` is always in the
+ * outputs: the default update keeps no outputs, and the endpoint would become
+ * `https://<script>.undefined.workers.dev`. Deleting it deletes nothing at Cloudflare.
  */
-const subdomainProvider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs: { accountId: string; apiToken?: string }) {
-    const token = inputs.apiToken || process.env.CLOUDFLARE_API_TOKEN;
-    if (!token) throw new Error("Reading the workers.dev subdomain needs a Cloudflare API token: set CLOUDFLARE_API_TOKEN or pass `workersDevSubdomain`.");
-    const response = await fetch(`https://api.cloudflare.com/client/v4/accounts/${inputs.accountId}/workers/subdomain`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const body = (await response.json().catch(() => ({}))) as { result?: { subdomain?: string }; errors?: { message: string }[] };
-    const subdomain = body.result?.subdomain;
-    if (!response.ok || !subdomain) {
-      throw new Error(`Could not read the workers.dev subdomain (${response.status}); create one in the dashboard (Workers & Pages → Subdomain).`);
-    }
-    return { id: `${inputs.accountId}/workers-subdomain`, outs: { accountId: inputs.accountId, subdomain } };
+export const subdomainProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: SubdomainInputs) {
+    return { id: `${inputs.accountId}/workers-subdomain`, outs: { accountId: inputs.accountId, subdomain: await readSubdomain(inputs) } };
+  },
+  async diff(_id: string, olds: SubdomainInputs, news: SubdomainInputs) {
+    const accountChanged = olds.accountId !== news.accountId;
+    return { changes: accountChanged, replaces: accountChanged ? ["accountId"] : [], deleteBeforeReplace: false };
+  },
+  async update(_id: string, _olds: SubdomainInputs, news: SubdomainInputs) {
+    return { outs: { accountId: news.accountId, subdomain: await readSubdomain(news) } };
+  },
+  async delete() {
+    // Only read: the account's subdomain is not ours to remove.
   },
 };
+
+async function readSubdomain(inputs: SubdomainInputs): Promise<string> {
+  const token = inputs.apiToken || process.env.CLOUDFLARE_API_TOKEN;
+  if (!token) throw new Error("Reading the workers.dev subdomain needs a Cloudflare API token: set CLOUDFLARE_API_TOKEN or pass `workersDevSubdomain`.");
+  const response = await fetch(`${inputs.apiBaseUrl ?? "https://api.cloudflare.com/client/v4"}/accounts/${inputs.accountId}/workers/subdomain`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const body = (await response.json().catch(() => ({}))) as { result?: { subdomain?: string } };
+  const subdomain = body.result?.subdomain;
+  if (!response.ok || !subdomain) {
+    throw new Error(`Could not read the workers.dev subdomain (${response.status}); create one in the dashboard (Workers & Pages → Subdomain).`);
+  }
+  return subdomain;
+}
 
 export class WorkersDevSubdomain extends pulumi.dynamic.Resource {
   declare readonly subdomain: pulumi.Output<string>;

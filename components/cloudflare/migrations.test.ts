@@ -1,6 +1,6 @@
 /** The D1 migrations as statements, on their own: no Pulumi, no database. */
 import assert from "node:assert/strict";
-import { migrationStatements, MIGRATIONS_TABLE_SQL, readD1Migrations, sqlStatements } from "./migrations";
+import { migrationStatements, readD1Migrations, sqlStatements } from "./migrations";
 
 describe("Cloudflare D1 migrations", () => {
   it("split into statements without comments", () => {
@@ -10,12 +10,19 @@ describe("Cloudflare D1 migrations", () => {
     ]);
   });
 
-  it("the project's files become the ledger, then each migration's statements and its ledger row", () => {
+  it("the project's files become each missing migration's statements and its ledger row; applied ones are skipped", () => {
     const migrations = readD1Migrations();
-    assert.deepEqual(migrations.map((m) => m.name), ["0001_users.sql"]);
+    assert.deepEqual(migrations.map((m) => m.name), ["0001_users.sql", "0002_pending_users.sql"]);
     const statements = migrationStatements(migrations);
-    assert.equal(statements[0], MIGRATIONS_TABLE_SQL);
-    assert.equal(statements.at(-1), "INSERT OR IGNORE INTO d1_migrations (name) VALUES ('0001_users.sql')");
-    assert.deepEqual(migrationStatements([{ name: "0002_it's.sql", sql: "" }]).at(-1), "INSERT OR IGNORE INTO d1_migrations (name) VALUES ('0002_it''s.sql')");
+    assert.match(statements[0], /^CREATE TABLE IF NOT EXISTS users /);
+    assert.equal(statements.at(-1), "INSERT OR IGNORE INTO d1_migrations (name) VALUES ('0002_pending_users.sql')");
+    assert.deepEqual(migrationStatements(migrations, ["0001_users.sql"]), [
+      "ALTER TABLE users ADD COLUMN last_republish_at TEXT",
+      "ALTER TABLE users ADD COLUMN republish_count INTEGER NOT NULL DEFAULT 0",
+      "CREATE INDEX IF NOT EXISTS users_pending ON users (created_at, id) WHERE welcomed_at IS NULL",
+      "INSERT OR IGNORE INTO d1_migrations (name) VALUES ('0002_pending_users.sql')",
+    ]);
+    assert.deepEqual(migrationStatements(migrations, ["0001_users.sql", "0002_pending_users.sql"]), []);
+    assert.deepEqual(migrationStatements([{ name: "0003_it's.sql", sql: "" }]).at(-1), "INSERT OR IGNORE INTO d1_migrations (name) VALUES ('0003_it''s.sql')");
   });
 });

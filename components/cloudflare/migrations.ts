@@ -4,10 +4,11 @@
  * into statements, applied to Miniflare's D1 locally and to the real database on deploy
  * (through the D1 query API: ./dynamic.ts).
  *
- * Every migration is idempotent (`CREATE … IF NOT EXISTS`) and recorded in `d1_migrations`,
- * the table `wrangler d1 migrations apply` keeps, so a re-run, a `pulumi up` after a
- * wrangler run, or the reverse, is safe.
- * Source: https://developers.cloudflare.com/d1/platform/migrations/ (d1_migrations table)
+ * Each migration is recorded in `d1_migrations`, the table `wrangler d1 migrations apply`
+ * keeps, and only migrations missing from it are applied (wrangler's rule too), so a re-run, a
+ * `pulumi up` after a wrangler run, or the reverse, is safe even for statements that cannot be
+ * repeated (`ALTER TABLE … ADD COLUMN`).
+ * Source: https://developers.cloudflare.com/d1/reference/migrations/ (d1_migrations table)
  *
  * Pure: no Pulumi package, so the local cloud loads it.
  */
@@ -44,13 +45,29 @@ export function sqlStatements(sql: string): string[] {
     .filter((statement) => statement.length > 0);
 }
 
+/** Reads the names already recorded in the ledger (run after {@link MIGRATIONS_TABLE_SQL}). */
+export const APPLIED_MIGRATIONS_SQL = "SELECT name FROM d1_migrations";
+
+/** A migration as the deploy step receives it: its ledger name and its statements. */
+export interface D1MigrationStatements {
+  name: string;
+  statements: string[];
+}
+
+export function migrationsAsStatements(migrations: D1Migration[]): D1MigrationStatements[] {
+  return migrations.map((m) => ({ name: m.name, statements: sqlStatements(m.sql) }));
+}
+
+/** The ledger row recording one applied migration. */
+export const ledgerRowSql = (name: string) => `INSERT OR IGNORE INTO d1_migrations (name) VALUES ('${name.replace(/'/g, "''")}')`;
+
 /**
- * Every statement a deploy runs, in order: the ledger, then per migration its statements
- * and its ledger row. Re-running it changes nothing once applied.
+ * The statements that bring a database with these `applied` migrations up to date, in order:
+ * per missing migration its statements and its ledger row (one batch, so a failed statement
+ * records nothing). Empty once everything is applied.
  */
-export function migrationStatements(migrations: D1Migration[]): string[] {
-  return [
-    MIGRATIONS_TABLE_SQL,
-    ...migrations.flatMap((m) => [...sqlStatements(m.sql), `INSERT OR IGNORE INTO d1_migrations (name) VALUES ('${m.name.replace(/'/g, "''")}')`]),
-  ];
+export function migrationStatements(migrations: D1Migration[], applied: readonly string[] = []): string[] {
+  return migrationsAsStatements(migrations)
+    .filter((m) => !applied.includes(m.name))
+    .flatMap((m) => [...m.statements, ledgerRowSql(m.name)]);
 }

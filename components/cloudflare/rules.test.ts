@@ -88,7 +88,58 @@ describe("Cloudflare rules", () => {
       () => planCloudflare({ name: "Parity", functions: [spec("api", "http")], logRetentionDays: 7, protectData: false }),
       /CloudflareFunctions "Parity": Worker name "Parity-api" must be at most 63 lower-case/,
     );
-    assert.throws(() => planCloudflare({ name: "x".repeat(60), functions: [spec("api", "http")], logRetentionDays: 7, protectData: false }), /must be at most 63/);
-    assert.doesNotThrow(() => planCloudflare({ name: "x".repeat(59), functions: [spec("api", "http")], logRetentionDays: 7, protectData: false }));
+    assert.throws(() => planCloudflare({ name: "x".repeat(60), functions: [spec("api", "http")], logRetentionDays: 7, protectData: false }), /Worker name .* must be at most 63/);
+    // The longest queue name is `<component>-events-dlq`: 52 + 11 = 63 characters, exactly the limit.
+    assert.doesNotThrow(() => planCloudflare({ name: "x".repeat(52), functions: [spec("api", "http")], logRetentionDays: 7, protectData: false }));
+    assert.throws(
+      () => planCloudflare({ name: "x".repeat(53), functions: [spec("api", "http")], logRetentionDays: 7, protectData: false }),
+      /Queue name "x{53}-events-dlq" must be at most 63 lower-case letters, digits or "-"/,
+    );
+    assert.throws(() => planCloudflare({ name: "_c", functions: [spec("api", "http")], logRetentionDays: 7, protectData: false }), /D1 database name "_c-users"/);
+  });
+
+  describe("schedule functions", () => {
+    const scheduled = (name: string, settings: Partial<FunctionSettings> = {}): FunctionSpec => ({
+      definition: { name, trigger: { kind: "schedule", everyMinutes: 5 }, capabilities: ["users.listPending", "users.update", "events.publish"], description: "" },
+      settings: { memoryMb: 128, timeoutSeconds: 60, reservedConcurrency: 1, warmInstances: 0, everyMinutes: 5, ...settings },
+    });
+    const plan = (functions: FunctionSpec[], workersPlan?: "free" | "paid") => planCloudflare({ name: "c", functions, logRetentionDays: 7, protectData: false, workersPlan });
+
+    it("every 5 minutes: the Cron Trigger */5 * * * *, CPU capped at 30 s, the timeout as the run's budget, grace twice the interval", () => {
+      const p = plan([scheduled("reconciler")]);
+      assert.deepEqual(p.scheduled.map((f) => f.native), [
+        { scriptName: "c-reconciler", cpuMs: 30_000, memoryMb: 128, schedule: { cron: "*/5 * * * *", graceSeconds: 600, timeBudgetSeconds: 48 } },
+      ]);
+      assert.deepEqual(cloudflareNativeSummary(p.scheduled[0]), { cpuMs: 30_000, memoryMb: 128, cron: "*/5 * * * *", graceSeconds: 600, timeBudgetSeconds: 48 });
+      const warned = Object.fromEntries(p.warnings.filter((w) => w.function === "reconciler").map((w) => [w.setting, w.applied]));
+      assert.deepEqual(warned, { timeoutSeconds: "run budget 48 s wall clock (of at most 900), cpuMs 30000", reservedConcurrency: "none" });
+    });
+
+    it("hourly or slower may use more CPU; a timeout past the 15-minute Cron Trigger limit is cut to it", () => {
+      const hourly = plan([scheduled("r", { everyMinutes: 60, timeoutSeconds: 900 })]).scheduled[0].native;
+      assert.deepEqual([hourly.cpuMs, hourly.schedule.cron, hourly.schedule.timeBudgetSeconds], [300_000, "0 * * * *", 720]);
+      const tooLong = plan([scheduled("r", { everyMinutes: 60, timeoutSeconds: 901 })]);
+      assert.equal(tooLong.scheduled[0].native.schedule.timeBudgetSeconds, 720, "901 s asked, 900 s applied");
+      assert.equal(tooLong.warnings.find((w) => w.setting === "timeoutSeconds")!.asked, 901);
+    });
+
+    it("Cron Triggers per account: exactly the plan's limit passes, one more is refused (Free 5, Paid 250)", () => {
+      const many = (n: number) => Array.from({ length: n }, (_, i) => scheduled(`s${i}`));
+      assert.equal(plan(many(5), "free").scheduled.length, 5);
+      assert.throws(() => plan(many(6), "free"), /6 schedule functions need 6 Cron Triggers, but a Workers Free account holds at most 5 .* or use Workers Paid/);
+      assert.equal(plan(many(250)).scheduled.length, 250, "Paid is the default");
+      assert.throws(() => plan(many(251), "paid"), /251 schedule functions need 251 Cron Triggers, but a Workers Paid account holds at most 250/);
+    });
+
+    it("bindings: the run settings are plain text beside the capabilities' bindings", () => {
+      const values = { usersDatabaseId: "db", eventsQueueName: "events", apiKey: "key" };
+      assert.deepEqual(workerBindings(["users.listPending", "users.update", "events.publish"], values, { graceSeconds: 600, timeBudgetSeconds: 48 }), [
+        { kind: "d1", name: "USERS_DB", databaseId: "db" },
+        { kind: "queue", name: "EVENTS", queueName: "events" },
+        { kind: "plain_text", name: "PARITY_PLATFORM", text: "cloudflare" },
+        { kind: "plain_text", name: "RECONCILE_GRACE_SECONDS", text: "600" },
+        { kind: "plain_text", name: "RECONCILE_TIME_BUDGET_SECONDS", text: "48" },
+      ]);
+    });
   });
 });

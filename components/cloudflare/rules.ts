@@ -7,8 +7,10 @@
  */
 import type { Capability } from "../catalog";
 import type { FunctionSettings } from "../config";
-import { cloudflareCapabilityBindings, cloudflareEnv, type CapabilityBinding } from "../../functions/cloudflare/contract";
-import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+import { unixCron } from "../schedule";
+import { reconcilerRunSettings } from "../../functions/core/reconciler";
+import { cloudflareCapabilityBindings, cloudflareEnv, type CapabilityBinding, type ScheduleRunSettings } from "../../functions/cloudflare/contract";
+import { CAPABILITIES_TAG, checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -31,7 +33,22 @@ export const cloudflareLimits = {
   // Batch ≤ 100 messages, ≤ 100 retries, 250 concurrent consumer invocations:
   // https://developers.cloudflare.com/queues/platform/limits/
   queue: { batchSize: { min: 1, max: 100 }, maxRetries: 100, maxConcurrency: { min: 1, max: 250 } },
+  cron: {
+    // "Number of Cron Triggers per account: 5 (Workers Free), 250 (Workers Paid)" (the account
+    // plan limits table). The Cron Triggers page says "per Worker"; the docs disagree
+    // (https://github.com/cloudflare/cloudflare-docs/issues/29326): checked per account here, the stricter reading.
+    // https://developers.cloudflare.com/workers/platform/limits/#account-plan-limits
+    triggersPerAccount: { free: 5, paid: 250 },
+    // A Cron Trigger invocation may run 15 min wall clock; its CPU time is at most 30 s when the
+    // schedule interval is under 1 hour (up to 15 min from 1 hour on). `limits.cpu_ms` itself goes
+    // to 300,000. https://developers.cloudflare.com/workers/platform/limits/#cpu-time and #duration
+    wallSeconds: 900,
+    cpuMsUnderAnHour: 30_000,
+  },
 } as const;
+
+/** The Workers plan of the account: it bounds the Cron Triggers (and CPU time) per account. */
+export type WorkersPlan = keyof typeof cloudflareLimits.cron.triggersPerAccount;
 
 const workersLimitsUrl = "https://developers.cloudflare.com/workers/platform/limits/";
 const queuesLimitsUrl = "https://developers.cloudflare.com/queues/platform/limits/";
@@ -45,6 +62,19 @@ const queuesLimitsUrl = "https://developers.cloudflare.com/queues/platform/limit
  */
 export const cloudflareNameRules = {
   script: { max: 63, pattern: /^[a-z0-9_][a-z0-9_-]*$/ },
+  /**
+   * D1 database name: `^[a-z0-9][a-z0-9-_]*$` in the API schema (`d1_database-name`:
+   * https://developers.cloudflare.com/api/resources/d1/subresources/database/methods/create/);
+   * one published copy of that schema allows upper case too, so the stricter one is used. No
+   * length is documented: only the alphabet is checked.
+   */
+  d1Database: { max: Number.MAX_SAFE_INTEGER, pattern: /^[a-z0-9][a-z0-9_-]*$/ },
+  /**
+   * Queue name: lower-case letters, digits and dashes, not starting or ending with a dash, at
+   * most 63 characters (`validateQueueName` of create-cloudflare, Cloudflare's own CLI:
+   * https://github.com/cloudflare/workers-sdk/tree/main/packages/create-cloudflare).
+   */
+  queue: { max: 63, pattern: /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/ },
 } as const;
 
 export const scriptNameFor = (component: string, fn: string) => `${component}-${fn}`;
@@ -85,6 +115,20 @@ export const cloudflareBindingGrants: Record<CapabilityBinding, { resource: keyo
   secret_text: { resource: "apiKeySecret", permission: `secret_text binding ${cloudflareEnv.apiKey}` },
   "queue-consumer": { resource: "eventsQueue", permission: "queue consumer" },
 };
+
+/**
+ * A Worker carries its declared capabilities in its version message
+ * (`annotations.workersMessage`, "Human-readable message about the version", at most 1000
+ * bytes: https://www.pulumi.com/registry/packages/cloudflare/api-docs/workersscript/), the
+ * nearest Workers have to a tag, so the policy pack can compare its bindings with them.
+ */
+export const capabilitiesAnnotation = (capabilities: readonly Capability[]) => `${CAPABILITIES_TAG}: ${capabilities.join(" ")}`;
+
+/** The capabilities a version message written by {@link capabilitiesAnnotation} declares; undefined when it is not one. */
+export function capabilitiesOfAnnotation(message: unknown): string[] | undefined {
+  if (typeof message !== "string" || !message.startsWith(`${CAPABILITIES_TAG}:`)) return undefined;
+  return message.slice(CAPABILITIES_TAG.length + 1).split(" ").filter(Boolean);
+}
 
 /** How a grant names its resource: `d1:<database>`, `queue:<queue>`, `secret:<script>/API_KEY`. */
 export const grantResourceNames = {
@@ -128,11 +172,21 @@ export interface CloudflareNativeSettings {
   memoryMb: typeof cloudflareLimits.memoryMb;
   /** Queue functions: the consumer registration's settings. */
   consumer?: CloudflareConsumerSettings;
+  /** Schedule functions: the Cron Trigger and the run settings bound to the Worker. */
+  schedule?: CloudflareScheduleSettings;
+}
+
+/** A schedule function's Cron Trigger (5-field unix cron, UTC) and its run settings. */
+export interface CloudflareScheduleSettings extends ScheduleRunSettings {
+  cron: string;
 }
 
 export type CloudflarePlannedFunction = PlannedFunction<CloudflareNativeSettings>;
 
-export interface CloudflarePlanInput extends PlanInput {}
+export interface CloudflarePlanInput extends PlanInput {
+  /** The account's Workers plan; bounds the Cron Triggers. @default "paid" */
+  workersPlan?: WorkersPlan;
+}
 
 /** Everything `CloudflareFunctions` decides before creating a resource. */
 export interface CloudflarePlan extends PlatformPlan<CloudflarePlannedFunction> {
@@ -141,6 +195,8 @@ export interface CloudflarePlan extends PlatformPlan<CloudflarePlannedFunction> 
   httpFunction?: CloudflarePlannedFunction;
   /** The queue function, registered as the events queue's consumer. */
   consumer?: CloudflarePlannedFunction & { native: { consumer: CloudflareConsumerSettings } };
+  /** The schedule functions, each with its Cron Trigger. */
+  scheduled: (CloudflarePlannedFunction & { native: { schedule: CloudflareScheduleSettings } })[];
   protectData: boolean;
 }
 
@@ -159,6 +215,7 @@ export function planCloudflare(input: CloudflarePlanInput): CloudflarePlan {
     names: resourceNamesFor(input.name),
     httpFunction: functions.find((f) => f.definition.trigger.kind === "http"),
     consumer: functions.find((f): f is NonNullable<CloudflarePlan["consumer"]> => f.native.consumer !== undefined),
+    scheduled: functions.filter((f): f is CloudflarePlan["scheduled"][number] => f.native.schedule !== undefined),
     protectData: input.protectData,
   };
 }
@@ -181,6 +238,7 @@ export function cloudflareSettingsFor(
   if (settings.warmInstances > 0) {
     decisions.adjust(fn, "warmInstances", settings.warmInstances, 0, "Workers has no warm-instance knob: isolates start in milliseconds (https://developers.cloudflare.com/workers/reference/how-workers-works/)");
   }
+  if (definition.trigger.kind === "schedule") return scheduledSettingsFor(component, fn, settings, decisions);
   // Workers bound CPU time, not wall-clock time (an HTTP request may wait on I/O as long as the
   // client stays; a consumer invocation is capped at 15 min wall clock), so this always differs.
   const cpuMs = Math.min(settings.timeoutSeconds * 1000, cloudflareLimits.cpuMs.max);
@@ -197,6 +255,41 @@ export function cloudflareSettingsFor(
   }
   if (definition.trigger.kind === "queue") native.consumer = consumerSettingsFor(fn, settings, decisions);
   return native;
+}
+
+/**
+ * A schedule function: a Cron Trigger `*\/N * * * *` (UTC, the only time zone Cron Triggers
+ * have: https://developers.cloudflare.com/workers/configuration/cron-triggers/), and the
+ * timeout as the run's own wall-clock budget (Workers have no wall-clock knob; a cron
+ * invocation may last 15 min), with the CPU limit the interval allows.
+ */
+export function scheduledSettingsFor(component: string, fn: string, settings: FunctionSettings, decisions: Decisions): CloudflareNativeSettings {
+  const everyMinutes = settings.everyMinutes!;
+  const limits = cloudflareLimits.cron;
+  const wallSeconds = Math.min(settings.timeoutSeconds, limits.wallSeconds);
+  const cpuCap = everyMinutes < 60 ? limits.cpuMsUnderAnHour : cloudflareLimits.cpuMs.max;
+  const cpuMs = Math.min(settings.timeoutSeconds * 1000, cpuCap);
+  const run = reconcilerRunSettings(everyMinutes, wallSeconds);
+  decisions.adjust(
+    fn,
+    "timeoutSeconds",
+    settings.timeoutSeconds,
+    `run budget ${run.timeBudgetSeconds} s wall clock (of at most ${limits.wallSeconds}), cpuMs ${cpuMs}`,
+    `Workers have no wall-clock timeout: the reconciler stops itself within its budget; a Cron Trigger may run 15 min, and at most 30 s of CPU when it fires more often than hourly (${workersLimitsUrl}#cpu-time)`,
+  );
+  decisions.adjust(
+    fn,
+    "reservedConcurrency",
+    settings.reservedConcurrency,
+    "none",
+    `Workers have no concurrency cap for Cron Triggers; a run that outlasts the interval overlaps the next, and the reconciler's claim keeps overlapping runs from re-publishing a user twice (${workersLimitsUrl})`,
+  );
+  return {
+    scriptName: scriptNameFor(component, fn),
+    cpuMs,
+    memoryMb: cloudflareLimits.memoryMb,
+    schedule: { cron: unixCron(everyMinutes), ...run },
+  };
 }
 
 /** Consumer settings; `checkFunctions` has guaranteed batchSize and maxAttempts. */
@@ -237,12 +330,16 @@ export function cloudflareNativeSummary(fn: CloudflarePlannedFunction): NativeSe
     batchSize: n.consumer?.batchSize,
     maxRetries: n.consumer?.maxRetries,
     maxConcurrency: n.consumer?.maxConcurrency,
+    cron: n.schedule?.cron,
+    graceSeconds: n.schedule?.graceSeconds,
+    timeBudgetSeconds: n.schedule?.timeBudgetSeconds,
   });
 }
 
 /** Rejects input this component cannot deploy, with a sentence the user can act on. */
 export function checkCloudflareInput(input: CloudflarePlanInput): void {
   checkFunctions("cloudflare", input.name, input.functions);
+  checkCronTriggerCount(input);
   for (const fn of input.functions) {
     const scriptName = scriptNameFor(input.name, fn.definition.name);
     const rule = cloudflareNameRules.script;
@@ -253,5 +350,30 @@ export function checkCloudflareInput(input: CloudflarePlanInput): void {
         `Worker name "${scriptName}" must be at most ${rule.max} lower-case letters, digits, "-" or "_"; use a shorter or lower-case component or function name.`,
       );
     }
+  }
+  const names = resourceNamesFor(input.name);
+  const d1 = cloudflareNameRules.d1Database;
+  if (!d1.pattern.test(names.usersDatabase)) {
+    throw new ComponentArgsError("cloudflare", input.name, `D1 database name "${names.usersDatabase}" must be lower-case letters, digits, "-" or "_", starting with a letter or digit; use a lower-case component name.`);
+  }
+  const queue = cloudflareNameRules.queue;
+  for (const queueName of [names.eventsQueue, names.eventsDeadLetterQueue]) {
+    if (queueName.length > queue.max || !queue.pattern.test(queueName)) {
+      throw new ComponentArgsError("cloudflare", input.name, `Queue name "${queueName}" must be at most ${queue.max} lower-case letters, digits or "-", not starting or ending with "-"; use a shorter or lower-case component name.`);
+    }
+  }
+}
+
+/** One Cron Trigger per schedule function; the account's plan bounds how many it may hold. */
+export function checkCronTriggerCount(input: CloudflarePlanInput): void {
+  const plan = input.workersPlan ?? "paid";
+  const limit = cloudflareLimits.cron.triggersPerAccount[plan];
+  const count = input.functions.filter((fn) => fn.definition.trigger.kind === "schedule").length;
+  if (count > limit) {
+    throw new ComponentArgsError(
+      "cloudflare",
+      input.name,
+      `${count} schedule functions need ${count} Cron Triggers, but a Workers ${plan === "free" ? "Free" : "Paid"} account holds at most ${limit} (${workersLimitsUrl}#account-plan-limits); deploy fewer schedule functions${plan === "free" ? " or use Workers Paid" : ""}.`,
+    );
   }
 }

@@ -55,3 +55,25 @@ export interface QueueWorkerEnv {
   [cloudflareEnv.usersDb]: D1Database;
   [cloudflareEnv.platform]?: string;
 }
+
+/** The bindings of reconciler: the database, the queue producer and its two run settings (plain text). */
+export interface ReconcilerEnv {
+  [cloudflareEnv.usersDb]: D1Database;
+  [cloudflareEnv.events]: QueueProducer;
+  [cloudflareEnv.reconcileGraceSeconds]: string;
+  [cloudflareEnv.reconcileTimeBudgetSeconds]: string;
+  [cloudflareEnv.platform]?: string;
+}
+
+/** What the Workers runtime passes `scheduled()` (ScheduledController). */
+export interface ScheduledController {
+  /** The cron expression that fired. */
+  readonly cron: string;
+  /** Milliseconds since the epoch the run was scheduled for. */
+  readonly scheduledTime: number;
+  noRetry(): void;
+}
+
+export interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+}

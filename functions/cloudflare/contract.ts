@@ -6,6 +6,7 @@
  * capabilities allow.
  */
 import type { Capability } from "../../components/catalog";
+import { reconcilerEnv } from "../core/reconciler";
 
 /** Binding names: the keys of a Worker's `env`. */
 export const cloudflareEnv = {
@@ -13,6 +14,9 @@ export const cloudflareEnv = {
   usersDb: "USERS_DB",
   events: "EVENTS",
   apiKey: "API_KEY",
+  /** A schedule function's run settings, plain-text bindings named as on every platform. */
+  reconcileGraceSeconds: reconcilerEnv.graceSeconds,
+  reconcileTimeBudgetSeconds: reconcilerEnv.timeBudgetSeconds,
 } as const;
 
 /** The native resources behind the bindings (Outputs in the component, strings locally). */
@@ -24,12 +28,19 @@ export interface CloudflareBindingValues<T> {
   apiKey: T;
 }
 
+/** A schedule function's run settings (`reconcilerRunSettings`), seconds. */
+export interface ScheduleRunSettings {
+  graceSeconds: number;
+  timeBudgetSeconds: number;
+}
+
 /** A binding of one Worker, with the value it points at. */
 export type WorkerBinding<T> =
   | { kind: "d1"; name: typeof cloudflareEnv.usersDb; databaseId: T }
   | { kind: "queue"; name: typeof cloudflareEnv.events; queueName: T }
   | { kind: "secret_text"; name: typeof cloudflareEnv.apiKey; text: T }
-  | { kind: "plain_text"; name: typeof cloudflareEnv.platform; text: "cloudflare" };
+  | { kind: "plain_text"; name: typeof cloudflareEnv.platform; text: "cloudflare" }
+  | { kind: "plain_text"; name: typeof cloudflareEnv.reconcileGraceSeconds | typeof cloudflareEnv.reconcileTimeBudgetSeconds; text: string };
 
 /** The kind of binding a capability brings; `queue-consumer` is a consumer registration, not a binding. */
 export type CapabilityBinding = "d1" | "queue" | "secret_text" | "queue-consumer";
@@ -45,20 +56,33 @@ export const cloudflareCapabilityBindings: Record<Capability, CapabilityBinding>
   "users.read": "d1",
   "users.create": "d1",
   "users.update": "d1",
+  // The pending index lives in the same database; D1 has no per-index binding.
+  "users.listPending": "d1",
   "events.publish": "queue",
   "events.consume": "queue-consumer",
   "apiKey.read": "secret_text",
 };
 
-/** The bindings of a Worker with these capabilities: one per distinct binding, in declaration order, plus PARITY_PLATFORM. */
-export function workerBindings<T>(capabilities: readonly Capability[], values: CloudflareBindingValues<T>): WorkerBinding<T>[] {
+/**
+ * The bindings of a Worker with these capabilities: one per distinct binding, in declaration
+ * order, plus PARITY_PLATFORM, plus a schedule function's two run settings (plain text: they
+ * are not secrets).
+ */
+export function workerBindings<T>(capabilities: readonly Capability[], values: CloudflareBindingValues<T>, schedule?: ScheduleRunSettings): WorkerBinding<T>[] {
   const byKind = new Map<CapabilityBinding, WorkerBinding<T>>();
   for (const capability of capabilities) {
     const kind = cloudflareCapabilityBindings[capability];
     if (kind === "queue-consumer" || byKind.has(kind)) continue;
     byKind.set(kind, bindingOf(kind, values));
   }
-  return [...byKind.values(), { kind: "plain_text", name: cloudflareEnv.platform, text: "cloudflare" }];
+  const bindings: WorkerBinding<T>[] = [...byKind.values(), { kind: "plain_text", name: cloudflareEnv.platform, text: "cloudflare" }];
+  if (schedule) {
+    bindings.push(
+      { kind: "plain_text", name: cloudflareEnv.reconcileGraceSeconds, text: String(schedule.graceSeconds) },
+      { kind: "plain_text", name: cloudflareEnv.reconcileTimeBudgetSeconds, text: String(schedule.timeBudgetSeconds) },
+    );
+  }
+  return bindings;
 }
 
 function bindingOf<T>(kind: Exclude<CapabilityBinding, "queue-consumer">, values: CloudflareBindingValues<T>): WorkerBinding<T> {

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import { Miniflare } from "miniflare";
 import type { CloudflarePlannedFunction } from "../../components/cloudflare/rules";
 import { WORKERS_COMPATIBILITY_DATE } from "../../components/cloudflare/rules";
-import { migrationStatements, readD1Migrations } from "../../components/cloudflare/migrations";
+import { APPLIED_MIGRATIONS_SQL, migrationStatements, MIGRATIONS_TABLE_SQL, readD1Migrations } from "../../components/cloudflare/migrations";
 import type { FunctionDeployment } from "../../components/platform";
 import { cloudflareEnv, workerBindings } from "../../functions/cloudflare/contract";
 
@@ -23,6 +23,10 @@ export const EVENTS_QUEUE = "events";
 export const DEAD_LETTER_QUEUE = "events-dlq";
 const D1_ID = "users-db";
 const RECORDER = "parity-queue-recorder";
+/** Stand-in for an unreachable queue: what `EVENTS` points at in the queue-down copy of the HTTP function. */
+const QUEUE_DOWN = "parity-queue-down";
+/** The name of the queue-down copy of the HTTP function. */
+export const queueDownWorkerName = (fn: string) => `${fn}-queue-down`;
 /** The recorder's producer binding on the events queue, for its backlog (`Queue.metrics()`). */
 const EVENTS_METRICS = "EVENTS_METRICS";
 
@@ -59,6 +63,24 @@ export interface MiniflareCloudOptions {
   batchTimeoutSeconds?: number;
   /** Receives the Workers' log lines; dropped when absent. */
   onLog?: (line: string) => void;
+  /**
+   * Also runs a copy of the HTTP function on the same D1 whose `EVENTS.send()` always fails,
+   * for the reconciler's "queue down" cases ({@link MiniflareCloud.queueDown}). Miniflare's
+   * queue binding cannot be made to fail, so this copy's EVENTS is a service binding (JS RPC)
+   * to a stand-in worker whose `send()` throws: a wrapper, not a real Queues failure.
+   */
+  queueDownCopy?: boolean;
+  /**
+   * Tests: the grace period bound to every schedule function instead of the plan's, e.g. 0 so
+   * users created by the test are pending at once.
+   */
+  graceSecondsOverride?: number;
+}
+
+/** What Miniflare reports after a worker's `scheduled()` handler ran (`Fetcher.scheduled`). */
+export interface ScheduledResult {
+  outcome: string;
+  noRetry: boolean;
 }
 
 export interface MiniflareCloud {
@@ -67,6 +89,10 @@ export interface MiniflareCloud {
   url: string | undefined;
   /** Returns and forgets what the recorder received on `queue` (or only reads it with `peek`). */
   recorded(queue: string, options?: { peek?: boolean }): Promise<RecordedMessage[]>;
+  /** Runs one function's `scheduled()` handler as a Cron Trigger does, and reports its outcome. */
+  fireScheduled(functionName: string, controller: { cron: string; scheduledTime: Date }): Promise<ScheduledResult>;
+  /** The queue-down copy of the HTTP function (`queueDownCopy`), reached through its own fetch handler. */
+  queueDown?: { fetch(url: string, init?: RequestInit): Promise<Response> };
   /** Runs one function's `queue()` handler with a batch and reports each message's settlement. */
   dispatchBatch(functionName: string, messages: { id: string; body: string; attempts?: number }[]): Promise<QueueDispatchResult>;
   /**
@@ -99,9 +125,15 @@ export function workerdStatus(): { ok: true; version: string; compatibilityDate:
   }
 }
 
-/** Applies the same statements a deploy applies (components/cloudflare/migrations.ts), to Miniflare's D1. */
+/**
+ * Applies the migrations the database's ledger lacks, as a deploy does
+ * (components/cloudflare/migrations.ts), to Miniflare's D1.
+ */
 export async function applyMigrations(db: D1DatabaseLike): Promise<void> {
-  await db.batch(migrationStatements(readD1Migrations()).map((sql) => db.prepare(sql)));
+  await db.prepare(MIGRATIONS_TABLE_SQL).run();
+  const applied = ((await db.prepare(APPLIED_MIGRATIONS_SQL).run()) as { results: { name: string }[] }).results.map((row) => row.name);
+  const statements = migrationStatements(readD1Migrations(), applied);
+  if (statements.length > 0) await db.batch(statements.map((sql) => db.prepare(sql)));
 }
 
 const recorderScript = `
@@ -124,6 +156,13 @@ export default {
   },
 };`;
 
+const queueDownScript = `
+import { WorkerEntrypoint } from "cloudflare:workers";
+export default class extends WorkerEntrypoint {
+  async send() { throw new Error("queue unreachable (local stand-in for a Queues outage)"); }
+  async fetch() { return new Response("queue unreachable", { status: 503 }); }
+}`;
+
 /** Starts the functions by trigger kind: the HTTP function is the entry worker (served at `url`), the queue function consumes the events queue. */
 export async function startMiniflareCloud(options: MiniflareCloudOptions): Promise<MiniflareCloud> {
   // The entry worker (first in the list) is what the HTTP socket serves.
@@ -131,11 +170,13 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
   const ordered = [...http, ...options.functions.filter((fn) => fn.definition.trigger.kind !== "http")];
   const batchTimeout = options.batchTimeoutSeconds ?? 1;
   const values = { usersDatabaseId: D1_ID, eventsQueueName: EVENTS_QUEUE, apiKey: options.apiKey };
-  const bindingsOf = (fn: MiniflareFunction) => workerBindings<string>(fn.definition.capabilities, values);
+  const scheduleOf = (fn: MiniflareFunction) =>
+    fn.native.schedule && { ...fn.native.schedule, graceSeconds: options.graceSecondsOverride ?? fn.native.schedule.graceSeconds };
+  const bindingsOf = (fn: MiniflareFunction) => workerBindings<string>(fn.definition.capabilities, values, scheduleOf(fn));
 
-  const workers: Record<string, unknown>[] = ordered.map((fn) => {
+  const workerOf = (fn: MiniflareFunction, name = fn.definition.name): Record<string, unknown> => {
     const worker: Record<string, unknown> = {
-      name: fn.definition.name,
+      name,
       modules: true,
       scriptPath: fn.bundle.file,
       compatibilityDate: WORKERS_COMPATIBILITY_DATE,
@@ -147,6 +188,10 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
       if (binding.kind === "secret_text" || binding.kind === "plain_text") bindings[binding.name] = binding.text;
     }
     worker.bindings = bindings;
+    return worker;
+  };
+  const workers: Record<string, unknown>[] = ordered.map((fn) => {
+    const worker = workerOf(fn);
     const consumer = fn.native.consumer;
     if (consumer && options.delivery === "deliver") {
       // Miniflare hands a queue one batch at a time, whatever maxConcurrency says.
@@ -156,6 +201,13 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
     }
     return worker;
   });
+  const queueDownOf = options.queueDownCopy ? http[0] : undefined;
+  if (queueDownOf) {
+    const copy = workerOf(queueDownOf, queueDownWorkerName(queueDownOf.definition.name));
+    delete copy.queueProducers;
+    copy.serviceBindings = { [cloudflareEnv.events]: QUEUE_DOWN };
+    workers.push(copy, { name: QUEUE_DOWN, modules: true, script: queueDownScript, compatibilityDate: WORKERS_COMPATIBILITY_DATE });
+  }
   const recorded = options.delivery === "record" ? [EVENTS_QUEUE, DEAD_LETTER_QUEUE] : [DEAD_LETTER_QUEUE];
   workers.push({
     name: RECORDER,
@@ -174,7 +226,15 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
     handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
       for (const stream of [stdout, stderr]) {
         if (!onLog) stream.resume();
-        else stream.on("data", (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).forEach(onLog));
+        else {
+          // A chunk may end mid-line: keep the tail until its newline arrives.
+          let partial = "";
+          stream.on("data", (chunk: Buffer) => {
+            const lines = (partial + chunk.toString()).split("\n");
+            partial = lines.pop() ?? "";
+            lines.filter(Boolean).forEach(onLog);
+          });
+        }
       }
     },
   } as ConstructorParameters<typeof Miniflare>[0]);
@@ -196,6 +256,16 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
       miniflare,
       url: http.length > 0 ? ready : undefined,
       recorded: (queue, { peek = false } = {}) => recordedOn(queue, peek),
+      async fireScheduled(functionName, { cron, scheduledTime }) {
+        const worker = (await miniflare.getWorker(functionName)) as unknown as { scheduled(options: { cron: string; scheduledTime: Date }): Promise<ScheduledResult> };
+        return worker.scheduled({ cron, scheduledTime });
+      },
+      queueDown: queueDownOf && {
+        async fetch(url, init) {
+          const worker = (await miniflare.getWorker(queueDownWorkerName(queueDownOf.definition.name))) as unknown as { fetch(url: string, init?: RequestInit): Promise<Response> };
+          return worker.fetch(url, init);
+        },
+      },
       async dispatchBatch(functionName, messages) {
         const worker = (await miniflare.getWorker(functionName)) as unknown as {
           queue(queue: string, messages: { id: string; timestamp: Date; body: unknown; attempts: number }[]): Promise<QueueDispatchResult>;

@@ -2,7 +2,7 @@
  * Cloudflare driver specifics on the real bundles in workerd (Miniflare): what ships is
  * web-standard only; each message is settled explicitly; Queues itself retries a poison
  * message maxAttempts times and dead-letters it while its batch-mates are welcomed; the D1
- * schema is applied idempotently.
+ * schema is applied once per migration; pending users are read through the partial index.
  */
 import assert from "node:assert/strict";
 import * as http from "node:http";
@@ -10,10 +10,12 @@ import { builtinModules } from "node:module";
 import { TEST_API_KEY } from "../infra/harness";
 import { cloudflareTestFunctions, eventually, workerdOrSkip } from "./target";
 import { d1MigrationsProvider, type MigrationInputs } from "../../components/cloudflare/dynamic";
-import { migrationStatements, readD1Migrations } from "../../components/cloudflare/migrations";
+import { APPLIED_MIGRATIONS_SQL, migrationsAsStatements, MIGRATIONS_TABLE_SQL, readD1Migrations } from "../../components/cloudflare/migrations";
 import { WORKERS_COMPATIBILITY_DATE } from "../../components/cloudflare/rules";
 import { freePort } from "../../local/emulators/loopback";
 import { applyMigrations, DEAD_LETTER_QUEUE, startMiniflareCloud, workerdStatus, type D1DatabaseLike, type MiniflareCloud } from "../../local/emulators/miniflare";
+import { CLAIM_REPUBLISH_SQL, createD1UserStore, LIST_PENDING_SQL } from "../../functions/cloudflare/store";
+import type { D1Database } from "../../functions/cloudflare/bindings";
 
 const functions = () => Object.values(cloudflareTestFunctions());
 const nodeBuiltins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
@@ -29,7 +31,7 @@ const getUser = async (cloud: MiniflareCloud, id: string) =>
   (await (await fetch(`${cloud.url!}/users/${id}`, { headers: { "x-api-key": TEST_API_KEY } })).json()) as { welcomedAt: string | null };
 
 describe("cloudflare bundles", () => {
-  for (const fn of ["users-api", "queue-worker"]) {
+  for (const fn of ["users-api", "queue-worker", "reconciler"]) {
     it(`${fn}: no Node built-in and nothing external in the bundle (esbuild metafile)`, () => {
       const bundle = functions().find((f) => f.definition.name === fn)!.bundle;
       const imports = Object.values(bundle.metafile.inputs).flatMap((input) => input.imports);
@@ -73,9 +75,10 @@ describe("cloudflare bundles", () => {
 
     it("applying the migrations again changes nothing and records each once in d1_migrations", async () => {
       const db = await cloud.usersDb();
+      // 0002 adds columns (ALTER TABLE cannot run twice): a second application must skip it.
       await applyMigrations(db);
       const ledger = await db.prepare("SELECT COUNT(*) AS n, COUNT(DISTINCT name) AS names FROM d1_migrations").first<{ n: number; names: number }>();
-      assert.ok(ledger && ledger.n > 0);
+      assert.equal(ledger?.n, readD1Migrations().length);
       assert.equal(ledger.n, ledger.names);
       const users = await db.prepare("SELECT COUNT(*) AS n FROM users").first<{ n: number }>();
       assert.ok(users && users.n >= 1, "existing rows survive a re-run");
@@ -88,13 +91,89 @@ describe("cloudflare bundles", () => {
       await insert("00000000-0000-4000-8000-000000000001");
       await assert.rejects(insert("00000000-0000-4000-8000-000000000002"), /UNIQUE constraint failed: users\.email/);
     });
+
+    it("EXPLAIN QUERY PLAN: listPending searches the partial index users_pending, never scans users, never sorts", async () => {
+      const db = await cloud.usersDb();
+      const plans: Record<string, string[]> = {};
+      for (const [page, sql] of Object.entries(LIST_PENDING_SQL)) {
+        const statement = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+        const bound = page === "first" ? statement.bind("2026-01-01T00:00:00.000Z", 25) : statement.bind("2026-01-01T00:00:00.000Z", 25, "2025-01-01T00:00:00.000Z", "id");
+        plans[page] = ((await bound.run()) as { results: { detail: string }[] }).results.map((row) => row.detail);
+      }
+      for (const [page, details] of Object.entries(plans)) {
+        assert.ok(details.some((d) => /^SEARCH users USING (COVERING )?INDEX users_pending \(.*created_at/.test(d)), `${page}: ${details.join(" | ")}`);
+        assert.ok(!details.some((d) => /^SCAN users/.test(d)), `${page}: no full scan: ${details.join(" | ")}`);
+        assert.ok(!details.some((d) => /TEMP B-TREE/.test(d)), `${page}: the index order is the ORDER BY: ${details.join(" | ")}`);
+      }
+      // Without the index's own condition SQLite may not use it: the plan would scan.
+      const unindexed = ((await db.prepare("EXPLAIN QUERY PLAN SELECT id FROM users WHERE created_at < ?1 ORDER BY created_at, id").bind("x").run()) as { results: { detail: string }[] }).results;
+      assert.ok(unindexed.some((row) => /^SCAN users/.test(row.detail)), "the check above can fail");
+    });
+
+    it("listPending pages through unwelcomed users oldest first with a keyset cursor; the welcome takes a user out", async () => {
+      const db = (await cloud.usersDb()) as unknown as D1Database;
+      const store = createD1UserStore(db);
+      const prefix = `pending-${Date.now()}`;
+      // Far in the past, so only these rows are older than the cutoff below.
+      const at = (i: number) => `1999-01-01T00:00:0${i}.000Z`;
+      const ids = [3, 1, 2, 1].map((second, i) => ({ id: `${prefix}-${i}`, createdAt: at(second) }));
+      for (const { id, createdAt } of ids) await store.create({ id, email: `${id}@example.com`, name: "P", createdAt, welcomedAt: null });
+      await store.create({ id: `${prefix}-late`, email: `${prefix}-late@example.com`, name: "P", createdAt: "1999-01-01T00:00:09.000Z", welcomedAt: null });
+      assert.equal(await store.markWelcomed(`${prefix}-2`, "2026-01-01T00:00:00.000Z"), "welcomed");
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listPending({ createdBefore: "1999-01-01T00:00:05.000Z", limit: 2, cursor });
+        seen.push(...page.users.map((u) => u.id));
+        cursor = page.cursor;
+        pages++;
+      } while (cursor !== undefined && pages < 10);
+      // Equal created_at ordered by id; the welcomed one and the one after the cutoff are absent.
+      assert.deepEqual(seen, [`${prefix}-1`, `${prefix}-3`, `${prefix}-0`]);
+      assert.equal(pages, 2);
+    });
+
+    it("claimRepublish: one conditional UPDATE; true only for the claim that changed the row", async () => {
+      const db = (await cloud.usersDb()) as unknown as D1Database;
+      const store = createD1UserStore(db);
+      const id = `claim-${Date.now()}`;
+      await store.create({ id, email: `${id}@example.com`, name: "C", createdAt: "1999-02-01T00:00:00.000Z", welcomedAt: null });
+      const results = await Promise.all([1, 2, 3].map(() => store.claimRepublish(id, "2026-01-01T00:05:00.000Z", "2026-01-01T00:00:00.000Z")));
+      assert.deepEqual(results.filter(Boolean).length, 1, "concurrent claims: exactly one wins");
+      assert.equal(await store.claimRepublish(id, "2026-01-01T00:06:00.000Z", "2026-01-01T00:05:00.000Z"), false, "claimed at the window's edge: not claimable yet");
+      assert.equal(await store.claimRepublish(id, "2026-01-01T00:11:00.000Z", "2026-01-01T00:05:00.001Z"), true, "claimable once the window has passed");
+      const [pending] = (await store.listPending({ createdBefore: "1999-02-01T00:00:00.001Z", limit: 50 })).users.filter((u) => u.id === id);
+      assert.equal(pending?.republishCount, 2);
+      await store.markWelcomed(id, "2026-01-01T00:12:00.000Z");
+      assert.equal(await store.claimRepublish(id, "2026-01-01T01:00:00.000Z", "2026-01-01T00:59:00.000Z"), false, "a welcomed user is never claimed");
+      assert.match(CLAIM_REPUBLISH_SQL, /^UPDATE users SET .* WHERE id = \?1 AND welcomed_at IS NULL AND \(last_republish_at IS NULL OR last_republish_at < \?3\)$/);
+    });
+
+    it("scheduled(): the reconciler Worker fails its invocation when a run setting binding is missing", async () => {
+      const functions = cloudflareTestFunctions();
+      const broken = await startMiniflareCloud({
+        functions: [{ ...functions.reconciler, native: { ...functions.reconciler.native, schedule: undefined } }],
+        apiKey: TEST_API_KEY,
+        delivery: "record",
+      });
+      try {
+        const result = await broken.fireScheduled("reconciler", { cron: "*/5 * * * *", scheduledTime: new Date() });
+        assert.equal(result.outcome, "exception");
+      } finally {
+        await broken.stop();
+      }
+      const ok = await cloud.fireScheduled("reconciler", { cron: functions.reconciler.native.schedule!.cron, scheduledTime: new Date() });
+      assert.equal(ok.outcome, "ok");
+    });
   });
 
   describe("the deploy-time schema step (D1 query API stand-in backed by workerd's D1)", () => {
     let cloud: MiniflareCloud;
     let server: http.Server;
     let base: string;
-    const requests: { path: string; authorization?: string }[] = [];
+    const requests: { path: string; authorization?: string; sql: string }[] = [];
     before(async () => {
       // A fresh D1 without the schema: only the queue worker's database binding is needed.
       const worker = functions().filter((fn) => fn.definition.name === "queue-worker");
@@ -106,12 +185,12 @@ describe("cloudflare bundles", () => {
       server = http.createServer(async (req, res) => {
         const chunks: Buffer[] = [];
         for await (const chunk of req) chunks.push(chunk as Buffer);
-        requests.push({ path: req.url!, authorization: req.headers.authorization });
         const { sql } = JSON.parse(Buffer.concat(chunks).toString()) as { sql: string };
+        requests.push({ path: req.url!, authorization: req.headers.authorization, sql });
         try {
           const target: D1DatabaseLike = await cloud.usersDb();
-          await target.batch(sql.split(";\n").map((statement) => target.prepare(statement)));
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ success: true, errors: [], result: [] }));
+          const results = (await target.batch(sql.split(";\n").map((statement) => target.prepare(statement)))) as { results: unknown[] }[];
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ success: true, errors: [], result: results.map((r) => ({ results: r.results, success: true })) }));
         } catch (error) {
           res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ success: false, errors: [{ message: (error as Error).message }] }));
         }
@@ -128,27 +207,49 @@ describe("cloudflare bundles", () => {
     const inputs = (extra: Partial<MigrationInputs> = {}): MigrationInputs => ({
       accountId: "0123456789abcdef0123456789abcdef",
       databaseId: "db-uuid",
-      statements: migrationStatements(readD1Migrations()),
+      migrations: migrationsAsStatements(readD1Migrations()),
       apiToken: "token-123",
       apiBaseUrl: base,
       ...extra,
     });
 
-    it("creates the schema through the query API with the token, and a re-run (update) is harmless", async () => {
-      await d1MigrationsProvider.create!(inputs());
+    it("creates the schema through the query API with the token; an update applies only what the ledger lacks", async () => {
+      const all = migrationsAsStatements(readD1Migrations());
+      const first = await d1MigrationsProvider.create!(inputs({ migrations: all.slice(0, 1) }));
+      assert.deepEqual(first.outs.appliedMigrations, ["0001_users.sql"]);
+      assert.equal(first.outs.apiToken, undefined, "the token is not kept in the outputs");
       await d1MigrationsProvider.update!("id", inputs(), inputs());
-      assert.deepEqual(requests.map((r) => [r.path, r.authorization]), [
-        ["/accounts/0123456789abcdef0123456789abcdef/d1/database/db-uuid/query", "Bearer token-123"],
-        ["/accounts/0123456789abcdef0123456789abcdef/d1/database/db-uuid/query", "Bearer token-123"],
-      ]);
+      // Again: 0002's ALTER TABLE would fail if it ran twice.
+      const again = await d1MigrationsProvider.update!("id", inputs(), inputs());
+      assert.deepEqual(again.outs!.appliedMigrations, all.map((m) => m.name));
+      // Per run: read the ledger, then apply what is missing (nothing on the third).
+      assert.equal(requests.length, 5);
+      for (const r of requests) assert.deepEqual([r.path, r.authorization], ["/accounts/0123456789abcdef0123456789abcdef/d1/database/db-uuid/query", "Bearer token-123"]);
+      // The provider spells the ledger statements itself (it is serialised without imports): the same as migrations.ts.
+      assert.equal(requests[0].sql, `${MIGRATIONS_TABLE_SQL};\n${APPLIED_MIGRATIONS_SQL}`);
       const db = await cloud.usersDb();
-      const ledger = await db.prepare("SELECT name FROM d1_migrations").first<{ name: string }>();
-      assert.equal(ledger?.name, "0001_users.sql");
+      const ledger = await db.prepare("SELECT group_concat(name, ',') AS names FROM d1_migrations").first<{ names: string }>();
+      assert.equal(ledger?.names, all.map((m) => m.name).join(","));
       await db.prepare("INSERT INTO users (id, email, name, created_at) VALUES ('a', 'x@y.z', 'n', 't')").run();
+      const row = await db.prepare("SELECT republish_count FROM users WHERE id = 'a'").first<{ republish_count: number }>();
+      assert.equal(row?.republish_count, 0, "0002's columns exist, with their default");
+    });
+
+    it("diff: a changed token alone changes nothing; new migrations are an update, a new database a replacement", async () => {
+      const diff = (olds: MigrationInputs, news: MigrationInputs) => d1MigrationsProvider.diff!("id", olds, news);
+      assert.equal((await diff(inputs(), inputs({ apiToken: "rotated" }))).changes, false);
+      assert.deepEqual(await diff(inputs({ migrations: [] }), inputs()), { changes: true, replaces: [], deleteBeforeReplace: false });
+      assert.deepEqual((await diff(inputs(), inputs({ databaseId: "other" }))).replaces, ["databaseId"]);
+      const before = requests.length;
+      await d1MigrationsProvider.delete!("id", inputs());
+      assert.equal(requests.length, before, "delete calls nothing: the schema goes with the database");
     });
 
     it("fails the deploy with the API's message when a statement fails, and without a token says what to set", async () => {
-      await assert.rejects(d1MigrationsProvider.create!(inputs({ statements: ["CREATE TABLE users (id TEXT)"] })), /D1 migrations failed \(400\): .*already exists/);
+      await assert.rejects(
+        d1MigrationsProvider.create!(inputs({ migrations: [{ name: "0009_broken.sql", statements: ["CREATE TABLE users (id TEXT)"] }] })),
+        /D1 migrations failed \(400\): .*already exists/,
+      );
       const saved = process.env.CLOUDFLARE_API_TOKEN;
       delete process.env.CLOUDFLARE_API_TOKEN;
       try {

@@ -1,13 +1,14 @@
 /**
  * `local/cloudflare.ts` end to end: the launcher starts whatever functions it is given by
  * trigger kind, delivers by itself with the plan's consumer settings, reports queue depth,
- * runs another catalog, and loads no Pulumi package.
+ * fires the reconciler from its Cron Trigger expression through `scheduled()`, forwards every
+ * function log line, runs another catalog, and loads no Pulumi package.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { bundleFunction, projectRoot } from "../../components/bundle";
 import { helloCatalog } from "../fixtures/hello/catalog";
-import { startCloudflareLocal, type CloudflareLocalPlatform } from "../../local/cloudflare";
+import { functionOfLogLine, startCloudflareLocal, type CloudflareLocalPlatform } from "../../local/cloudflare";
 import { launchers } from "../../local/launchers";
 import type { LocalPlatform } from "../../local/types";
 import { TEST_API_KEY } from "../infra/harness";
@@ -19,9 +20,15 @@ const run = workerdOrSkip("local cloudflare (npm start)");
   this.timeout(30_000);
   let local: CloudflareLocalPlatform;
   const lines: string[] = [];
+  const functionLogs: [string, string][] = [];
   before(async () => {
     const functions = cloudflareTestFunctions({ "queue-worker": { maxAttempts: 2, batchSize: 10 } });
-    local = await startCloudflareLocal({ functions: Object.values(functions), apiKey: TEST_API_KEY, log: (line) => lines.push(line) });
+    local = await startCloudflareLocal({
+      functions: Object.values(functions),
+      apiKey: TEST_API_KEY,
+      log: (line) => lines.push(line),
+      onFunctionLog: (fn, line) => functionLogs.push([fn, line]),
+    });
   });
   after(async () => local?.stop());
 
@@ -52,6 +59,22 @@ const run = workerdOrSkip("local cloudflare (npm start)");
     }, "delivered by Queues and welcomed");
     assert.ok(!Number.isNaN(Date.parse(welcomedAt)));
     assert.deepEqual(await local.queueDepth(), { pending: 0, deadLettered: 0 });
+  });
+
+  it("schedules the reconciler from its Cron Trigger expression (UTC, on the 5-minute marks) and fires it through scheduled()", async () => {
+    const schedule = local.schedules.reconciler;
+    assert.deepEqual(Object.keys(local.schedules), ["reconciler"]);
+    assert.equal(schedule.expression, "*/5 * * * *");
+    assert.equal(local.nativeSettings.reconciler.cron, "*/5 * * * *");
+    assert.deepEqual(schedule.next(3, new Date("2026-11-30T05:31:10Z")), ["2026-11-30T05:35:00.000Z", "2026-11-30T05:40:00.000Z", "2026-11-30T05:45:00.000Z"]);
+    const before = functionLogs.length;
+    await schedule.fireNow();
+    // The run's one JSON line, written by the Worker and forwarded with its function's name.
+    const reconciled = await waitUntil(async () => functionLogs.slice(before).find(([, line]) => line.includes('"message":"reconciled"')), "the reconciled log line");
+    assert.equal(reconciled[0], "reconciler");
+    const report = JSON.parse(reconciled[1].slice(reconciled[1].indexOf("{"))) as { function: string; scanned: number; republished: number; errors: number };
+    assert.deepEqual([report.function, report.errors], ["reconciler", 0]);
+    assert.ok(functionLogs.some(([fn]) => fn === "users-api"), "users-api's lines are forwarded too, by name");
   });
 
   it("a message that keeps failing is dead-lettered after maxAttempts deliveries", async () => {
@@ -85,7 +108,33 @@ const run = workerdOrSkip("local cloudflare (npm start)");
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { message: "hello" });
     assert.deepEqual(Object.keys(local.nativeSettings), ["hello"]);
+    assert.deepEqual(local.schedules, {}, "no schedule function, no schedule");
     assert.deepEqual(await local.queueDepth(), { pending: 0, deadLettered: 0 });
+  });
+});
+
+(run ? describe : describe.skip)("local cloudflare: a schedule whose run fails", function () {
+  this.timeout(30_000);
+  it("fireNow() rejects with the outcome when scheduled() throws (here: a reconciler declared without users.listPending has no USERS_DB)", async () => {
+    const reconciler = cloudflareTestFunctions().reconciler;
+    const local = await startCloudflareLocal({
+      functions: [{ ...reconciler, definition: { ...reconciler.definition, capabilities: ["events.publish"] } }],
+      apiKey: TEST_API_KEY,
+    });
+    try {
+      await assert.rejects(local.schedules.reconciler.fireNow(), /reconciler: scheduled\(\) ended with outcome "exception"/);
+    } finally {
+      await local.stop();
+    }
+  });
+});
+
+describe("local cloudflare: log lines to functions", () => {
+  it("a JSON line names its function; anything else is workerd's", () => {
+    assert.equal(functionOfLogLine('{"level":"info","message":"reconciled","function":"reconciler"}'), "reconciler");
+    assert.equal(functionOfLogLine('prefix {"level":"info","function":"users-api"}'), "users-api");
+    assert.equal(functionOfLogLine("workerd/server/server.c++:1234: info: uncaught exception"), "workerd");
+    assert.equal(functionOfLogLine("{not json"), "workerd");
   });
 });
 

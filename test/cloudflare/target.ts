@@ -44,7 +44,11 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
     functions: Object.values(cloudflareTestFunctions()),
     apiKey: TEST_API_KEY,
     delivery: "record",
+    // users-api's copy whose queue is down, and the reconciler with grace 0 (see ConformanceTarget).
+    queueDownCopy: true,
+    graceSecondsOverride: 0,
   });
+  const reconciler = cloudflareTestFunctions().reconciler;
   return {
     platform: "cloudflare",
     apiKey: TEST_API_KEY,
@@ -69,6 +73,26 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
     },
     async deliver(messages) {
       return { failedIds: failedIds(await cloud.dispatchBatch("queue-worker", messages), messages.map((m) => m.id)) };
+    },
+    /**
+     * users-api's real bundle on the same D1, its EVENTS binding pointing at a stand-in whose
+     * send() throws (a wrapper: Miniflare's Queues binding cannot be made to fail; see
+     * `queueDownCopy` in local/emulators/miniflare.ts).
+     */
+    async usersApiWithQueueDown() {
+      const down = cloud.queueDown!;
+      return {
+        async request(request: Request) {
+          const hasBody = request.method !== "GET" && request.method !== "HEAD";
+          return down.fetch(request.url, { method: request.method, headers: Object.fromEntries(request.headers), body: hasBody ? await request.text() : undefined });
+        },
+        close: async () => undefined,
+      };
+    },
+    /** One run through the reconciler Worker's `scheduled()`, as its Cron Trigger fires it. */
+    async runReconciler() {
+      const result = await cloud.fireScheduled("reconciler", { cron: reconciler.native.schedule!.cron, scheduledTime: new Date() });
+      if (result.outcome !== "ok") throw new Error(`reconciler: scheduled() ended with outcome "${result.outcome}"`);
     },
     close: () => cloud.stop(),
   };

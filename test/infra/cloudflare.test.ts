@@ -1,19 +1,22 @@
 /**
  * CloudflareFunctions under `pulumi.runtime.setMocks`: what a real `pulumi up` of the dev and
  * prod stack files would ask Cloudflare for (consumer settings, bindings per function, the
- * secret, the schema step, warnings), and a second catalog through the same component. The
+ * secret, the schema step, the reconciler's Cron Trigger, warnings), and a second catalog
+ * through the same component. The
  * rules on their own are tested beside them (components/cloudflare/rules.test.ts).
  */
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { CloudflareFunctions, WORKERS_COMPATIBILITY_DATE, type CloudflareFunctionsArgs } from "../../components/cloudflare";
-import { migrationStatements, readD1Migrations } from "../../components/cloudflare/migrations";
+import { migrationsAsStatements, readD1Migrations } from "../../components/cloudflare/migrations";
 import { bundleFunction, deploymentsFor } from "../../components/bundle";
-import { catalog, type Capability } from "../../components/catalog";
+import { catalog, type Capability, type FunctionName } from "../../components/catalog";
 import { settingsFor } from "../../components/config";
 import type { FunctionDeployment } from "../../components/platform";
 import { helloDefinition } from "../fixtures/hello/catalog";
+import { evaluatePolicies } from "../../policies/evaluate";
+import { cloudflarePolicies } from "../../policies/cloudflare";
 import { runWithMocks, stackConfig, TEST_API_KEY, valueOf, type MockRun, type RecordedResource, type StateFor } from "./harness";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
@@ -23,6 +26,7 @@ const T = {
   consumer: "cloudflare:index/queueConsumer:QueueConsumer",
   script: "cloudflare:index/workersScript:WorkersScript",
   subdomain: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
+  cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
   dynamic: "pulumi-nodejs:dynamic:Resource",
 } as const;
 
@@ -35,6 +39,7 @@ const expectedBinding: Record<Capability, { name: string; type: string } | "cons
   "users.read": { name: "USERS_DB", type: "d1" },
   "users.create": { name: "USERS_DB", type: "d1" },
   "users.update": { name: "USERS_DB", type: "d1" },
+  "users.listPending": { name: "USERS_DB", type: "d1" },
   "events.publish": { name: "EVENTS", type: "queue" },
   "events.consume": "consumer",
   "apiKey.read": { name: "API_KEY", type: "secret_text" },
@@ -82,13 +87,13 @@ describe("infra: CloudflareFunctions", function () {
       before(async () => {
         run = await deploy(deploymentsFor(config, "cloudflare"), { protectData: config.protectData, logRetentionDays: config.logRetentionDays }, stack);
       });
-      const settings = (fn: "users-api" | "queue-worker") => settingsFor(config, "cloudflare", fn);
+      const settings = (fn: FunctionName) => settingsFor(config, "cloudflare", fn);
 
       it("creates one D1 database, the events queue and its dead-letter queue, one Worker per function", () => {
         assert.equal(run.ofType(T.database).length, 1);
         assert.deepEqual(run.ofType(T.queue).map((q) => q.inputs.queueName).sort(), ["parity-cf-events", "parity-cf-events-dlq"]);
-        assert.deepEqual(run.ofType(T.script).map((s) => s.inputs.scriptName).sort(), ["parity-cf-queue-worker", "parity-cf-users-api"]);
-        for (const resource of [...run.ofType(T.database), ...run.ofType(T.queue), ...run.ofType(T.script)]) {
+        assert.deepEqual(run.ofType(T.script).map((s) => s.inputs.scriptName).sort(), ["parity-cf-queue-worker", "parity-cf-reconciler", "parity-cf-users-api"]);
+        for (const resource of [...run.ofType(T.database), ...run.ofType(T.queue), ...run.ofType(T.script), ...run.ofType(T.cron)]) {
           assert.equal(resource.inputs.accountId, ACCOUNT);
         }
       });
@@ -115,9 +120,13 @@ describe("infra: CloudflareFunctions", function () {
         assert.ok(run.result.nodes["queue-worker"].consumer, "the consumer is the queue function's node");
       });
 
-      it("each Worker gets exactly the bindings of its declared capabilities, plus PARITY_PLATFORM", () => {
+      it("each Worker gets exactly the bindings of its declared capabilities, plus PARITY_PLATFORM (and the reconciler its two run settings)", () => {
         for (const fn of catalog) {
           const expected = new Map<string, string>([["PARITY_PLATFORM", "plain_text"]]);
+          if (fn.trigger.kind === "schedule") {
+            expected.set("RECONCILE_GRACE_SECONDS", "plain_text");
+            expected.set("RECONCILE_TIME_BUDGET_SECONDS", "plain_text");
+          }
           for (const capability of fn.capabilities) {
             const binding = expectedBinding[capability];
             if (binding !== "consumer") expected.set(binding.name, binding.type);
@@ -127,6 +136,26 @@ describe("infra: CloudflareFunctions", function () {
         }
         const queueWorker = bindingsOf(scriptOf(run, "queue-worker")).map((b) => b.name).sort();
         assert.deepEqual(queueWorker, ["PARITY_PLATFORM", "USERS_DB"], "queue-worker: the database only");
+        const reconciler = bindingsOf(scriptOf(run, "reconciler")).map((b) => b.name).sort();
+        assert.deepEqual(reconciler, ["EVENTS", "PARITY_PLATFORM", "RECONCILE_GRACE_SECONDS", "RECONCILE_TIME_BUDGET_SECONDS", "USERS_DB"], "reconciler: no API key");
+      });
+
+      it(`the reconciler fires from a Cron Trigger every ${config.functions.reconciler.everyMinutes} minutes (UTC), with no scheduler identity`, async () => {
+        const every = settings("reconciler").everyMinutes!;
+        const expression = { dev: "*/5 * * * *", prod: "*/10 * * * *" }[stack];
+        assert.equal(every, { dev: 5, prod: 10 }[stack], "the stack file's interval");
+        const triggers = run.ofType(T.cron);
+        assert.deepEqual(triggers.map((t) => [t.inputs.scriptName, t.inputs.schedules]), [["parity-cf-reconciler", [{ cron: expression }]]]);
+        assert.deepEqual(run.result.schedules, { reconciler: { expression, identity: undefined, invoke: undefined } });
+        assert.equal(run.result.nativeSettings.reconciler.cron, expression);
+        assert.ok(run.result.nodes.reconciler.cronTrigger, "the trigger is the reconciler's node");
+        // Its run settings, as plain text: grace twice the interval, budget 80 % of the timeout.
+        const bindings = Object.fromEntries(bindingsOf(scriptOf(run, "reconciler")).map((b) => [b.name, b]));
+        assert.deepEqual([bindings.RECONCILE_GRACE_SECONDS.text, bindings.RECONCILE_TIME_BUDGET_SECONDS.text], [String(2 * every * 60), String(Math.floor(settings("reconciler").timeoutSeconds * 0.8))]);
+        assert.equal(bindings.USERS_DB.id, "uuid-of-parity-cf-users");
+        assert.equal(bindings.EVENTS.queueName, "parity-cf-events");
+        // Cron Triggers run 30 s of CPU at most when they fire more often than hourly.
+        assert.deepEqual(scriptOf(run, "reconciler").inputs.limits, { cpuMs: Math.min(settings("reconciler").timeoutSeconds * 1000, 30_000) });
       });
 
       it("bindings point at the exact resources", () => {
@@ -171,7 +200,7 @@ describe("infra: CloudflareFunctions", function () {
           assert.equal(script.inputs.compatibilityDate, WORKERS_COMPATIBILITY_DATE);
           assert.equal(script.inputs.contentFile, bundle.file);
           assert.equal(script.inputs.contentSha256, crypto.createHash("sha256").update(fs.readFileSync(bundle.file)).digest("hex"));
-          assert.deepEqual(script.inputs.limits, { cpuMs: settings(fn.name).timeoutSeconds * 1000 });
+          if (fn.trigger.kind !== "schedule") assert.deepEqual(script.inputs.limits, { cpuMs: settings(fn.name).timeoutSeconds * 1000 });
           assert.equal(script.inputs.observability.enabled, true);
           assert.equal(script.inputs.observability.logs.enabled, true);
           assert.equal(script.inputs.observability.logs.invocationLogs, true);
@@ -186,20 +215,28 @@ describe("infra: CloudflareFunctions", function () {
         assert.equal(await valueOf(run.result.functionNames["queue-worker"]), "parity-cf-queue-worker");
       });
 
-      it("the schema step runs the migration files on the database, idempotently", () => {
+      it("the schema step gets every migration file by ledger name, the pending index among them", () => {
         const schema = run.ofType(T.dynamic).find((r) => r.name === "parity-cf-users-schema")!;
         assert.equal(schema.inputs.databaseId, "uuid-of-parity-cf-users");
         assert.equal(schema.inputs.accountId, ACCOUNT);
-        const statements = schema.inputs.statements as string[];
-        assert.deepEqual(statements, migrationStatements(readD1Migrations()));
+        const migrations = schema.inputs.migrations as { name: string; statements: string[] }[];
+        assert.deepEqual(migrations, migrationsAsStatements(readD1Migrations()));
+        const statements = migrations.flatMap((m) => m.statements);
         assert.ok(statements.some((s) => /^CREATE TABLE IF NOT EXISTS users .*email TEXT NOT NULL UNIQUE/.test(s)));
-        for (const s of statements) assert.match(s, /^(CREATE (TABLE|INDEX|UNIQUE INDEX) IF NOT EXISTS|INSERT OR IGNORE)/, "every statement re-runnable");
+        assert.ok(statements.includes("CREATE INDEX IF NOT EXISTS users_pending ON users (created_at, id) WHERE welcomed_at IS NULL"));
       });
 
       it("warns for every setting Workers cannot express, naming it", () => {
         const warned = run.result.warnings.map((w) => `${w.function}:${w.setting}`).sort();
-        const expected = ["*:logRetentionDays", "users-api:reservedConcurrency", "users-api:timeoutSeconds", "queue-worker:timeoutSeconds"];
-        for (const fn of ["users-api", "queue-worker"] as const) {
+        const expected = [
+          "*:logRetentionDays",
+          "users-api:reservedConcurrency",
+          "users-api:timeoutSeconds",
+          "queue-worker:timeoutSeconds",
+          "reconciler:timeoutSeconds",
+          "reconciler:reservedConcurrency",
+        ];
+        for (const fn of ["users-api", "queue-worker", "reconciler"] as const) {
           if (settings(fn).memoryMb !== 128) expected.push(`${fn}:memoryMb`);
           if (settings(fn).warmInstances > 0) expected.push(`${fn}:warmInstances`);
         }
@@ -207,6 +244,9 @@ describe("infra: CloudflareFunctions", function () {
         const memory = run.result.warnings.find((w) => w.setting === "memoryMb" && w.function === "users-api")!;
         assert.equal(memory.applied, 128);
         assert.equal(memory.platform, "cloudflare");
+        const reconcilerTimeout = run.result.warnings.find((w) => w.function === "reconciler" && w.setting === "timeoutSeconds")!;
+        const timeout = settings("reconciler").timeoutSeconds;
+        assert.equal(reconcilerTimeout.applied, `run budget ${Math.floor(timeout * 0.8)} s wall clock (of at most 900), cpuMs ${Math.min(timeout * 1000, 30_000)}`);
       });
 
       it(`protectData=${config.protectData}: the D1 database is ${config.protectData ? "" : "not "}protected from deletion`, () => {
@@ -232,6 +272,8 @@ describe("infra: CloudflareFunctions", function () {
       assert.equal(script.inputs.scriptName, "parity-cf-hello");
       assert.deepEqual(bindingsOf(script).map((b) => b.name).sort(), ["PARITY_PLATFORM", "USERS_DB"]);
       assert.equal(run.ofType(T.consumer).length, 0);
+      assert.equal(run.ofType(T.cron).length, 0);
+      assert.deepEqual(run.result.schedules, {});
       assert.deepEqual(run.result.grants.map((g) => g.capability), ["users.read"]);
     });
 
@@ -248,6 +290,26 @@ describe("infra: CloudflareFunctions", function () {
     });
   });
 
+  describe("the policy pack's Cron Trigger count on this component's graph", () => {
+    it("exactly 250 Cron Triggers (the Workers Paid limit) pass; 251 fire cloudflare-cron-triggers-per-account", async () => {
+      const run = await deploy(deploymentsFor(stackConfig("dev"), "cloudflare"));
+      const withSchedules = (n: number) =>
+        run.resources.map((r) => (r.type === T.cron ? { ...r, inputs: { ...r.inputs, schedules: Array.from({ length: n }, () => ({ cron: "*/5 * * * *" })) } } : r));
+      const fired = async (n: number) => (await evaluatePolicies(withSchedules(n), cloudflarePolicies)).map((v) => v.policy);
+      assert.deepEqual(await fired(250), []);
+      assert.deepEqual(await fired(251), ["cloudflare-cron-triggers-per-account"]);
+    });
+  });
+
+  describe("the deploy API token", () => {
+    it("a plain-string deployApiToken reaches both deploy-time steps as a secret, never in clear in the state", async () => {
+      const run = await deploy(deploymentsFor(stackConfig("dev"), "cloudflare"), { deployApiToken: "plain-deploy-token" });
+      const steps = run.ofType(T.dynamic);
+      assert.deepEqual(steps.map((r) => r.name).sort(), ["parity-cf-users-schema", "parity-cf-workers-dev-subdomain"]);
+      for (const step of steps) assert.deepEqual(unwrapSecret(step.inputs.apiToken), { secret: true, value: "plain-deploy-token" }, step.name);
+    });
+  });
+
   describe("argument checks", () => {
     it("rejects args it cannot deploy, with a sentence naming the component and the problem", async () => {
       const functions = deploymentsFor(stackConfig("dev"), "cloudflare");
@@ -259,12 +321,22 @@ describe("infra: CloudflareFunctions", function () {
         ["parity-cf", [{ ...worker, settings: { ...worker.settings, maxAttempts: undefined } }], /needs settings\.batchSize and settings\.maxAttempts/],
         ["Parity", [api], /Worker name "Parity-users-api" must be at most 63 lower-case/],
       ];
+      const reconciler = functions.find((f) => f.definition.name === "reconciler")!;
+      attempts.push(["parity-cf", [{ ...reconciler, settings: { ...reconciler.settings, everyMinutes: 7 } }], /needs settings\.everyMinutes that divides an hour/]);
       for (const [name, fns, message] of attempts) {
         await assert.rejects(
           runWithMocks(() => new CloudflareFunctions(name, { functions: fns, apiKey: TEST_API_KEY, accountId: ACCOUNT }), { stateFor }).then(() => undefined),
           message,
         );
       }
+    });
+
+    it("Cron Triggers per account on Workers Free: 5 deploy, a sixth is refused before any resource exists", async () => {
+      const reconciler = deploymentsFor(stackConfig("dev"), "cloudflare").find((f) => f.definition.name === "reconciler")!;
+      const schedules = (n: number) => Array.from({ length: n }, (_, i) => ({ ...reconciler, definition: { ...reconciler.definition, name: `reconciler-${i}` } }));
+      const free = (n: number) => runWithMocks(() => new CloudflareFunctions("parity-cf", { functions: schedules(n), apiKey: TEST_API_KEY, accountId: ACCOUNT, workersPlan: "free" }), { stateFor });
+      assert.equal((await free(5)).ofType(T.cron).length, 5);
+      await assert.rejects(free(6).then(() => undefined), /CloudflareFunctions "parity-cf": 6 schedule functions need 6 Cron Triggers, but a Workers Free account holds at most 5/);
     });
   });
 });
