@@ -3,12 +3,12 @@
  * how long a publish to a dead queue may take, and an unresolved Key Vault reference.
  */
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { eventsQueueClient, encodeQueueMessage, decodeQueueMessage, createQueuePublisher } from "../../functions/azure/publisher";
 import { usersTableClient } from "../../functions/azure/store";
 import { apiKeyFromSettings, handler as usersApiHandler } from "../../functions/azure/users-api";
 import { userCreatedEvent } from "../../functions/core";
+import { closedLoopbackPort } from "./target";
 
 describe("azure driver: storage connections", () => {
   const deployed = {
@@ -45,15 +45,6 @@ describe("azure driver: storage connections", () => {
     assert.equal(decodeQueueMessage(encoded), text);
   });
 });
-
-/** A loopback port nothing listens on (bound, then closed). */
-export async function closedLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("azure driver: publishing to a queue that is down", () => {
   it("fails within the bounded retries (2 tries), not the SDK's default 4 tries from a 4 s delay", async () => {
