@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { odata, TableClient } from "@azure/data-tables";
 import { startAzurite, azuriteScript, type Azurite } from "../../local/emulators/azurite";
-import { createTableUserStore, PENDING_PREFIX, pendingRowKey, USERS_PARTITION } from "../../functions/azure/store";
+import { createTableUserStore, MAX_QUERY_PAGE, PENDING_PREFIX, pendingRowKey, USERS_PARTITION } from "../../functions/azure/store";
 import { EmailTakenError, type User } from "../../functions/core";
 
 (azuriteScript() ? describe : describe.skip)("azure store: the pending index (Azurite)", function () {
@@ -15,10 +15,27 @@ import { EmailTakenError, type User } from "../../functions/core";
   let azurite: Azurite;
   let table: TableClient;
   let store: ReturnType<typeof createTableUserStore>;
+  /** The query strings of the entity queries the store sent, as the service received them. */
+  const queries: URLSearchParams[] = [];
 
   before(async () => {
     azurite = await startAzurite();
-    table = TableClient.fromConnectionString(azurite.connectionString, "pendingtest", { allowInsecureConnection: true });
+    table = TableClient.fromConnectionString(azurite.connectionString, "pendingtest", {
+      allowInsecureConnection: true,
+      additionalPolicies: [
+        {
+          position: "perCall",
+          policy: {
+            name: "record-queries",
+            sendRequest(request, next) {
+              const url = new URL(request.url);
+              if (request.method === "GET" && url.pathname.endsWith("/pendingtest()")) queries.push(url.searchParams);
+              return next(request);
+            },
+          },
+        },
+      ],
+    });
     await table.createTable();
     store = createTableUserStore(async () => table);
   });
@@ -84,6 +101,25 @@ import { EmailTakenError, type User } from "../../functions/core";
     const paged = pages.flat().filter((id) => created.some((u) => u.id === id));
     assert.deepEqual(paged, all, "paging returns the same users in the same order, none twice");
     assert.ok(pages.length >= 3, `the 4+ pending users took several pages (got ${pages.length})`);
+  });
+
+  it("asks the service for a range query on the users partition's pending keys only, never a scan", async () => {
+    queries.length = 0;
+    await store.listPending({ createdBefore: "2026-02-01T00:00:00.000Z", limit: 25 });
+    assert.equal(queries.length, 1);
+    assert.equal(
+      queries[0].get("$filter"),
+      "PartitionKey eq 'users' and RowKey ge 'pending:' and RowKey lt 'pending:2026-02-01T00:00:00.000Z'",
+      "PartitionKey eq and a RowKey range: a range query (table-storage-design-for-query)",
+    );
+    assert.equal(queries[0].get("$top"), "25");
+  });
+
+  it(`asks for at most ${MAX_QUERY_PAGE} entities per page, the service's maximum`, async () => {
+    queries.length = 0;
+    await store.listPending({ createdBefore: "2026-02-01T00:00:00.000Z", limit: MAX_QUERY_PAGE });
+    await store.listPending({ createdBefore: "2026-02-01T00:00:00.000Z", limit: MAX_QUERY_PAGE + 1 });
+    assert.deepEqual(queries.map((q) => q.get("$top")), [String(MAX_QUERY_PAGE), String(MAX_QUERY_PAGE)]);
   });
 
   it("a welcomed user drops out of the index in the same transaction as its welcome", async () => {
