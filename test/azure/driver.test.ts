@@ -8,7 +8,7 @@ import { eventsQueueClient, encodeQueueMessage, decodeQueueMessage, createQueueP
 import { usersTableClient } from "../../functions/azure/store";
 import { apiKeyFromSettings, handler as usersApiHandler } from "../../functions/azure/users-api";
 import { userCreatedEvent } from "../../functions/core";
-import { closedLoopbackPort } from "./target";
+import { freePort } from "../../local/emulators/loopback";
 
 describe("azure driver: storage connections", () => {
   const deployed = {
@@ -48,10 +48,10 @@ describe("azure driver: storage connections", () => {
 
 describe("azure driver: publishing to a queue that is down", () => {
   it("fails within the bounded retries (2 tries), not the SDK's default 4 tries from a 4 s delay", async () => {
-    const port = await closedLoopbackPort();
-    const connection =
-      "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-      `QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
+    // A free loopback port: nothing listens there.
+    const port = await freePort();
+    // A SAS connection string: no account key needed to be refused.
+    const connection = `QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1;SharedAccessSignature=sv=2023-11-03&sig=unused`;
     const publisher = createQueuePublisher(async () => eventsQueueClient({ EVENTS_QUEUE: "q", PARITY_STORAGE_CONNECTION_STRING: connection }));
     const started = Date.now();
     await assert.rejects(publisher.publish(userCreatedEvent({ id: "u1", email: "a@example.com", createdAt: new Date().toISOString() })), /ECONNREFUSED/);

@@ -6,7 +6,6 @@
  * invokes it.
  */
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { planAzure } from "../../components/azure/rules";
 import { plannedCatalog, type Overrides } from "../planned";
 import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
@@ -15,6 +14,8 @@ import { azureEnv } from "../../functions/azure/contract";
 import { reconcilerEnv } from "../../functions/core/reconciler";
 import { azureTimer, everyMinutesOf, invokeAzureHttp, queueEntryOf, queueTriggerMetadata, startAzureBackends, startAzureFunction, type AzureBackends } from "../../local/azure";
 import type { AzureFunctionRuntime } from "../../local/azure-functions-runtime";
+import { AZURITE_ACCOUNT } from "../../local/emulators/azurite";
+import { freePort } from "../../local/emulators/loopback";
 
 export const TEST_API_KEY = "azure-conformance-key-0123456789";
 
@@ -76,8 +77,8 @@ export async function startAzureTarget(): Promise<AzureTarget> {
     },
 
     async usersApiWithQueueDown() {
-      // Same table; the queue service is a loopback port nothing listens on (connection refused).
-      const queueEndpoint = `http://127.0.0.1:${await closedLoopbackPort()}/devstoreaccount1`;
+      // Same table; the queue service is a free loopback port nothing listens on (connection refused).
+      const queueEndpoint = `http://127.0.0.1:${await freePort()}/${AZURITE_ACCOUNT}`;
       const down = startAzureFunction(backends, functions["users-api"], {
         env: {
           [azureEnv.localConnectionString]: backends.azurite.connectionString.replace(/QueueEndpoint=[^;]*/, `QueueEndpoint=${queueEndpoint}`),
@@ -111,13 +112,4 @@ function firstDelivery(messageId: string) {
     expiresOn: new Date(now.getTime() + 7 * 86_400_000),
     nextVisibleOn: now,
   });
-}
-
-/** A loopback port nothing listens on (bound, then closed): a queue service that is down. */
-export async function closedLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
