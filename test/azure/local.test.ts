@@ -11,6 +11,7 @@ import { launchers } from "../../local/launchers";
 import { assertNcrontab, azureScheduleSettings, azureTimer, startAzureLocal, type AzureLocalPlatform } from "../../local/azure";
 import { encodeQueueMessage } from "../../functions/azure/publisher";
 import { helloCatalog } from "../fixtures/hello/catalog";
+import { describePendingIndexStore } from "./store-cases";
 import { azureTestFunctions } from "./target";
 
 const API_KEY = "azure-local-key-0123456789";
@@ -28,6 +29,8 @@ const MAX_ATTEMPTS = 2;
   after(async () => {
     await local?.stop();
   });
+
+  describePendingIndexStore(() => local.backends.azurite.connectionString);
 
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${local.url}${path}`, { ...init, headers: { "x-api-key": API_KEY, "content-type": "application/json", ...init.headers } });
