@@ -16,9 +16,8 @@ import { QueueClient, type DequeuedMessageItem } from "@azure/storage-queue";
 import type { Capability } from "../components/catalog";
 import { azureNativeSummary, planAzure, type AzurePlan, type AzurePlannedFunction } from "../components/azure/rules";
 import type { FunctionDeployment, FunctionSpec } from "../components/platform";
-import { cronerPattern, ncrontab } from "../components/schedule";
-import { azureEnv, azureEnvironment } from "../functions/azure/contract";
-import { reconcilerEnv, reconcilerRunSettings } from "../functions/core/reconciler";
+import { cronerPattern } from "../components/schedule";
+import { azureEnv, azureEnvironment, azureScheduleEnvironment } from "../functions/azure/contract";
 import { startAzureFunctionRuntime, type AzureFunctionRuntime, type QueueTriggerMetadata } from "./azure-functions-runtime";
 import { startAzurite, type Azurite } from "./emulators/azurite";
 import { serveFetch } from "./front";
@@ -106,23 +105,15 @@ export function everyMinutesOf(fn: Pick<FunctionSpec, "definition" | "settings">
 }
 
 /**
- * The app settings a timer function's app gets besides its capabilities': the schedule as the
- * 6-field NCRONTAB the trigger reads as `%RECONCILE_SCHEDULE%`, and the reconciler's run
- * settings derived from the interval and timeout (functions/core/reconciler.ts), as the
- * component sets them. The expression is parsed back here as the local scheduler reads it, so
- * a 5-field expression, which the local scheduler could run but the Flex host would not, is
- * refused before anything starts.
+ * A timer function's schedule settings as the component sets them (functions/azure/contract.ts
+ * `azureScheduleEnvironment`). The expression is parsed back as the local scheduler reads it, so
+ * a 5-field expression, which the local scheduler could run but the Azure host would not fire as
+ * parity means it, is refused before anything starts.
  */
 export function azureScheduleSettings(fn: Pick<FunctionSpec, "definition" | "settings">): Record<string, string> {
-  const everyMinutes = everyMinutesOf(fn);
-  const schedule = ncrontab(everyMinutes);
-  assertNcrontab(schedule);
-  const run = reconcilerRunSettings(everyMinutes, fn.settings.timeoutSeconds);
-  return {
-    [azureEnv.reconcileSchedule]: schedule,
-    [reconcilerEnv.graceSeconds]: String(run.graceSeconds),
-    [reconcilerEnv.timeBudgetSeconds]: String(run.timeBudgetSeconds),
-  };
+  const settings = azureScheduleEnvironment(everyMinutesOf(fn), fn.settings.timeoutSeconds);
+  assertNcrontab(settings[azureEnv.reconcileSchedule]);
+  return settings;
 }
 
 /** Refuses what Azure's timer would not fire as parity means it: anything but 6 fields, seconds first. */
