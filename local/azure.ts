@@ -116,7 +116,13 @@ export function azureScheduleSettings(fn: Pick<FunctionSpec, "definition" | "set
   return settings;
 }
 
-/** Refuses what Azure's timer would not fire as parity means it: anything but 6 fields, seconds first. */
+/**
+ * Refuses anything but 6 fields, seconds first. The timer extension (and so a local host) also
+ * runs 5 fields, but the scale controller that wakes a scaled-to-zero app parses with seconds
+ * only, so a 5-field schedule silently stops firing in Azure
+ * (https://github.com/Azure/azure-functions-host/issues/7123, maintainer's comment;
+ * https://github.com/MicrosoftDocs/azure-docs/issues/119048).
+ */
 export function assertNcrontab(expression: string): void {
   cronerPattern("ncrontab", expression);
 }
