@@ -2,12 +2,13 @@
  * A local stand-in for one Function App's host: a worker thread with the app's own settings
  * as its environment and its own module instance of the real bundle, invoking the exported
  * handler (functions/azure/contract.ts) with real @azure/functions `HttpRequest` /
- * `InvocationContext` objects, as the Node.js worker does. Like an instance of the host, it
- * runs several invocations at once. A new runtime is a new module scope: a cold start.
+ * `InvocationContext` objects (and a `Timer` for a timer trigger), as the Node.js worker does.
+ * Like an instance of the host, it runs several invocations at once. A new runtime is a new module scope: a cold start.
  */
 import { createInterface } from "node:readline";
 import { Worker } from "node:worker_threads";
-import { AZURE_HANDLER_EXPORT, AZURE_QUEUE_TRIGGER, azureEnv } from "../functions/azure/contract";
+import type { Timer } from "@azure/functions";
+import { AZURE_HANDLER_EXPORT, AZURE_QUEUE_TRIGGER, AZURE_TIMER_TRIGGER, azureEnv } from "../functions/azure/contract";
 
 /** A request as it crosses to the worker thread. */
 export interface HostHttpRequest {
@@ -31,6 +32,8 @@ export interface AzureFunctionRuntime {
   invokeHttp(request: HostHttpRequest): Promise<HostHttpResponse>;
   /** Rejects when the handler throws: the host then retries or poisons the message. */
   invokeQueue(entry: unknown, triggerMetadata: QueueTriggerMetadata): Promise<void>;
+  /** Rejects when the handler throws (the host logs it; a timer is not retried: the next tick is). */
+  invokeTimer(timer: Timer): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,10 +89,18 @@ async function queue({ entry, triggerMetadata }) {
   });
   await handler(entry, context);
 }
+async function timer({ timer }) {
+  const context = new InvocationContext({
+    invocationId: randomUUID(), functionName,
+    options: { trigger: { type: "timerTrigger", name: "myTimer", schedule: workerData.schedule, runOnStartup: workerData.runOnStartup } },
+  });
+  await handler(timer, context);
+}
+const kinds = { http, queue, timer };
 parentPort.on("message", async (message) => {
   try {
     if (loadError) throw loadError;
-    const result = message.kind === "http" ? await http(message) : await queue(message);
+    const result = await kinds[message.kind](message);
     parentPort.postMessage({ id: message.id, result });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: { name: error?.name, message: String(error?.message ?? error) } });
@@ -109,6 +120,8 @@ export function startAzureFunctionRuntime(options: AzureFunctionRuntimeOptions):
       functionName: options.functionName,
       queueName: options.env[azureEnv.eventsQueue],
       connection: AZURE_QUEUE_TRIGGER.connection,
+      schedule: AZURE_TIMER_TRIGGER.schedule,
+      runOnStartup: AZURE_TIMER_TRIGGER.runOnStartup,
     },
     stdout: true,
     stderr: true,
@@ -149,6 +162,7 @@ export function startAzureFunctionRuntime(options: AzureFunctionRuntimeOptions):
   return {
     invokeHttp: (request) => call<HostHttpResponse>({ kind: "http", ...request }),
     invokeQueue: (entry, triggerMetadata) => call<void>({ kind: "queue", entry, triggerMetadata }),
+    invokeTimer: (timer) => call<void>({ kind: "timer", timer }),
     async stop() {
       stopped = true;
       await worker.terminate();

@@ -6,17 +6,22 @@
  *   @azure/functions `HttpRequest` for the HTTP function and its `HttpResponse` back;
  * - a queue listener that polls the events queue as the host does: batchSize messages per poll,
  *   one invocation per message, a failed message made visible again, and moved to
- *   `<queue>-poison` once its dequeueCount reaches maxDequeueCount.
+ *   `<queue>-poison` once its dequeueCount reaches maxDequeueCount;
+ * - the timer: a local schedule per timer function, its fire times computed from the very
+ *   NCRONTAB expression the app setting holds, each tick invoking the handler with a `Timer`.
  */
 import { TableClient } from "@azure/data-tables";
+import type { Timer } from "@azure/functions";
 import { QueueClient, type DequeuedMessageItem } from "@azure/storage-queue";
 import type { Capability } from "../components/catalog";
 import { azureNativeSummary, planAzure, type AzurePlan, type AzurePlannedFunction } from "../components/azure/rules";
-import type { FunctionDeployment } from "../components/platform";
-import { azureEnv, azureEnvironment } from "../functions/azure/contract";
+import type { FunctionDeployment, FunctionSpec } from "../components/platform";
+import { cronerPattern } from "../components/schedule";
+import { azureEnv, azureEnvironment, azureScheduleEnvironment } from "../functions/azure/contract";
 import { startAzureFunctionRuntime, type AzureFunctionRuntime, type QueueTriggerMetadata } from "./azure-functions-runtime";
 import { startAzurite, type Azurite } from "./emulators/azurite";
 import { serveFetch } from "./front";
+import { startLocalSchedule, type LocalSchedule } from "./scheduler";
 import { Teardown } from "./teardown";
 import type { Launcher, LaunchOptions, LocalPlatform } from "./types";
 
@@ -71,19 +76,77 @@ export async function startAzureBackends(options: AzureBackendsOptions): Promise
   }
 }
 
-/** Starts one function's bundle in its own host, with the settings its capabilities bring. */
+/**
+ * Starts one function's bundle in its own host, with the settings its capabilities bring, and a
+ * timer function's schedule settings; `env` adds to (or replaces) them.
+ */
 export function startAzureFunction(
   backends: AzureBackends,
-  fn: Pick<FunctionDeployment, "definition" | "bundle">,
-  options: { onLog?: (line: string) => void } = {},
+  fn: Pick<FunctionDeployment, "definition" | "bundle" | "settings">,
+  options: { onLog?: (line: string) => void; env?: Record<string, string> } = {},
 ): AzureFunctionRuntime {
   return startAzureFunctionRuntime({
     bundleFile: fn.bundle.file,
     functionName: fn.definition.name,
-    env: backends.environmentFor(fn.definition.capabilities),
+    env: {
+      ...backends.environmentFor(fn.definition.capabilities),
+      ...(fn.definition.trigger.kind === "schedule" ? azureScheduleSettings(fn) : {}),
+      ...options.env,
+    },
     onLog: options.onLog,
   });
 }
+
+/** Minutes between a schedule function's ticks: the stack's setting, else the catalog's. */
+export function everyMinutesOf(fn: Pick<FunctionSpec, "definition" | "settings">): number {
+  const { trigger } = fn.definition;
+  if (trigger.kind !== "schedule") throw new Error(`${fn.definition.name} is not a schedule function`);
+  return fn.settings.everyMinutes ?? trigger.everyMinutes;
+}
+
+/**
+ * A timer function's schedule settings as the component sets them (functions/azure/contract.ts
+ * `azureScheduleEnvironment`). The expression is parsed back as the local scheduler reads it, so
+ * a 5-field expression, which the local scheduler could run but the Azure host would not fire as
+ * parity means it, is refused before anything starts.
+ */
+export function azureScheduleSettings(fn: Pick<FunctionSpec, "definition" | "settings">): Record<string, string> {
+  const settings = azureScheduleEnvironment(everyMinutesOf(fn), fn.settings.timeoutSeconds);
+  assertNcrontab(settings[azureEnv.reconcileSchedule]);
+  return settings;
+}
+
+/**
+ * Refuses anything but 6 fields, seconds first. The timer extension (and so a local host) also
+ * runs 5 fields, but the scale controller that wakes a scaled-to-zero app parses with seconds
+ * only, so a 5-field schedule silently stops firing in Azure
+ * (https://github.com/Azure/azure-functions-host/issues/7123, maintainer's comment;
+ * https://github.com/MicrosoftDocs/azure-docs/issues/119048).
+ */
+export function assertNcrontab(expression: string): void {
+  cronerPattern("ncrontab", expression);
+}
+
+/**
+ * The `Timer` the host passes for a tick scheduled at `scheduledTime` of a schedule firing every
+ * `everyMinutes` (clock-aligned, so the previous occurrence is one interval earlier), shaped as
+ * @azure/functions' `Timer`
+ * (https://learn.microsoft.com/javascript/api/@azure/functions/timer): with schedule monitoring
+ * on (the default above one tick a minute), `scheduleStatus.next` is the occurrence being run,
+ * `last` the one before; `isPastDue` is true when the invocation is later than scheduled
+ * (https://learn.microsoft.com/azure/azure-functions/functions-bindings-timer#usage). NCRONTAB
+ * schedules report `adjustForDST: true` (CronSchedule in azure-webjobs-sdk-extensions).
+ */
+export function azureTimer(scheduledTime: Date, everyMinutes: number, now = new Date()): Timer {
+  const last = new Date(scheduledTime.getTime() - everyMinutes * 60_000).toISOString();
+  return {
+    isPastDue: now.getTime() - scheduledTime.getTime() > PAST_DUE_AFTER_MS,
+    schedule: { adjustForDST: true },
+    scheduleStatus: { last, next: scheduledTime.toISOString(), lastUpdated: last },
+  };
+}
+/** A local tick starts within milliseconds; one a second late was missed, as the host would say. */
+const PAST_DUE_AFTER_MS = 1_000;
 
 /** A web Request through the HTTP function's handler, as the host serves it; the handler's HttpResponse as a web Response. */
 export async function invokeAzureHttp(runtime: AzureFunctionRuntime, request: Request): Promise<Response> {
@@ -209,6 +272,7 @@ export async function startAzureLocal(options: LaunchOptions): Promise<AzureLoca
         const name = fn.definition.name;
         runtimes[name] = startAzureFunction(backends, { ...fn, bundle: bundles.get(name)! }, {
           onLog: (line) => {
+            options.onFunctionLog?.(name, line);
             if (/"level":"error"/.test(line)) log(`[azure ${name}] ${line}`);
           },
         });
@@ -239,6 +303,23 @@ export async function startAzureLocal(options: LaunchOptions): Promise<AzureLoca
       teardown.add(() => delivery.stop());
     }
 
+    const schedules: Record<string, LocalSchedule> = {};
+    for (const fn of plan.functions.filter((f) => f.definition.trigger.kind === "schedule")) {
+      const name = fn.definition.name;
+      const everyMinutes = everyMinutesOf(fn);
+      schedules[name] = startLocalSchedule({
+        function: name,
+        dialect: "ncrontab",
+        // The very setting the host resolves for %RECONCILE_SCHEDULE%.
+        expression: azureScheduleSettings(fn)[azureEnv.reconcileSchedule],
+        // Looked up per tick, so a restart() swaps the host behind the schedule.
+        fire: (scheduledTime) => runtimes[name].invokeTimer(azureTimer(scheduledTime, everyMinutes)),
+        onError: (error) => log(`[azure ${name}] timer run failed: ${error.message}`),
+      });
+      teardown.add(() => schedules[name].stop());
+      log(`Azure: ${name} on NCRONTAB ${schedules[name].expression} (UTC)`);
+    }
+
     return {
       platform: "azure",
       backends,
@@ -246,6 +327,7 @@ export async function startAzureLocal(options: LaunchOptions): Promise<AzureLoca
       url,
       nativeSettings: Object.fromEntries(plan.functions.map((fn) => [fn.definition.name, azureNativeSummary(fn)])),
       warnings: plan.warnings,
+      schedules,
       description: "@azure/functions v4 handlers (real bundles, a worker-thread host per app) + Azurite 3.35 Tables/Queues",
       async queueDepth() {
         const [pending, deadLettered] = await Promise.all([backends.eventsQueue.getProperties(), backends.poisonQueue.getProperties()]);

@@ -10,6 +10,8 @@
  * only for Azurite (the local cloud and tests); it wins when set and is never set in Azure.
  */
 import type { Capability } from "../../components/catalog";
+import { ncrontab } from "../../components/schedule";
+import { reconcilerEnv, reconcilerRunSettings } from "../core/reconciler";
 
 export const azureEnv = {
   platform: "PARITY_PLATFORM",
@@ -44,6 +46,21 @@ export const AZURE_QUEUE_TRIGGER = { queueName: `%${azureEnv.eventsQueue}%`, con
  * https://learn.microsoft.com/azure/azure-functions/functions-bindings-timer#configuration
  */
 export const AZURE_TIMER_TRIGGER = { schedule: `%${azureEnv.reconcileSchedule}%`, runOnStartup: false } as const;
+
+/**
+ * The app settings a schedule function's app gets besides its capabilities': the schedule as the
+ * 6-field NCRONTAB the timer reads through `%RECONCILE_SCHEDULE%`, and the reconciler's run
+ * settings derived from the interval and the timeout. One function for the component and the
+ * local launcher, so the two cannot drift.
+ */
+export function azureScheduleEnvironment(everyMinutes: number, timeoutSeconds: number): Record<string, string> {
+  const run = reconcilerRunSettings(everyMinutes, timeoutSeconds);
+  return {
+    [azureEnv.reconcileSchedule]: ncrontab(everyMinutes),
+    [reconcilerEnv.graceSeconds]: String(run.graceSeconds),
+    [reconcilerEnv.timeBudgetSeconds]: String(run.timeBudgetSeconds),
+  };
+}
 
 /** The values behind the settings (Outputs in the component, strings locally). */
 export interface AzureEnvValues<T> {

@@ -1,5 +1,5 @@
 /**
- * UserStore on Azure Table Storage.
+ * UserStore and PendingUserStore on Azure Table Storage.
  *
  * Email uniqueness is enforced by the service: a user is written as two entities, the
  * user (`RowKey user:<id>`) and an email claim (`RowKey email:<email>`), in ONE entity
@@ -9,9 +9,24 @@
  * its scalability target is 2,000 entities/s
  * (https://learn.microsoft.com/azure/storage/tables/scalability-targets), far above
  * what this API is asked to do.
+ *
+ * The pending index is a third entity in that same partition, `RowKey pending:<createdAt>:<id>`,
+ * inserted by the create transaction and deleted by the welcome transaction (the user's
+ * ETag-conditional update and the delete are one entity group transaction), so it exists
+ * exactly while the user is unwelcomed, at no extra round trip. A transaction holds at most
+ * 100 entities, under 4 MiB, each entity once (scalability-targets above); create uses 3,
+ * welcome and claim 2.
+ *
+ * `listPending` is a range query: `PartitionKey eq 'users' and RowKey ge 'pending:' and
+ * RowKey lt 'pending:<cutoff>'`. PartitionKey + RowKey is the table's only index (one
+ * clustered index); a filter on one partition and a RowKey range is a "range query", the
+ * most efficient query after a point query, and reads only the pending entities older than
+ * the cutoff, oldest first (RowKey order). A RowKey filter WITHOUT the PartitionKey would be a
+ * table scan ("regardless of whether or not your filter uses the RowKey"):
+ * https://learn.microsoft.com/azure/storage/tables/table-storage-design-for-query.
  */
-import { RestError, TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
-import { EmailTakenError, type User, type UserStore, type WelcomeResult } from "../core";
+import { odata, RestError, TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
+import { EmailTakenError, type PendingUser, type PendingUserStore, type User, type UserStore, type WelcomeResult } from "../core";
 import { azureEnv, requireSetting, type Env } from "./contract";
 import { managedIdentity, serviceUri } from "./storage";
 
@@ -35,13 +50,42 @@ type UserEntity = {
   createdAt: string;
   /** Absent until the worker welcomes the user (Table Storage has no null). */
   welcomedAt?: string;
+  /** The RowKey of the user's pending index entity; it exists while `welcomedAt` is absent. */
+  pendingIndexKey?: string;
+  /** Reconciler claims so far, and the last one (both absent until the first claim). */
+  republishCount?: number;
+  lastRepublishAt?: string;
+};
+
+/** The pending index entity: what `listPending` returns, so the query reads nothing else. */
+type PendingIndexEntity = {
+  partitionKey: string;
+  rowKey: string;
+  id: string;
+  email: string;
+  createdAt: string;
+  republishCount?: number;
+  lastRepublishAt?: string;
 };
 
 export const userRowKey = (id: string) => `user:${id}`;
 /** RowKeys may not contain / \ # ? or control characters; URI-encoding removes them all. */
 export const emailRowKey = (email: string) => `email:${encodeURIComponent(email)}`;
+/**
+ * Ordered by creation time: `createdAt` is a fixed-width UTC ISO-8601 string (toISOString), so
+ * RowKey order is time order and the cutoff is a RowKey bound. `:` and `.` are allowed in keys.
+ */
+export const PENDING_PREFIX = "pending:";
+export const pendingRowKey = (createdAt: string, id: string) => `${PENDING_PREFIX}${createdAt}:${id}`;
+/**
+ * One Query Entities response holds at most 1,000 entities; it may hold fewer (5 s of query
+ * time, a partition boundary) and still carry a continuation token
+ * (https://learn.microsoft.com/rest/api/storageservices/query-timeout-and-pagination).
+ */
+export const MAX_QUERY_PAGE = 1000;
+const MAX_CLAIM_ATTEMPTS = 3;
 
-export function createTableUserStore(table: () => Promise<TableClient>): UserStore {
+export function createTableUserStore(table: () => Promise<TableClient>): UserStore & PendingUserStore {
   async function read(id: string): Promise<TableEntityResult<UserEntity> | undefined> {
     try {
       return await (await table()).getEntity<UserEntity>(USERS_PARTITION, userRowKey(id));
@@ -65,12 +109,16 @@ export function createTableUserStore(table: () => Promise<TableClient>): UserSto
         email: user.email,
         name: user.name,
         createdAt: user.createdAt,
-        ...(user.welcomedAt ? { welcomedAt: user.welcomedAt } : {}),
+        ...(user.welcomedAt ? { welcomedAt: user.welcomedAt } : { pendingIndexKey: pendingRowKey(user.createdAt, user.id) }),
       };
       const actions: TransactionAction[] = [
         ["create", { partitionKey: USERS_PARTITION, rowKey: emailRowKey(user.email), userId: user.id }],
         ["create", userEntity],
       ];
+      if (userEntity.pendingIndexKey) {
+        const index: PendingIndexEntity = { partitionKey: USERS_PARTITION, rowKey: userEntity.pendingIndexKey, id: user.id, email: user.email, createdAt: user.createdAt };
+        actions.push(["create", index]);
+      }
       try {
         await (await table()).submitTransaction(actions);
       } catch (error) {
@@ -85,19 +133,60 @@ export function createTableUserStore(table: () => Promise<TableClient>): UserSto
         const entity = await read(id);
         if (!entity) return "not-found";
         if (entity.welcomedAt) return "already-welcomed";
+        // The ETag makes this a compare-and-set: a concurrent welcome (or claim) wins once, the other
+        // sees 412; the index entity goes in the same transaction, so both change or neither.
+        const actions: TransactionAction[] = [["update", { partitionKey: USERS_PARTITION, rowKey: userRowKey(id), welcomedAt: at }, "Merge", { etag: entity.etag }]];
+        if (entity.pendingIndexKey) actions.push(["delete", { partitionKey: USERS_PARTITION, rowKey: entity.pendingIndexKey }]);
         try {
-          // The ETag makes this a compare-and-set: a concurrent welcome wins once, the other sees 412.
-          await (await table()).updateEntity(
-            { partitionKey: USERS_PARTITION, rowKey: userRowKey(id), welcomedAt: at },
-            "Merge",
-            { etag: entity.etag },
-          );
+          await (await table()).submitTransaction(actions);
           return "welcomed";
         } catch (error) {
           if (statusOf(error) !== 412) throw error;
         }
       }
       throw new Error(`user ${id} kept changing while being welcomed`);
+    },
+
+    async listPending({ createdBefore, limit, cursor }) {
+      const pages = (await table())
+        .listEntities<PendingIndexEntity>({
+          queryOptions: {
+            filter: odata`PartitionKey eq ${USERS_PARTITION} and RowKey ge ${PENDING_PREFIX} and RowKey lt ${PENDING_PREFIX + createdBefore}`,
+            select: ["id", "email", "createdAt", "republishCount"],
+          },
+        })
+        .byPage({ maxPageSize: Math.min(limit, MAX_QUERY_PAGE), continuationToken: cursor });
+      const { value: page } = await pages.next();
+      const users: PendingUser[] = (page ?? []).map((entity: PendingIndexEntity) => ({
+        id: entity.id,
+        email: entity.email,
+        createdAt: entity.createdAt,
+        republishCount: entity.republishCount ?? 0,
+      }));
+      // The service's continuation token, passed through unread: the cursor is opaque.
+      return { users, cursor: page?.continuationToken };
+    },
+
+    async claimRepublish(id, at, claimableBefore) {
+      for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+        const entity = await read(id);
+        if (!entity || entity.welcomedAt || !entity.pendingIndexKey) return false;
+        if (entity.lastRepublishAt && entity.lastRepublishAt >= claimableBefore) return false;
+        const claim = { lastRepublishAt: at, republishCount: (entity.republishCount ?? 0) + 1 };
+        try {
+          // Conditional on the user's ETag: of two racing claims (or a claim and a welcome) one
+          // commits and the other sees 412, re-reads, and finds the claim taken (or the user
+          // welcomed). The index entity carries the count for listPending, in the same transaction.
+          await (await table()).submitTransaction([
+            ["update", { partitionKey: USERS_PARTITION, rowKey: userRowKey(id), ...claim }, "Merge", { etag: entity.etag }],
+            ["update", { partitionKey: USERS_PARTITION, rowKey: entity.pendingIndexKey, ...claim }, "Merge"],
+          ]);
+          return true;
+        } catch (error) {
+          if (statusOf(error) !== 412) throw error;
+        }
+      }
+      return false;
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { createLogger, createUsersApi, once, type UsersApi } from "../core";
-import { azureEnv, requireSetting } from "./contract";
+import { azureEnv, requireSetting, type Env } from "./contract";
 import { toHttpResponseInit, toWebRequest } from "./http";
 import { createQueuePublisher, eventsQueueClient } from "./publisher";
 import { createTableUserStore, usersTableClient } from "./store";
@@ -18,11 +18,32 @@ const usersApi = once(async (): Promise<UsersApi> => {
   return createUsersApi({
     store: createTableUserStore(async () => table),
     publisher: createQueuePublisher(async () => queue),
-    // A Key Vault reference the platform resolves into the environment before start-up.
-    apiKey: async () => requireSetting(process.env, azureEnv.apiKey),
+    apiKey: async () => apiKeyFromSettings(process.env),
     logger,
   });
 });
+
+/** How App Service writes a Key Vault reference into an app setting. */
+export const KEY_VAULT_REFERENCE_PREFIX = "@Microsoft.KeyVault(";
+
+/**
+ * The API key: a Key Vault reference the platform resolves into the app setting before start-up.
+ * An unresolved reference stays in the setting as its literal text ("If a reference isn't
+ * resolved properly, the reference string is used instead":
+ * https://learn.microsoft.com/azure/app-service/app-service-key-vault-references), and a key
+ * anyone can read in the app's configuration must never authorize a request: this throws, so
+ * every request presenting a key answers 500 internal_error and the core logs the cause at
+ * error level.
+ */
+export function apiKeyFromSettings(env: Env): string {
+  const key = requireSetting(env, azureEnv.apiKey);
+  if (key.trimStart().startsWith(KEY_VAULT_REFERENCE_PREFIX)) {
+    throw new Error(
+      `app setting ${azureEnv.apiKey} holds an unresolved Key Vault reference; check that the app's key vault reference identity can read the secret (the platform logs the reason), then restart the app`,
+    );
+  }
+  return key;
+}
 
 /** The HTTP trigger's handler; exported so tests call it with real HttpRequest/InvocationContext. */
 export async function handler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

@@ -1,7 +1,14 @@
-/** Azure driver specifics that the conformance suite cannot see: how the clients authenticate. */
+/**
+ * Azure driver specifics that the conformance suite cannot see: how the clients authenticate,
+ * how long a publish to a dead queue may take, and an unresolved Key Vault reference.
+ */
 import assert from "node:assert/strict";
-import { eventsQueueClient, encodeQueueMessage, decodeQueueMessage } from "../../functions/azure/publisher";
+import { HttpRequest, InvocationContext } from "@azure/functions";
+import { eventsQueueClient, encodeQueueMessage, decodeQueueMessage, createQueuePublisher } from "../../functions/azure/publisher";
 import { usersTableClient } from "../../functions/azure/store";
+import { apiKeyFromSettings, handler as usersApiHandler } from "../../functions/azure/users-api";
+import { userCreatedEvent } from "../../functions/core";
+import { freePort } from "../../local/emulators/loopback";
 
 describe("azure driver: storage connections", () => {
   const deployed = {
@@ -36,5 +43,80 @@ describe("azure driver: storage connections", () => {
     const encoded = encodeQueueMessage(text);
     assert.match(encoded, /^[A-Za-z0-9+/]+=*$/);
     assert.equal(decodeQueueMessage(encoded), text);
+  });
+});
+
+describe("azure driver: publishing to a queue that is down", () => {
+  it("fails within the bounded retries (2 tries), not the SDK's default 4 tries from a 4 s delay", async () => {
+    // A free loopback port: nothing listens there.
+    const port = await freePort();
+    // A SAS connection string: no account key needed to be refused.
+    const connection = `QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1;SharedAccessSignature=sv=2023-11-03&sig=unused`;
+    const publisher = createQueuePublisher(async () => eventsQueueClient({ EVENTS_QUEUE: "q", PARITY_STORAGE_CONNECTION_STRING: connection }));
+    const started = Date.now();
+    await assert.rejects(publisher.publish(userCreatedEvent({ id: "u1", email: "a@example.com", createdAt: new Date().toISOString() })), /ECONNREFUSED/);
+    const elapsed = Date.now() - started;
+    // One retry after ~200 ms (with jitter): well under a second; the default took 16 s here.
+    assert.ok(elapsed < 2_000, `gave up after ${elapsed} ms`);
+  });
+});
+
+describe("azure driver: users-api with an unresolved Key Vault reference", () => {
+  const reference = "@Microsoft.KeyVault(SecretUri=https://kv-parity.vault.azure.net/secrets/api-key/)";
+  const saved = { ...process.env };
+  const errors: string[] = [];
+  const consoleError = console.error;
+  before(() => {
+    Object.assign(process.env, { USERS_TABLE: "users", EVENTS_QUEUE: "user-events", PARITY_STORAGE__accountName: "acct", API_KEY: reference });
+    console.error = (line: unknown) => void errors.push(String(line));
+  });
+  after(() => {
+    console.error = consoleError;
+    for (const name of ["USERS_TABLE", "EVENTS_QUEUE", "PARITY_STORAGE__accountName", "API_KEY"]) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+
+  const call = async (method: string, path: string, key: string | undefined, body?: string) => {
+    const request = new HttpRequest({
+      method,
+      url: `https://parity-users-api.azurewebsites.net${path}`,
+      headers: { ...(key === undefined ? {} : { "x-api-key": key }), "content-type": "application/json" },
+      body: body === undefined ? undefined : { string: body },
+    });
+    const response = await usersApiHandler(request, new InvocationContext({ invocationId: "inv-kv", functionName: "users-api" }));
+    return { status: response.status, body: JSON.parse(Buffer.from(response.body as Uint8Array).toString("utf8") || "null") };
+  };
+
+  it("every keyed route answers 500 internal_error, even to a key equal to the reference text, and logs the cause at error level", async () => {
+    const keyed = [
+      ["POST", "/users", JSON.stringify({ email: "kv@example.com", name: "KV" })],
+      ["GET", "/users/00000000-0000-4000-8000-000000000001", undefined],
+    ] as const;
+    for (const [method, path, body] of keyed) {
+      for (const key of [reference, "any-presented-key"]) {
+        errors.length = 0;
+        const response = await call(method, path, key, body);
+        assert.equal(response.status, 500, `${method} ${path}`);
+        assert.equal(response.body.error.code, "internal_error");
+        assert.doesNotMatch(JSON.stringify(response.body), /KeyVault/, "the response does not leak the setting");
+        const logged = errors.map((line) => JSON.parse(line));
+        assert.ok(
+          logged.some((record) => record.level === "error" && /unresolved Key Vault reference/.test(JSON.stringify(record))),
+          `an error-level line names the cause: ${errors.join("\n")}`,
+        );
+      }
+    }
+  });
+
+  it("routes without a key are unaffected: /health answers 200", async () => {
+    assert.equal((await call("GET", "/health", undefined)).status, 200);
+  });
+
+  it("a resolved key is returned as it is; a missing one names the setting", () => {
+    assert.equal(apiKeyFromSettings({ API_KEY: "resolved-secret-value" }), "resolved-secret-value");
+    assert.throws(() => apiKeyFromSettings({ API_KEY: `  ${reference}` }), /unresolved Key Vault reference/);
+    assert.throws(() => apiKeyFromSettings({}), /API_KEY is not set/);
   });
 });

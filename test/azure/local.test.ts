@@ -8,9 +8,10 @@ import { deploymentsFor } from "../../components/bundle";
 import { parseStackConfig } from "../../components/config";
 import { azuriteScript } from "../../local/emulators/azurite";
 import { launchers } from "../../local/launchers";
-import { startAzureLocal, type AzureLocalPlatform } from "../../local/azure";
+import { assertNcrontab, azureScheduleSettings, azureTimer, startAzureLocal, type AzureLocalPlatform } from "../../local/azure";
 import { encodeQueueMessage } from "../../functions/azure/publisher";
 import { helloCatalog } from "../fixtures/hello/catalog";
+import { describePendingIndexStore } from "./store-cases";
 import { azureTestFunctions } from "./target";
 
 const API_KEY = "azure-local-key-0123456789";
@@ -19,14 +20,17 @@ const MAX_ATTEMPTS = 2;
 (azuriteScript() ? describe : describe.skip)("azure local cloud (Azurite + delivery loop)", function () {
   this.timeout(30_000);
   let local: AzureLocalPlatform;
+  const functionLogs: [string, string][] = [];
 
   before(async () => {
     const { functions } = azureTestFunctions({ "queue-worker": { batchSize: 4, maxAttempts: MAX_ATTEMPTS } });
-    local = await startAzureLocal({ apiKey: API_KEY, functions: Object.values(functions) });
+    local = await startAzureLocal({ apiKey: API_KEY, functions: Object.values(functions), onFunctionLog: (name, line) => functionLogs.push([name, line]) });
   });
   after(async () => {
     await local?.stop();
   });
+
+  describePendingIndexStore(() => local.backends.azurite.connectionString);
 
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${local.url}${path}`, { ...init, headers: { "x-api-key": API_KEY, "content-type": "application/json", ...init.headers } });
@@ -52,7 +56,54 @@ const MAX_ATTEMPTS = 2;
       logRetentionDays: 30,
     });
     assert.equal(local.nativeSettings["users-api"].httpPerInstanceConcurrency, 1);
-    assert.deepEqual(local.warnings.map((w) => [w.function, w.setting]).sort(), [["*", "logRetentionDays"], ["queue-worker", "memoryMb"], ["users-api", "memoryMb"]]);
+    assert.deepEqual(local.warnings.map((w) => [w.function, w.setting]).sort(), [["*", "logRetentionDays"], ["queue-worker", "memoryMb"], ["reconciler", "memoryMb"], ["users-api", "memoryMb"]]);
+  });
+
+  it("schedules the reconciler from its 6-field NCRONTAB app setting, clock-aligned in UTC", () => {
+    assert.deepEqual(Object.keys(local.schedules), ["reconciler"]);
+    const schedule = local.schedules.reconciler;
+    assert.equal(schedule.expression, "0 */5 * * * *");
+    assert.deepEqual(schedule.next(3, new Date("2026-11-30T10:02:30Z")), ["2026-11-30T10:05:00.000Z", "2026-11-30T10:10:00.000Z", "2026-11-30T10:15:00.000Z"]);
+  });
+
+  it("a tick invokes the reconciler's bundle with a Timer; every line it writes reaches onFunctionLog", async () => {
+    const scheduledTime = new Date();
+    await local.schedules.reconciler.fireNow(scheduledTime);
+    await fetch(`${local.url}/health`);
+    // The host's stdout is read line by line: wait for the lines, not for a fixed time.
+    const linesOf = (fn: string) => functionLogs.filter(([name]) => name === fn).map(([, line]) => JSON.parse(line));
+    await until(async () => (linesOf("reconciler").some((r) => r.message === "reconciled") && linesOf("users-api").length > 0 ? true : undefined), "the log lines");
+    const lines = linesOf("reconciler");
+    const fired = lines.find((record) => record.message === "timer fired");
+    assert.ok(fired, "the handler logged the Timer it was given");
+    assert.deepEqual(fired.scheduleStatus, { last: new Date(scheduledTime.getTime() - 5 * 60_000).toISOString(), next: scheduledTime.toISOString(), lastUpdated: new Date(scheduledTime.getTime() - 5 * 60_000).toISOString() });
+    assert.equal(fired.isPastDue, false);
+    const report = lines.find((record) => record.message === "reconciled");
+    assert.ok(report, "the run reported");
+    assert.equal(report.errors, 0);
+    assert.equal(report.requestId, fired.requestId, "one invocation");
+  });
+
+  it("sets the reconciler's app settings as the component does: schedule, grace twice the interval, time budget", () => {
+    const { functions } = azureTestFunctions();
+    assert.deepEqual(azureScheduleSettings(functions.reconciler), {
+      RECONCILE_SCHEDULE: "0 */5 * * * *",
+      RECONCILE_GRACE_SECONDS: "600",
+      RECONCILE_TIME_BUDGET_SECONDS: "48",
+    });
+    const hourly = azureTestFunctions({ reconciler: { everyMinutes: 120 } }).functions.reconciler;
+    assert.equal(azureScheduleSettings(hourly).RECONCILE_SCHEDULE, "0 0 */2 * * *");
+  });
+
+  it("refuses a 5-field expression: it would run locally and never fire on Azure", () => {
+    assert.throws(() => assertNcrontab("*/5 * * * *"), /6 fields, seconds first/);
+    assert.doesNotThrow(() => assertNcrontab("0 */5 * * * *"));
+  });
+
+  it("a tick a second or more late is past due, as the host reports a missed occurrence", () => {
+    const scheduled = new Date("2026-11-30T10:05:00Z");
+    assert.equal(azureTimer(scheduled, 5, new Date("2026-11-30T10:05:00.999Z")).isPastDue, false);
+    assert.equal(azureTimer(scheduled, 5, new Date("2026-11-30T10:05:01.001Z")).isPastDue, true);
   });
 
   it("serves users-api over real HTTP on 127.0.0.1 and welcomes a new user through the queue by itself", async () => {

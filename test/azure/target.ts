@@ -2,15 +2,20 @@
  * The Azure conformance target: the real esbuild bundles (what ships), each in its own host
  * stand-in with the app settings of its capabilities, their handlers called with real
  * `HttpRequest` / `InvocationContext` objects from @azure/functions, backed by Azurite Tables
- * and Queues.
+ * and Queues. The reconciler runs in its own host, invoked with a `Timer` as the timer trigger
+ * invokes it.
  */
 import { randomUUID } from "node:crypto";
 import { planAzure } from "../../components/azure/rules";
 import { plannedCatalog, type Overrides } from "../planned";
 import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 import { decodeQueueMessage } from "../../functions/azure/publisher";
-import { invokeAzureHttp, queueEntryOf, queueTriggerMetadata, startAzureBackends, startAzureFunction, type AzureBackends } from "../../local/azure";
+import { azureEnv } from "../../functions/azure/contract";
+import { reconcilerEnv } from "../../functions/core/reconciler";
+import { azureTimer, everyMinutesOf, invokeAzureHttp, queueEntryOf, queueTriggerMetadata, startAzureBackends, startAzureFunction, type AzureBackends } from "../../local/azure";
 import type { AzureFunctionRuntime } from "../../local/azure-functions-runtime";
+import { AZURITE_ACCOUNT } from "../../local/emulators/azurite";
+import { freePort } from "../../local/emulators/loopback";
 
 export const TEST_API_KEY = "azure-conformance-key-0123456789";
 
@@ -30,6 +35,8 @@ export async function startAzureTarget(): Promise<AzureTarget> {
   const usersApi = startAzureFunction(backends, functions["users-api"]);
   const queueWorker = startAzureFunction(backends, functions["queue-worker"]);
   const eventsQueue = backends.eventsQueue;
+  // Started on first use; grace 0 so that users the test just created are pending.
+  let reconciler: AzureFunctionRuntime | undefined;
 
   return {
     platform: "azure",
@@ -69,8 +76,26 @@ export async function startAzureTarget(): Promise<AzureTarget> {
       return { failedIds };
     },
 
+    async usersApiWithQueueDown() {
+      // Same table; the queue service is a free loopback port nothing listens on (connection refused).
+      const queueEndpoint = `http://127.0.0.1:${await freePort()}/${AZURITE_ACCOUNT}`;
+      const down = startAzureFunction(backends, functions["users-api"], {
+        env: {
+          [azureEnv.localConnectionString]: backends.azurite.connectionString.replace(/QueueEndpoint=[^;]*/, `QueueEndpoint=${queueEndpoint}`),
+          [azureEnv.queueServiceUri]: queueEndpoint,
+        },
+      });
+      return { request: (request: Request) => invokeAzureHttp(down, request), close: () => down.stop() };
+    },
+
+    async runReconciler() {
+      const fn = functions.reconciler;
+      reconciler ??= startAzureFunction(backends, fn, { env: { [reconcilerEnv.graceSeconds]: "0" } });
+      await reconciler.invokeTimer(azureTimer(new Date(), everyMinutesOf(fn)));
+    },
+
     async close() {
-      await Promise.all([usersApi.stop(), queueWorker.stop()]);
+      await Promise.all([usersApi.stop(), queueWorker.stop(), reconciler?.stop()]);
       await backends.stop();
     },
   };
