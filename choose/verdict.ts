@@ -271,7 +271,7 @@ export function cost(platform: Platform, r: Requirements, table: PricingTable | 
     measuredMs === undefined
       ? `an assumed ${ASSUMED_DURATION_MS} ms per request (unmeasured${measurement?.kind === "local" ? "; local-emulation durations are not used" : ""})`
       : `the measured mean duration ${round(measuredMs)} ms`;
-  const text = `${usd(estimate.perMonth)}/month for ${r.monthlyRequests.toLocaleString("en-US")} requests at ${memoryMb} MB and ${basis}${breakdown(estimate)}`;
+  const text = `${usd(estimate.perMonth)}/month for ${r.monthlyRequests.toLocaleString("en-US")} requests, ${estimate.billedMemoryMb ? `${estimate.billedMemoryMb} MB billed` : "memory not billed"}, ${basis}${breakdown(estimate)}`;
   const source = priceSources(table);
   const budget = r.budgetUsdPerMonth;
   if (budget === undefined || estimate.perMonth <= budget) {
