@@ -19,7 +19,7 @@ import type { Reason } from "./verdict";
 /** Stands in for the secret API key, which the plan never reads (as `npm run plan` does). */
 const PLACEHOLDER_API_KEY = "offline-choose-placeholder-key";
 
-const planners: Record<Platform, { name: string; plan: (input: PlanInput, project: string, stack: string) => PlatformPlan }> = {
+const planners: Record<Platform, { name: string; plan: (input: PlanInput, project: string, stack: string) => Pick<PlatformPlan, "warnings"> }> = {
   aws: { name: "planAws", plan: (input) => planAws(input) },
   gcp: { name: "planGcp", plan: (input) => planGcp(input) },
   azure: { name: "planAzure", plan: (input, project, stack) => planAzure({ ...input, project, stack }) },

@@ -6,13 +6,7 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { projectRoot } from "../components/bundle";
-import { StackConfigError } from "../components/config";
-import { choose } from "../choose/choose";
-import { readResults } from "../choose/measurements";
 import { readRequirements, RequirementsError } from "../choose/requirements";
-import { renderSummary, writeChoice } from "../choose/render";
-import { readStack, stackReasons } from "../choose/stack";
 
 const usage = `usage: npm run choose -- --requirements <file.yaml> [options]
 
@@ -28,10 +22,9 @@ Writes choice.md, choice.json and choice.html; with --results, also a section in
 /** A mistake in how the command was called: usage is printed. */
 class UsageError extends Error {}
 
-async function main(): Promise<void> {
-  let values;
+function parseOptions() {
   try {
-    ({ values } = parseArgs({
+    return parseArgs({
       options: {
         requirements: { type: "string" },
         results: { type: "string" },
@@ -39,10 +32,14 @@ async function main(): Promise<void> {
         out: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-    }));
+    }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+async function main(): Promise<void> {
+  const values = parseOptions();
   if (values.help) {
     console.log(usage);
     return;
@@ -50,6 +47,14 @@ async function main(): Promise<void> {
   if (!values.requirements) throw new UsageError("--requirements <file> is required");
 
   const requirements = readRequirements(values.requirements);
+  // Loaded once the arguments and requirements are known good, so mistakes are reported at once.
+  const [{ projectRoot }, { choose }, { readResults }, { renderSummary, writeChoice }, { readStack, stackReasons }] = await Promise.all([
+    import("../components/bundle"),
+    import("../choose/choose"),
+    import("../choose/measurements"),
+    import("../choose/render"),
+    import("../choose/stack"),
+  ]);
   const run = values.results ? readResults(values.results) : undefined;
   const stack = values.stack ? { name: values.stack, reasons: stackReasons(readStack(values.stack)) } : undefined;
   const choice = choose({ requirements, requirementsFile: values.requirements, run, stack });
@@ -65,7 +70,7 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((error) => {
     if (error instanceof UsageError) console.error(`${error.message}\n\n${usage}`);
-    else if (error instanceof RequirementsError || error instanceof StackConfigError) console.error(error.message);
+    else if (error instanceof RequirementsError || error?.name === "StackConfigError") console.error(error.message);
     else if (error instanceof Error && /^--results|^No stack file/.test(error.message)) console.error(error.message);
     else console.error(error);
     process.exit(error instanceof UsageError ? 2 : 1);
