@@ -14,8 +14,8 @@ export interface ChoiceInput {
   /** The file the requirements came from, for the report. */
   requirementsFile: string;
   run?: MeasuredRun;
-  /** From `stackReasons` (choose/stack.ts), with the stack's name. */
-  stack?: { name: string; reasons: Partial<Record<Platform, Reason[]>> };
+  /** From `stackReasons` and `stackRegions` (choose/stack.ts), with the stack's name. */
+  stack?: { name: string; reasons: Partial<Record<Platform, Reason[]>>; regions?: Partial<Record<Platform, string>> };
   /** @default the shipped pricing/ tables */
   pricing?: Map<Platform, PricingTable>;
   /** @default now */
@@ -41,6 +41,7 @@ export function choose(input: ChoiceInput): Choice {
     pricing: input.pricing ?? loadPricing(),
     run: input.run,
     stackReasons: input.stack?.reasons,
+    stackRegions: input.stack && { name: input.stack.name, regions: input.stack.regions ?? {} },
   });
   return {
     schema: "parity-choose/1",

@@ -9,12 +9,12 @@ import { projectRoot } from "../components/bundle";
 import { catalog, type Platform } from "../components/catalog";
 import { parseStackConfig, settingsOf, type ParityConfig } from "../components/config";
 import { ComponentArgsError, formatWarning, type PlanInput, type PlatformPlan } from "../components/platform";
-import { stackFileValues } from "../components/stack-file";
+import { stackFileValues, stackProviderValues } from "../components/stack-file";
 import { planAws } from "../components/aws/rules";
 import { planGcp } from "../components/gcp/rules";
 import { planAzure } from "../components/azure/rules";
 import { planCloudflare } from "../components/cloudflare/rules";
-import type { Reason } from "./verdict";
+import { stackRegionKeys, type Reason } from "./verdict";
 
 /** Stands in for the secret API key, which the plan never reads (as `npm run plan` does). */
 const PLACEHOLDER_API_KEY = "offline-choose-placeholder-key";
@@ -73,4 +73,14 @@ export function stackReasons(config: ParityConfig): Partial<Record<Platform, Rea
 function projectName(): string {
   const document = parseYaml(fs.readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")) as { name?: string } | null;
   return document?.name ?? "parity";
+}
+
+/** The region the stack deploys each platform to, as its provider settings say. */
+export function stackRegions(stack: string): Partial<Record<Platform, string>> {
+  const values = stackProviderValues(stack);
+  const out: Partial<Record<Platform, string>> = {};
+  for (const [platform, key] of Object.entries(stackRegionKeys) as [Platform, string][]) {
+    if (typeof values[key] === "string") out[platform] = values[key] as string;
+  }
+  return out;
 }

@@ -57,6 +57,8 @@ export interface VerdictInput {
   run?: MeasuredRun;
   /** Reasons from the stack's own plan (`--stack`), per platform. */
   stackReasons?: Partial<Record<Platform, Reason[]>>;
+  /** The stack's name and the region it deploys each platform to (`--stack`). */
+  stackRegions?: { name: string; regions: Partial<Record<Platform, string>> };
 }
 
 /**
@@ -97,7 +99,7 @@ export function judge(platform: Platform, input: VerdictInput): PlatformVerdict 
     ...cost(platform, r, input.pricing.get(platform), measurement, figures),
     ...queue(platform, r.queue?.batchSize, r.queue?.maxAttempts),
     ...schedule(platform, r.scheduleEveryMinutes),
-    ...regions(platform, r.regions?.[platform]),
+    ...regions(platform, r.regions?.[platform], input.stackRegions && { name: input.stackRegions.name, region: input.stackRegions.regions[platform] }),
     ...(input.stackReasons?.[platform] ?? []),
   ];
   return { platform, verdict: worst(reasons.map((reason) => reason.verdict)), reasons, figures };
@@ -315,7 +317,7 @@ export function queue(platform: Platform, batchSize: number | undefined, maxAtte
       }
       case "gcp": {
         const { value, source } = gcpFacts.pushMessagesPerRequest;
-        if (batchSize > value) reasons.push(reason("caveats", key, `${head}: Pub/Sub push delivers ${value} message per request; there are no batches`, source));
+        if (batchSize > value) reasons.push(reason("caveats", key, `${head}: Pub/Sub push delivers one message per request (${value}); there are no batches`, source));
         else reasons.push(reason("fits", key, `${head}: Pub/Sub push delivers one message per request`, source));
         break;
       }
@@ -380,12 +382,30 @@ export function schedule(platform: Platform, everyMinutes: number | undefined): 
 }
 
 /**
- * parity holds no verified list of the regions each service runs in (see notes), so a region
- * requirement is reported as unverified, never as a pass.
+ * Where each provider lists the regions its service runs in. parity holds no verified copy of
+ * those lists (see notes/choose.md), so a region requirement is reported as unverified, never
+ * as a pass; the source says where to check.
  */
-export function regions(platform: Platform, asked: string[] | undefined): Reason[] {
+export const regionListSources: Record<Platform, string> = {
+  aws: "not listed; check https://docs.aws.amazon.com/general/latest/gr/lambda-service.html (Lambda endpoints by region)",
+  gcp: "not listed; check https://docs.cloud.google.com/functions/docs/locations or gcloud functions regions list",
+  azure: "not listed; check Get-AzFunctionAppAvailableLocation -PlanType FlexConsumption (https://learn.microsoft.com/powershell/module/az.functions/get-azfunctionappavailablelocation)",
+  cloudflare: "not listed; parity's stacks set no region for Workers (no cloudflare region key in Pulumi.<stack>.yaml)",
+};
+
+/** The stack's provider key that names each platform's region. */
+export const stackRegionKeys: Partial<Record<Platform, string>> = { aws: "aws:region", gcp: "gcp:region", azure: "azure-native:location" };
+
+export function regions(platform: Platform, asked: string[] | undefined, stack?: { name: string; region?: string }): Reason[] {
   if (asked === undefined) return [];
-  return [reason("caveats", "regions", `regions ${asked.join(", ")}: not verified — parity lists no regions for ${serviceNames[platform]}; check the provider's region list before choosing`, "not listed")];
+  const head = `regions ${asked.join(", ")}`;
+  const reasons = [reason("caveats", "regions", `${head}: not verified — parity lists no regions for ${serviceNames[platform]}; check the provider's list before choosing`, regionListSources[platform])];
+  if (stack?.region !== undefined) {
+    const key = stackRegionKeys[platform];
+    const inList = asked.includes(stack.region);
+    reasons.push(reason(inList ? "fits" : "caveats", "regions", `${head}: stack ${stack.name} deploys ${platform} to ${stack.region} (${key})${inList ? "" : ", which is not one of them"}`, `Pulumi.${stack.name}.yaml`));
+  }
+  return reasons;
 }
 
 const round = (ms: number) => (ms >= 100 ? Math.round(ms) : Math.round(ms * 10) / 10);

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
 
   const requirements = readRequirements(values.requirements);
   // Loaded once the arguments and requirements are known good, so mistakes are reported at once.
-  const [{ projectRoot }, { choose }, { readResults }, { renderSummary, writeChoice }, { readStack, stackReasons }] = await Promise.all([
+  const [{ projectRoot }, { choose }, { readResults }, { renderSummary, writeChoice }, { readStack, stackReasons, stackRegions }] = await Promise.all([
     import("../components/bundle"),
     import("../choose/choose"),
     import("../choose/measurements"),
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     import("../choose/stack"),
   ]);
   const run = values.results ? readResults(values.results) : undefined;
-  const stack = values.stack ? { name: values.stack, reasons: stackReasons(readStack(values.stack)) } : undefined;
+  const stack = values.stack ? { name: values.stack, reasons: stackReasons(readStack(values.stack)), regions: stackRegions(values.stack) } : undefined;
   const choice = choose({ requirements, requirementsFile: values.requirements, run, stack });
   // compare/run names report folders; it loads the whole harness, so only when it is needed.
   const dir = values.out ? path.resolve(values.out) : path.join(projectRoot, "reports", (await import("../compare/run")).timestampFolder(new Date()));

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { Platform } from "../../components/catalog";
 import { choose } from "../../choose/choose";
 import { parseRequirements } from "../../choose/requirements";
-import { readStack, stackReasons } from "../../choose/stack";
+import { readStack, stackReasons, stackRegions } from "../../choose/stack";
 import type { Reason, Verdict } from "../../choose/verdict";
 import { loadPricing } from "../../compare/cost";
 import { LOCAL_LABEL } from "../../compare/results";
@@ -154,11 +154,24 @@ describe("choose: verdicts", () => {
     assert.match(reasonOf(choice, "azure", "coldStartMs").text, /unmeasured for azure in this run \(not deployed in this stack\)/);
   });
 
-  it("reports regions as unverified, never as a pass", () => {
+  it("reports regions as unverified, never as a pass, and compares them with the stack's region", () => {
     const choice = run({ regions: { aws: ["eu-west-1"] } });
     assert.equal(reasonOf(choice, "aws", "regions").verdict, "caveats");
     assert.match(reasonOf(choice, "aws", "regions").text, /not verified/);
+    assert.match(reasonOf(choice, "aws", "regions").source, /^not listed; check https:\/\/docs\.aws\.amazon\.com\/general\/latest\/gr\/lambda-service\.html/);
     assert.equal(choice.platforms.gcp.reasons.length, 0);
+    const withStack = choose({
+      requirements: parseRequirements({ regions: { aws: ["eu-west-1"], gcp: ["us-central1"] } }),
+      requirementsFile: "test.yaml",
+      pricing,
+      stack: { name: "prod", reasons: {}, regions: stackRegions("prod") },
+    });
+    const aws = withStack.platforms.aws.reasons.filter((r) => r.requirement === "regions");
+    assert.deepEqual(aws.map((r) => r.verdict), ["caveats", "fits"]);
+    assert.equal(aws[1].text, "regions eu-west-1: stack prod deploys aws to eu-west-1 (aws:region)");
+    const gcp = withStack.platforms.gcp.reasons.filter((r) => r.requirement === "regions");
+    assert.equal(gcp[1].text, "regions us-central1: stack prod deploys gcp to europe-west1 (gcp:region), which is not one of them");
+    assert.equal(gcp[1].verdict, "caveats");
   });
 
   it("adds the plan warnings the stack would get (--stack prod), from the rules modules' plan functions", () => {
