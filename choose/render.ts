@@ -112,7 +112,9 @@ export async function renderHtmlSection(choice: Choice): Promise<string> {
     });
     chart = `<figure id="choice-cost"><figcaption>Estimated monthly cost${budget === undefined ? "" : ` (dashed: budget ${usd(budget)})`}</figcaption>${svg}</figure>`;
   }
-  return `<section id="parity-choice">\n${chart}\n${markdownTablesToHtml(renderMarkdown(choice))}\n</section>`;
+  // The chart goes under the verdicts table, before the ranking that uses its figures.
+  const body = markdownTablesToHtml(renderMarkdown(choice)).replace("<h2>Ranking</h2>", `${chart}\n<h2>Ranking</h2>`);
+  return `<section id="parity-choice">\n${body}\n</section>`;
 }
 
 export async function renderHtmlPage(choice: Choice): Promise<string> {
