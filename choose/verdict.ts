@@ -243,7 +243,7 @@ export function measured(platform: Platform, key: "p99LatencyMs" | "coldStartMs"
   const what = measuredNames[key];
   const head = `${key} ${asked}`;
   if (!measurement || !run) {
-    return [reason("caveats", key, `${head}: unmeasured — pass --results from npm run compare against a deployed stack`, "no results given")];
+    return [reason("caveats", key, `${head}: unmeasured`, "no --results given (npm run compare against a deployed stack measures it)")];
   }
   const value = measurement[key];
   if (value === undefined) return [reason("caveats", key, `${head}: unmeasured for ${platform} in this run (${measurement.missing[key]})`, run.file)];
@@ -317,7 +317,7 @@ export function queue(platform: Platform, batchSize: number | undefined, maxAtte
       }
       case "gcp": {
         const { value, source } = gcpFacts.pushMessagesPerRequest;
-        if (batchSize > value) reasons.push(reason("caveats", key, `${head}: Pub/Sub push delivers one message per request (${value}); there are no batches`, source));
+        if (batchSize > value) reasons.push(reason("caveats", key, `${head}: Pub/Sub push delivers one message per request; there are no batches`, source));
         else reasons.push(reason("fits", key, `${head}: Pub/Sub push delivers one message per request`, source));
         break;
       }
