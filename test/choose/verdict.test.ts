@@ -8,7 +8,8 @@ import type { Platform } from "../../components/catalog";
 import { choose } from "../../choose/choose";
 import { parseRequirements } from "../../choose/requirements";
 import { readStack, stackReasons, stackRegions } from "../../choose/stack";
-import type { Reason, Verdict } from "../../choose/verdict";
+import { concurrency, maxRequestSeconds, memory, type Reason, type Verdict } from "../../choose/verdict";
+import { facts } from "../../choose/facts";
 import { loadPricing } from "../../compare/cost";
 import { LOCAL_LABEL } from "../../compare/results";
 import { resultsWith, type Measured } from "./fixtures";
@@ -30,6 +31,42 @@ const fast: Measured = { p99: 120, coldStart: 400, mean: 30 };
 const cloudAll = (over: Partial<Record<Platform, Measured>> = {}) => resultsWith({ aws: fast, gcp: fast, azure: fast, cloudflare: fast, ...over });
 
 describe("choose: verdicts", () => {
+  it("decides every hard limit exactly at it (fits) and one past it (does not fit)", () => {
+    const at = (check: () => Reason[], verdict: Verdict) => assert.equal(check()[0].verdict, verdict, JSON.stringify(check()));
+    const lambdaMemory = facts.aws.memoryMb.value.max;
+    at(() => memory("aws", lambdaMemory), "fits");
+    at(() => memory("aws", lambdaMemory + 1), "no");
+    const front = facts.aws.httpIntegrationTimeoutSeconds.value;
+    at(() => maxRequestSeconds("aws", front), "fits");
+    at(() => maxRequestSeconds("aws", front + 1), "no");
+    const gcpTimeout = facts.gcp.httpTimeoutSeconds.value;
+    at(() => maxRequestSeconds("gcp", gcpTimeout), "caveats"); // allowed over HTTP; the push ack deadline is shorter
+    at(() => maxRequestSeconds("gcp", gcpTimeout + 1), "no");
+    const tiers = facts.gcp.memoryTiers.value;
+    at(() => memory("gcp", tiers[tiers.length - 1].mb), "fits");
+    at(() => memory("gcp", tiers[tiers.length - 1].mb + 1), "no");
+    const azureHttp = facts.azure.httpResponseSeconds.value;
+    at(() => maxRequestSeconds("azure", azureHttp), "fits");
+    at(() => maxRequestSeconds("azure", azureHttp + 1), "no");
+    const sizes = facts.azure.instanceMemoryMb.value;
+    at(() => memory("azure", sizes[sizes.length - 1]), "fits");
+    at(() => memory("azure", sizes[sizes.length - 1] + 1), "no");
+    const worker = facts.cloudflare.memoryMb.value;
+    at(() => memory("cloudflare", worker), "fits");
+    at(() => memory("cloudflare", worker + 1), "no");
+    // Azure instances: peak × 1000 ms = executions needed; one request per instance.
+    const instances = facts.azure.maximumInstanceCount.value.max;
+    at(() => concurrency("azure", parseRequirements({ peakRequestsPerSecond: instances, p99LatencyMs: 1000 }), undefined), "fits");
+    at(() => concurrency("azure", parseRequirements({ peakRequestsPerSecond: instances + 1, p99LatencyMs: 1000 }), undefined), "no");
+  });
+
+  it("decides a budget exactly at the estimate (fits) and a cent below it (does not fit)", () => {
+    const estimate = run({ monthlyRequests: 1_000_000 }).platforms.cloudflare.figures.costUsdPerMonth!;
+    assert.equal(run({ monthlyRequests: 1_000_000, budgetUsdPerMonth: estimate }).platforms.cloudflare.verdict, "fits");
+    assert.equal(run({ monthlyRequests: 1_000_000, budgetUsdPerMonth: estimate - 0.01 }).platforms.cloudflare.verdict, "caveats", "over budget only at the assumed duration: measure to know");
+    assert.equal(run({ monthlyRequests: 1_000_000, budgetUsdPerMonth: 4.99 }).platforms.cloudflare.verdict, "no", "the $5 fee alone is over");
+  });
+
   it("excludes AWS alone for a request longer than API Gateway HTTP API's 30 s", () => {
     const choice = run({ maxRequestSeconds: 60 });
     assert.deepEqual(verdicts(choice), { aws: "no", gcp: "fits", azure: "fits", cloudflare: "caveats" });
