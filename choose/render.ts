@@ -122,7 +122,7 @@ export async function renderHtmlPage(choice: Choice): Promise<string> {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>parity: choosing a provider ${escapeHtml(choice.date)}</title>
+<title>parity: choosing a provider ${choice.date}</title>
 <style>
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1260px; padding: 0 1rem; color: #1b1b1b; }
 .label { background: #fff3cd; border: 2px solid #c99a00; padding: .6rem 1rem; font-weight: 700; }
@@ -171,12 +171,8 @@ export async function writeChoice(dir: string, choice: Choice): Promise<WrittenC
   return written;
 }
 
+/** compare/report.ts has the same Markdown table writer, unexported (see notes/choose.md). */
 function table(header: string[], rows: string[][]): string {
   const cell = (c: string) => c.replace(/\|/g, "\\|").replace(/\n/g, " ");
   return [`| ${header.map(cell).join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
 }
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
