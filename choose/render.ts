@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { platforms } from "../components/catalog";
+import { table } from "../compare/markdown";
 import { LOCAL_LABEL } from "../compare/results";
 import type { Choice } from "./choose";
 import { criterionLabel, type Criterion } from "./rank";
@@ -171,8 +172,3 @@ export async function writeChoice(dir: string, choice: Choice): Promise<WrittenC
   return written;
 }
 
-/** compare/report.ts has the same Markdown table writer, unexported (see notes/choose.md). */
-function table(header: string[], rows: string[][]): string {
-  const cell = (c: string) => c.replace(/\|/g, "\\|").replace(/\n/g, " ");
-  return [`| ${header.map(cell).join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
-}

@@ -6,10 +6,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { projectRoot } from "../components/bundle";
-import { catalog, type Platform } from "../components/catalog";
-import { parseStackConfig, settingsOf, type ParityConfig } from "../components/config";
-import { ComponentArgsError, formatWarning, type PlanInput, type PlatformPlan } from "../components/platform";
-import { stackFileValues, stackProviderValues } from "../components/stack-file";
+import type { Platform } from "../components/catalog";
+import { componentNameFor, specsFor, type ParityConfig } from "../components/config";
+import { ComponentArgsError, formatWarning, planInputOf, type PlanInput, type PlatformPlan } from "../components/platform";
+import { stackProviderValues } from "../components/stack-file";
+import { readStackFile } from "../local/stack";
 import { planAws } from "../components/aws/rules";
 import { planGcp } from "../components/gcp/rules";
 import { planAzure } from "../components/azure/rules";
@@ -28,17 +29,12 @@ const planners: Record<Platform, { name: string; plan: (input: PlanInput, projec
 
 /** Reads `Pulumi.<stack>.yaml` and validates it as the program would. */
 export function readStack(stack: string): ParityConfig {
-  return parseStackConfig({ ...stackFileValues(stack), apiKey: PLACEHOLDER_API_KEY }, stack);
+  return readStackFile(stack, PLACEHOLDER_API_KEY);
 }
 
 /** The plan input `deployStack` would hand each component (components/program.ts), without bundles. */
 export function planInputFor(config: ParityConfig, platform: Platform): PlanInput {
-  return {
-    name: `parity-${config.stack}`,
-    functions: catalog.map((definition) => ({ definition, settings: settingsOf(config, platform, definition) })),
-    logRetentionDays: config.logRetentionDays,
-    protectData: config.protectData,
-  };
+  return planInputOf(componentNameFor(config.stack), { functions: specsFor(config, platform), logRetentionDays: config.logRetentionDays, protectData: config.protectData });
 }
 
 /** Each enabled platform's plan warnings as caveats; a plan that rejects the stack is a "no". */

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as vega from "vega";
 import * as vegaLite from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
+import { table } from "./markdown";
 import type { Results } from "./results";
 
 export interface Chart {
@@ -324,11 +325,6 @@ function inline(text: string): string {
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
-function table(header: string[], rows: string[][]): string {
-  const cell = (c: string) => c.replace(/\|/g, "\\|").replace(/\n/g, " ");
-  return [`| ${header.map(cell).join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
 }
 
 function targetLine(results: Results): string {

@@ -9,6 +9,11 @@ import type { ColdStartResult, QueueDelayResult, RampResult, WarmResult } from "
 import type { PhaseOptions } from "./presets";
 import type { SmokeResult } from "./smoke";
 
+/** The folder name of a report under `reports/`: `2026-11-23T14-05-09Z`, sortable and valid everywhere. */
+export function timestampFolder(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+}
+
 /** Set for local runs: the figures describe emulators on this machine, not the clouds. */
 export const LOCAL_LABEL = "Local emulation, not cloud performance";
 

@@ -13,7 +13,7 @@ import { coldProbe, coldStartResult, createUser, queueDelay, throughputRamp, war
 import type { PhaseOptions } from "./presets";
 import { Progress } from "./progress";
 import { writeReports } from "./report";
-import { LOCAL_LABEL, type PlatformResult, type Results } from "./results";
+import { LOCAL_LABEL, timestampFolder, type PlatformResult, type Results } from "./results";
 import { liveTarget, QUICK_SMOKE_GREP, runSmoke, SMOKE_GREP } from "./smoke";
 import { httpFunction, openTargets, type Subject, type TargetChoice } from "./targets";
 
@@ -57,10 +57,6 @@ export async function runComparison(options: CompareOptions): Promise<{ dir: str
   return { dir, results };
 }
 
-/** `2026-11-23T14-05-09Z`: sortable, and valid as a folder name everywhere. */
-export function timestampFolder(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
-}
 
 async function measure(subject: Subject, phases: PhaseOptions, pricing: Map<Platform, PricingTable>, progress: Progress): Promise<PlatformResult> {
   const { platform, endpoint } = subject;

@@ -14,7 +14,7 @@ import { builtinModules } from "node:module";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { catalog, type FunctionDefinition, type Platform } from "./catalog";
-import { settingsOf, type ParityConfig } from "./config";
+import { specsFor, type ParityConfig } from "./config";
 import type { FunctionDeployment } from "./platform";
 
 export const projectRoot = path.resolve(__dirname, "..");
@@ -147,11 +147,7 @@ export function bundleFunction(fn: Pick<FunctionDefinition, "name" | "entry">, p
  * the settings the stack decides for it on that platform.
  */
 export function deploymentsFor(config: ParityConfig, platform: Platform, functions: readonly FunctionDefinition[] = catalog): FunctionDeployment[] {
-  return functions.map((definition) => ({
-    definition,
-    bundle: bundleFunction(definition, platform),
-    settings: settingsOf(config, platform, definition),
-  }));
+  return specsFor(config, platform, functions).map((spec, i) => ({ ...spec, definition: functions[i], bundle: bundleFunction(functions[i], platform) }));
 }
 
 /** The one content hash of the project: SHA-256, hex. */

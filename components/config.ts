@@ -6,6 +6,7 @@
  * `readStackConfig` (components/program.ts) reads the running program's config through it.
  */
 import { catalog, findFunction, functionNames, platforms, type FunctionDefinition, type FunctionName, type Platform, type TriggerKind } from "./catalog";
+import type { FunctionSpec } from "./platform";
 import { allowedEveryMinutes, isAllowedEveryMinutes } from "./schedule";
 
 /** Portable settings of one function; each component maps them to its platform's knobs. */
@@ -238,6 +239,17 @@ export function settingsFor(config: ParityConfig, platform: Platform, functionNa
  * The settings of any function on one platform: the stack's for a catalog function, the
  * defaults of its trigger kind for a function of another catalog (a reused component's).
  */
+/**
+ * The component name of a stack's program, `parity-<stack>`: it prefixes every physical name, so
+ * stacks sharing an account do not collide.
+ */
+export const componentNameFor = (stack: string) => `parity-${stack}`;
+
+/** Each function's spec on one platform as the stack decides it (what a plan needs; no bundle). */
+export function specsFor(config: ParityConfig, platform: Platform, functions: readonly FunctionDefinition[] = catalog): FunctionSpec[] {
+  return functions.map((definition) => ({ definition, settings: settingsOf(config, platform, definition) }));
+}
+
 export function settingsOf(config: ParityConfig, platform: Platform, definition: Pick<FunctionDefinition, "name" | "trigger">): FunctionSettings {
   const own = config.functions[definition.name as FunctionName];
   if (own) return settingsFor(config, platform, definition.name as FunctionName);

@@ -73,7 +73,7 @@ export interface PlanInput {
 }
 
 /** The plain-data part of the shared args, with defaults applied. */
-export function planInputOf(name: string, args: Pick<PlatformFunctionsArgs, "functions" | "logRetentionDays" | "protectData">): PlanInput {
+export function planInputOf(name: string, args: { functions: FunctionSpec[] } & Pick<PlatformFunctionsArgs, "logRetentionDays" | "protectData">): PlanInput {
   return {
     name,
     functions: args.functions.map(({ definition, settings }) => ({ definition, settings })),

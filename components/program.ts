@@ -8,7 +8,7 @@ import { AwsFunctions } from "./aws";
 import { AzureFunctions } from "./azure";
 import { catalog, type FunctionDefinition, type Platform } from "./catalog";
 import { CloudflareFunctions } from "./cloudflare";
-import { OFFLINE_CLOUDFLARE_ACCOUNT_ID, parseStackConfig, type ParityConfig } from "./config";
+import { componentNameFor, OFFLINE_CLOUDFLARE_ACCOUNT_ID, parseStackConfig, type ParityConfig } from "./config";
 import { deploymentsFor } from "./bundle";
 import type { PlatformFunctionsArgs, PlatformOutputs } from "./platform";
 import { GcpFunctions } from "./gcp";
@@ -73,7 +73,7 @@ export function deployStack(
   const tags = { project: "parity", stack: config.stack };
   for (const platform of config.platforms) {
     const component = factories[platform](
-      `parity-${config.stack}`,
+      componentNameFor(config.stack),
       {
         functions: deploymentsFor(config, platform, functions),
         apiKey,

@@ -7,6 +7,7 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { readRequirements, RequirementsError } from "../choose/requirements";
+import { timestampFolder } from "../compare/results";
 
 const usage = `usage: npm run choose -- --requirements <file.yaml> [options]
 
@@ -58,8 +59,7 @@ async function main(): Promise<void> {
   const run = values.results ? readResults(values.results) : undefined;
   const stack = values.stack ? { name: values.stack, reasons: stackReasons(readStack(values.stack)), regions: stackRegions(values.stack) } : undefined;
   const choice = choose({ requirements, requirementsFile: values.requirements, run, stack });
-  // compare/run names report folders; it loads the whole harness, so only when it is needed.
-  const dir = values.out ? path.resolve(values.out) : path.join(projectRoot, "reports", (await import("../compare/run")).timestampFolder(new Date()));
+  const dir = values.out ? path.resolve(values.out) : path.join(projectRoot, "reports", timestampFolder(new Date()));
   const written = await writeChoice(dir, choice);
 
   console.log(renderSummary(choice));
