@@ -58,17 +58,19 @@ import {
 
 export interface AzureFunctionsArgs extends PlatformFunctionsArgs {
   /**
-   * The functions to deploy: at most one HTTP function (its app's hostname is the endpoint)
-   * and at most one queue function (it consumes the events queue). Each becomes a Function
-   * App named `<component>-<hash>-<function>` (60 characters at most).
+   * The functions to deploy: at most one HTTP function (its app's hostname is the endpoint),
+   * at most one queue function (it consumes the events queue), and schedule functions (a timer
+   * trigger each, schedule in the app setting `RECONCILE_SCHEDULE`). Each becomes a Function
+   * App named `<component>-<hash>-<function>` (60 characters at most) on its own Flex plan,
+   * with its own user-assigned identity.
    * @example
    * functions: deploymentsFor(config, "azure")
    */
   functions: FunctionDeployment[];
   /**
    * The API key. Stored as a Key Vault secret; functions that declare `apiKey.read` get a
-   * Key Vault reference in `API_KEY`, resolved by the platform with the app's identity, never
-   * the value in an app setting. Pass a secret Output.
+   * Key Vault reference in `API_KEY`, resolved by the platform with the app's user-assigned
+   * identity (granted before the app starts), never the value in an app setting. Pass a secret Output.
    * @example
    * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
    */
