@@ -9,6 +9,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { AzureFunctions, azureRoles, capabilityRoles, nearestInstanceMemory, type AzureFunctionsArgs, type AzureRole } from "../../components/azure";
 import { azureEnv } from "../../functions/azure/contract";
 import { reconcilerEnv, reconcilerRunSettings } from "../../functions/core/reconciler";
+import { policyResources } from "../../policies/evaluate";
+import { transitiveDependencies } from "../../policies/policy";
 import { bundleFunction, deploymentsFor } from "../../components/bundle";
 import { catalog, type Capability } from "../../components/catalog";
 import type { FunctionDeployment } from "../../components/platform";
@@ -118,20 +120,10 @@ function assignments(run: MockRun<AzureFunctions>) {
   });
 }
 
-/** Every resource `resource` waits for, directly or through others. */
+/** The URNs of every resource `resource` waits for, directly or through others (the policy pack's own walk). */
 function upstream(run: MockRun<AzureFunctions>, resource: RecordedResource): Set<string> {
-  const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
-  const seen = new Set<string>();
-  const walk = (r: RecordedResource) => {
-    for (const urn of r.dependencies) {
-      if (seen.has(urn)) continue;
-      seen.add(urn);
-      const next = byUrn.get(urn);
-      if (next) walk(next);
-    }
-  };
-  walk(resource);
-  return seen;
+  const graph = policyResources(run.resources);
+  return new Set([...transitiveDependencies(graph.find((r) => r.urn === resource.urn)!)].map((r) => r.urn));
 }
 
 for (const stack of ["dev", "prod"] as const) {
