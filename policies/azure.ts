@@ -4,7 +4,7 @@ import { azureLimits, azureNameRules, azureRoles, capabilityRoles, hostAccessRol
 import { capabilities, type Capability } from "../components/catalog";
 import { CAPABILITIES_TAG } from "../components/platform";
 import { azureEnv } from "../functions/azure/contract";
-import { namePolicy, ofType, resourcePolicy, stackPolicy, type ParityPolicy } from "./policy";
+import { nameProblem, namePolicy, ofType, resourcePolicy, stackPolicy, type ParityPolicy } from "./policy";
 
 const T = {
   plan: "azure-native:web:AppServicePlan",
@@ -52,7 +52,8 @@ export const azurePolicies: ParityPolicy[] = [
     enforcementLevel: "mandatory",
     url: "https://learn.microsoft.com/azure/azure-functions/functions-infrastructure-as-code?pivots=flex-consumption-plan#deployment-sources",
     validate: ({ resources }, report) => {
-      const publishes = ofType(resources, T.publish).filter((r) => typeof r.props.hash === "string" && "scmUrl" in r.props);
+      // Known even in a first preview: the hash is computed before any resource exists.
+      const publishes = ofType(resources, T.publish).filter((r) => typeof r.props.hash === "string" && typeof r.props.zipPath === "string");
       for (const app of ofType(resources, T.app).filter((a) => a.dependencies.some(isFlexPlan))) {
         const publish = publishes.find((p) => p.dependencies.includes(app));
         if (!publish) {
@@ -93,14 +94,19 @@ export const azurePolicies: ParityPolicy[] = [
     nameProperty: "accountName",
     rule: { ...azureNameRules.storageAccount, alphabet: "[a-z0-9]" },
   }),
-  namePolicy({
+  resourcePolicy({
     name: "azure-key-vault-name",
     description: "Key Vault names are 3–24 letters, digits and hyphens, start with a letter, end with a letter or digit, no consecutive hyphens.",
     enforcementLevel: "mandatory",
     url: "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftkeyvault",
-    type: T.vault,
-    nameProperty: "vaultName",
-    rule: { ...azureNameRules.vault, alphabet: "a letter, then [a-zA-Z0-9-] without '--', ending in a letter or digit" },
+    types: [T.vault],
+    validate: (props, _args, report) => {
+      // The name ends with a random suffix: unknown in the very first preview (nothing to judge
+      // then, and no autoname to guess: the component always names the vault), known after.
+      if (typeof props.vaultName !== "string") return;
+      const problem = nameProblem(props.vaultName, { ...azureNameRules.vault, alphabet: "a letter, then [a-zA-Z0-9-] without '--', ending in a letter or digit" });
+      if (problem) report(problem);
+    },
   }),
   stackPolicy({
     name: "azure-function-host-id",
@@ -174,7 +180,8 @@ export const azurePolicies: ParityPolicy[] = [
         const value = setting.value;
         if (value && typeof value === "object" && SECRET_SIG in value) report(`app setting ${setting.name} holds a secret value in plain text`);
         else if (typeof value === "string" && /AccountKey=|SharedAccessSignature=|[?&]sig=/i.test(value)) report(`app setting ${setting.name} holds a storage key or SAS`);
-        if (setting.name === azureEnv.apiKey && !(typeof value === "string" && value.startsWith(KEY_VAULT_REFERENCE))) report(`app setting ${setting.name} is not a Key Vault reference`);
+        // A reference is built from the secret's URI: unknown until the secret exists, judged after.
+        if (setting.name === azureEnv.apiKey && typeof value === "string" && !value.startsWith(KEY_VAULT_REFERENCE)) report(`app setting ${setting.name} is not a Key Vault reference`);
       }
     },
   }),
