@@ -67,7 +67,9 @@ describe("one deploy (against a loopback stand-in for the SCM site)", function (
       assert.equal(post.authorization, "Bearer token-1");
       assert.equal(post.contentType, "application/zip");
       assert.equal(post.body.toString(), "PK\u0003\u0004 a stand-in zip");
-      assert.equal(scm.seen.filter((s) => s.method === "GET").length, 3, "polled until the status said success");
+      const polls = scm.seen.filter((s) => s.method === "GET");
+      assert.equal(polls.length, 3, "polled until the status said success");
+      assert.ok(polls.every((p) => p.url === "/api/deployments/dep-1" && p.authorization === "Bearer token-1"), "polls the 202's Location with the token");
       assert.equal(result.outs.deploymentId, "dep-1");
       assert.equal(result.outs.hash, "a".repeat(64));
       assert.ok(!JSON.stringify(result.outs).includes("token-1"), "the token never reaches the state");
