@@ -1,4 +1,200 @@
 /** Azure constraints the mocks cannot see, from components/azure/rules.ts, each with its source. */
-import type { ParityPolicy } from "./policy";
+import type { PolicyResource } from "@pulumi/policy";
+import { azureLimits, azureNameRules, azureRoles, capabilityRoles, hostAccessRoles, type AzureRole } from "../components/azure/rules";
+import { capabilities, type Capability } from "../components/catalog";
+import { CAPABILITIES_TAG } from "../components/platform";
+import { azureEnv } from "../functions/azure/contract";
+import { nameProblem, namePolicy, ofType, resourcePolicy, stackPolicy, type ParityPolicy } from "./policy";
 
-export const azurePolicies: ParityPolicy[] = [];
+const T = {
+  plan: "azure-native:web:AppServicePlan",
+  app: "azure-native:web:WebApp",
+  publish: "pulumi-nodejs:dynamic:Resource",
+  role: "azure-native:authorization:RoleAssignment",
+  identity: "azure-native:managedidentity:UserAssignedIdentity",
+  account: "azure-native:storage:StorageAccount",
+  vault: "azure-native:keyvault:Vault",
+  workspace: "azure-native:operationalinsights:Workspace",
+} as const;
+
+/** The wire form of a Pulumi secret input: a secret value where a plain one belongs. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(";
+
+const isFlexPlan = (r: PolicyResource) => r.type === T.plan && r.props.sku?.tier === "FlexConsumption";
+const appSettingsOf = (app: { props: Record<string, any> }): Array<{ name: string; value: unknown }> => app.props.siteConfig?.appSettings ?? [];
+/** The built-in role an assignment grants, by its definition id's GUID; undefined for any role outside parity's table. */
+const roleOf = (assignment: { props: Record<string, any> }): AzureRole | undefined => {
+  const guid = String(assignment.props.roleDefinitionId ?? "").split("/").pop();
+  return (Object.keys(azureRoles) as AzureRole[]).find((role) => azureRoles[role] === guid);
+};
+/** A scope wider than one resource: the subscription, a resource group, a whole storage account or vault. */
+const BROAD_SCOPE = /^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?\/?$|\/providers\/Microsoft\.(Storage\/storageAccounts|KeyVault\/vaults)\/[^/]+\/?$/i;
+/** The resource types a role assignment may be scoped to: one table, queue, container, secret or Application Insights component. */
+const NARROW_SCOPES = ["azure-native:storage:Table", "azure-native:storage:Queue", "azure-native:storage:BlobContainer", "azure-native:keyvault:Secret", "azure-native:applicationinsights:Component"];
+
+export const azurePolicies: ParityPolicy[] = [
+  stackPolicy({
+    name: "azure-flex-one-app-per-plan",
+    description: "A Flex Consumption plan holds one Function App; a second app on it fails to create.",
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations",
+    validate: ({ resources }, report) => {
+      for (const plan of resources.filter(isFlexPlan)) {
+        const apps = ofType(resources, T.app).filter((app) => app.dependencies.includes(plan));
+        if (apps.length > azureLimits.appsPerPlan) report(`${plan.name} holds ${apps.length} apps (${apps.map((a) => a.name).join(", ")}); Flex allows ${azureLimits.appsPerPlan}`, plan.urn);
+      }
+    },
+  }),
+  stackPolicy({
+    name: "azure-flex-app-published-by-one-deploy",
+    description: "Every Flex Consumption app gets its package through one deploy, after its identity may write its deployment container.",
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/azure-functions/functions-infrastructure-as-code?pivots=flex-consumption-plan#deployment-sources",
+    validate: ({ resources }, report) => {
+      // Known even in a first preview: the hash is computed before any resource exists.
+      const publishes = ofType(resources, T.publish).filter((r) => typeof r.props.hash === "string" && typeof r.props.zipPath === "string");
+      for (const app of ofType(resources, T.app).filter((a) => a.dependencies.some(isFlexPlan))) {
+        const publish = publishes.find((p) => p.dependencies.includes(app));
+        if (!publish) {
+          report(`${app.name} has no one-deploy publish: a Flex app starts empty`, app.urn);
+          continue;
+        }
+        const afterContainerGrant = publish.dependencies.some((d) => d.type === T.role && roleOf(d) === "Storage Blob Data Contributor");
+        if (!afterContainerGrant) report(`${publish.name} may run before ${app.name}'s identity can write its deployment container`, publish.urn);
+      }
+    },
+  }),
+  stackPolicy({
+    name: "azure-key-vault-reference-identity",
+    description: "An app with a Key Vault reference resolves it with a user-assigned identity whose Key Vault role the app waits for.",
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/app-service/app-service-key-vault-references#access-vaults-with-a-user-assigned-identity",
+    validate: ({ resources }, report) => {
+      for (const app of ofType(resources, T.app)) {
+        if (!appSettingsOf(app).some((s) => typeof s.value === "string" && s.value.startsWith(KEY_VAULT_REFERENCE))) continue;
+        const identity = app.props.keyVaultReferenceIdentity;
+        const assigned: unknown[] = app.props.identity?.userAssignedIdentities ?? [];
+        if (!identity || !String(app.props.identity?.type ?? "").includes("UserAssigned") || !assigned.includes(identity)) {
+          report(`${app.name} resolves its Key Vault reference without a user-assigned identity (keyVaultReferenceIdentity), so it holds the reference text until a restart`, app.urn);
+          continue;
+        }
+        const identities = app.dependencies.filter((d) => d.type === T.identity);
+        const granted = app.dependencies.some((d) => d.type === T.role && roleOf(d) === "Key Vault Secrets User" && d.dependencies.some((i) => identities.includes(i)));
+        if (!granted) report(`${app.name} may start before its identity holds Key Vault Secrets User`, app.urn);
+      }
+    },
+  }),
+  namePolicy({
+    name: "azure-storage-account-name",
+    description: "Storage account names are 3–24 lowercase letters and digits.",
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftstorage",
+    type: T.account,
+    nameProperty: "accountName",
+    rule: { ...azureNameRules.storageAccount, alphabet: "[a-z0-9]" },
+  }),
+  resourcePolicy({
+    name: "azure-key-vault-name",
+    description: "Key Vault names are 3–24 letters, digits and hyphens, start with a letter, end with a letter or digit, no consecutive hyphens.",
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftkeyvault",
+    types: [T.vault],
+    validate: (props, _args, report) => {
+      // The name ends with a random suffix: unknown in the very first preview (nothing to judge
+      // then, and no autoname to guess: the component always names the vault), known after.
+      if (typeof props.vaultName !== "string") return;
+      const problem = nameProblem(props.vaultName, { ...azureNameRules.vault, alphabet: "a letter, then [a-zA-Z0-9-] without '--', ending in a letter or digit" });
+      if (problem) report(problem);
+    },
+  }),
+  stackPolicy({
+    name: "azure-function-host-id",
+    description: "Every Function App sets AzureFunctionsWebHost__hostid: 1–32 lowercase letters, digits and single dashes, distinct per app.",
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/azure-functions/functions-app-settings#azurefunctionswebhost__hostid",
+    validate: ({ resources }, report) => {
+      const seen = new Map<string, string>();
+      for (const app of ofType(resources, T.app)) {
+        const id = appSettingsOf(app).find((s) => s.name === "AzureFunctionsWebHost__hostid")?.value;
+        if (typeof id !== "string" || !azureNameRules.hostId.pattern.test(id)) {
+          report(`${app.name}: host id ${JSON.stringify(id)} is not 1–32 lowercase letters, digits and single dashes`, app.urn);
+          continue;
+        }
+        if (seen.has(id)) report(`${app.name} and ${seen.get(id)} share the host id "${id}": the host shuts down on a collision`, app.urn);
+        seen.set(id, app.name);
+      }
+    },
+  }),
+  stackPolicy({
+    name: "azure-role-assignment-narrow",
+    description: "A role assignment grants a role of parity's table (never Owner or Contributor) on one resource, never a subscription, group, account or vault.",
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/role-based-access-control/best-practices#only-grant-the-access-users-need",
+    validate: ({ resources }, report) => {
+      for (const assignment of ofType(resources, T.role)) {
+        const problems: string[] = [];
+        if (!roleOf(assignment)) problems.push(`role ${assignment.props.roleDefinitionId} is not one of parity's narrow built-in roles`);
+        const scope = String(assignment.props.scope ?? "");
+        if (BROAD_SCOPE.test(scope)) problems.push(`scope ${scope} is wider than one resource`);
+        // What it is scoped to, as the engine wires it: every dependency but the identity.
+        for (const d of assignment.dependencies.filter((r) => r.type !== T.identity)) {
+          if (!NARROW_SCOPES.includes(d.type)) problems.push(`scoped to ${d.type} ${d.name}, not one table, queue, container, secret or component`);
+        }
+        for (const problem of problems) report(`${assignment.name}: ${problem}`, assignment.urn);
+      }
+    },
+  }),
+  stackPolicy({
+    name: "azure-grants-equal-capabilities",
+    description: "Each identity's role assignments are exactly its declared capabilities' roles plus the host's four documented needs.",
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/role-based-access-control/best-practices#only-grant-the-access-users-need",
+    validate: ({ resources }, report) => {
+      const assignments = ofType(resources, T.role);
+      for (const identity of ofType(resources, T.identity)) {
+        const tag = identity.props.tags?.[CAPABILITIES_TAG];
+        const declared = String(tag ?? "").split(" ").filter(Boolean);
+        if (typeof tag !== "string" || declared.some((c) => !(capabilities as readonly string[]).includes(c))) {
+          report(`${identity.name} does not declare its capabilities in the "${CAPABILITIES_TAG}" tag`, identity.urn);
+          continue;
+        }
+        // One assignment per distinct (role, target): Azure refuses a duplicate (rules.ts planGrants).
+        const pairs = new Set(declared.flatMap((c) => capabilityRoles[c as Capability].map((r) => `${r.role}@${r.target}`)));
+        const expected = [...[...pairs].map((p) => p.split("@")[0]), ...hostAccessRoles.map((h) => h.role)].sort();
+        const actual = assignments.filter((a) => a.dependencies.includes(identity)).map((a) => roleOf(a) ?? String(a.props.roleDefinitionId)).sort();
+        if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+          report(`${identity.name} holds [${actual.join(", ")}]; its capabilities (${declared.join(", ") || "none"}) and the host need [${expected.join(", ")}]`, identity.urn);
+        }
+      }
+    },
+  }),
+  resourcePolicy({
+    name: "azure-no-plain-secret-app-setting",
+    description: "No secret, storage key or SAS in a plain app setting; the API key only as a Key Vault reference.",
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/app-service/app-service-key-vault-references",
+    types: [T.app],
+    validate: (_props, args, report) => {
+      for (const setting of appSettingsOf(args)) {
+        const value = setting.value;
+        if (value && typeof value === "object" && SECRET_SIG in value) report(`app setting ${setting.name} holds a secret value in plain text`);
+        else if (typeof value === "string" && /AccountKey=|SharedAccessSignature=|[?&]sig=/i.test(value)) report(`app setting ${setting.name} holds a storage key or SAS`);
+        // A reference is built from the secret's URI: unknown until the secret exists, judged after.
+        if (setting.name === azureEnv.apiKey && typeof value === "string" && !value.startsWith(KEY_VAULT_REFERENCE)) report(`app setting ${setting.name} is not a Key Vault reference`);
+      }
+    },
+  }),
+  resourcePolicy({
+    name: "azure-log-retention",
+    description: `The Log Analytics workspace keeps logs for a set ${azureLimits.logRetentionDays.min}–${azureLimits.logRetentionDays.max} days.`,
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure",
+    types: [T.workspace],
+    validate: (props, _args, report) => {
+      const days = props.retentionInDays;
+      const { min, max } = azureLimits.logRetentionDays;
+      if (typeof days !== "number" || days < min || days > max) report(`retentionInDays ${days} is not within ${min}–${max}`);
+    },
+  }),
+];

@@ -1,36 +1,53 @@
 /**
  * `AzureFunctions`: the functions on Azure Functions Flex Consumption, one Function App per
- * function, each with its own system-assigned managed identity, Table Storage for users, a
- * Storage Queue (and `<queue>-poison`) for events, the API key in Key Vault (RBAC mode) behind
- * a Key Vault reference, logs in Log Analytics through Application Insights.
+ * function on its own Flex plan (one app per plan), each with its own user-assigned managed
+ * identity created and granted before its app, Table Storage for users, a Storage Queue (and
+ * `<queue>-poison`) for events, the API key in Key Vault (RBAC mode) behind a Key Vault
+ * reference, logs in Log Analytics through Application Insights, and each package published
+ * through one deploy (./one-deploy.ts). A schedule function is a timer trigger in its own app.
  *
  * No storage key or connection string reaches an app setting: every connection is
- * identity-based, and the data account (tables, queues, host storage) refuses shared-key
- * access. Only the package account allows keys, for the Pulumi provider's upload.
+ * identity-based, and both storage accounts refuse shared-key access.
  *
  * check → plan → create: `planAzure` (./rules.ts) decides every value before any resource
- * exists; the constructor only creates what the plan says, in dependency order.
+ * exists; the constructor only creates what the plan says, in dependency order: identity,
+ * its role assignments, plan, app, publish.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
+import * as random from "@pulumi/random";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import { azureEnv, azureEnvironment } from "../../functions/azure/contract";
-import { packageFunction, packageJsonFor, type Bundle, type FunctionPackage } from "../bundle";
-import { packageAsset, platformOutputs, reportWarnings } from "../component";
-import { planInputOf, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
+import { reconcilerEnv } from "../../functions/core/reconciler";
+import { packageFunction, packageJsonFor, type FunctionPackage } from "../bundle";
+import { platformOutputs, reportWarnings } from "../component";
+import {
+  CAPABILITIES_TAG,
+  planInputOf,
+  type DeployedSchedule,
+  type FunctionDeployment,
+  type Grant,
+  type NativeSettings,
+  type PlatformFunctionsArgs,
+  type PlatformOutputs,
+  type SettingWarning,
+} from "../platform";
+import { OneDeploy, scmUrlFor } from "./one-deploy";
 import {
   azureNativeSummary,
   HOST_CONTAINERS,
   hostAccessRoles,
-  PACKAGE_BLOB_NAME,
   planAzure,
   roleDefinitionIdFor,
+  VAULT_RANDOM_LENGTH,
+  vaultNameFor,
   type AzurePlan,
   type AzurePlannedFunction,
   type AzureRole,
@@ -41,17 +58,19 @@ import {
 
 export interface AzureFunctionsArgs extends PlatformFunctionsArgs {
   /**
-   * The functions to deploy: at most one HTTP function (its app's hostname is the endpoint)
-   * and at most one queue function (it consumes the events queue). Each becomes a Function
-   * App named `<component>-<hash>-<function>` (60 characters at most).
+   * The functions to deploy: at most one HTTP function (its app's hostname is the endpoint),
+   * at most one queue function (it consumes the events queue), and schedule functions (a timer
+   * trigger each, schedule in the app setting `RECONCILE_SCHEDULE`). Each becomes a Function
+   * App named `<component>-<hash>-<function>` (60 characters at most) on its own Flex plan,
+   * with its own user-assigned identity.
    * @example
    * functions: deploymentsFor(config, "azure")
    */
   functions: FunctionDeployment[];
   /**
    * The API key. Stored as a Key Vault secret; functions that declare `apiKey.read` get a
-   * Key Vault reference in `API_KEY`, resolved by the platform with the app's identity, never
-   * the value in an app setting. Pass a secret Output.
+   * Key Vault reference in `API_KEY`, resolved by the platform with the app's user-assigned
+   * identity (granted before the app starts), never the value in an app setting. Pass a secret Output.
    * @example
    * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
    */
@@ -110,13 +129,17 @@ export interface HostAccess {
 
 /** One function's deployed resources. */
 export interface AzureFunctionNodes {
+  /** The app's only identity: created, and granted, before the app. */
+  identity: managedidentity.UserAssignedIdentity;
+  /** The app's own Flex Consumption plan (one app per plan). */
+  servicePlan: web.AppServicePlan;
   app: web.WebApp;
   deploymentContainer: storage.BlobContainer;
-  /** The uploaded package (`released-package.zip`). */
-  packageBlob: storage.Blob;
-  /** What the blob holds: the bundle, its source map, host.json and package.json. */
+  /** What one deploy publishes: the bundle, its source map, host.json and package.json. */
   package: FunctionPackage;
-  /** The role assignments of its declared capabilities and of its host's needs. */
+  /** The package's publish, re-run when its hash changes. */
+  publish: OneDeploy;
+  /** The role assignments of its declared capabilities and of its host's needs; the app waits for all of them. */
   roleAssignments: authorization.RoleAssignment[];
 }
 
@@ -126,7 +149,7 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
   readonly resourceGroup: resources.ResourceGroup;
   /** Tables, queues and host storage; shared-key access off. */
   readonly storageAccount: storage.StorageAccount;
-  /** Deployment packages only (see createPackageAccount for why it is separate). */
+  /** Deployment packages only, written by one deploy with each app's identity; shared-key access off. */
   readonly packageAccount: storage.StorageAccount;
   readonly usersTable: storage.Table;
   /**
@@ -136,12 +159,12 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
    */
   readonly eventsQueue: storage.Queue;
   readonly eventsPoisonQueue: storage.Queue;
+  /** The vault name's random suffix, made once per deployment (a deleted vault's name stays taken). */
+  readonly vaultSuffix: random.RandomString;
   readonly vault: keyvault.Vault;
   readonly apiKeySecret: keyvault.Secret;
   readonly logWorkspace: operationalinsights.Workspace;
   readonly appInsights: applicationinsights.Component;
-  /** The Flex Consumption plan every app runs on. */
-  readonly servicePlan: web.AppServicePlan;
   /** Function name → every resource made for it. */
   readonly nodes: Record<string, AzureFunctionNodes> = {};
 
@@ -149,12 +172,23 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
   readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> };
   readonly functionNames: Record<string, pulumi.Output<string>> = {};
   readonly grants: Grant[] = [];
+  /**
+   * A timer trigger lives in its function's app and runs with no identity of its own: no
+   * scheduler identity exists, so `identity` and `invoke` are undefined.
+   */
+  readonly schedules: Record<string, DeployedSchedule>;
   /** Role assignments the host needs to run each app (package, host storage, telemetry). */
   readonly hostAccess: HostAccess[] = [];
   readonly warnings: SettingWarning[];
   readonly nativeSettings: Record<string, NativeSettings>;
 
   private readonly client = authorization.getClientConfigOutput();
+  /**
+   * A Microsoft Entra token for the apps' SCM sites, for the audience the Azure CLI uses
+   * (`get_scm_site_headers_flex` → the cloud's active_directory_resource_id). Fresh on every
+   * run; one deploy's diff ignores it.
+   */
+  private readonly scmToken = pulumi.secret(authorization.getClientTokenOutput({ endpoint: "https://management.core.windows.net/" }).token);
   private readonly hostContainers: Record<(typeof HOST_CONTAINERS)[number], storage.BlobContainer>;
 
   constructor(name: string, args: AzureFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -182,23 +216,37 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     this.hostContainers = Object.fromEntries(
       HOST_CONTAINERS.map((container) => [container, this.createContainer(`${name}-${container}`, container, this.storageAccount)]),
     ) as AzureFunctions["hostContainers"];
+    this.vaultSuffix = new random.RandomString(`${name}-vault-suffix`, { length: VAULT_RANDOM_LENGTH, upper: false, special: false, lower: true, numeric: true }, { parent: this });
     this.vault = this.createVault(name, tags, protect);
     this.apiKeySecret = this.createApiKeySecret(name, args.apiKey);
     this.logWorkspace = this.createLogWorkspace(name, this.plan.logRetentionDays, tags);
     this.appInsights = this.createAppInsights(name, tags);
-    this.servicePlan = this.createServicePlan(name, tags);
 
     for (const fn of this.plan.functions) {
-      const nodes = this.createFunctionApp(name, fn, bundles.get(fn.definition.name)!, tags);
-      this.nodes[fn.definition.name] = nodes;
-      this.functionNames[fn.definition.name] = nodes.app.name;
-      this.grantCapabilities(name, fn, nodes);
-      this.grantHostAccess(name, fn, nodes);
+      const fnName = fn.definition.name;
+      const identity = this.createIdentity(name, fn, tags);
+      const deploymentContainer = this.createContainer(`${name}-${fnName}-deploy`, fn.native.deploymentContainer, this.packageAccount);
+      const roleAssignments = [...this.grantCapabilities(name, fn, identity), ...this.grantHostAccess(name, fn, identity, deploymentContainer)];
+      const servicePlan = this.createServicePlan(`${name}-${fnName}-plan`, tags);
+      const app = this.createFunctionApp(name, fn, identity, servicePlan, deploymentContainer, roleAssignments.map((r) => r.assignment), tags);
+      const pkg = packageFunction(bundles.get(fnName)!, { "host.json": JSON.stringify(fn.hostJson, null, 2), "package.json": packageJsonFor(bundles.get(fnName)!) });
+      // Publish once the app exists and its identity may write its deployment container.
+      const canReadPackage = roleAssignments.find((r) => r.purpose === "deployment package")!.assignment;
+      const publish = new OneDeploy(
+        `${name}-${fnName}-publish`,
+        { scmUrl: scmUrlOf(app), zipPath: pkg.zipFile, hash: pkg.hash, token: this.scmToken },
+        { parent: this, dependsOn: [app, canReadPackage] },
+      );
+      this.nodes[fnName] = { identity, servicePlan, app, deploymentContainer, package: pkg, publish, roleAssignments: roleAssignments.map((r) => r.assignment) };
+      this.functionNames[fnName] = app.name;
     }
 
     const http = this.plan.httpFunction;
     this.endpoint = http ? pulumi.interpolate`https://${this.nodes[http.definition.name].app.defaultHostName}` : undefined;
     this.queues = { queue: this.eventsQueue.name, deadLetter: this.eventsPoisonQueue.name };
+    this.schedules = Object.fromEntries(
+      this.plan.scheduled.map((fn): [string, DeployedSchedule] => [fn.definition.name, { expression: fn.native.schedule!.expression, identity: undefined, invoke: undefined }]),
+    );
     this.registerOutputs(platformOutputs(this));
   }
 
@@ -216,13 +264,12 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
   }
 
   /**
-   * The Pulumi provider uploads blobs with the account key only (pulumi-azure-native#2015,
-   * #2948: KeyBasedAuthenticationNotPermitted otherwise), so the packages live in a second
-   * account that allows shared keys and holds nothing else. The apps still read their
-   * package with their identity; no key reaches an app setting.
+   * Packages only. One deploy writes each package into its app's container with the app's
+   * identity, so nothing needs the account key any more (it was kept for the provider's blob
+   * upload, pulumi-azure-native#2015). A separate account keeps the existing names.
    */
   private createPackageAccount(name: string, tags: Record<string, string>): storage.StorageAccount {
-    return this.createAccount(`${name}-packages`, this.plan.names.packageAccount, { allowSharedKeyAccess: true }, tags, false);
+    return this.createAccount(`${name}-packages`, this.plan.names.packageAccount, { allowSharedKeyAccess: false, defaultToOAuthAuthentication: true }, tags, false);
   }
 
   private createAccount(
@@ -273,7 +320,7 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     return new keyvault.Vault(
       `${name}-vault`,
       {
-        vaultName: this.plan.names.vault,
+        vaultName: this.vaultSuffix.result.apply((suffix) => vaultNameFor(this.plan.names, suffix)),
         resourceGroupName: this.resourceGroup.name,
         properties: {
           tenantId: this.client.tenantId,
@@ -326,9 +373,10 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     );
   }
 
-  private createServicePlan(name: string, tags: Record<string, string>): web.AppServicePlan {
+  /** One plan per app: "Only one app is allowed per Flex Consumption plan" (azureLimits.appsPerPlan). */
+  private createServicePlan(resourceName: string, tags: Record<string, string>): web.AppServicePlan {
     return new web.AppServicePlan(
-      `${name}-plan`,
+      resourceName,
       {
         resourceGroupName: this.resourceGroup.name,
         kind: "functionapp",
@@ -341,43 +389,49 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     );
   }
 
-  private createFunctionApp(name: string, fn: AzurePlannedFunction, bundle: Bundle, tags: Record<string, string>): AzureFunctionNodes {
-    const { definition, native } = fn;
-    const fnName = definition.name;
-    const deploymentContainer = this.createContainer(`${name}-${fnName}-deploy`, native.deploymentContainer, this.packageAccount);
-    // The Node.js v4 model loads the file named by package.json `main`; no remote build runs on a
-    // blob deployment, so only runtime-provided externals may stay out of the zip.
-    const pkg = packageFunction(bundle, { "host.json": JSON.stringify(fn.hostJson, null, 2), "package.json": packageJsonFor(bundle) });
-    const packageBlob = new storage.Blob(
-      `${name}-${fnName}-package`,
-      {
-        blobName: PACKAGE_BLOB_NAME,
-        containerName: deploymentContainer.name,
-        accountName: this.packageAccount.name,
-        resourceGroupName: this.resourceGroup.name,
-        type: storage.BlobType.Block,
-        contentType: "application/zip",
-        source: packageAsset(pkg),
-      },
+  /**
+   * The function's own identity, tagged with its declared capabilities so the policy pack can
+   * compare its role assignments with them.
+   */
+  private createIdentity(name: string, fn: AzurePlannedFunction, tags: Record<string, string>): managedidentity.UserAssignedIdentity {
+    return new managedidentity.UserAssignedIdentity(
+      `${name}-${fn.definition.name}-identity`,
+      { resourceGroupName: this.resourceGroup.name, tags: { ...tags, [CAPABILITIES_TAG]: [...new Set(fn.definition.capabilities)].join(" ") } },
       { parent: this },
     );
+  }
 
-    const app = new web.WebApp(
-      `${name}-${fnName}`,
+  private createFunctionApp(
+    name: string,
+    fn: AzurePlannedFunction,
+    identity: managedidentity.UserAssignedIdentity,
+    servicePlan: web.AppServicePlan,
+    deploymentContainer: storage.BlobContainer,
+    grants: authorization.RoleAssignment[],
+    tags: Record<string, string>,
+  ): web.WebApp {
+    const { native } = fn;
+    return new web.WebApp(
+      `${name}-${fn.definition.name}`,
       {
         name: native.appName,
         resourceGroupName: this.resourceGroup.name,
         kind: "functionapp,linux",
-        serverFarmId: this.servicePlan.id,
+        serverFarmId: servicePlan.id,
         httpsOnly: true,
-        identity: { type: web.ManagedServiceIdentityType.SystemAssigned },
-        siteConfig: { appSettings: this.appSettingsFor(fn), minTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2 },
+        // Only the user-assigned identity, granted before the app exists: a Key Vault reference
+        // resolves at the app's first start instead of holding its literal text until a restart.
+        // https://learn.microsoft.com/azure/app-service/app-service-key-vault-references#access-vaults-with-a-user-assigned-identity
+        identity: { type: web.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [identity.id] },
+        keyVaultReferenceIdentity: identity.id,
+        siteConfig: { appSettings: this.appSettingsFor(fn, identity), minTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2 },
         functionAppConfig: {
           deployment: {
             storage: {
               type: web.FunctionsDeploymentStorageType.BlobContainer,
               value: pulumi.interpolate`${this.packageAccount.primaryEndpoints.blob}${deploymentContainer.name}`,
-              authentication: { type: web.AuthenticationType.SystemAssignedIdentity },
+              // https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#configure-deployment-settings
+              authentication: { type: web.AuthenticationType.UserAssignedIdentity, userAssignedIdentityResourceId: identity.id },
             },
           },
           runtime: { name: web.RuntimeName.Node, version: "22" },
@@ -390,37 +444,60 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
         },
         tags,
       },
-      { parent: this, dependsOn: [packageBlob] },
+      // Never before its grants: the host reads storage and the Key Vault reference at start-up.
+      { parent: this, dependsOn: grants },
     );
-    return { app, deploymentContainer, packageBlob, package: pkg, roleAssignments: [] };
   }
 
   /** Host settings, then the contract's settings for the function's capabilities: a function only learns of what it may use. */
-  private appSettingsFor(fn: AzurePlannedFunction): azureInputs.web.NameValuePairArgs[] {
+  private appSettingsFor(fn: AzurePlannedFunction, identity: managedidentity.UserAssignedIdentity): azureInputs.web.NameValuePairArgs[] {
+    const endpoints = this.storageAccount.primaryEndpoints;
+    const schedule = fn.native.schedule;
     const settings: Record<string, pulumi.Input<string>> = {
       // First, as before the contract existed: reordering app settings is a diff on every app.
       [azureEnv.platform]: "azure",
-      // Identity-based host storage: no AzureWebJobsStorage connection string.
+      // Identity-based host storage with the user-assigned identity, in the service-URI form.
       // https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity
-      AzureWebJobsStorage__accountName: this.storageAccount.name,
+      // https://learn.microsoft.com/azure/azure-functions/functions-reference#common-properties-for-identity-based-connections
+      AzureWebJobsStorage__credential: "managedidentity",
+      AzureWebJobsStorage__clientId: identity.clientId,
+      AzureWebJobsStorage__blobServiceUri: endpoints.blob,
+      AzureWebJobsStorage__queueServiceUri: endpoints.queue,
+      AzureWebJobsStorage__tableServiceUri: endpoints.table,
+      // Distinct per app (rules.ts hostIdFor). The docs say Flex derives host ids that cannot
+      // collide; set anyway, so the guarantee does not rest on the plan type.
+      // https://learn.microsoft.com/azure/azure-functions/functions-app-settings#azurefunctionswebhost__hostid
+      AzureFunctionsWebHost__hostid: fn.native.hostId,
+      // The driver's DefaultAzureCredential picks the user-assigned identity by this client id.
+      // https://learn.microsoft.com/javascript/api/@azure/identity/defaultazurecredential
+      AZURE_CLIENT_ID: identity.clientId,
       APPLICATIONINSIGHTS_CONNECTION_STRING: this.appInsights.connectionString,
-      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "Authorization=AAD",
+      // https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication#environment-variable-configuration
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: pulumi.interpolate`ClientId=${identity.clientId};Authorization=AAD`,
       ...azureEnvironment<pulumi.Input<string>>(fn.definition.capabilities, {
         usersTable: this.usersTable.name,
-        tableServiceUri: this.storageAccount.primaryEndpoints.table,
+        tableServiceUri: endpoints.table,
         eventsQueue: this.eventsQueue.name,
-        queueServiceUri: this.storageAccount.primaryEndpoints.queue,
-        // Resolved by the platform with the app's identity; the value never sits in app settings.
+        queueServiceUri: endpoints.queue,
+        // Resolved by the platform with `keyVaultReferenceIdentity`; the value never sits in app settings.
         // https://learn.microsoft.com/azure/app-service/app-service-key-vault-references
         // The URI is not secret, but it comes out of the resource whose value is: unsecret it so
         // the app settings are not all masked in previews.
         apiKey: pulumi.unsecret(pulumi.interpolate`@Microsoft.KeyVault(SecretUri=${this.apiKeySecret.properties.secretUri})`),
       }),
+      ...(schedule
+        ? {
+            // The timer trigger reads `%RECONCILE_SCHEDULE%` (functions/azure/contract.ts).
+            [azureEnv.reconcileSchedule]: schedule.expression,
+            [reconcilerEnv.graceSeconds]: String(schedule.graceSeconds),
+            [reconcilerEnv.timeBudgetSeconds]: String(schedule.timeBudgetSeconds),
+          }
+        : {}),
     };
     return Object.entries(settings).map(([name, value]) => ({ name, value }));
   }
 
-  private scopeOf(target: GrantTarget | HostAccessTarget, nodes: AzureFunctionNodes): pulumi.Output<string> {
+  private scopeOf(target: GrantTarget | HostAccessTarget, deploymentContainer?: storage.BlobContainer): pulumi.Output<string> {
     switch (target) {
       case "usersTable":
         return this.usersTable.id;
@@ -431,7 +508,7 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       case "apiKeySecret":
         return this.apiKeySecret.id;
       case "deploymentContainer":
-        return nodes.deploymentContainer.id;
+        return deploymentContainer!.id;
       case "appInsights":
         return this.appInsights.id;
       default:
@@ -439,37 +516,53 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     }
   }
 
-  private grantCapabilities(name: string, fn: AzurePlannedFunction, nodes: AzureFunctionNodes): void {
+  private grantCapabilities(name: string, fn: AzurePlannedFunction, identity: managedidentity.UserAssignedIdentity): PurposefulAssignment[] {
+    const made: PurposefulAssignment[] = [];
     for (const grant of fn.grants) {
-      const scope = this.scopeOf(grant.target, nodes);
-      if (grant.assign) this.assignRole(`${name}-${grant.function}-${grant.capability}-${slug(grant.role)}`, nodes, grant.role, scope);
+      const scope = this.scopeOf(grant.target);
+      if (grant.assign) made.push({ purpose: grant.capability, assignment: this.assignRole(`${name}-${grant.function}-${grant.capability}-${slug(grant.role)}`, identity, grant.role, scope) });
       this.grants.push({ function: grant.function, capability: grant.capability, permissions: [grant.role], resource: scope });
     }
+    return made;
   }
 
-  private grantHostAccess(name: string, fn: AzurePlannedFunction, nodes: AzureFunctionNodes): void {
+  private grantHostAccess(name: string, fn: AzurePlannedFunction, identity: managedidentity.UserAssignedIdentity, deploymentContainer: storage.BlobContainer): PurposefulAssignment[] {
     const fnName = fn.definition.name;
-    hostAccessRoles.forEach((need, index) => {
-      const scope = this.scopeOf(need.target, nodes);
-      this.assignRole(`${name}-${fnName}-host-${index}-${slug(need.role)}`, nodes, need.role, scope);
+    return hostAccessRoles.map((need, index) => {
+      const scope = this.scopeOf(need.target, deploymentContainer);
       this.hostAccess.push({ function: fnName, purpose: need.purpose, role: need.role, resource: scope });
+      return { purpose: need.purpose, assignment: this.assignRole(`${name}-${fnName}-host-${index}-${slug(need.role)}`, identity, need.role, scope) };
     });
   }
 
-  private assignRole(resourceName: string, nodes: AzureFunctionNodes, role: AzureRole, scope: pulumi.Output<string>): void {
-    nodes.roleAssignments.push(
-      new authorization.RoleAssignment(
-        resourceName,
-        {
-          principalId: nodes.app.identity.apply((identity) => identity?.principalId ?? ""),
-          principalType: authorization.PrincipalType.ServicePrincipal,
-          roleDefinitionId: this.client.subscriptionId.apply((subscription) => roleDefinitionIdFor(subscription, role)),
-          scope,
-        },
-        { parent: this },
-      ),
+  private assignRole(resourceName: string, identity: managedidentity.UserAssignedIdentity, role: AzureRole, scope: pulumi.Output<string>): authorization.RoleAssignment {
+    return new authorization.RoleAssignment(
+      resourceName,
+      {
+        principalId: identity.principalId,
+        principalType: authorization.PrincipalType.ServicePrincipal,
+        roleDefinitionId: this.client.subscriptionId.apply((subscription) => roleDefinitionIdFor(subscription, role)),
+        scope,
+      },
+      // Explicit as well as through principalId: the policy pack reads whose grant this is.
+      { parent: this, dependsOn: [identity] },
     );
   }
+}
+
+/** A role assignment and why it exists: a declared capability or a host need. */
+interface PurposefulAssignment {
+  purpose: string;
+  assignment: authorization.RoleAssignment;
+}
+
+/**
+ * The app's SCM site, from its default hostname once Azure reports it (a regional unique
+ * hostname differs from the name); before that, the classic `<name>.azurewebsites.net` its
+ * name gives (no `autoGeneratedDomainNameLabelScope` is set).
+ */
+function scmUrlOf(app: web.WebApp): pulumi.Output<string> {
+  return pulumi.all([app.defaultHostName, app.name]).apply(([host, name]) => scmUrlFor(host || `${name}.azurewebsites.net`));
 }
 
 function slug(text: string): string {

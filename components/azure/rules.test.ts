@@ -10,6 +10,7 @@ import {
   azureSettingsFor,
   capabilityRoles,
   hostAccessRoles,
+  hostIdFor,
   hostJsonFor,
   logRetentionFor,
   nearestInstanceMemory,
@@ -17,6 +18,8 @@ import {
   planGrants,
   resourceNames,
   roleDefinitionIdFor,
+  VAULT_RANDOM_LENGTH,
+  vaultNameFor,
   type AzurePlanInput,
 } from "./rules";
 
@@ -36,7 +39,24 @@ describe("Azure rules", () => {
     const d2 = decisions();
     const queue = azureSettingsFor({ name: "w", trigger: { kind: "queue" } }, { memoryMb: 4096, timeoutSeconds: 900, reservedConcurrency: 40, warmInstances: 0, batchSize: 64, maxAttempts: 3 }, d2);
     assert.deepEqual(queue, { instanceMemoryMB: 4096, maximumInstanceCount: 40, alwaysReady: [], functionTimeout: "00:15:00", queues: { batchSize: 32, maxDequeueCount: 3 } });
-    assert.deepEqual(d2.warnings.map((w) => [w.platform, w.function, w.setting, w.asked, w.applied]), [["azure", "w", "batchSize", 64, 32]]);
+    assert.deepEqual(d2.warnings.map((w) => [w.platform, w.function, w.setting, w.asked, w.applied]), [["azure", "w", "batchSize", 64, "32 per instance"]]);
+    assert.match(d2.warnings[0].reason, /^host\.json queues\.batchSize is 1 to 32; .*maximumInstanceCount \(40\) × \(batchSize \+ newBatchThreshold\)/);
+
+    // An exact batchSize is still not AWS's batch: warned, without the clamp.
+    const d3 = decisions();
+    azureSettingsFor({ name: "w", trigger: { kind: "queue" } }, { memoryMb: 512, timeoutSeconds: 30, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 5 }, d3);
+    assert.deepEqual(d3.warnings.map((w) => [w.setting, w.asked, w.applied]), [["batchSize", 10, "10 per instance"]]);
+    assert.match(d3.warnings[0].reason, /^it bounds the messages one instance fetches at a time, each its own invocation.*\(5\) × /);
+  });
+
+  it("a schedule function: 6-field NCRONTAB in UTC and the reconciler's run settings, exactly, without warnings", () => {
+    const d = decisions();
+    const every = (everyMinutes: number, timeoutSeconds: number) =>
+      azureSettingsFor({ name: "r", trigger: { kind: "schedule", everyMinutes: 5 } }, { memoryMb: 512, timeoutSeconds, reservedConcurrency: 1, warmInstances: 0, everyMinutes }, d).schedule;
+    assert.deepEqual(every(5, 60), { expression: "0 */5 * * * *", graceSeconds: 600, timeBudgetSeconds: 48 });
+    assert.deepEqual(every(10, 120), { expression: "0 */10 * * * *", graceSeconds: 1200, timeBudgetSeconds: 96 });
+    assert.deepEqual(every(120, 60)?.expression, "0 0 */2 * * *");
+    assert.deepEqual(d.warnings, []);
   });
 
   it("host.json carries the route prefix, timeout and queue knobs", () => {
@@ -97,7 +117,7 @@ describe("Azure rules", () => {
     assert.match(dev.storageAccount, azureNameRules.storageAccount.pattern);
     assert.match(dev.packageAccount, azureNameRules.storageAccount.pattern);
     assert.notEqual(dev.storageAccount, dev.packageAccount);
-    assert.match(dev.vault, azureNameRules.vault.pattern);
+    assert.equal(dev.vaultPrefix, "kvparityazure");
     assert.notEqual(dev.storageAccount, prod.storageAccount);
     assert.ok(`${dev.appPrefix}-queue-worker`.length <= 60);
     // Deployed names: the suffix must never change, or every account, vault and app is replaced.
@@ -105,6 +125,61 @@ describe("Azure rules", () => {
     assert.match(dev.storageAccount, /^parityazure[0-9a-f]{8}$/);
     assert.deepEqual(azureLimits.instanceMemoryMb, [512, 2048, 4096]);
     assert.deepEqual(azureLimits.maximumInstanceCount, { min: 1, max: 1000 });
+  });
+
+  it("the vault name: a prefix, one hyphen, the random suffix; within Key Vault's rules for every stack, at 24 and not past it", () => {
+    const random = "a1b2c3d4";
+    assert.equal(random.length, VAULT_RANDOM_LENGTH);
+    for (const stack of ["dev", "prod", "feature-branch-xy123"]) {
+      const vault = vaultNameFor(resourceNames(`parity-${stack}`, "parity", stack), random);
+      assert.match(vault, azureNameRules.vault.pattern, vault);
+      assert.ok(vault.length >= 3 && vault.length <= 24, vault);
+    }
+    // The longest component name gives exactly 24 characters; the rule refuses 25.
+    const longest = vaultNameFor(resourceNames("a-very-long-component-name", "parity", "dev"), random);
+    assert.equal(longest, "kvaverylongcomp-a1b2c3d4");
+    assert.equal(longest.length, 24);
+    assert.doesNotMatch(`${longest}x`, azureNameRules.vault.pattern);
+    assert.doesNotMatch("kv--a1b2c3d4", azureNameRules.vault.pattern, "no consecutive hyphens");
+    assert.doesNotMatch("1kv-a1b2c3d4", azureNameRules.vault.pattern, "starts with a letter");
+    assert.doesNotMatch("kv-a1b2c3d4-", azureNameRules.vault.pattern, "ends with a letter or digit");
+    // A component named with digits first still gets a vault name that starts with a letter.
+    assert.match(vaultNameFor(resourceNames("1st", "parity", "dev"), random), /^kv1st-a1b2c3d4$/);
+  });
+
+  it("host ids: distinct per function and stack, at most 32 lowercase letters, digits and single dashes", () => {
+    const ids = ["dev", "prod", "feature-branch-xy123"].flatMap((stack) =>
+      ["users-api", "queue-worker", "reconciler", "a-function-name-well-past-thirty-two-characters", "Odd__Name"].map((fn) => hostIdFor(resourceNames(`parity-${stack}`, "parity", stack), fn)),
+    );
+    assert.equal(new Set(ids).size, ids.length);
+    for (const id of ids) assert.match(id, azureNameRules.hostId.pattern, id);
+    assert.ok(ids.every((id) => id.length <= 32));
+    assert.ok(ids.some((id) => id.length === 32), "a long function name fills the 32 characters exactly");
+    assert.match(hostIdFor(resourceNames("parity-dev", "parity", "dev"), "users-api"), /^users-api-[0-9a-f]{8}$/);
+    assert.doesNotMatch("a".repeat(33), azureNameRules.hostId.pattern);
+    assert.match("a".repeat(32), azureNameRules.hostId.pattern);
+    for (const bad of ["-a", "a-", "a--b", "A", "a_b", ""]) assert.doesNotMatch(bad, azureNameRules.hostId.pattern, bad);
+  });
+
+  it("users.listPending: read on the users table, the narrowest Table Storage scope, with a warning saying so", () => {
+    assert.deepEqual(planGrants("r", ["users.listPending", "users.update", "events.publish"]).map((g) => `${g.capability}: ${g.role}@${g.target}`), [
+      "users.listPending: Storage Table Data Reader@usersTable",
+      "users.update: Storage Table Data Contributor@usersTable",
+      "events.publish: Storage Queue Data Message Sender@eventsQueue",
+    ]);
+    const plan = planAzure(
+      input({
+        functions: [
+          {
+            definition: { name: "reconciler", trigger: { kind: "schedule", everyMinutes: 5 }, capabilities: ["users.listPending", "users.update", "events.publish"], description: "" },
+            settings: { memoryMb: 512, timeoutSeconds: 60, reservedConcurrency: 1, warmInstances: 0, everyMinutes: 5 },
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(plan.warnings.map((w) => [w.function, w.setting, w.applied]), [["reconciler", "users.listPending", "Storage Table Data Reader on the users table"]]);
+    assert.deepEqual(plan.scheduled.map((f) => f.definition.name), ["reconciler"]);
+    assert.equal(azureNativeSummary(plan.scheduled[0]).schedule, "0 */5 * * * *");
   });
 
   const base: FunctionSettings = { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 5 };
@@ -122,9 +197,9 @@ describe("Azure rules", () => {
     ...extra,
   });
 
-  it("plans names, queues, host.json and grants for every function, exactly, without warnings", () => {
+  it("plans names, queues, host.json and grants for every function, exactly, warning only of the batch's meaning", () => {
     const plan = planAzure(input());
-    assert.deepEqual(plan.warnings, []);
+    assert.deepEqual(plan.warnings.map((w) => `${w.function}.${w.setting}`), ["queue-worker.batchSize"]);
     assert.equal(plan.usersTable, "users");
     assert.equal(plan.eventsQueue, "user-events");
     assert.equal(plan.poisonQueue, "user-events-poison");
@@ -142,14 +217,17 @@ describe("Azure rules", () => {
       functionTimeout: "00:00:10",
       batchSize: 10,
       maxDequeueCount: 5,
+      hostId: worker.native.hostId,
       logRetentionDays: 30,
     });
+    assert.match(worker.native.hostId, /^queue-worker-[0-9a-f]{8}$/);
     assert.deepEqual(azureNativeSummary(planAzure(input({ functions: [spec("api", "http", { warmInstances: 2 })] })).functions[0]), {
       instanceMemoryMB: 512,
       maximumInstanceCount: 5,
       alwaysReady: 2,
       httpPerInstanceConcurrency: 1,
       functionTimeout: "00:00:10",
+      hostId: hostIdFor(resourceNames("parity-dev", "parity", "dev"), "api"),
       logRetentionDays: 30,
     });
     const named = planAzure(input({ usersTableName: "customers", eventsQueueName: "signups" }));
@@ -163,7 +241,6 @@ describe("Azure rules", () => {
       [{ functions: [spec("w", "queue", { maxAttempts: undefined })] }, /needs settings\.batchSize and settings\.maxAttempts/],
       [{ functions: [spec("Users_API", "http")] }, /package container "deploy-Users_API"/],
       [{ functions: [spec("x".repeat(45), "http")] }, /Function App name .* at most 60/],
-      [{ name: "1st", functions: [spec("api", "http")] }, /Key Vault name "1st-kv-[0-9a-f]{8}" must start with a letter/],
       [{ usersTableName: "user-table" }, /`usersTableName` "user-table"/],
       [{ eventsQueueName: "q".repeat(60) }, /`eventsQueueName` .* at most 56/],
       [{ eventsQueueName: "Events" }, /`eventsQueueName` "Events"/],

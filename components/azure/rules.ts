@@ -9,6 +9,8 @@
 import type { Capability } from "../catalog";
 import type { FunctionSettings } from "../config";
 import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+import { ncrontab } from "../schedule";
+import { reconcilerRunSettings } from "../../functions/core/reconciler";
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -23,6 +25,11 @@ export const azureLimits = {
    * say so). https://learn.microsoft.com/azure/azure-functions/event-driven-scaling#limit-scale-out
    */
   maximumInstanceCount: { min: 1, max: 1000 },
+  /**
+   * "Apps per Plan: Only one app is allowed per Flex Consumption plan."
+   * https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations
+   */
+  appsPerPlan: 1,
   /**
    * HTTP-triggered functions must answer within 230 s whatever functionTimeout says (the
    * front end's idle timeout). https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout
@@ -58,8 +65,14 @@ export const azureLimits = {
  *   (https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model#table-names)
  */
 export const azureNameRules = {
-  storageAccount: { max: 24, pattern: /^[a-z0-9]{3,24}$/ },
-  vault: { max: 24, pattern: /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/ },
+  storageAccount: { min: 3, max: 24, pattern: /^[a-z0-9]{3,24}$/ },
+  vault: { min: 3, max: 24, pattern: /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/ },
+  /**
+   * `AzureFunctionsWebHost__hostid`: 1–32 lowercase letters, digits and dashes, not starting or
+   * ending with a dash, no consecutive dashes.
+   * https://learn.microsoft.com/azure/azure-functions/functions-app-settings#azurefunctionswebhost__hostid
+   */
+  hostId: { min: 1, max: 32, pattern: /^(?!.*--)[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/ },
   functionApp: { max: 60, pattern: /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,58}[a-zA-Z0-9])?$/ },
   container: { max: 63, pattern: /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/ },
   queue: { max: 63, pattern: /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/ },
@@ -76,11 +89,6 @@ export const poisonQueueNameFor = (queue: string) => `${queue}-poison`;
  * https://learn.microsoft.com/azure/azure-functions/storage-considerations
  */
 export const HOST_CONTAINERS = ["azure-webjobs-hosts", "azure-webjobs-secrets"] as const;
-/**
- * The blob Flex Consumption loads the package from, in the app's own deployment container.
- * https://learn.microsoft.com/azure/azure-functions/functions-infrastructure-as-code?pivots=flex-consumption-plan#deployment-package
- */
-export const PACKAGE_BLOB_NAME = "released-package.zip";
 
 /** Globally unique names, derived from project, stack and component name. */
 export interface AzureResourceNames {
@@ -88,27 +96,54 @@ export interface AzureResourceNames {
   storageAccount: string;
   /** The deployment-package account. */
   packageAccount: string;
-  vault: string;
+  /** The vault's name is `<vaultPrefix>-<random>` (see `vaultNameFor`). */
+  vaultPrefix: string;
   /** Function App names are `<appPrefix>-<function>`. */
   appPrefix: string;
+  /** Host ids are `<function, cut>-<hash of project/stack/name/function>` (see `hostIdFor`). */
+  hostIdSeed: string;
 }
 
 /**
  * Globally unique names are derived from project, stack and component name, so two stacks
- * never collide and a redeploy keeps its names.
+ * never collide and a redeploy keeps its names. The vault is the exception: a deleted vault
+ * stays soft-deleted (7 to 90 days) and keeps its name, so a stack destroyed and created again
+ * needs a new one: its name ends with a random suffix made once per deployment (`@pulumi/random`).
+ * https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview
  */
 export function resourceNames(name: string, project: string, stack: string): AzureResourceNames {
-  const suffix = nameSuffix(`${project}/${stack}/${name}`);
+  const seed = `${project}/${stack}/${name}`;
+  const suffix = nameSuffix(seed);
   const alnum = name.toLowerCase().replace(/[^a-z0-9]/g, "");
   return {
     storageAccount: `${alnum.slice(0, 16)}${suffix}`,
     packageAccount: `${alnum.slice(0, 14)}pk${suffix}`,
-    vault: `${alnum.slice(0, 12) || "kv"}-kv-${suffix}`.slice(0, 24),
+    vaultPrefix: `kv${alnum.slice(0, VAULT_PREFIX_CHARACTERS)}`,
     appPrefix: `${name.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 30)}-${suffix}`,
+    hostIdSeed: seed,
   };
 }
 
+/** Characters of the random vault suffix: lowercase letters and digits (`RandomString`, `upper: false, special: false`). */
+export const VAULT_RANDOM_LENGTH = 8;
+/** `kv` + up to 13 characters of the component name + `-` + 8 random = at most 24, Key Vault's limit. */
+const VAULT_PREFIX_CHARACTERS = azureNameRules.vault.max - 2 - 1 - VAULT_RANDOM_LENGTH;
+/** The vault's name: a fixed prefix that starts with a letter, one hyphen, the random suffix. */
+export const vaultNameFor = (names: AzureResourceNames, random: string) => `${names.vaultPrefix}-${random}`;
+
 export const appNameFor = (names: AzureResourceNames, fn: string) => `${names.appPrefix}-${fn}`;
+
+/**
+ * `AzureFunctionsWebHost__hostid` of a function's app: its name cut to fit, then a hash of
+ * project, stack, component and function, so every app of every stack has its own (the host's
+ * default is the app name's first 32 characters, which long stack names share).
+ * https://learn.microsoft.com/azure/azure-functions/storage-considerations#host-id-considerations
+ */
+export function hostIdFor(names: AzureResourceNames, fn: string): string {
+  const hash = nameSuffix(`${names.hostIdSeed}/${fn}`);
+  const head = fn.toLowerCase().replace(/[^a-z0-9]+/g, "-").slice(0, azureNameRules.hostId.max - hash.length - 1).replace(/^-+|-+$/g, "");
+  return head ? `${head}-${hash}` : hash;
+}
 /** One container per app: apps sharing a container would overwrite each other's package. */
 export const deploymentContainerFor = (fn: string) => `deploy-${fn}`;
 
@@ -159,6 +194,10 @@ export const capabilityRoles: Record<Capability, Array<{ role: AzureRole; target
   "users.read": [{ role: "Storage Table Data Reader", target: "usersTable" }],
   "users.create": [{ role: "Storage Table Data Contributor", target: "usersTable" }],
   "users.update": [{ role: "Storage Table Data Contributor", target: "usersTable" }],
+  // The pending index is entities inside the users table; Table Storage RBAC scopes to a table at
+  // the narrowest (https://learn.microsoft.com/azure/storage/tables/authorize-access-azure-active-directory#resource-scope),
+  // so read on the users table is the narrowest grant (recorded as a warning by planAzure).
+  "users.listPending": [{ role: "Storage Table Data Reader", target: "usersTable" }],
   "events.publish": [{ role: "Storage Queue Data Message Sender", target: "eventsQueue" }],
   "events.consume": [
     { role: "Storage Queue Data Reader", target: "eventsQueue" },
@@ -240,11 +279,18 @@ export interface FlexSettings {
   functionTimeout: string;
   /** host.json extensions.queues, for the queue-triggered app. */
   queues?: { batchSize: number; maxDequeueCount: number };
+  /**
+   * The schedule-triggered app: its timer's 6-field NCRONTAB (app setting `RECONCILE_SCHEDULE`,
+   * read by the trigger as `%RECONCILE_SCHEDULE%`) and the reconciler's run settings.
+   */
+  schedule?: { expression: string; graceSeconds: number; timeBudgetSeconds: number };
 }
 
 /** Everything decided for one function's app. */
 export interface AzureNativeSettings extends FlexSettings {
   appName: string;
+  /** `AzureFunctionsWebHost__hostid`, distinct per app. */
+  hostId: string;
   deploymentContainer: string;
   /** The workspace's retention, which this function's logs get. */
   logRetentionDays: number;
@@ -279,6 +325,8 @@ export interface AzurePlan extends PlatformPlan<AzurePlannedFunction> {
   httpFunction?: AzurePlannedFunction;
   /** The queue-triggered function. */
   consumer?: AzurePlannedFunction;
+  /** The schedule-triggered functions: a timer trigger in each one's own app. */
+  scheduled: AzurePlannedFunction[];
 }
 
 /** Checks the input, then decides every native value; throws a `ComponentArgsError` on args Azure cannot deploy. */
@@ -292,10 +340,20 @@ export function planAzure(input: AzurePlanInput): AzurePlan {
     const fn = spec.definition.name;
     const native: AzureNativeSettings = {
       appName: appNameFor(names, fn),
+      hostId: hostIdFor(names, fn),
       deploymentContainer: deploymentContainerFor(fn),
       logRetentionDays,
       ...azureSettingsFor(spec.definition, spec.settings, decisions),
     };
+    if (spec.definition.capabilities.includes("users.listPending")) {
+      decisions.adjust(
+        fn,
+        "users.listPending",
+        "the pending index only",
+        "Storage Table Data Reader on the users table",
+        "Table Storage RBAC scopes to a whole table at the narrowest; the index entities share the users table",
+      );
+    }
     return { ...spec, native, hostJson: hostJsonFor(native), grants: planGrants(fn, spec.definition.capabilities) };
   });
   return {
@@ -309,6 +367,7 @@ export function planAzure(input: AzurePlanInput): AzurePlan {
     protectData: input.protectData,
     httpFunction: functions.find((f) => f.definition.trigger.kind === "http"),
     consumer: functions.find((f) => f.definition.trigger.kind === "queue"),
+    scheduled: functions.filter((f) => f.definition.trigger.kind === "schedule"),
   };
 }
 
@@ -338,10 +397,28 @@ export function azureSettingsFor(definition: Pick<PlannedFunction["definition"],
   if (kind === "queue") {
     // checkFunctions has guaranteed batchSize and maxAttempts.
     const batch = azureLimits.queueBatchSize;
-    result.queues = {
-      batchSize: decisions.clamp(fn, "batchSize", settings.batchSize!, batch.min, batch.max, `host.json queues.batchSize is ${batch.min} to ${batch.max}`),
-      maxDequeueCount: settings.maxAttempts!,
-    };
+    const clamped = Math.min(batch.max, Math.max(batch.min, settings.batchSize!));
+    // Even an exact batchSize means something else here: each message is its own invocation, and
+    // the host fetches batchSize messages per instance, fetching again when fewer than
+    // newBatchThreshold (default half a batch per vCPU) remain, so one instance runs up to
+    // batchSize + newBatchThreshold messages at once and the app up to instances × that.
+    // https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger#concurrency
+    // https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#host-json
+    decisions.adjust(
+      fn,
+      "batchSize",
+      settings.batchSize!,
+      `${clamped} per instance`,
+      `${clamped === settings.batchSize ? "" : `host.json queues.batchSize is ${batch.min} to ${batch.max}; `}it bounds the messages one instance fetches at a time, each its own invocation, not a batch per invocation: up to maximumInstanceCount (${maximumInstanceCount}) × (batchSize + newBatchThreshold) messages run at once`,
+    );
+    result.queues = { batchSize: clamped, maxDequeueCount: settings.maxAttempts! };
+  }
+  if (definition.trigger.kind === "schedule") {
+    // checkFunctions has guaranteed an aligned everyMinutes. The timer runs in UTC, the intent's
+    // clock: WEBSITE_TIME_ZONE is not supported on Flex Consumption and is never set.
+    // https://learn.microsoft.com/azure/azure-functions/functions-bindings-timer#ncrontab-time-zones
+    const everyMinutes = settings.everyMinutes ?? definition.trigger.everyMinutes;
+    result.schedule = { expression: ncrontab(everyMinutes), ...reconcilerRunSettings(everyMinutes, timeoutSeconds) };
   }
   return result;
 }
@@ -400,6 +477,8 @@ export function azureNativeSummary(fn: AzurePlannedFunction): NativeSettings {
     functionTimeout: n.functionTimeout,
     batchSize: n.queues?.batchSize,
     maxDequeueCount: n.queues?.maxDequeueCount,
+    schedule: n.schedule?.expression,
+    hostId: n.hostId,
     logRetentionDays: n.logRetentionDays,
   });
 }
@@ -412,13 +491,18 @@ export function checkAzureInput(input: AzurePlanInput): void {
   };
   const fits = (rule: { pattern: RegExp }, value: string) => rule.pattern.test(value);
   const names = resourceNames(input.name, input.project, input.stack);
-  if (!fits(azureNameRules.vault, names.vault)) fail(`Key Vault name "${names.vault}" must start with a letter; use a component name that starts with a letter.`);
+  const hostIds = new Map<string, string>();
   for (const fn of input.functions) {
     const fnName = fn.definition.name;
     const container = deploymentContainerFor(fnName);
     if (!fits(azureNameRules.container, container)) {
       fail(`function name "${fnName}" gives the package container "${container}", which must be lowercase letters, digits and single hyphens (at most ${azureNameRules.container.max}); rename the function.`);
     }
+    const hostId = hostIdFor(names, fnName);
+    if (!fits(azureNameRules.hostId, hostId) || hostIds.has(hostId)) {
+      fail(`function name "${fnName}" gives the host id "${hostId}", which must be 1 to 32 lowercase letters, digits and single dashes and differ from every other app's; rename the function.`);
+    }
+    hostIds.set(hostId, fnName);
     const app = appNameFor(names, fnName);
     if (!fits(azureNameRules.functionApp, app)) {
       fail(`Function App name "${app}" must be at most ${azureNameRules.functionApp.max} letters, digits or inner hyphens; use a shorter component or function name.`);

@@ -7,6 +7,10 @@
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { AzureFunctions, azureRoles, capabilityRoles, nearestInstanceMemory, type AzureFunctionsArgs, type AzureRole } from "../../components/azure";
+import { azureEnv } from "../../functions/azure/contract";
+import { reconcilerEnv, reconcilerRunSettings } from "../../functions/core/reconciler";
+import { policyResources } from "../../policies/evaluate";
+import { transitiveDependencies } from "../../policies/policy";
 import { bundleFunction, deploymentsFor } from "../../components/bundle";
 import { catalog, type Capability } from "../../components/catalog";
 import type { FunctionDeployment } from "../../components/platform";
@@ -27,7 +31,13 @@ const T = {
   plan: "azure-native:web:AppServicePlan",
   app: "azure-native:web:WebApp",
   role: "azure-native:authorization:RoleAssignment",
+  identity: "azure-native:managedidentity:UserAssignedIdentity",
+  random: "random:index/randomString:RandomString",
+  dynamic: "pulumi-nodejs:dynamic:Resource",
 };
+/** The secret wire form Pulumi gives a secret input. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const ENTRA_TOKEN = "entra-token-for-the-scm-sites";
 
 /** Fake provider outputs shaped like Azure's: ARM ids, endpoints, identities. */
 function azureState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
@@ -63,17 +73,26 @@ function azureState(args: pulumi.runtime.MockResourceArgs): Record<string, any> 
       };
     case T.insights:
       return { id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Insights/components/${args.name}`, connectionString: "InstrumentationKey=00000000-0000-0000-0000-00000000abcd;IngestionEndpoint=https://westeurope.in.applicationinsights.azure.com/" };
+    case T.identity:
+      return { id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${args.name}`, clientId: `client-of-${args.name}`, principalId: `principal-of-${args.name}` };
+    case T.random:
+      // What RandomString makes: `length` lowercase letters and digits.
+      return { result: "k3v9x2m7q8w1z5t4".slice(0, i.length) };
     case T.app:
-      return { name: i.name, defaultHostName: `${i.name}.azurewebsites.net`, identity: { type: "SystemAssigned", principalId: `principal-of-${i.name}` } };
+      return { name: i.name, defaultHostName: `${i.name}.azurewebsites.net` };
     default:
       return {};
   }
 }
 
-const deploy = (functions: FunctionDeployment[], extra: Partial<AzureFunctionsArgs> = {}) =>
-  runWithMocks(() => new AzureFunctions("parity-azure", { functions, apiKey: TEST_API_KEY, tags: { project: "parity" }, ...extra }), { stateFor: azureState });
+const deploy = (functions: FunctionDeployment[], extra: Partial<AzureFunctionsArgs> = {}, name = "parity-azure", stack?: string) =>
+  runWithMocks(() => new AzureFunctions(name, { functions, apiKey: TEST_API_KEY, tags: { project: "parity" }, ...extra }), {
+    stateFor: azureState,
+    stack,
+    invokes: { "azure-native:authorization:getClientToken": { token: ENTRA_TOKEN } },
+  });
 
-/** A file of the package a function's blob uploads, as text. */
+/** A file of the package one deploy publishes for a function, as text. */
 const packageFile = (run: MockRun<AzureFunctions>, fn: string, file: string) => Buffer.from(run.result.nodes[fn].package.files[file]).toString("utf8");
 
 /** A function of another catalog, bundled from the hello fixture. */
@@ -86,19 +105,25 @@ const otherFunction = (definition: FunctionDeployment["definition"], settings: F
 const appSettings = (app: RecordedResource) =>
   Object.fromEntries((app.inputs.siteConfig.appSettings as Array<{ name: string; value: string }>).map((s) => [s.name, s.value]));
 
-const appOf = (run: MockRun<AzureFunctions>, fn: string) => run.ofType(T.app).find((r) => r.name === `parity-azure-${fn}`)!;
+const appOf = (run: MockRun<AzureFunctions>, fn: string, name = "parity-azure") => run.ofType(T.app).find((r) => r.name === `${name}-${fn}`)!;
 
 const roleIdOf = (role: AzureRole) => `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/${azureRoles[role]}`;
 
-/** Every role assignment as (function, role, scope), the function found by its principal. */
+/** Every role assignment as (function, role, scope, resource), the function found by its identity's principal. */
 function assignments(run: MockRun<AzureFunctions>) {
-  const byPrincipal = new Map(run.ofType(T.app).map((app) => [`principal-of-${app.inputs.name}`, app.name.replace("parity-azure-", "")]));
+  const byPrincipal = new Map(run.ofType(T.identity).map((identity) => [`principal-of-${identity.name}`, identity.name.replace(/^parity-azure-/, "").replace(/-identity$/, "")]));
   return run.ofType(T.role).map((r) => {
     const role = (Object.keys(azureRoles) as AzureRole[]).find((name) => roleIdOf(name) === r.inputs.roleDefinitionId);
     assert.ok(role, `unknown role definition ${r.inputs.roleDefinitionId}`);
     assert.equal(r.inputs.principalType, "ServicePrincipal");
-    return { function: byPrincipal.get(r.inputs.principalId)!, role, scope: r.inputs.scope as string };
+    return { function: byPrincipal.get(r.inputs.principalId)!, role, scope: r.inputs.scope as string, resource: r };
   });
+}
+
+/** The URNs of every resource `resource` waits for, directly or through others (the policy pack's own walk). */
+function upstream(run: MockRun<AzureFunctions>, resource: RecordedResource): Set<string> {
+  const graph = policyResources(run.resources);
+  return new Set([...transitiveDependencies(graph.find((r) => r.urn === resource.urn)!)].map((r) => r.urn));
 }
 
 for (const stack of ["dev", "prod"] as const) {
@@ -110,29 +135,84 @@ for (const stack of ["dev", "prod"] as const) {
       run = await deploy(deploymentsFor(config, "azure"), { logRetentionDays: config.logRetentionDays, protectData: config.protectData });
     });
 
-    it("one Flex Consumption plan, one Function App per catalog function, each with its own identity on Node 22", () => {
-      const plan = run.one(T.plan);
-      assert.deepEqual(plan.inputs.sku, { name: "FC1", tier: "FlexConsumption" });
-      assert.equal(plan.inputs.reserved, true);
+    it("one Flex Consumption plan per app (Flex allows one app per plan), one Function App per catalog function, on Node 22", () => {
+      const plans = run.ofType(T.plan);
       const apps = run.ofType(T.app);
       assert.deepEqual(apps.map((a) => a.name).sort(), catalog.map((fn) => `parity-azure-${fn.name}`).sort());
+      assert.equal(plans.length, apps.length);
+      for (const plan of plans) {
+        assert.deepEqual(plan.inputs.sku, { name: "FC1", tier: "FlexConsumption" });
+        assert.equal(plan.inputs.reserved, true);
+        assert.equal(apps.filter((a) => a.inputs.serverFarmId === `${plan.name}-id`).length, 1, `${plan.name} holds exactly one app`);
+      }
       for (const app of apps) {
-        assert.deepEqual(app.inputs.identity, { type: "SystemAssigned" });
-        assert.equal(app.inputs.serverFarmId, plan.name + "-id");
-        assert.deepEqual(app.inputs.functionAppConfig.runtime, { name: "node", version: "22" });
-        assert.equal(app.inputs.functionAppConfig.deployment.storage.authentication.type, "SystemAssignedIdentity");
-        assert.equal(app.inputs.httpsOnly, true);
         const fnName = app.name.replace("parity-azure-", "");
-        const pkg = run.one("azure-native:storage:Blob", `-${fnName}-package`);
-        assert.equal(pkg.inputs.blobName, "released-package.zip");
+        assert.equal(app.inputs.serverFarmId, `parity-azure-${fnName}-plan-id`);
+        assert.deepEqual(app.inputs.functionAppConfig.runtime, { name: "node", version: "22" });
+        assert.equal(app.inputs.httpsOnly, true);
         assert.equal(app.inputs.functionAppConfig.deployment.storage.value, `https://${run.one(T.account, "-packages").inputs.accountName}.blob.core.windows.net/deploy-${fnName}`);
-        assert.equal(pkg.inputs.containerName, `deploy-${fnName}`);
+      }
+      assert.equal(run.ofType("azure-native:storage:Blob").length, 0, "no blob put into a deployment container: Flex does not deploy those");
+    });
+
+    it("each app's only identity is its own user-assigned identity, used for Key Vault references, deployment storage, host storage and telemetry", () => {
+      for (const fn of catalog) {
+        const app = appOf(run, fn.name);
+        const identity = run.one(T.identity, `-${fn.name}-identity`);
+        const id = identity.state.id;
+        assert.deepEqual(app.inputs.identity, { type: "UserAssigned", userAssignedIdentities: [id] });
+        assert.equal(app.inputs.keyVaultReferenceIdentity, id);
+        assert.deepEqual(app.inputs.functionAppConfig.deployment.storage.authentication, { type: "UserAssignedIdentity", userAssignedIdentityResourceId: id });
+        const settings = appSettings(app);
+        const account = run.one(T.account, "-storage").inputs.accountName;
+        assert.equal(settings.AzureWebJobsStorage__credential, "managedidentity");
+        assert.equal(settings.AzureWebJobsStorage__clientId, identity.state.clientId);
+        assert.equal(settings.AzureWebJobsStorage__blobServiceUri, `https://${account}.blob.core.windows.net/`);
+        assert.equal(settings.AzureWebJobsStorage__queueServiceUri, `https://${account}.queue.core.windows.net/`);
+        assert.equal(settings.AzureWebJobsStorage__tableServiceUri, `https://${account}.table.core.windows.net/`);
+        assert.equal(settings.AZURE_CLIENT_ID, identity.state.clientId);
+        assert.equal(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING, `ClientId=${identity.state.clientId};Authorization=AAD`);
+        assert.equal(identity.inputs.tags["parity:capabilities"], fn.capabilities.join(" "));
       }
       const principals = new Set(assignments(run).map((a) => a.function));
       assert.deepEqual([...principals].sort(), catalog.map((fn) => fn.name).sort(), "each app's own identity holds its grants");
     });
 
-    it("each blob uploads the function's one package: bundle, source map, host.json and a package.json without host-provided externals", async () => {
+    it("no app is created before its grants: every role assignment of its identity, the Key Vault secret reader first of all, is upstream of the app", () => {
+      const made = assignments(run);
+      for (const fn of catalog) {
+        const app = appOf(run, fn.name);
+        const before = upstream(run, app);
+        const own = made.filter((a) => a.function === fn.name);
+        assert.ok(own.length > 0);
+        for (const a of own) assert.ok(before.has(a.resource.urn), `${fn.name}'s app could be created before ${a.role} on ${a.scope}`);
+        assert.ok(before.has(run.one(T.identity, `-${fn.name}-identity`).urn));
+      }
+      const secretReader = made.find((a) => a.function === "users-api" && a.role === "Key Vault Secrets User")!;
+      assert.ok(appOf(run, "users-api").dependencies.includes(secretReader.resource.urn), "users-api waits for its Key Vault role before its reference is first resolved");
+      assert.ok(!upstream(run, secretReader.resource).has(appOf(run, "users-api").urn), "and the grant does not wait for the app (no system identity to wait for)");
+    });
+
+    it("one deploy publishes each package: after its app and its deployment-container grant, carrying the package hash and a secret token", async () => {
+      const made = assignments(run);
+      for (const fn of catalog) {
+        const publish = run.one(T.dynamic, `-${fn.name}-publish`);
+        const app = appOf(run, fn.name);
+        const canReadPackage = made.find((a) => a.function === fn.name && a.role === "Storage Blob Data Contributor")!;
+        assert.match(canReadPackage.scope, new RegExp(`/containers/deploy-${fn.name}$`));
+        assert.ok(publish.dependencies.includes(app.urn), "publishes to an app that exists");
+        assert.ok(publish.dependencies.includes(canReadPackage.resource.urn), "after the app's identity may write its deployment container");
+        const pkg = run.result.nodes[fn.name].package;
+        assert.equal(publish.inputs.hash, pkg.hash);
+        assert.match(pkg.hash, /^[0-9a-f]{64}$/);
+        assert.equal(publish.inputs.zipPath, pkg.zipFile);
+        assert.equal(publish.inputs.scmUrl, `https://${app.inputs.name}.scm.azurewebsites.net`);
+        assert.equal(publish.inputs.token[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", "the token is a secret input");
+        assert.equal(publish.inputs.token.value, ENTRA_TOKEN);
+      }
+    });
+
+    it("each package holds the bundle, source map, host.json and a package.json without host-provided externals", () => {
       for (const fn of catalog) {
         const nodes = run.result.nodes[fn.name];
         assert.deepEqual(Object.keys(nodes.package.files).sort(), ["host.json", "index.js", "index.js.map", "package.json"]);
@@ -141,20 +221,16 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual(packageJson.engines, { node: "22" });
         // The host injects @azure/functions-core; nothing else is left external, so nothing is to install.
         assert.deepEqual(packageJson.dependencies, {});
-        assert.match(nodes.package.hash, /^[0-9a-f]{64}$/);
-        const blob = run.one("azure-native:storage:Blob", `-${fn.name}-package`);
-        assert.equal(blob.inputs.contentType, "application/zip");
-        assert.equal(await blob.inputs.source.path, nodes.package.zipFile, "the blob is the package's zip, as-is");
       }
     });
 
-    it("settings reach the plan's apps and host.json, with a warning for every rounded or clamped value", async () => {
+    it("settings reach each app and host.json, with a warning for every inexact value (the batch's meaning, listPending's scope)", async () => {
       for (const fn of catalog) {
         const settings = { ...config.functions[fn.name], ...config.overrides.azure?.[fn.name] };
         const scale = appOf(run, fn.name).inputs.functionAppConfig.scaleAndConcurrency;
         assert.equal(scale.instanceMemoryMB, nearestInstanceMemory(settings.memoryMb));
         assert.equal(scale.maximumInstanceCount, settings.reservedConcurrency);
-        if (settings.warmInstances > 0) {
+        if ((settings.warmInstances ?? 0) > 0) {
           assert.deepEqual(scale.alwaysReady, [{ name: fn.trigger.kind === "http" ? "http" : `function:${fn.name}`, instanceCount: settings.warmInstances }]);
         } else assert.equal(scale.alwaysReady, undefined);
         const hostJson = JSON.parse(packageFile(run, fn.name, "host.json"));
@@ -162,21 +238,40 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(hostJson.functionTimeout, hhmmss(Math.min(settings.timeoutSeconds, fn.trigger.kind === "http" ? 230 : Infinity)));
         if (fn.trigger.kind === "queue") {
           assert.deepEqual(hostJson.extensions.queues, { batchSize: settings.batchSize, maxDequeueCount: settings.maxAttempts, messageEncoding: "base64" });
-        } else {
-          assert.equal(hostJson.extensions.queues, undefined);
-          assert.deepEqual(scale.triggers, { http: { perInstanceConcurrency: 1 } });
-        }
+        } else assert.equal(hostJson.extensions.queues, undefined);
+        if (fn.trigger.kind === "http") assert.deepEqual(scale.triggers, { http: { perInstanceConcurrency: 1 } });
+        else assert.equal(scale.triggers, undefined);
       }
       const expected = (await expectedWarnings(config)).sort();
       assert.deepEqual(run.result.warnings.map((w) => `${w.function}.${w.setting}:${w.asked}->${w.applied}`).sort(), expected);
       assert.equal(run.loggedWarnings.length, expected.length, "every inexact value is logged");
       for (const line of run.loggedWarnings) assert.match(line, /^\[azure\] \S+: \S+ asked .+, applied .+ \(.+\)$/);
+      const batch = run.result.warnings.find((w) => w.setting === "batchSize")!;
+      assert.match(batch.reason, /maximumInstanceCount \(\d+\) × \(batchSize \+ newBatchThreshold\)/);
       assert.equal(run.one(T.workspace).inputs.retentionInDays, Math.max(30, config.logRetentionDays));
+    });
+
+    it(`the reconciler: its timer's schedule (${stack === "dev" ? "0 */5 * * * *" : "0 */10 * * * *"}) and run settings are app settings; schedules says no scheduler identity exists`, async () => {
+      const settings = appSettings(appOf(run, "reconciler"));
+      const expression = stack === "dev" ? "0 */5 * * * *" : "0 */10 * * * *";
+      const { everyMinutes, timeoutSeconds } = config.functions.reconciler;
+      const run_ = reconcilerRunSettings(everyMinutes!, timeoutSeconds);
+      assert.equal(settings[azureEnv.reconcileSchedule], expression);
+      assert.equal(settings[reconcilerEnv.graceSeconds], String(run_.graceSeconds));
+      assert.equal(settings[reconcilerEnv.timeBudgetSeconds], String(run_.timeBudgetSeconds));
+      assert.equal(settings.WEBSITE_TIME_ZONE, undefined, "UTC: Flex supports no other time zone");
+      assert.equal(settings.USERS_TABLE, "users");
+      assert.equal(settings.EVENTS_QUEUE, "user-events");
+      assert.equal(settings.API_KEY, undefined);
+      for (const other of ["users-api", "queue-worker"]) assert.equal(appSettings(appOf(run, other))[azureEnv.reconcileSchedule], undefined);
+      assert.deepEqual(Object.keys(run.result.schedules), ["reconciler"]);
+      assert.deepEqual(run.result.schedules.reconciler, { expression, identity: undefined, invoke: undefined });
+      assert.equal(run.result.nativeSettings.reconciler.schedule, expression);
+      assert.equal(JSON.parse(packageFile(run, "reconciler", "host.json")).functionTimeout, hhmmss(timeoutSeconds));
     });
 
     it("each role assignment's role and scope equal the function's declared capabilities", async () => {
       const made = assignments(run);
-      const table = run.one(T.table).state.id ?? (await idOf(run, T.table));
       for (const fn of catalog) {
         const grants = run.result.grants.filter((g) => g.function === fn.name);
         assert.deepEqual(new Set(grants.map((g) => g.capability)), new Set(fn.capabilities), `${fn.name}: every declared capability granted, nothing else`);
@@ -189,8 +284,16 @@ for (const stack of ["dev", "prod"] as const) {
         const expectedPairs = fn.capabilities.flatMap((c) => capabilityRoles[c].map((r) => `${r.role}@${r.target}`)).sort();
         const actualPairs = (await Promise.all(grants.map(async (g) => `${g.permissions[0]}@${targetOf(run, await valueOf(g.resource))}`))).sort();
         assert.deepEqual(actualPairs, expectedPairs);
+        // And the identity holds nothing more: its declared roles plus the host's four.
+        const distinct = new Set(expectedPairs);
+        assert.equal(made.filter((a) => a.function === fn.name).length, distinct.size + 4, `${fn.name}'s identity holds its capabilities and the host's needs only`);
       }
-      assert.ok(made.some((a) => a.scope === table));
+      const reconciler = made.filter((a) => a.function === "reconciler" && !a.role.startsWith("Storage Blob") && a.role !== "Monitoring Metrics Publisher");
+      assert.deepEqual(reconciler.map((a) => `${a.role}@${a.scope.split("/").slice(-2).join("/")}`).sort(), [
+        "Storage Queue Data Message Sender@queues/user-events",
+        "Storage Table Data Contributor@tables/users",
+        "Storage Table Data Reader@tables/users",
+      ]);
     });
 
     it("no role assignment is scoped to the subscription, the resource group, the storage account or the vault", () => {
@@ -209,40 +312,45 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("no secret or storage key in plain app settings; identity-based storage; API key only as a Key Vault reference", () => {
-      const account = run.one(T.account, "-storage");
-      assert.equal(account.inputs.allowSharedKeyAccess, false);
-      assert.equal(account.inputs.allowBlobPublicAccess, false);
-      // The package account allows keys only because the provider uploads with them; it holds packages only.
+    it("no secret or storage key in plain app settings; both accounts refuse shared keys; API key only as a Key Vault reference", () => {
+      for (const suffix of ["-storage", "-packages"]) {
+        const account = run.one(T.account, suffix);
+        assert.equal(account.inputs.allowSharedKeyAccess, false, suffix);
+        assert.equal(account.inputs.allowBlobPublicAccess, false, suffix);
+      }
       const packages = run.one(T.account, "-packages");
-      assert.equal(packages.inputs.allowBlobPublicAccess, false);
       const inPackageAccount = run.ofType(T.container).filter((c) => c.inputs.accountName === packages.inputs.accountName).map((c) => c.inputs.containerName);
       assert.deepEqual(inPackageAccount.sort(), catalog.map((fn) => `deploy-${fn.name}`).sort());
-      assert.ok(!run.ofType(T.table).concat(run.ofType(T.queue)).some((r) => r.inputs.accountName === packages.inputs.accountName));
       for (const app of run.ofType(T.app)) {
         const settings = appSettings(app);
         const text = JSON.stringify(app.inputs);
         assert.doesNotMatch(text, /AccountKey=|SharedAccessSignature|DefaultEndpointsProtocol|PARITY_STORAGE_CONNECTION_STRING/);
         assert.ok(!text.includes(TEST_API_KEY), `${app.name} carries the API key in clear`);
+        assert.ok(!text.includes(ENTRA_TOKEN), `${app.name} carries the deploy token`);
         assert.equal(settings.AzureWebJobsStorage, undefined);
-        assert.equal(settings.AzureWebJobsStorage__accountName, account.inputs.accountName);
         assert.equal(settings.PARITY_PLATFORM, "azure");
-        assert.equal(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING, "Authorization=AAD");
       }
       const api = appSettings(appOf(run, "users-api"));
       const secret = run.one(T.secret);
       assert.equal(api.API_KEY, `@Microsoft.KeyVault(SecretUri=https://${secret.inputs.vaultName}.vault.azure.net/secrets/api-key)`);
       assert.equal(api.USERS_TABLE, "users");
       assert.equal(api.EVENTS_QUEUE, "user-events");
-      assert.equal(api.PARITY_STORAGE__tableServiceUri, `https://${account.inputs.accountName}.table.core.windows.net/`);
+      assert.equal(api.PARITY_STORAGE__tableServiceUri, `https://${run.one(T.account, "-storage").inputs.accountName}.table.core.windows.net/`);
       const worker = appSettings(appOf(run, "queue-worker"));
       assert.equal(worker.API_KEY, undefined, "the worker did not declare apiKey.read");
       // The key goes to Key Vault only, as a Pulumi secret (the wire form of a secret input).
       const secretProperties = secret.inputs.properties;
-      assert.equal(secretProperties["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "secret input");
+      assert.equal(secretProperties[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", "secret input");
       assert.equal(secretProperties.value.value, TEST_API_KEY);
       assert.equal(run.one(T.vault).inputs.properties.enableRbacAuthorization, true);
       assert.equal(run.one(T.insights).inputs.disableLocalAuth, true);
+    });
+
+    it("host ids: one per app, distinct, at most 32 lowercase letters, digits and single dashes", () => {
+      const ids = run.ofType(T.app).map((app) => appSettings(app).AzureFunctionsWebHost__hostid);
+      assert.equal(ids.length, catalog.length);
+      assert.equal(new Set(ids).size, ids.length);
+      for (const id of ids) assert.match(id, /^(?!.*--)[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, id);
     });
 
     it("table, events queue and <queue>-poison exist; outputs name them and the app URL", async () => {
@@ -260,6 +368,25 @@ for (const stack of ["dev", "prod"] as const) {
     });
   });
 }
+
+describe("infra: azure, the vault name is unique per deployment and within Key Vault's rules", function () {
+  this.timeout(60_000);
+  it("for dev, prod and a 20-character stack: prefix, one hyphen, the random suffix made once per deployment", async () => {
+    const hello = otherFunction({ name: "hello", trigger: { kind: "http" }, capabilities: [], description: "" }, { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 1, warmInstances: 0 });
+    for (const stack of ["dev", "prod", "feature-branch-xy123"]) {
+      assert.ok(stack !== "feature-branch-xy123" || stack.length === 20);
+      const run = await deploy([hello], { logRetentionDays: 30 }, `parity-${stack}`, stack);
+      const random = run.one(T.random);
+      assert.deepEqual([random.inputs.length, random.inputs.upper, random.inputs.special], [8, false, false]);
+      const vault = run.one(T.vault);
+      assert.ok(vault.dependencies.includes(random.urn), "the name comes from the random suffix");
+      const name: string = vault.inputs.vaultName;
+      assert.match(name, /^kv[a-z0-9]{1,13}-[a-z0-9]{8}$/, name);
+      assert.ok(name.length >= 3 && name.length <= 24, `${name} is ${name.length} characters`);
+      assert.match(name, /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/);
+    }
+  });
+});
 
 describe("infra: azure, a second catalog through the same component", function () {
   this.timeout(60_000);
@@ -288,8 +415,14 @@ describe("infra: azure, a second catalog through the same component", function (
       alwaysReady: 1,
       httpPerInstanceConcurrency: 1,
       functionTimeout: "00:00:20",
+      hostId: run.result.plan.functions[0].native.hostId,
       logRetentionDays: 30,
     });
+    // Its own plan, identity and publish, like every app.
+    assert.equal(run.ofType(T.plan).length, 1);
+    assert.equal(run.one(T.identity).inputs.tags["parity:capabilities"], "users.read");
+    assert.ok(run.one(T.dynamic, "-lookup-api-publish").dependencies.includes(run.one(T.app).urn));
+    assert.deepEqual(run.result.schedules, {}, "no schedule function, no schedule");
   });
 
   it("assigns a role shared by two capabilities once (Azure refuses a duplicate), and reports both grants", async () => {
@@ -348,7 +481,10 @@ async function expectedWarnings(config: ReturnType<typeof stackConfig>): Promise
     const memory = nearestInstanceMemory(s.memoryMb);
     if (memory !== s.memoryMb) out.push(`${fn.name}.memoryMb:${s.memoryMb}->${memory}`);
     if (fn.trigger.kind === "http" && s.timeoutSeconds > 230) out.push(`${fn.name}.timeoutSeconds:${s.timeoutSeconds}->230`);
-    if (s.batchSize !== undefined && s.batchSize > 32) out.push(`${fn.name}.batchSize:${s.batchSize}->32`);
+    // The queue batch never means on Azure what it means on AWS: always warned.
+    if (fn.trigger.kind === "queue") out.push(`${fn.name}.batchSize:${s.batchSize}->${Math.min(s.batchSize!, 32)} per instance`);
+    // Table Storage RBAC cannot narrow to the pending index: always warned.
+    if ((fn.capabilities as readonly string[]).includes("users.listPending")) out.push(`${fn.name}.users.listPending:the pending index only->Storage Table Data Reader on the users table`);
   }
   return out;
 }
@@ -356,10 +492,6 @@ async function expectedWarnings(config: ReturnType<typeof stackConfig>): Promise
 function hhmmss(seconds: number): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
-}
-
-async function idOf(run: MockRun<AzureFunctions>, type: string): Promise<string> {
-  return run.one(type).state.id;
 }
 
 function targetOf(run: MockRun<AzureFunctions>, scope: string): string {
