@@ -56,6 +56,16 @@ const MOCK_REGION = "eu-west-1";
 const MOCK_ACCOUNT = "123456789012";
 
 /** ARNs (and URLs) in the shape AWS returns them, so grants and policies see realistic values. */
+/**
+ * What @pulumi/random would make, in its shape (length and alphabet), so names built from it
+ * (the Azure Key Vault's) are checked at their real length, not as `…-undefined`.
+ */
+function randomState(type: string, inputs: Record<string, any>): Record<string, unknown> {
+  if (type !== "random:index/randomString:RandomString") return {};
+  const alphabet = (inputs.lower === false ? "" : "abcdefghijklmnopqrstuvwxyz") + (inputs.numeric === false ? "" : "0123456789") || "x";
+  return { result: Array.from({ length: Number(inputs.length) }, (_, i) => alphabet[(i * 7) % alphabet.length]).join("") };
+}
+
 function awsState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
   const arn = (service: string, resource: string) => `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT}:${resource}`;
   switch (type) {
@@ -102,7 +112,7 @@ export async function runWithMocks<T>(
     {
       newResource(args) {
         const extra = options.stateFor?.(args) ?? {};
-        const state = { ...args.inputs, name: args.inputs.name ?? args.name, ...awsState(args.type, args.inputs.name ?? args.name, args.inputs), ...extra };
+        const state = { ...args.inputs, name: args.inputs.name ?? args.name, ...awsState(args.type, args.inputs.name ?? args.name, args.inputs), ...randomState(args.type, args.inputs), ...extra };
         resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "", parent: "", dependencies: [] });
         return { id: extra.id ?? `${args.name}-id`, state };
       },
