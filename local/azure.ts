@@ -14,7 +14,7 @@ import { TableClient } from "@azure/data-tables";
 import type { Timer } from "@azure/functions";
 import { QueueClient, type DequeuedMessageItem } from "@azure/storage-queue";
 import type { Capability } from "../components/catalog";
-import { azureNativeSummary, planAzure, type AzurePlan, type AzurePlannedFunction } from "../components/azure/rules";
+import { azureNativeSummary, azureScheduleFor, planAzure, type AzurePlan, type AzurePlannedFunction } from "../components/azure/rules";
 import type { FunctionDeployment, FunctionSpec } from "../components/platform";
 import { cronerPattern } from "../components/schedule";
 import { azureEnv, azureEnvironment, azureScheduleEnvironment } from "../functions/azure/contract";
@@ -111,7 +111,7 @@ export function everyMinutesOf(fn: Pick<FunctionSpec, "definition" | "settings">
  * parity means it, is refused before anything starts.
  */
 export function azureScheduleSettings(fn: Pick<FunctionSpec, "definition" | "settings">): Record<string, string> {
-  const settings = azureScheduleEnvironment(everyMinutesOf(fn), fn.settings.timeoutSeconds);
+  const settings = azureScheduleEnvironment(azureScheduleFor(everyMinutesOf(fn), fn.settings.timeoutSeconds));
   assertNcrontab(settings[azureEnv.reconcileSchedule]);
   return settings;
 }

@@ -24,8 +24,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import * as random from "@pulumi/random";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
-import { azureEnv, azureEnvironment } from "../../functions/azure/contract";
-import { reconcilerEnv } from "../../functions/core/reconciler";
+import { azureEnv, azureEnvironment, azureScheduleEnvironment } from "../../functions/azure/contract";
 import { packageFunction, packageJsonFor, type FunctionPackage } from "../bundle";
 import { platformOutputs, reportWarnings } from "../component";
 import {
@@ -485,14 +484,8 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
         // the app settings are not all masked in previews.
         apiKey: pulumi.unsecret(pulumi.interpolate`@Microsoft.KeyVault(SecretUri=${this.apiKeySecret.properties.secretUri})`),
       }),
-      ...(schedule
-        ? {
-            // The timer trigger reads `%RECONCILE_SCHEDULE%` (functions/azure/contract.ts).
-            [azureEnv.reconcileSchedule]: schedule.expression,
-            [reconcilerEnv.graceSeconds]: String(schedule.graceSeconds),
-            [reconcilerEnv.timeBudgetSeconds]: String(schedule.timeBudgetSeconds),
-          }
-        : {}),
+      // The timer trigger reads `%RECONCILE_SCHEDULE%` (functions/azure/contract.ts).
+      ...(schedule ? azureScheduleEnvironment(schedule) : {}),
     };
     return Object.entries(settings).map(([name, value]) => ({ name, value }));
   }

@@ -283,10 +283,17 @@ export interface FlexSettings {
    * The schedule-triggered app: its timer's 6-field NCRONTAB (app setting `RECONCILE_SCHEDULE`,
    * read by the trigger as `%RECONCILE_SCHEDULE%`) and the reconciler's run settings.
    */
-  schedule?: { expression: string; graceSeconds: number; timeBudgetSeconds: number };
+  schedule?: AzureSchedule;
 }
 
 /** Everything decided for one function's app. */
+/** A timer function's schedule as its app settings carry it (functions/azure/contract.ts `azureScheduleEnvironment`). */
+export interface AzureSchedule {
+  expression: string;
+  graceSeconds: number;
+  timeBudgetSeconds: number;
+}
+
 export interface AzureNativeSettings extends FlexSettings {
   appName: string;
   /** `AzureFunctionsWebHost__hostid`, distinct per app. */
@@ -418,9 +425,14 @@ export function azureSettingsFor(definition: Pick<PlannedFunction["definition"],
     // clock: WEBSITE_TIME_ZONE is not supported on Flex Consumption and is never set.
     // https://learn.microsoft.com/azure/azure-functions/functions-bindings-timer#ncrontab-time-zones
     const everyMinutes = settings.everyMinutes ?? definition.trigger.everyMinutes;
-    result.schedule = { expression: ncrontab(everyMinutes), ...reconcilerRunSettings(everyMinutes, timeoutSeconds) };
+    result.schedule = azureScheduleFor(everyMinutes, timeoutSeconds);
   }
   return result;
+}
+
+/** A timer function's schedule: the 6-field NCRONTAB and the reconciler's run settings (the component and the local launcher both use it). */
+export function azureScheduleFor(everyMinutes: number, timeoutSeconds: number): AzureSchedule {
+  return { expression: ncrontab(everyMinutes), ...reconcilerRunSettings(everyMinutes, timeoutSeconds) };
 }
 
 /** The smallest allowed size that is not less than asked (never less memory than asked, except above the largest). */

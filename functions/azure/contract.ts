@@ -10,8 +10,7 @@
  * only for Azurite (the local cloud and tests); it wins when set and is never set in Azure.
  */
 import type { Capability } from "../../components/catalog";
-import { ncrontab } from "../../components/schedule";
-import { reconcilerEnv, reconcilerRunSettings } from "../core/reconciler";
+import { reconcilerEnv } from "../core/reconciler";
 
 export const azureEnv = {
   platform: "PARITY_PLATFORM",
@@ -53,12 +52,11 @@ export const AZURE_TIMER_TRIGGER = { schedule: `%${azureEnv.reconcileSchedule}%`
  * settings derived from the interval and the timeout. One function for the component and the
  * local launcher, so the two cannot drift.
  */
-export function azureScheduleEnvironment(everyMinutes: number, timeoutSeconds: number): Record<string, string> {
-  const run = reconcilerRunSettings(everyMinutes, timeoutSeconds);
+export function azureScheduleEnvironment(schedule: { expression: string; graceSeconds: number; timeBudgetSeconds: number }): Record<string, string> {
   return {
-    [azureEnv.reconcileSchedule]: ncrontab(everyMinutes),
-    [reconcilerEnv.graceSeconds]: String(run.graceSeconds),
-    [reconcilerEnv.timeBudgetSeconds]: String(run.timeBudgetSeconds),
+    [azureEnv.reconcileSchedule]: schedule.expression,
+    [reconcilerEnv.graceSeconds]: String(schedule.graceSeconds),
+    [reconcilerEnv.timeBudgetSeconds]: String(schedule.timeBudgetSeconds),
   };
 }
 

@@ -47,7 +47,9 @@ const MAX_ATTEMPTS = 2;
 
   it("plans with the deploy's rules: host.json's batch size and dequeue count drive the listener", () => {
     assert.equal(local.platform, "azure");
-    assert.deepEqual(local.nativeSettings["queue-worker"], {
+    const { hostId, ...worker } = local.nativeSettings["queue-worker"];
+    assert.match(String(hostId), /^queue-worker-[0-9a-f]{8}$/, "the host id the deploy sets (components/azure/rules.ts hostIdFor)");
+    assert.deepEqual(worker, {
       instanceMemoryMB: 512,
       maximumInstanceCount: 5,
       functionTimeout: "00:00:30",
@@ -56,7 +58,7 @@ const MAX_ATTEMPTS = 2;
       logRetentionDays: 30,
     });
     assert.equal(local.nativeSettings["users-api"].httpPerInstanceConcurrency, 1);
-    assert.deepEqual(local.warnings.map((w) => [w.function, w.setting]).sort(), [["*", "logRetentionDays"], ["queue-worker", "memoryMb"], ["reconciler", "memoryMb"], ["users-api", "memoryMb"]]);
+    assert.deepEqual(local.warnings.map((w) => [w.function, w.setting]).sort(), [["*", "logRetentionDays"], ["queue-worker", "batchSize"], ["queue-worker", "memoryMb"], ["reconciler", "memoryMb"], ["reconciler", "users.listPending"], ["users-api", "memoryMb"]]);
   });
 
   it("schedules the reconciler from its 6-field NCRONTAB app setting, clock-aligned in UTC", () => {
