@@ -9,7 +9,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { entryPointName, gcpEnvironment, gcpScheduleEnvironment } from "../../functions/gcp/contract";
+import { entryPointName, gcpEnv, gcpEnvironment, gcpScheduleEnvironment } from "../../functions/gcp/contract";
 import { packageFunction, packageJsonFor } from "../bundle";
 import { packageAsset, platformOutputs, reportWarnings } from "../component";
 import {
@@ -405,7 +405,10 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
       // when an instance starts (pinned version, as advised there); the config never holds the value.
       { apiKey: { secret: this.apiKeySecret.secretId, version: this.apiKeySecretVersion.version } },
     );
-    const runSettings = native.schedule ? gcpScheduleEnvironment(native.schedule.run) : {};
+    const runSettings = {
+      ...(native.schedule ? gcpScheduleEnvironment(native.schedule.run) : {}),
+      ...(native.publishTimeoutMs ? { [gcpEnv.publishTimeoutMs]: String(native.publishTimeoutMs) } : {}),
+    };
     const secretEnvironmentVariables = Object.entries(env.secrets).map(([key, ref]) => ({ key, projectId: this.projectId, ...ref }));
     const cloudFunction = new gcp.cloudfunctionsv2.Function(
       `${name}-${fnName}`,

@@ -325,6 +325,8 @@ export interface GcpNativeSettings {
   maxInstanceCount: number;
   maxInstanceRequestConcurrency: number;
   minInstanceCount: number;
+  /** Set on publishers: how long one publish may take, retries included (PUBLISH_TIMEOUT_MS). */
+  publishTimeoutMs?: number;
   queue?: GcpQueueSettings;
   schedule?: GcpScheduleSettings;
 }
@@ -429,6 +431,9 @@ export function gcpSettingsFor(
     timeoutSeconds,
     ...concurrency,
     minInstanceCount,
+    // Half the timeout: a publish to an unreachable Pub/Sub gives up while the function can still
+    // answer (the core keeps the user; the reconciler re-publishes it).
+    publishTimeoutMs: definition.capabilities.includes("events.publish") ? Math.max(1000, timeoutSeconds * 500) : undefined,
     queue:
       definition.trigger.kind === "queue"
         ? gcpQueueSettingsFor(fn, settings, timeoutSeconds, decisions, { capacity: concurrency.maxInstanceCount * concurrency.maxInstanceRequestConcurrency, burst: context.publishBurst })

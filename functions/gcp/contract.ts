@@ -25,6 +25,11 @@ export const gcpEnv = {
    * function configuration holds only the reference.
    */
   apiKey: "API_KEY",
+  /**
+   * How long one publish may take, retries included (set on functions that declare
+   * events.publish): the client's default retries last up to 600 s, far past a function's timeout.
+   */
+  publishTimeoutMs: "PUBLISH_TIMEOUT_MS",
 } as const;
 
 /**
@@ -89,6 +94,8 @@ export function requiredEnv(name: (typeof gcpEnv)[keyof typeof gcpEnv], env: Nod
 
 /** The project id, or undefined to let the client libraries find it. */
 export const projectId = (env: NodeJS.ProcessEnv = process.env) => env[gcpEnv.projectId] || undefined;
+/** The publish deadline the component set, or undefined for the client's default. */
+export const publishTimeoutMs = (env: NodeJS.ProcessEnv = process.env) => (env[gcpEnv.publishTimeoutMs] ? Number(env[gcpEnv.publishTimeoutMs]) : undefined);
 /** The database id the component created; `(default)` when unset. */
 export const firestoreDatabase = (env: NodeJS.ProcessEnv = process.env) => env[gcpEnv.firestoreDatabase] || "(default)";
 

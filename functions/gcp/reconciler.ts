@@ -7,7 +7,7 @@
  */
 import { http } from "@google-cloud/functions-framework";
 import { createLogger, createReconciler, reconcilerSettingsFrom } from "../core";
-import { entryPointName, firestoreDatabase, gcpEnv, projectId, RECONCILER_BATCH_LIMIT, requiredEnv } from "./contract";
+import { entryPointName, firestoreDatabase, gcpEnv, projectId, publishTimeoutMs, RECONCILER_BATCH_LIMIT, requiredEnv } from "./contract";
 import { createFirestoreUserStore } from "./firestore-store";
 import { requestIdOf } from "./http";
 import { createPubSubPublisher } from "./pubsub-publisher";
@@ -17,7 +17,7 @@ const settings = reconcilerSettingsFrom((name) => process.env[name]);
 
 const reconciler = createReconciler({
   store: createFirestoreUserStore({ projectId: projectId(), databaseId: firestoreDatabase() }),
-  publisher: createPubSubPublisher({ projectId: projectId(), topic: requiredEnv(gcpEnv.eventsTopic) }),
+  publisher: createPubSubPublisher({ projectId: projectId(), topic: requiredEnv(gcpEnv.eventsTopic), timeoutMs: publishTimeoutMs() }),
   logger,
   graceSeconds: settings.graceSeconds,
   batchLimit: RECONCILER_BATCH_LIMIT,

@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import type { Message } from "@google-cloud/pubsub";
+import { Decisions } from "../../components/platform";
+import { gcpPushRetryFor } from "../../components/gcp/rules";
 import { localPushDelivery, pushEnvelope, startPushDispatcher, type PushDispatcher } from "../../local/gcp";
 import { gcpTestFunctions, type GcpTarget } from "./target";
 
@@ -103,9 +105,10 @@ export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
       let dispatcher: PushDispatcher;
       const deadLettered: Message[] = [];
 
-      // As `npm start` decides it: maxAttempts 2 is below Pub/Sub's minimum and becomes 5.
+      // As `npm start` decides it: maxAttempts 2 is below Pub/Sub's minimum and becomes 5; 20 instances
+      // drain the reconciler's burst of 100 in 5 rounds, so 5 attempts suffice.
       const delivery = localPushDelivery(
-        gcpTestFunctions({ "queue-worker": { memoryMb: 256, timeoutSeconds: 5, reservedConcurrency: 5, warmInstances: 0, batchSize: 10, maxAttempts: 2 } })["queue-worker"],
+        gcpTestFunctions({ "queue-worker": { memoryMb: 256, timeoutSeconds: 5, reservedConcurrency: 20, warmInstances: 0, batchSize: 10, maxAttempts: 2 } })["queue-worker"],
       );
 
       before(async () => {
@@ -139,8 +142,8 @@ export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
         await eventually(async () => Boolean((await getUser(user.id)).welcomedAt), `user ${user.id} welcomed`);
       });
 
-      it("takes its knobs from planGcp, as a deploy does (maxAttempts 2 → 5, timeout 5 s → ack deadline 10 s)", () => {
-        assert.deepEqual(delivery, { maxDeliveryAttempts: 5, ackDeadlineSeconds: 10, concurrency: 5 });
+      it("takes its knobs from planGcp, as a deploy does (maxAttempts 2 → 5, timeout 5 s → ack deadline 10 s, backoff 10–600 s scaled to 100 ms–6 s)", () => {
+        assert.deepEqual(delivery, { maxDeliveryAttempts: 5, ackDeadlineSeconds: 10, instanceCap: 20, minimumBackoffMs: 100, maximumBackoffMs: 6000 });
       });
 
       it("dead-letters a poison message after maxDeliveryAttempts (5)", async () => {
@@ -152,6 +155,67 @@ export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
         assert.ok(dispatcher.deadLettered() >= 1);
         const attempts = target.functions["queue-worker"].logs().match(/"status":"poison"/g) ?? [];
         assert.ok(attempts.length >= 5, "the worker saw the message on each attempt");
+      });
+    });
+
+    describe("throttling at the worker's instance cap (issue 11, item 10)", () => {
+      // Cloud Run answers 429 beyond max instances × concurrency; Pub/Sub counts each as a failed
+      // attempt. Backoffs are scaled down (10 s → 200 ms; 100 ms for the unsized case) to keep the
+      // test to a few seconds; 200 ms stays above the local worker's time per message, as the
+      // rule keeps the real backoff above the worker's timeout.
+      const capacity = 2;
+      const poison = "{poison-burst";
+      const burstOf = async (name: string, knobs: { maxDeliveryAttempts: number; minimumBackoffMs: number; maximumBackoffMs: number }, good: number) => {
+        // One user per message, as a real burst has (one document each, no contention between them).
+        const users = await Promise.all(Array.from({ length: good }, async () => (await createUser()).body));
+        // A warm worker (its Firestore channel open), as a worker in the middle of a burst is.
+        await (await target.push(pushEnvelope({ id: `warm-${name}`, data: Buffer.from("{warm-up") }, subscription, 1))).arrayBuffer();
+        const dispatcher = await startPushDispatcher({
+          topic: target.backends.eventsTopic,
+          deadLetterTopic: target.backends.deadLetterTopic,
+          subscriptionName: name,
+          endpoint: target.functions["queue-worker"].url,
+          ackDeadlineSeconds: 10,
+          instanceCap: capacity,
+          ...knobs,
+        });
+        try {
+          const event = (i: number) => JSON.stringify({ type: "user.created", eventId: `burst-${name}-${i}`, userId: users[i].id, email: users[i].email, occurredAt: new Date().toISOString() });
+          await Promise.all([
+            ...Array.from({ length: good }, (_, i) => target.backends.eventsTopic.publishMessage({ data: Buffer.from(event(i)) })),
+            target.backends.eventsTopic.publishMessage({ data: Buffer.from(poison) }),
+          ]);
+          // Done when every message is settled: acked (good), or dead-lettered.
+          const started = Date.now();
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          while (dispatcher.pending() > 0 || !dispatcher.deadLetteredData().includes(poison)) {
+            if (Date.now() - started > 15_000) throw new Error(`${name}: ${dispatcher.pending()} messages still pending`);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          return { throttled: dispatcher.throttled(), deadLettered: dispatcher.deadLetteredData() };
+        } finally {
+          await dispatcher.stop();
+        }
+      };
+
+      it("a burst larger than the cap drains with the sized retry policy: no good message dead-lettered, the poison one still is", async () => {
+        // Sized by the rule for a burst of 10 at 2 concurrent pushes: 5 attempts, backoff ≥ the timeout.
+        const sized = gcpPushRetryFor("queue-worker", { capacity, timeoutSeconds: 1, maxAttempts: 5, burst: 10 }, new Decisions("gcp"));
+        assert.deepEqual([sized.maxDeliveryAttempts, sized.burstTolerated], [5, 10]);
+        const result = await burstOf(
+          "driver-burst-sized",
+          { maxDeliveryAttempts: sized.maxDeliveryAttempts, minimumBackoffMs: sized.minimumBackoffSeconds * 20, maximumBackoffMs: sized.maximumBackoffSeconds * 20 },
+          6,
+        );
+        assert.ok(result.throttled > 0, "the burst hit the instance cap (429s)");
+        assert.deepEqual(result.deadLettered, [poison], "only the poison message was dead-lettered");
+      });
+
+      it("the same cap dead-letters good messages when attempts are fewer than the burst needs (what the sizing prevents)", async () => {
+        // 14 good messages at 2 per round need 7 rounds; 5 attempts admit at most 10.
+        const result = await burstOf("driver-burst-unsized", { maxDeliveryAttempts: 5, minimumBackoffMs: 100, maximumBackoffMs: 6000 }, 14);
+        const goodDeadLettered = result.deadLettered.filter((data) => data !== poison);
+        assert.ok(goodDeadLettered.length >= 4, `good messages dead-lettered by throttling alone: ${goodDeadLettered.length}`);
       });
     });
   });
