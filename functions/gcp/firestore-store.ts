@@ -24,6 +24,8 @@ export const PENDING_FIELD = "pendingSince";
 
 /** gRPC status ALREADY_EXISTS, what `create()` of an existing document fails with. */
 const ALREADY_EXISTS = 6;
+/** gRPC status FAILED_PRECONDITION, what an update fails with when its precondition no longer holds. */
+const FAILED_PRECONDITION = 9;
 
 /**
  * A document id may not contain `/`, be `.` or `..`, or match `__.*__`
@@ -101,17 +103,21 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
     },
 
     async claimRepublish(id, at, claimableBefore) {
-      // A transaction reads the claim and writes it atomically: of two runs, one commits and the
-      // other is retried by the client, then finds the claim taken.
-      return db.runTransaction(async (tx: Transaction) => {
-        const ref = users.doc(id);
-        const snapshot = await tx.get(ref);
-        if (!snapshot.exists || snapshot.get("welcomedAt") || snapshot.get(PENDING_FIELD) === undefined) return false;
-        const last = snapshot.get("lastRepublishAt") as string | undefined;
-        if (last !== undefined && last >= claimableBefore) return false;
-        tx.update(ref, { lastRepublishAt: at, republishCount: FieldValue.increment(1) });
+      // Compare-and-set: the update applies only if the document is unchanged since it was read
+      // (its update time as precondition; https://cloud.google.com/firestore/docs/reference/rest/v1/Precondition).
+      // Of two overlapping runs, one writes and the other fails the precondition at once, with no lock to wait for.
+      const ref = users.doc(id);
+      const snapshot = await ref.get();
+      if (!snapshot.exists || snapshot.get("welcomedAt") || snapshot.get(PENDING_FIELD) === undefined) return false;
+      const last = snapshot.get("lastRepublishAt") as string | undefined;
+      if (last !== undefined && last >= claimableBefore) return false;
+      try {
+        await ref.update({ lastRepublishAt: at, republishCount: FieldValue.increment(1) }, { lastUpdateTime: snapshot.updateTime! });
         return true;
-      });
+      } catch (error) {
+        if ((error as { code?: number }).code === FAILED_PRECONDITION) return false;
+        throw error;
+      }
     },
   };
 }

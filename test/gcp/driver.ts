@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Message } from "@google-cloud/pubsub";
 import { Decisions } from "../../components/platform";
 import { gcpPushRetryFor } from "../../components/gcp/rules";
+import { createFirestoreUserStore } from "../../functions/gcp/firestore-store";
 import { localPushDelivery, pushEnvelope, startPushDispatcher, type PushDispatcher } from "../../local/gcp";
 import { gcpTestFunctions, type GcpTarget } from "./target";
 
@@ -91,6 +92,63 @@ export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
         assert.equal((await createUser(email.toUpperCase())).status, 409);
         // A different address whose encoding would collide if '/' were merely replaced.
         assert.equal((await createUser(email.replace("a/b%2f", "a%2fb%2f"))).status, 201);
+      });
+
+      describe("the pending index (PendingUserStore), in the emulator", () => {
+        let store: ReturnType<typeof createFirestoreUserStore>;
+        const previous = { FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST, METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION };
+        before(() => {
+          // The client reads these when it is constructed: the emulator, and no metadata-server probe.
+          process.env.FIRESTORE_EMULATOR_HOST = target.backends.firestore.host;
+          process.env.METADATA_SERVER_DETECTION = "none";
+          // The conformance database: its users are created now, long after these fixed 2026-01-01 times, so no cutoff here reaches them.
+          store = createFirestoreUserStore({ projectId: target.backends.projectId, databaseId: "(default)" });
+        });
+        after(() => {
+          for (const [name, value] of Object.entries(previous)) {
+            if (value === undefined) delete process.env[name];
+            else process.env[name] = value;
+          }
+        });
+        const user = (i: number, createdAt: string) => ({ id: `u-${i}`, email: `pending${i}@example.com`, name: `P ${i}`, createdAt, welcomedAt: null });
+
+        it("lists unwelcomed users created before the cutoff, oldest first, a page at a time; welcomed users drop out", async () => {
+          const times = ["2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:03.000Z", "2026-01-01T00:00:09.000Z"];
+          for (const [i, at] of times.entries()) await store.create(user(i, at));
+          assert.equal(await store.markWelcomed("u-1", "2026-01-01T00:01:00.000Z"), "welcomed");
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          let pages = 0;
+          do {
+            const page = await store.listPending({ createdBefore: "2026-01-01T00:00:05.000Z", limit: 2, cursor });
+            assert.ok(page.users.length <= 2);
+            seen.push(...page.users.map((u) => u.id));
+            cursor = page.cursor;
+            pages++;
+          } while (cursor !== undefined);
+          // u-1 is welcomed (its marker deleted in the welcome), u-4 is after the cutoff; the equal times page by id.
+          assert.deepEqual(seen, ["u-0", "u-2", "u-3"]);
+          assert.equal(pages, 2);
+          const [first] = (await store.listPending({ createdBefore: "2026-01-01T00:00:05.000Z", limit: 1 })).users;
+          assert.deepEqual(first, { id: "u-0", email: "pending0@example.com", createdAt: times[0], republishCount: 0 });
+          assert.equal((await store.get("u-1"))!.welcomedAt, "2026-01-01T00:01:00.000Z", "the user itself is unchanged but welcomed");
+        });
+
+        it("two concurrent claims of one user: exactly one wins; a later claim waits for the window; a welcomed user cannot be claimed", async () => {
+          await store.create(user(10, "2026-01-01T00:00:00.000Z"));
+          const claims = await Promise.all([
+            store.claimRepublish("u-10", "2026-01-01T01:00:00.000Z", "2026-01-01T00:55:00.000Z"),
+            store.claimRepublish("u-10", "2026-01-01T01:00:00.001Z", "2026-01-01T00:55:00.001Z"),
+          ]);
+          assert.deepEqual(claims.sort(), [false, true]);
+          assert.equal(await store.claimRepublish("u-10", "2026-01-01T01:01:00.000Z", "2026-01-01T00:56:00.000Z"), false, "claimed at 01:00, inside the window");
+          assert.equal(await store.claimRepublish("u-10", "2026-01-01T01:10:00.000Z", "2026-01-01T01:05:00.000Z"), true, "claimed at 01:00, before the window: claimable again");
+          const [listed] = (await store.listPending({ createdBefore: "2026-01-01T00:00:00.001Z", limit: 10 })).users;
+          assert.equal(listed.republishCount, 2, "each claim counted");
+          await store.markWelcomed("u-10", "2026-01-01T02:00:00.000Z");
+          assert.equal(await store.claimRepublish("u-10", "2026-01-01T03:00:00.000Z", "2026-01-01T02:59:00.000Z"), false);
+          assert.equal(await store.claimRepublish("u-missing", "2026-01-01T03:00:00.000Z", "2026-01-01T02:59:00.000Z"), false);
+        });
       });
 
       it("logs one JSON line per request with platform gcp", async () => {
