@@ -64,9 +64,12 @@ describe("GCP rules", () => {
       maxInstanceCount: 5,
       maxInstanceRequestConcurrency: 1,
       minInstanceCount: 2,
+      publishTimeoutMs: undefined,
       queue: undefined,
       schedule: undefined,
     });
+    assert.equal(gcpSettingsFor("c", { ...http, capabilities: ["events.publish"] }, base, d).publishTimeoutMs, 5000, "a publisher gives up after half its 10 s timeout");
+    assert.equal(gcpSettingsFor("c", { ...http, capabilities: ["events.publish"] }, { ...base, timeoutSeconds: 1 }, d).publishTimeoutMs, 1000, "at least a second");
     assert.deepEqual(gcpSettingsFor("c", queue, { ...base, timeoutSeconds: 10 }, d).queue, {
       messagesPerRequest: 1,
       ackDeadlineSeconds: 10,
