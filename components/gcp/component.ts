@@ -223,9 +223,9 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     const consumer = this.plan.queueFunction;
     if (consumer) {
       const worker = this.nodes[consumer.definition.name].function;
-      this.pushIdentity = this.createServiceAccount(`${name}-push`, this.plan.names.pushAccountId, "Pub/Sub push identity for the events subscription", `invokes ${consumer.definition.name}`);
+      this.pushIdentity = this.createServiceAccount(`${name}-push`, this.plan.names.pushAccountId, "Pub/Sub push identity for the events subscription", `invokes ${consumer.native.functionName}`);
       // events.consume: the push identity may invoke the worker before the first push.
-      const invoker = this.bindCapabilities(name, consumer, "push identity", this.pushIdentity.member, worker);
+      const invoker = this.bindCapabilities(name, consumer, "push identity", this.pushIdentity, worker);
       this.eventsPushSubscription = this.createPushSubscription(name, consumer, this.pushIdentity, invoker);
       this.grantPubSubServiceAgent(name, this.pushIdentity, this.eventsPushSubscription);
     }
@@ -288,19 +288,20 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
    */
   private createBuildIdentity(name: string): [gcp.serviceaccount.Account, pulumi.CustomResource[]] {
     const account = this.createServiceAccount(`${name}-build`, this.plan.names.buildAccountId, "Cloud Build identity that builds the component's functions", "builds the functions");
+    const options = { parent: this, dependsOn: [account] };
     const bindings = gcpBuildBindings.map((binding): pulumi.CustomResource => {
       const resourceName = `${name}-build-${binding.role.replace(/^roles\//, "").replace(/\./g, "-")}`;
       switch (binding.target) {
         case "project":
-          return new gcp.projects.IAMMember(resourceName, { project: this.projectId, role: binding.role, member: account.member }, { parent: this });
+          return new gcp.projects.IAMMember(resourceName, { project: this.projectId, role: binding.role, member: account.member }, options);
         case "artifactRepository":
           return new gcp.artifactregistry.RepositoryIamMember(
             resourceName,
             { project: this.projectId, location: this.region, repository: this.imageRepository.repositoryId, role: binding.role, member: account.member },
-            { parent: this },
+            options,
           );
         case "sourceBucket":
-          return new gcp.storage.BucketIAMMember(resourceName, { bucket: this.sourceBucket.name, role: binding.role, member: account.member }, { parent: this });
+          return new gcp.storage.BucketIAMMember(resourceName, { bucket: this.sourceBucket.name, role: binding.role, member: account.member }, options);
       }
     });
     return [account, bindings];
@@ -389,7 +390,7 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     );
     // Deployment fails unless the runtime identity can already read the secrets it references
     // (https://cloud.google.com/run/docs/configuring/secrets), so its bindings come first.
-    const bindings = this.bindCapabilities(name, fn, "function", serviceAccount.member);
+    const bindings = this.bindCapabilities(name, fn, "function", serviceAccount);
     // Cloud Build installs the bundle's externals (only the Functions Framework) from package.json.
     const pkg = packageFunction(bundle, { "package.json": packageJsonFor(bundle) });
     const source = new gcp.storage.BucketObject(
@@ -521,11 +522,11 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
   private createSchedule(name: string, fn: GcpPlannedFunction, target: gcp.cloudfunctionsv2.Function): NonNullable<GcpFunctionNodes["schedule"]> {
     const fnName = fn.definition.name;
     const native = fn.native.schedule!;
-    const identity = this.createServiceAccount(`${name}-${fnName}-cron`, native.schedulerAccountId, `Cloud Scheduler identity that invokes ${fnName}`, `invokes ${fnName}`);
+    const identity = this.createServiceAccount(`${name}-${fnName}-cron`, native.schedulerAccountId, `Cloud Scheduler identity that invokes ${fnName}`, `invokes ${fn.native.functionName}`);
     const invoker = new gcp.cloudrunv2.ServiceIamMember(
       `${name}-${fnName}-cron-invoker`,
       { project: this.projectId, location: this.region, name: runServiceOf(target), role: SCHEDULER_INVOKER_ROLE, member: identity.member },
-      { parent: this },
+      { parent: this, dependsOn: [identity] },
     );
     const job = new gcp.cloudscheduler.Job(
       `${name}-${fnName}`,
@@ -556,9 +557,10 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     name: string,
     fn: GcpPlannedFunction,
     principal: GcpPrincipal,
-    member: pulumi.Output<string>,
+    account: gcp.serviceaccount.Account,
     worker?: gcp.cloudfunctionsv2.Function,
   ): pulumi.CustomResource[] {
+    const member = account.member;
     const fnName = fn.definition.name;
     const workerService = () => {
       if (!worker) throw new Error(`GcpFunctions: ${fnName} declares events.consume but is not the queue function.`);
@@ -579,7 +581,8 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     const created: pulumi.CustomResource[] = [];
     for (const binding of compileGcpBindings(fn.definition.capabilities, principal, resourceOf)) {
       const resourceName = `${name}-${fnName}-${binding.role.replace(/^roles\//, "").replace(/\./g, "-")}`;
-      const options = { parent: this };
+      // Explicit: the binding belongs to this account (what the policy pack reads), and waits for it.
+      const options = { parent: this, dependsOn: [account] };
       switch (binding.target) {
         case "database":
           created.push(
