@@ -258,7 +258,7 @@ export async function startPushDispatcher(
     let status = 0;
     if (inFlight >= options.instanceCap) {
       // Cloud Run: every instance busy with its max concurrent requests → 429 Too Many Requests
-      // (https://cloud.google.com/run/docs/troubleshooting#429), which Pub/Sub counts as a failed push.
+      // (https://cloud.google.com/run/docs/troubleshooting, "429 … no available instance"), which Pub/Sub counts as a failed push.
       status = 429;
       throttled++;
     } else {

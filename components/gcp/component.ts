@@ -2,7 +2,8 @@
  * `GcpFunctions`: the functions on Cloud Functions (2nd gen), with their users database
  * (Firestore, native mode), events topic, push subscription and dead-letter topic (Pub/Sub),
  * API key (Secret Manager), one service account per function with IAM bindings compiled from
- * its declared capabilities, and the source bucket holding the packages.
+ * its declared capabilities, the source bucket holding the packages, a build identity and image
+ * repository for Cloud Build, and a Cloud Scheduler job (with its own identity) per schedule function.
  *
  * check → plan → create: `planGcp` (./rules.ts) decides every value before any resource
  * exists; the constructor only creates what the plan says, in dependency order.
@@ -46,7 +47,7 @@ export interface GcpFunctionsArgs extends PlatformFunctionsArgs {
    * The functions to deploy. Each becomes a Cloud Function (2nd gen, nodejs22) named
    * `<component name>-<function name>` with its own service account. HTTP functions are
    * public (the API key guards the users API); the queue function is invoked only by the
-   * events push subscription's identity.
+   * events push subscription's identity; a schedule function only by its Cloud Scheduler job's.
    * @example
    * functions: deploymentsFor(config, "gcp")
    */
@@ -108,8 +109,8 @@ export interface GcpFunctionsArgs extends PlatformFunctionsArgs {
    */
   firestoreLocation?: pulumi.Input<string>;
   /**
-   * Turn on the APIs the component needs (`projects.Service`). Turn it off when a platform
-   * team enables APIs centrally. APIs are never disabled on destroy.
+   * Turn on the APIs the component needs (`projects.Service`; `cloudscheduler.googleapis.com`
+   * too when a schedule function is deployed). Turn it off when a platform team enables APIs centrally. APIs are never disabled on destroy.
    * @default true
    * @example
    * enableApis: false
@@ -205,8 +206,8 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     this.region = pulumi.output(args.region ?? clientConfig.region);
 
     this.apis = args.enableApis === false ? [] : this.enableApis(name);
-    // Enabled even when other APIs are managed centrally: this one only a schedule function needs.
-    this.schedulerApi = this.plan.scheduleFunctions.length > 0 ? this.enableApi(name, SCHEDULER_API) : undefined;
+    // Only a schedule function needs it; with `enableApis: false` the platform team enables it too.
+    this.schedulerApi = args.enableApis !== false && this.plan.scheduleFunctions.length > 0 ? this.enableApi(name, SCHEDULER_API) : undefined;
     this.usersDatabase = this.createDatabase(name, args.firestoreLocation);
     this.sourceBucket = this.createSourceBucket(name);
     [this.apiKeySecret, this.apiKeySecretVersion] = this.createApiKeySecret(name, args.apiKey);

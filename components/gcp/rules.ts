@@ -458,7 +458,7 @@ export function gcpPublishBurst(functions: readonly FunctionSpec[]): number {
  * Throttling alone must never dead-letter a good message. The worker accepts at most
  * `capacity` pushes at once (max instances × requests per instance); Cloud Run answers the
  * rest 429, and Pub/Sub counts each as a failed delivery attempt
- * (https://cloud.google.com/pubsub/docs/push#push_backoff, https://cloud.google.com/run/docs/about-instance-autoscaling).
+ * (https://cloud.google.com/pubsub/docs/push ("a non-success response indicates that Pub/Sub must resend"), https://cloud.google.com/run/docs/about-instance-autoscaling).
  *
  * Reasoning, for a burst of `burst` messages arriving at once:
  * - with minimumBackoff ≥ the worker's timeout, a throttled message comes back no sooner than
