@@ -74,11 +74,7 @@ export async function startGcpTarget(): Promise<GcpTarget> {
     backends,
     functions,
     push,
-    async request(request) {
-      const url = new URL(request.url);
-      const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-      return fetch(usersApi + url.pathname + url.search, { method: request.method, headers: request.headers, body });
-    },
+    request: (request) => forward(usersApi, request),
     async receivePublished({ atLeast, timeoutMs = 5_000 }) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < atLeast && Date.now() < deadline) {
@@ -110,11 +106,7 @@ export async function startGcpTarget(): Promise<GcpTarget> {
         env: { PUBSUB_EMULATOR_HOST: unreachable, [gcpEnv.publishTimeoutMs]: "100" },
       });
       return {
-        request: async (request: Request) => {
-          const url = new URL(request.url);
-          const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-          return fetch(down.url + url.pathname + url.search, { method: request.method, headers: request.headers, body });
-        },
+        request: (request: Request) => forward(down.url, request),
         close: () => down.stop(),
       };
     },
@@ -123,6 +115,13 @@ export async function startGcpTarget(): Promise<GcpTarget> {
     },
     close: () => teardown.run(),
   };
+}
+
+/** Sends a web request to a served function at `base`, keeping its path, query, headers and body. */
+async function forward(base: string, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+  return fetch(base + url.pathname + url.search, { method: request.method, headers: request.headers, body });
 }
 
 /**
