@@ -168,7 +168,7 @@ export const gcpPolicies: ParityPolicy[] = [
     name: "gcp-pubsub-agent-created-first",
     description: "Bindings for the Pub/Sub service agent (dead-lettering) wait for the agent itself (projects.ServiceIdentity): a new project may not have it yet.",
     enforcementLevel: "mandatory",
-    url: "https://cloud.google.com/pubsub/docs/handling-failures#grant_forwarding_permissions",
+    url: "https://cloud.google.com/iam/docs/create-service-agents",
     validate: ({ resources }, report) => {
       const agents = ofType(resources, T.serviceIdentity).filter((a) => a.props.service === "pubsub.googleapis.com");
       const ours = new Set(ofType(resources, T.account));

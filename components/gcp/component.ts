@@ -484,7 +484,8 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
   /** https://cloud.google.com/pubsub/docs/handling-failures#grant_forwarding_permissions and push authentication. */
   private grantPubSubServiceAgent(name: string, pushIdentity: gcp.serviceaccount.Account, subscription: gcp.pubsub.Subscription): void {
     // A new project may not have the agent until something creates it; bindings naming it
-    // would fail (https://cloud.google.com/iam/docs/service-agents#service-agent-creation).
+    // would fail: "if a service agent hasn't been created yet, then you can't grant roles to the service agent"
+    // (https://cloud.google.com/iam/docs/create-service-agents).
     this.pubsubServiceAgent = new gcp.projects.ServiceIdentity(`${name}-pubsub-agent`, { project: this.projectId, service: "pubsub.googleapis.com" }, this.childOptions());
     const agent = this.pubsubServiceAgent.member;
     const afterAgent = { parent: this, dependsOn: [this.pubsubServiceAgent] };
