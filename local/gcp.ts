@@ -8,19 +8,28 @@
  * no OIDC token. So the launcher plays the push subscription itself: it pulls from a
  * subscription on the events topic, POSTs each message to the worker in the real push
  * envelope (one message per request, as Pub/Sub push does), acks on 2xx, redelivers a
- * nack with backoff, counts attempts and, after maxDeliveryAttempts, publishes the message
- * to the dead-letter topic and acks it, as Pub/Sub's dead-letter policy would. The knobs
- * come from `planGcp`, so the local cloud clamps and warns exactly as a deploy does.
+ * nack with the subscription's backoff, counts attempts and, after maxDeliveryAttempts,
+ * publishes the message to the dead-letter topic and acks it, as Pub/Sub's dead-letter policy
+ * would. In front of the worker it plays Cloud Run's instance cap: a push beyond
+ * max instances × requests per instance is answered 429 without reaching the function, and
+ * counts as a failed attempt, as on Cloud Run. The knobs come from `planGcp`, so the local
+ * cloud clamps and warns exactly as a deploy does; only the backoff is scaled down
+ * (`LOCAL_BACKOFF_SCALE`) so that local runs take seconds, not minutes.
+ *
+ * Schedules: each schedule function gets a local scheduler firing at the times of the very
+ * unix-cron expression the Cloud Scheduler job gets, POSTing to the function with the headers
+ * Cloud Scheduler sends.
  */
 import type { Message, Subscription, Topic } from "@google-cloud/pubsub";
 import { PubSub } from "@google-cloud/pubsub";
 import type { Capability } from "../components/catalog";
 import { gcpNativeSummary, gcpPushConcurrency, planGcp, type GcpPlannedFunction } from "../components/gcp/rules";
 import type { FunctionDeployment } from "../components/platform";
-import { entryPointName, gcpEnvironment } from "../functions/gcp/contract";
+import { entryPointName, gcpEnv, gcpEnvironment, gcpScheduleEnvironment } from "../functions/gcp/contract";
 import { serveFunction, type ServedFunction } from "./emulators/functions-framework";
 import { gcloudEmulatorsMissing, startGcloudEmulator, type RunningEmulator } from "./emulators/gcloud";
 import { freePorts } from "./emulators/loopback";
+import { startLocalSchedule, type LocalSchedule } from "./scheduler";
 import { Teardown } from "./teardown";
 import type { Launcher, LaunchOptions, LocalPlatform } from "./types";
 
@@ -29,6 +38,8 @@ export const LOCAL_DATABASE = "(default)";
 export const EVENTS_TOPIC = "parity-events";
 export const DEAD_LETTER_TOPIC = "parity-events-dead-letter";
 export const PUSH_SUBSCRIPTION = "parity-events-push";
+/** Local push backoff = the subscription's backoff × this (a 30 s minimum becomes 300 ms). */
+export const LOCAL_BACKOFF_SCALE = 0.01;
 
 export { gcloudEmulatorsMissing };
 
@@ -92,16 +103,26 @@ export async function startGcpBackends(options: { apiKey: string; log?: (line: s
   });
 }
 
-/** Serves one function's bundle with the Functions Framework, under its entry point, with its capabilities' environment. */
-export function serveGcpFunction(
-  backends: GcpBackends,
-  fn: Pick<FunctionDeployment, "definition" | "bundle">,
-  options: { env?: Record<string, string> } = {},
-): Promise<ServedFunction> {
+/** A function to serve: its definition and bundle, and the native settings `planGcp` decided. */
+export type GcpServable = Pick<FunctionDeployment, "definition" | "bundle"> & Partial<Pick<GcpPlannedFunction, "native">>;
+
+/**
+ * Serves one function's bundle with the Functions Framework, under its entry point, with the
+ * environment the component sets: its capabilities' variables, the publish deadline and the
+ * reconciler's run settings from the plan, then `options.env` on top.
+ */
+export function serveGcpFunction(backends: GcpBackends, fn: GcpServable, options: { env?: Record<string, string>; onLine?: (line: string) => void } = {}): Promise<ServedFunction> {
+  const native = fn.native;
   return serveFunction({
     bundleFile: fn.bundle.file,
     target: entryPointName(fn.definition.name),
-    env: { ...backends.environmentFor(fn.definition.capabilities), ...options.env },
+    env: {
+      ...backends.environmentFor(fn.definition.capabilities),
+      ...(native?.schedule ? gcpScheduleEnvironment(native.schedule.run) : {}),
+      ...(native?.publishTimeoutMs ? { [gcpEnv.publishTimeoutMs]: String(native.publishTimeoutMs) } : {}),
+      ...options.env,
+    },
+    onLine: options.onLine,
   });
 }
 
@@ -112,14 +133,17 @@ export function serveGcpFunction(
  */
 export async function serveGcpFunctions(
   backends: GcpBackends,
-  fns: Pick<FunctionDeployment, "definition" | "bundle">[],
+  fns: GcpServable[],
   teardown: Teardown,
   log: (line: string) => void = () => undefined,
+  options: { envFor?: (fn: string) => Record<string, string> | undefined; onFunctionLog?: (fn: string, line: string) => void } = {},
 ): Promise<Record<string, ServedFunction>> {
   const served: Record<string, ServedFunction> = {};
   const results = await Promise.allSettled(
     fns.map(async (fn) => {
-      const instance = await serveGcpFunction(backends, fn);
+      const name = fn.definition.name;
+      const onFunctionLog = options.onFunctionLog;
+      const instance = await serveGcpFunction(backends, fn, { env: options.envFor?.(name), onLine: onFunctionLog && ((line) => onFunctionLog(name, line)) });
       teardown.add(() => instance.stop());
       served[fn.definition.name] = instance;
       log(`${fn.definition.name} (Functions Framework) on ${instance.url}, ready in ${(instance.startupMs / 1000).toFixed(1)} s`);
@@ -151,25 +175,48 @@ export function pushEnvelope(
   };
 }
 
-/** The push subscription's knobs the local dispatcher honours. */
+/** The push subscription's and the worker's knobs the local dispatcher honours. */
 export interface PushDelivery {
   maxDeliveryAttempts: number;
   /** Ack deadline, seconds (the worker's timeout on GCP); also the request timeout here. */
   ackDeadlineSeconds: number;
-  /** Pushes outstanding at once: the function's max instances × per-instance concurrency. */
-  concurrency: number;
+  /** Requests the worker serves at once (max instances × per-instance concurrency); beyond it, 429. */
+  instanceCap: number;
+  /** The retry policy's backoff, milliseconds, as applied locally (scaled). */
+  minimumBackoffMs: number;
+  maximumBackoffMs: number;
 }
 
-/** The push delivery of a queue function as `planGcp` decided it. */
-export function localPushDelivery(fn: Pick<GcpPlannedFunction, "native">): PushDelivery {
+/** The push delivery of a queue function as `planGcp` decided it, its backoff scaled by `backoffScale`. */
+export function localPushDelivery(fn: Pick<GcpPlannedFunction, "native">, backoffScale = LOCAL_BACKOFF_SCALE): PushDelivery {
   const queue = fn.native.queue;
   if (!queue) throw new Error("localPushDelivery: the function is not queue-triggered; only the queue function has a push subscription");
-  return { maxDeliveryAttempts: queue.maxDeliveryAttempts, ackDeadlineSeconds: queue.ackDeadlineSeconds, concurrency: gcpPushConcurrency(fn.native) };
+  const ms = (duration: string) => Number(duration.replace(/s$/, "")) * 1000 * backoffScale;
+  return {
+    maxDeliveryAttempts: queue.maxDeliveryAttempts,
+    ackDeadlineSeconds: queue.ackDeadlineSeconds,
+    instanceCap: gcpPushConcurrency(fn.native),
+    minimumBackoffMs: ms(queue.minimumBackoff),
+    maximumBackoffMs: ms(queue.maximumBackoff),
+  };
 }
+
+/**
+ * The delay before redelivering a nacked message: exponential from the minimum, doubling per
+ * attempt, up to the maximum. Pub/Sub documents the bounds but not the growth factor
+ * (https://cloud.google.com/pubsub/docs/handling-failures#exponential_backoff); doubling is the
+ * local stand-in.
+ */
+export const pushBackoffMs = (attempt: number, delivery: Pick<PushDelivery, "minimumBackoffMs" | "maximumBackoffMs">) =>
+  Math.min(delivery.maximumBackoffMs, delivery.minimumBackoffMs * 2 ** (attempt - 1));
 
 export interface PushDispatcher {
   pending(): number;
   deadLettered(): number;
+  /** Pushes answered 429 because the worker was at its instance cap. */
+  throttled(): number;
+  /** Message data of what was dead-lettered, in order. */
+  deadLetteredData(): string[];
   stop(): Promise<void>;
 }
 
@@ -193,10 +240,13 @@ export async function startPushDispatcher(
   const attempts = new Map<string, number>();
   const held = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
-  let deadLettered = 0;
+  const deadLetteredData: string[] = [];
+  let throttled = 0;
+  let inFlight = 0;
   let stopped = false;
 
-  subscription.setOptions({ flowControl: { maxMessages: options.concurrency, allowExcessMessages: false } });
+  // Pub/Sub does not know the worker's cap: it pushes many messages at once, and the cap answers 429.
+  subscription.setOptions({ flowControl: { maxMessages: 1000, allowExcessMessages: false } });
   subscription.on("message", (message: Message) => void deliver(message));
   subscription.on("error", (error) => options.log?.(`push dispatcher: ${error.message}`));
 
@@ -206,17 +256,27 @@ export async function startPushDispatcher(
     const attempt = (attempts.get(message.id) ?? 0) + 1;
     attempts.set(message.id, attempt);
     let status = 0;
-    try {
-      const response = await fetch(options.endpoint, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(pushEnvelope(message, fullName, attempt)),
-        signal: AbortSignal.timeout(options.ackDeadlineSeconds * 1000),
-      });
-      status = response.status;
-      await response.arrayBuffer();
-    } catch {
-      status = 0; // unreachable or timed out: a nack, as Pub/Sub treats it
+    if (inFlight >= options.instanceCap) {
+      // Cloud Run: every instance busy with its max concurrent requests → 429 Too Many Requests
+      // (https://cloud.google.com/run/docs/troubleshooting, "429 … no available instance"), which Pub/Sub counts as a failed push.
+      status = 429;
+      throttled++;
+    } else {
+      inFlight++;
+      try {
+        const response = await fetch(options.endpoint, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(pushEnvelope(message, fullName, attempt)),
+          signal: AbortSignal.timeout(options.ackDeadlineSeconds * 1000),
+        });
+        status = response.status;
+        await response.arrayBuffer();
+      } catch {
+        status = 0; // unreachable or timed out: a nack, as Pub/Sub treats it
+      } finally {
+        inFlight--;
+      }
     }
     if (stopped) return;
     // https://cloud.google.com/pubsub/docs/push#receive_push: 102, 200, 201, 202, 204 ack.
@@ -233,17 +293,16 @@ export async function startPushDispatcher(
           CloudPubSubDeadLetterSourceSubscription: options.subscriptionName,
         },
       });
-      deadLettered++;
+      deadLetteredData.push(message.data.toString("utf8"));
       options.log?.(`dead-lettered message ${message.id} after ${attempt} attempts (last status ${status})`);
       settle(message);
       return;
     }
-    // Pub/Sub's retry policy backs off exponentially; locally the steps are short.
     const timer = setTimeout(() => {
       timers.delete(timer);
       held.delete(message.id);
       message.nack();
-    }, Math.min(50 * 2 ** (attempt - 1), 1_000));
+    }, pushBackoffMs(attempt, options));
     timers.add(timer);
   }
 
@@ -255,7 +314,9 @@ export async function startPushDispatcher(
 
   return {
     pending: () => held.size,
-    deadLettered: () => deadLettered,
+    deadLettered: () => deadLetteredData.length,
+    throttled: () => throttled,
+    deadLetteredData: () => [...deadLetteredData],
     async stop() {
       stopped = true;
       for (const timer of timers) clearTimeout(timer);
@@ -270,6 +331,41 @@ export interface GcpLocalPlatform extends LocalPlatform {
   backends: GcpBackends;
   /** Function name → its Functions Framework instance. */
   functions: Record<string, ServedFunction>;
+}
+
+/**
+ * Invokes a schedule function as its Cloud Scheduler job does: POST to the function's URL with
+ * the headers Cloud Scheduler sets on HTTP targets (`X-CloudScheduler: true`, the job's name,
+ * the scheduled time in RFC 3339 UTC, `User-Agent: Google-Cloud-Scheduler`;
+ * https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs#HttpTarget).
+ * Locally there is no OIDC token: the emulated function has no IAM in front of it. Fails on a
+ * non-2xx answer, as a failed job attempt.
+ */
+export async function fireCloudScheduler(url: string, jobName: string, scheduledTime: Date): Promise<void> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "X-CloudScheduler": "true",
+      "X-CloudScheduler-JobName": `projects/${LOCAL_PROJECT}/locations/local/jobs/${jobName}`,
+      "X-CloudScheduler-ScheduleTime": scheduledTime.toISOString(),
+      "User-Agent": "Google-Cloud-Scheduler",
+    },
+  });
+  const body = await response.text();
+  if (!response.ok) throw new Error(`${jobName}: the function answered ${response.status}: ${body.slice(0, 200)}`);
+}
+
+/** The local scheduler of one planned schedule function, firing at its unix-cron expression's times. */
+export function startGcpSchedule(fn: Pick<GcpPlannedFunction, "definition" | "native">, url: string, onError?: (error: Error) => void): LocalSchedule {
+  const schedule = fn.native.schedule;
+  if (!schedule) throw new Error(`startGcpSchedule: ${fn.definition.name} is not a schedule function`);
+  return startLocalSchedule({
+    function: fn.definition.name,
+    dialect: "unix",
+    expression: schedule.expression,
+    fire: (scheduledTime) => fireCloudScheduler(url, schedule.jobName, scheduledTime),
+    onError,
+  });
 }
 
 /**
@@ -290,7 +386,19 @@ export async function startGcpLocal(options: LaunchOptions): Promise<GcpLocalPla
   return teardown.guard(async () => {
     const backends = await startGcpBackends({ apiKey: options.apiKey, log });
     teardown.add(() => backends.stop());
-    const functions = await serveGcpFunctions(backends, plan.functions.map((fn) => ({ ...fn, bundle: bundles.get(fn.definition.name)! })), teardown, log);
+    const functions = await serveGcpFunctions(
+      backends,
+      plan.functions.map((fn) => ({ ...fn, bundle: bundles.get(fn.definition.name)! })),
+      teardown,
+      log,
+      { onFunctionLog: options.onFunctionLog },
+    );
+    const schedules: Record<string, LocalSchedule> = {};
+    for (const fn of plan.scheduleFunctions) {
+      const schedule = startGcpSchedule(fn, functions[fn.definition.name].url, (error) => log(`${fn.definition.name}: scheduled run failed: ${error.message}`));
+      teardown.add(async () => schedule.stop());
+      schedules[fn.definition.name] = schedule;
+    }
     const consumer = plan.queueFunction;
     const dispatcher = consumer
       ? await startPushDispatcher({
@@ -307,10 +415,11 @@ export async function startGcpLocal(options: LaunchOptions): Promise<GcpLocalPla
       platform: "gcp",
       backends,
       functions,
+      schedules,
       url: plan.httpFunction ? functions[plan.httpFunction.definition.name].url : undefined,
       nativeSettings: Object.fromEntries(plan.functions.map((fn) => [fn.definition.name, gcpNativeSummary(fn)])),
       warnings: plan.warnings,
-      description: "Functions Framework 5 + Firestore emulator + Pub/Sub emulator (push and dead-lettering played by the launcher)",
+      description: "Functions Framework 5 + Firestore emulator + Pub/Sub emulator (push, instance cap, dead-lettering and Cloud Scheduler played by the launcher)",
       async queueDepth() {
         return { pending: dispatcher?.pending() ?? 0, deadLettered: dispatcher?.deadLettered() ?? 0 };
       },

@@ -2,27 +2,40 @@
  * `GcpFunctions`: the functions on Cloud Functions (2nd gen), with their users database
  * (Firestore, native mode), events topic, push subscription and dead-letter topic (Pub/Sub),
  * API key (Secret Manager), one service account per function with IAM bindings compiled from
- * its declared capabilities, and the source bucket holding the packages.
+ * its declared capabilities, the source bucket holding the packages, a build identity and image
+ * repository for Cloud Build, and a Cloud Scheduler job (with its own identity) per schedule function.
  *
  * check → plan → create: `planGcp` (./rules.ts) decides every value before any resource
  * exists; the constructor only creates what the plan says, in dependency order.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { entryPointName, gcpEnvironment } from "../../functions/gcp/contract";
+import { entryPointName, gcpEnv, gcpEnvironment, gcpScheduleEnvironment } from "../../functions/gcp/contract";
 import { packageFunction, packageJsonFor } from "../bundle";
 import { packageAsset, platformOutputs, reportWarnings } from "../component";
-import { planInputOf, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
+import {
+  CAPABILITIES_TAG,
+  planInputOf,
+  type DeployedSchedule,
+  type FunctionDeployment,
+  type Grant,
+  type NativeSettings,
+  type PlatformFunctionsArgs,
+  type PlatformOutputs,
+  type SettingWarning,
+} from "../platform";
 import {
   compileGcpBindings,
   DEAD_LETTER_RETENTION,
   firestoreDatabaseCondition,
   firestoreDatabaseResource,
   GCP_RUNTIME,
+  gcpBuildBindings,
   gcpLabels,
   gcpNativeSummary,
   planGcp,
   requiredApis,
+  SCHEDULER_API,
   type GcpGrantTarget,
   type GcpPlan,
   type GcpPlannedFunction,
@@ -34,7 +47,7 @@ export interface GcpFunctionsArgs extends PlatformFunctionsArgs {
    * The functions to deploy. Each becomes a Cloud Function (2nd gen, nodejs22) named
    * `<component name>-<function name>` with its own service account. HTTP functions are
    * public (the API key guards the users API); the queue function is invoked only by the
-   * events push subscription's identity.
+   * events push subscription's identity; a schedule function only by its Cloud Scheduler job's.
    * @example
    * functions: deploymentsFor(config, "gcp")
    */
@@ -96,8 +109,8 @@ export interface GcpFunctionsArgs extends PlatformFunctionsArgs {
    */
   firestoreLocation?: pulumi.Input<string>;
   /**
-   * Turn on the APIs the component needs (`projects.Service`). Turn it off when a platform
-   * team enables APIs centrally. APIs are never disabled on destroy.
+   * Turn on the APIs the component needs (`projects.Service`; `cloudscheduler.googleapis.com`
+   * too when a schedule function is deployed). Turn it off when a platform team enables APIs centrally. APIs are never disabled on destroy.
    * @default true
    * @example
    * enableApis: false
@@ -128,6 +141,8 @@ export interface GcpFunctionNodes {
   function: gcp.cloudfunctionsv2.Function;
   /** Present for HTTP functions: anyone may invoke them (the API checks the key). */
   publicInvoker?: gcp.cloudrunv2.ServiceIamMember;
+  /** Present for schedule functions: the job, its identity and that identity's one binding. */
+  schedule?: { job: gcp.cloudscheduler.Job; identity: gcp.serviceaccount.Account; invoker: gcp.cloudrunv2.ServiceIamMember };
 }
 
 export class GcpFunctions extends pulumi.ComponentResource implements PlatformOutputs {
@@ -152,6 +167,16 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
   readonly eventsPushSubscription: gcp.pubsub.Subscription | undefined;
   /** Bindings for Google's service agents and the push identity that dead-lettering and authenticated push need. */
   readonly supportBindings: GcpSupportBinding[] = [];
+  /** Pub/Sub's service agent, created explicitly: a new project may not have it yet when the dead-letter bindings name it. */
+  pubsubServiceAgent: gcp.projects.ServiceIdentity | undefined;
+  /** Cloud Build builds every function as this identity (`buildConfig.serviceAccount`), with the roles a build needs only. */
+  readonly buildIdentity: gcp.serviceaccount.Account;
+  /** The build identity's bindings; every function waits for them. */
+  readonly buildBindings: pulumi.CustomResource[];
+  /** Where the builds push the functions' images (`buildConfig.dockerRepository`). */
+  readonly imageRepository: gcp.artifactregistry.Repository;
+  /** The Cloud Scheduler API, enabled when a schedule function is deployed; every job waits for it. */
+  readonly schedulerApi: gcp.projects.Service | undefined;
   /** Function name → every resource made for it. */
   readonly nodes: Record<string, GcpFunctionNodes> = {};
 
@@ -161,6 +186,7 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
   readonly grants: GcpGrant[] = [];
   readonly warnings: SettingWarning[];
   readonly nativeSettings: Record<string, NativeSettings>;
+  readonly schedules: Record<string, DeployedSchedule> = {};
 
   private readonly projectId: pulumi.Output<string>;
   private readonly region: pulumi.Output<string>;
@@ -178,13 +204,16 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     const clientConfig = gcp.organizations.getClientConfigOutput({ parent: this });
     this.projectId = pulumi.output(args.project ?? clientConfig.project);
     this.region = pulumi.output(args.region ?? clientConfig.region);
-    const projectNumber = gcp.organizations.getProjectOutput({ projectId: this.projectId }, { parent: this }).number;
 
     this.apis = args.enableApis === false ? [] : this.enableApis(name);
+    // Only a schedule function needs it; with `enableApis: false` the platform team enables it too.
+    this.schedulerApi = args.enableApis !== false && this.plan.scheduleFunctions.length > 0 ? this.enableApi(name, SCHEDULER_API) : undefined;
     this.usersDatabase = this.createDatabase(name, args.firestoreLocation);
     this.sourceBucket = this.createSourceBucket(name);
     [this.apiKeySecret, this.apiKeySecretVersion] = this.createApiKeySecret(name, args.apiKey);
     [this.eventsTopic, this.eventsDeadLetterTopic, this.eventsDeadLetterSubscription] = this.createTopics(name);
+    this.imageRepository = this.createImageRepository(name);
+    [this.buildIdentity, this.buildBindings] = this.createBuildIdentity(name);
 
     for (const fn of this.plan.functions) {
       const nodes = this.createFunction(name, fn, bundles.get(fn.definition.name)!);
@@ -195,11 +224,22 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     const consumer = this.plan.queueFunction;
     if (consumer) {
       const worker = this.nodes[consumer.definition.name].function;
-      this.pushIdentity = this.createServiceAccount(`${name}-push`, this.plan.names.pushAccountId, "Pub/Sub push identity for the events subscription");
+      this.pushIdentity = this.createServiceAccount(`${name}-push`, this.plan.names.pushAccountId, "Pub/Sub push identity for the events subscription", `invokes ${consumer.native.functionName}`);
       // events.consume: the push identity may invoke the worker before the first push.
-      const invoker = this.bindCapabilities(name, consumer, "push identity", this.pushIdentity.member, worker);
+      const invoker = this.bindCapabilities(name, consumer, "push identity", this.pushIdentity, worker);
       this.eventsPushSubscription = this.createPushSubscription(name, consumer, this.pushIdentity, invoker);
-      this.grantPubSubServiceAgent(name, projectNumber, this.pushIdentity, this.eventsPushSubscription);
+      this.grantPubSubServiceAgent(name, this.pushIdentity, this.eventsPushSubscription);
+    }
+
+    for (const fn of this.plan.scheduleFunctions) {
+      const nodes = this.nodes[fn.definition.name];
+      nodes.schedule = this.createSchedule(name, fn, nodes.function);
+      const native = fn.native.schedule!;
+      this.schedules[fn.definition.name] = {
+        expression: native.expression,
+        identity: nodes.schedule.identity.email,
+        invoke: { permissions: [SCHEDULER_INVOKER_ROLE], resource: this.runServiceResource(nodes.function) },
+      };
     }
 
     const http = this.plan.httpFunction;
@@ -213,15 +253,59 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
   }
 
   private enableApis(name: string): gcp.projects.Service[] {
-    return requiredApis.map(
-      (service) =>
-        new gcp.projects.Service(
-          `${name}-api-${service.split(".")[0]}`,
-          // Other stacks and teams may rely on the API: never disable it on destroy.
-          { project: this.projectId, service, disableOnDestroy: false },
-          { parent: this },
-        ),
+    return requiredApis.map((service) => this.enableApi(name, service));
+  }
+
+  private enableApi(name: string, service: string): gcp.projects.Service {
+    // Other stacks and teams may rely on the API: never disable it on destroy.
+    return new gcp.projects.Service(`${name}-api-${service.split(".")[0]}`, { project: this.projectId, service, disableOnDestroy: false }, { parent: this });
+  }
+
+  /** The Cloud Run service resource name behind a function: what run.invoker bindings name. */
+  private runServiceResource(fn: gcp.cloudfunctionsv2.Function): pulumi.Output<string> {
+    return pulumi.interpolate`projects/${this.projectId}/locations/${this.region}/services/${runServiceOf(fn)}`;
+  }
+
+  private createImageRepository(name: string): gcp.artifactregistry.Repository {
+    return new gcp.artifactregistry.Repository(
+      `${name}-functions`,
+      {
+        project: this.projectId,
+        location: this.region,
+        repositoryId: this.plan.names.artifactRepository,
+        format: "DOCKER",
+        description: "Images Cloud Build builds for the component's functions",
+        labels: this.labels,
+      },
+      this.childOptions(),
     );
+  }
+
+  /**
+   * The build identity and its bindings (rules.ts `gcpBuildBindings`): without
+   * `buildConfig.serviceAccount`, newer projects build with a default account that may lack
+   * these roles (https://cloud.google.com/functions/1stgendocs/securing/build-custom-sa). The
+   * deployer needs iam.serviceAccounts.actAs on it.
+   */
+  private createBuildIdentity(name: string): [gcp.serviceaccount.Account, pulumi.CustomResource[]] {
+    const account = this.createServiceAccount(`${name}-build`, this.plan.names.buildAccountId, "Cloud Build identity that builds the component's functions", "builds the functions");
+    const options = { parent: this, dependsOn: [account] };
+    const bindings = gcpBuildBindings.map((binding): pulumi.CustomResource => {
+      const resourceName = `${name}-build-${binding.role.replace(/^roles\//, "").replace(/\./g, "-")}`;
+      switch (binding.target) {
+        case "project":
+          return new gcp.projects.IAMMember(resourceName, { project: this.projectId, role: binding.role, member: account.member }, options);
+        case "artifactRepository":
+          return new gcp.artifactregistry.RepositoryIamMember(
+            resourceName,
+            { project: this.projectId, location: this.region, repository: this.imageRepository.repositoryId, role: binding.role, member: account.member },
+            options,
+          );
+        case "sourceBucket":
+          return new gcp.storage.BucketIAMMember(resourceName, { bucket: this.sourceBucket.name, role: binding.role, member: account.member }, options);
+      }
+    });
+    return [account, bindings];
   }
 
   private createDatabase(name: string, location: pulumi.Input<string> | undefined): gcp.firestore.Database {
@@ -287,17 +371,27 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     return [events, deadLetter, hold];
   }
 
-  private createServiceAccount(resourceName: string, accountId: string, displayName: string): gcp.serviceaccount.Account {
-    return new gcp.serviceaccount.Account(resourceName, { project: this.projectId, accountId, displayName }, this.childOptions());
+  /** `declares`: what the identity is for, in its description after the CAPABILITIES_TAG marker, so the policy pack can compare it with its bindings. */
+  private createServiceAccount(resourceName: string, accountId: string, displayName: string, declares: string): gcp.serviceaccount.Account {
+    return new gcp.serviceaccount.Account(
+      resourceName,
+      { project: this.projectId, accountId, displayName, description: `${CAPABILITIES_TAG}: ${declares}` },
+      this.childOptions(),
+    );
   }
 
   private createFunction(name: string, fn: GcpPlannedFunction, bundle: FunctionDeployment["bundle"]): GcpFunctionNodes {
     const { definition, native } = fn;
     const fnName = definition.name;
-    const serviceAccount = this.createServiceAccount(`${name}-${fnName}`, native.serviceAccountId, `${fnName}: runtime identity of the ${fnName} function`);
+    const serviceAccount = this.createServiceAccount(
+      `${name}-${fnName}`,
+      native.serviceAccountId,
+      `${fnName}: runtime identity of the ${fnName} function`,
+      definition.capabilities.join(" "),
+    );
     // Deployment fails unless the runtime identity can already read the secrets it references
     // (https://cloud.google.com/run/docs/configuring/secrets), so its bindings come first.
-    const bindings = this.bindCapabilities(name, fn, "function", serviceAccount.member);
+    const bindings = this.bindCapabilities(name, fn, "function", serviceAccount);
     // Cloud Build installs the bundle's externals (only the Functions Framework) from package.json.
     const pkg = packageFunction(bundle, { "package.json": packageJsonFor(bundle) });
     const source = new gcp.storage.BucketObject(
@@ -313,6 +407,10 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
       // when an instance starts (pinned version, as advised there); the config never holds the value.
       { apiKey: { secret: this.apiKeySecret.secretId, version: this.apiKeySecretVersion.version } },
     );
+    const runSettings = {
+      ...(native.schedule ? gcpScheduleEnvironment(native.schedule.run) : {}),
+      ...(native.publishTimeoutMs ? { [gcpEnv.publishTimeoutMs]: String(native.publishTimeoutMs) } : {}),
+    };
     const secretEnvironmentVariables = Object.entries(env.secrets).map(([key, ref]) => ({ key, projectId: this.projectId, ...ref }));
     const cloudFunction = new gcp.cloudfunctionsv2.Function(
       `${name}-${fnName}`,
@@ -326,6 +424,10 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
           runtime: GCP_RUNTIME,
           entryPoint: entryPointName(fnName),
           source: { storageSource: { bucket: this.sourceBucket.name, object: source.name } },
+          // The fully-qualified name, projects/{project}/serviceAccounts/{email}
+          // (https://cloud.google.com/functions/docs/reference/rest/v2/projects.locations.functions#BuildConfig).
+          serviceAccount: this.buildIdentity.name,
+          dockerRepository: pulumi.interpolate`projects/${this.projectId}/locations/${this.region}/repositories/${this.imageRepository.repositoryId}`,
         },
         serviceConfig: {
           availableMemory: native.availableMemory,
@@ -337,11 +439,12 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
           serviceAccountEmail: serviceAccount.email,
           ingressSettings: "ALLOW_ALL",
           allTrafficOnLatestRevision: true,
-          environmentVariables: env.variables,
+          environmentVariables: { ...env.variables, ...runSettings },
           secretEnvironmentVariables: secretEnvironmentVariables.length > 0 ? secretEnvironmentVariables : undefined,
         },
       },
-      this.childOptions({ dependsOn: [...this.apis, ...bindings] }),
+      // The runtime identity's bindings and the build identity's roles exist before the build starts.
+      this.childOptions({ dependsOn: [...this.apis, ...bindings, ...this.buildBindings] }),
     );
     const nodes: GcpFunctionNodes = { serviceAccount, bindings, source, function: cloudFunction };
     if (definition.trigger.kind === "http") {
@@ -379,17 +482,22 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
   }
 
   /** https://cloud.google.com/pubsub/docs/handling-failures#grant_forwarding_permissions and push authentication. */
-  private grantPubSubServiceAgent(name: string, projectNumber: pulumi.Output<string>, pushIdentity: gcp.serviceaccount.Account, subscription: gcp.pubsub.Subscription): void {
-    const agent = pulumi.interpolate`serviceAccount:service-${projectNumber}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+  private grantPubSubServiceAgent(name: string, pushIdentity: gcp.serviceaccount.Account, subscription: gcp.pubsub.Subscription): void {
+    // A new project may not have the agent until something creates it; bindings naming it
+    // would fail: "if a service agent hasn't been created yet, then you can't grant roles to the service agent"
+    // (https://cloud.google.com/iam/docs/create-service-agents).
+    this.pubsubServiceAgent = new gcp.projects.ServiceIdentity(`${name}-pubsub-agent`, { project: this.projectId, service: "pubsub.googleapis.com" }, this.childOptions());
+    const agent = this.pubsubServiceAgent.member;
+    const afterAgent = { parent: this, dependsOn: [this.pubsubServiceAgent] };
     const deadLetterPublisher = new gcp.pubsub.TopicIAMMember(
       `${name}-pubsub-agent-dead-letter-publisher`,
       { project: this.projectId, topic: this.eventsDeadLetterTopic.name, role: "roles/pubsub.publisher", member: agent },
-      { parent: this },
+      afterAgent,
     );
     const subscriber = new gcp.pubsub.SubscriptionIAMMember(
       `${name}-pubsub-agent-push-subscriber`,
       { project: this.projectId, subscription: subscription.name, role: "roles/pubsub.subscriber", member: agent },
-      { parent: this },
+      afterAgent,
     );
     // https://cloud.google.com/pubsub/docs/create-push-subscription (authentication): the
     // service agent mints the push identity's OIDC token; projects created before 8 April 2021
@@ -398,7 +506,7 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     const tokenCreator = new gcp.serviceaccount.IAMMember(
       `${name}-pubsub-agent-push-token-creator`,
       { serviceAccountId: pushIdentity.name, role: "roles/iam.serviceAccountTokenCreator", member: agent },
-      { parent: this },
+      afterAgent,
     );
     this.supportBindings.push(
       { member: agent, role: "roles/pubsub.publisher", resource: deadLetterPublisher.topic, reason: "dead-lettering: forward undeliverable messages" },
@@ -407,14 +515,54 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     );
   }
 
+  /**
+   * The schedule function's Cloud Scheduler job: an HTTP POST to the function's URL with an OIDC
+   * token of its own scheduler identity, which holds roles/run.invoker on this function's
+   * service only (https://cloud.google.com/scheduler/docs/http-target-auth). The function stays
+   * private: no allUsers binding.
+   */
+  private createSchedule(name: string, fn: GcpPlannedFunction, target: gcp.cloudfunctionsv2.Function): NonNullable<GcpFunctionNodes["schedule"]> {
+    const fnName = fn.definition.name;
+    const native = fn.native.schedule!;
+    const identity = this.createServiceAccount(`${name}-${fnName}-cron`, native.schedulerAccountId, `Cloud Scheduler identity that invokes ${fnName}`, `invokes ${fn.native.functionName}`);
+    const invoker = new gcp.cloudrunv2.ServiceIamMember(
+      `${name}-${fnName}-cron-invoker`,
+      { project: this.projectId, location: this.region, name: runServiceOf(target), role: SCHEDULER_INVOKER_ROLE, member: identity.member },
+      { parent: this, dependsOn: [identity] },
+    );
+    const job = new gcp.cloudscheduler.Job(
+      `${name}-${fnName}`,
+      {
+        project: this.projectId,
+        region: this.region,
+        name: native.jobName,
+        description: `Runs ${fnName} every ${fn.settings.everyMinutes} minutes (UTC)`,
+        schedule: native.expression,
+        timeZone: native.timeZone,
+        // A run longer than the deadline is counted failed (and would be retried while still running): the deadline is the function's timeout.
+        attemptDeadline: native.attemptDeadline,
+        // The next tick is the retry; a retry could overlap a run that is still going.
+        retryConfig: { retryCount: native.retryCount },
+        httpTarget: {
+          uri: target.url,
+          httpMethod: "POST",
+          oidcToken: { serviceAccountEmail: identity.email, audience: target.url },
+        },
+      },
+      { parent: this, dependsOn: [...(this.schedulerApi ? [this.schedulerApi] : []), invoker] },
+    );
+    return { job, identity, invoker };
+  }
+
   /** Creates the bindings of `fn`'s capabilities that `principal` holds, and records them as grants. */
   private bindCapabilities(
     name: string,
     fn: GcpPlannedFunction,
     principal: GcpPrincipal,
-    member: pulumi.Output<string>,
+    account: gcp.serviceaccount.Account,
     worker?: gcp.cloudfunctionsv2.Function,
   ): pulumi.CustomResource[] {
+    const member = account.member;
     const fnName = fn.definition.name;
     const workerService = () => {
       if (!worker) throw new Error(`GcpFunctions: ${fnName} declares events.consume but is not the queue function.`);
@@ -435,7 +583,8 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     const created: pulumi.CustomResource[] = [];
     for (const binding of compileGcpBindings(fn.definition.capabilities, principal, resourceOf)) {
       const resourceName = `${name}-${fnName}-${binding.role.replace(/^roles\//, "").replace(/\./g, "-")}`;
-      const options = { parent: this };
+      // Explicit: the binding belongs to this account (what the policy pack reads), and waits for it.
+      const options = { parent: this, dependsOn: [account] };
       switch (binding.target) {
         case "database":
           created.push(
@@ -475,6 +624,9 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     return created;
   }
 }
+
+/** What the scheduler identity holds, on its one function's service only. */
+const SCHEDULER_INVOKER_ROLE = "roles/run.invoker";
 
 /** The Cloud Run service behind a 2nd-gen function (same name as the function). */
 function runServiceOf(fn: gcp.cloudfunctionsv2.Function): pulumi.Output<string> {

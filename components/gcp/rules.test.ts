@@ -1,6 +1,6 @@
 /** The GCP rules and environment contract on their own: pure functions, no Pulumi, no cloud. */
 import assert from "node:assert/strict";
-import { entryPointName, gcpEnvironment } from "../../functions/gcp/contract";
+import { entryPointName, gcpEnvironment, RECONCILER_BATCH_LIMIT } from "../../functions/gcp/contract";
 import type { FunctionSettings } from "../config";
 import { Decisions, type FunctionSpec } from "../platform";
 import {
@@ -11,10 +11,18 @@ import {
   gcpLabels,
   gcpMemoryFor,
   gcpNativeSummary,
+  buildAccountId,
+  gcpBuildBindings,
+  gcpPublishBurst,
   gcpPushConcurrency,
+  gcpPushRetryFor,
+  gcpScheduleSettingsFor,
   gcpSettingsFor,
   planGcp,
+  schedulerAccountId,
   serviceAccountId,
+  functionAccountId,
+  pushAccountId,
   type GcpGrantTarget,
 } from "./rules";
 
@@ -56,14 +64,19 @@ describe("GCP rules", () => {
       maxInstanceCount: 5,
       maxInstanceRequestConcurrency: 1,
       minInstanceCount: 2,
+      publishTimeoutMs: undefined,
       queue: undefined,
+      schedule: undefined,
     });
-    assert.deepEqual(gcpSettingsFor("c", queue, { ...base, timeoutSeconds: 30 }, d).queue, {
+    assert.equal(gcpSettingsFor("c", { ...http, capabilities: ["events.publish"] }, base, d).publishTimeoutMs, 5000, "a publisher gives up after half its 10 s timeout");
+    assert.equal(gcpSettingsFor("c", { ...http, capabilities: ["events.publish"] }, { ...base, timeoutSeconds: 1 }, d).publishTimeoutMs, 1000, "at least a second");
+    assert.deepEqual(gcpSettingsFor("c", queue, { ...base, timeoutSeconds: 10 }, d).queue, {
       messagesPerRequest: 1,
-      ackDeadlineSeconds: 30,
+      ackDeadlineSeconds: 10,
       maxDeliveryAttempts: 5,
       minimumBackoff: "10s",
       maximumBackoff: "600s",
+      burstTolerated: 25,
     });
     assert.deepEqual(d.warnings, []);
   });
@@ -102,6 +115,8 @@ describe("GCP rules", () => {
       pushSubscription: "c-events-push",
       apiKeySecret: "c-api-key",
       pushAccountId: "c-push",
+      buildAccountId: "c-build",
+      artifactRepository: "c-functions",
     });
     assert.deepEqual(plan.warnings.map((w) => [w.platform, w.function, w.setting, w.asked, w.applied]), [
       ["gcp", "worker", "batchSize", 10, 1],
@@ -117,6 +132,7 @@ describe("GCP rules", () => {
       maxDeliveryAttempts: 5,
       minimumBackoff: "10s",
       maximumBackoff: "600s",
+      burstTolerated: 25,
     });
   });
 
@@ -163,6 +179,104 @@ describe("GCP rules", () => {
     for (const id of ids) assert.match(id, /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
     assert.equal(new Set(ids).size, ids.length);
     assert.match(firestoreDatabaseId("x".repeat(70)), /^[a-z][a-z0-9-]{2,61}[a-z0-9]$/);
+  });
+
+  it("sizes push retries so that a burst at the instance cap drains before dead-lettering: exactly at the limit, and one past it", () => {
+    const d = decisions();
+    // 20 events at 5 concurrent pushes: 4 rounds, within the 5 attempts asked; backoff ≥ the 30 s timeout.
+    assert.deepEqual(gcpPushRetryFor("w", { capacity: 5, timeoutSeconds: 30, maxAttempts: 5, burst: 25 }, d), {
+      maxDeliveryAttempts: 5,
+      minimumBackoffSeconds: 30,
+      maximumBackoffSeconds: 600,
+      burstTolerated: 25,
+    });
+    assert.deepEqual(d.warnings.map((w) => [w.setting, w.asked, w.applied]), [["push retry minimumBackoff", "10s (Pub/Sub's default)", "30s"]]);
+    // One event past 5 × 5: a sixth attempt is needed, and warned about.
+    const past = decisions();
+    assert.equal(gcpPushRetryFor("w", { capacity: 5, timeoutSeconds: 10, maxAttempts: 5, burst: 26 }, past).maxDeliveryAttempts, 6);
+    assert.deepEqual(past.warnings.map((w) => [w.setting, w.asked, w.applied]), [["maxAttempts", 5, 6]]);
+    // Pub/Sub's ceilings: 100 attempts, 600 s backoff; a burst beyond 100 × capacity is warned about.
+    const beyond = decisions();
+    const capped = gcpPushRetryFor("w", { capacity: 1, timeoutSeconds: 3600, maxAttempts: 5, burst: 101 }, beyond);
+    assert.deepEqual([capped.maxDeliveryAttempts, capped.minimumBackoffSeconds, capped.burstTolerated], [100, 600, 100]);
+    assert.deepEqual(beyond.warnings.map((w) => w.setting), ["push retry minimumBackoff", "maxAttempts", "throttling headroom"]);
+    assert.deepEqual(gcpPushRetryFor("w", { capacity: 1, timeoutSeconds: 10, maxAttempts: 5, burst: 100 }, decisions()).burstTolerated, 100, "100 × 1 is still drained");
+  });
+
+  it("takes the largest publisher's burst: the reconciler's batch, or an HTTP function's concurrency", () => {
+    const spec = (name: string, kind: "http" | "schedule", reservedConcurrency: number, publishes = true): FunctionSpec => ({
+      definition: { name, trigger: kind === "http" ? { kind } : { kind, everyMinutes: 5 }, capabilities: publishes ? ["events.publish"] : [], description: "" },
+      settings: { ...base, reservedConcurrency, everyMinutes: 5 },
+    });
+    assert.equal(gcpPublishBurst([spec("api", "http", 10)]), 10);
+    assert.equal(gcpPublishBurst([spec("api", "http", 10), spec("reconciler", "schedule", 1)]), RECONCILER_BATCH_LIMIT);
+    assert.equal(gcpPublishBurst([spec("api", "http", 300), spec("reconciler", "schedule", 1)]), 300);
+    assert.equal(gcpPublishBurst([spec("api", "http", 10, false)]), 1, "no publisher: nothing to size for");
+  });
+
+  it("plans the Cloud Scheduler job: unix cron in Etc/UTC, no retries, the attempt deadline within 15 s–30 min", () => {
+    const d = decisions();
+    const at = (timeoutSeconds: number, dd = d) => gcpScheduleSettingsFor("c", "reconciler", { ...base, everyMinutes: 10, timeoutSeconds }, timeoutSeconds, dd);
+    assert.deepEqual(at(60), {
+      jobName: "c-reconciler",
+      expression: "*/10 * * * *",
+      timeZone: "Etc/UTC",
+      attemptDeadline: "60s",
+      retryCount: 0,
+      schedulerAccountId: "c-reconciler-cron",
+      run: { graceSeconds: 1200, timeBudgetSeconds: 48 },
+    });
+    assert.equal(at(15).attemptDeadline, "15s");
+    assert.equal(at(1800).attemptDeadline, "1800s");
+    assert.deepEqual(d.warnings, [], "15 s and 1800 s are within the range");
+    const outside = decisions();
+    assert.equal(at(14, outside).attemptDeadline, "15s");
+    assert.equal(at(1801, outside).attemptDeadline, "1800s");
+    assert.deepEqual(outside.warnings.map((w) => [w.setting, w.asked, w.applied]), [
+      ["timeoutSeconds (scheduler attempt deadline)", 14, 15],
+      ["timeoutSeconds (scheduler attempt deadline)", 1801, 1800],
+    ]);
+  });
+
+  it("grants users.listPending as datastore.viewer and warns that IAM cannot narrow it to the pending index", () => {
+    const reconciler: FunctionSpec = {
+      definition: { name: "reconciler", trigger: { kind: "schedule", everyMinutes: 5 }, capabilities: ["users.listPending", "users.update", "events.publish"], description: "" },
+      settings: { ...base, everyMinutes: 5, timeoutSeconds: 60 },
+    };
+    const plan = planGcp({ name: "c", functions: [reconciler], logRetentionDays: 30, protectData: false });
+    assert.deepEqual(plan.scheduleFunctions.map((f) => f.native.schedule?.expression), ["*/5 * * * *"]);
+    assert.deepEqual(
+      plan.warnings.map((w) => [w.function, w.setting, w.applied]),
+      [["reconciler", "users.listPending", "roles/datastore.viewer on the users database"]],
+    );
+    assert.deepEqual(
+      compileGcpBindings(reconciler.definition.capabilities, "function", () => "r").map((b) => [b.role, b.capabilities]),
+      [["roles/datastore.viewer", ["users.listPending"]], ["roles/datastore.user", ["users.update"]], ["roles/pubsub.publisher", ["events.publish"]]],
+    );
+  });
+
+  it("gives the build identity the roles a build needs only, each on the narrowest resource", () => {
+    assert.deepEqual(gcpBuildBindings.map((b) => [b.role, b.target]), [
+      ["roles/logging.logWriter", "project"],
+      ["roles/artifactregistry.writer", "artifactRepository"],
+      ["roles/storage.objectViewer", "sourceBucket"],
+    ]);
+  });
+
+  it("keeps every service account id within 6–30 [a-z][-a-z0-9]*[a-z0-9] for dev, prod and a 20-character stack", () => {
+    for (const stack of ["dev", "prod", "feature-branch-xy123"]) {
+      const component = `parity-${stack}`;
+      const ids = [
+        ...["users-api", "queue-worker", "reconciler"].map((fn) => functionAccountId(component, fn)),
+        pushAccountId(component),
+        buildAccountId(component),
+        schedulerAccountId(component, "reconciler"),
+      ];
+      for (const id of ids) assert.match(id, /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, `${stack}: ${id}`);
+      assert.equal(new Set(ids).size, ids.length, `${stack}: distinct`);
+    }
+    assert.equal(serviceAccountId("a".repeat(30)), "a".repeat(30), "30 characters stay as they are");
+    assert.match(serviceAccountId("a".repeat(31)), /^a{23}-[0-9a-f]{6}$/, "31 are shortened with a hash");
   });
 
   it("derives labels GCP accepts", () => {

@@ -7,7 +7,10 @@
 import { sha256Hex } from "../bundle";
 import type { Capability } from "../catalog";
 import type { FunctionSettings } from "../config";
-import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+import { unixCron } from "../schedule";
+import { reconcilerRunSettings } from "../../functions/core/reconciler";
+import { RECONCILER_BATCH_LIMIT } from "../../functions/gcp/contract";
+import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type FunctionSpec, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -44,8 +47,30 @@ export const MAX_HTTP_TIMEOUT_SECONDS = 3600;
 export const ACK_DEADLINE_RANGE = { min: 10, max: 600 } as const;
 /** https://cloud.google.com/pubsub/docs/dead-letter-topics: maxDeliveryAttempts is 5–100. */
 export const MAX_DELIVERY_ATTEMPTS_RANGE = { min: 5, max: 100 } as const;
-/** https://cloud.google.com/pubsub/docs/handling-failures#exponential_backoff: 0–600 s; Pub/Sub's defaults are 10 s and 600 s. */
-export const PUSH_BACKOFF = { minimum: "10s", maximum: "600s" } as const;
+/** https://cloud.google.com/pubsub/docs/handling-failures#exponential_backoff: Pub/Sub's default minimum backoff is 10 s (maximum 600 s). */
+export const DEFAULT_MINIMUM_BACKOFF_SECONDS = 10;
+/**
+ * https://cloud.google.com/pubsub/docs/reference/rest/v1/projects.subscriptions#RetryPolicy:
+ * minimumBackoff and maximumBackoff are 0–600 s.
+ */
+export const PUSH_BACKOFF_RANGE_SECONDS = { min: 0, max: 600 } as const;
+/**
+ * https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs#Job
+ * (attemptDeadline): for HTTP targets 15 s to 30 minutes; a request still running at the
+ * deadline is cancelled and counted as failed (the function itself keeps running).
+ */
+export const SCHEDULER_ATTEMPT_DEADLINE_SECONDS = { min: 15, max: 1800 } as const;
+/**
+ * Cloud Scheduler's time zone is a tz database name
+ * (https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs#Job, timeZone);
+ * `Etc/UTC` is the database's canonical UTC zone, so the schedule never shifts with daylight saving.
+ */
+export const SCHEDULER_TIME_ZONE = "Etc/UTC";
+/**
+ * Cloud Scheduler job ids: letters, digits, hyphens and underscores, at most 500
+ * (https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs#Job, name).
+ */
+export const SCHEDULER_JOB_NAME = { max: 500, pattern: /^[A-Za-z0-9_-]{1,500}$/ } as const;
 /** https://cloud.google.com/logging/docs/routing/overview#default-bucket: `_Default` keeps logs 30 days. */
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
 /**
@@ -66,6 +91,12 @@ export const requiredApis = [
   "secretmanager.googleapis.com",
   "iam.googleapis.com",
 ] as const;
+
+/**
+ * Enabled only when a schedule function is deployed: Cloud Scheduler jobs need it
+ * (https://cloud.google.com/scheduler/docs/setup), and each job waits for it.
+ */
+export const SCHEDULER_API = "cloudscheduler.googleapis.com";
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -102,6 +133,22 @@ export function serviceAccountId(base: string): string {
 
 export const functionAccountId = (component: string, fn: string) => serviceAccountId(`${component}-${fn}`);
 export const pushAccountId = (component: string) => serviceAccountId(`${component}-push`);
+export const buildAccountId = (component: string) => serviceAccountId(`${component}-build`);
+/** The identity Cloud Scheduler invokes one schedule function with (one per function, so it can invoke that one only). */
+export const schedulerAccountId = (component: string, fn: string) => serviceAccountId(`${component}-${fn}-cron`);
+
+/**
+ * Artifact Registry repository ids: kept to lower-case letters, digits and hyphens, starting with
+ * a letter, at most 63. NOT verified: the pages searched here (the provider's typings, the
+ * Artifact Registry docs in the search index) state no limit; this is the conservative shape of
+ * the other Google resource ids above. A real deploy confirms it.
+ */
+export const ARTIFACT_REPOSITORY = { max: 63, pattern: /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/ } as const;
+
+export function artifactRepositoryId(component: string): string {
+  const id = `${component}-functions`;
+  return id.length <= ARTIFACT_REPOSITORY.max ? id : `${id.slice(0, ARTIFACT_REPOSITORY.max - 7).replace(/-+$/, "")}-${sha256Hex(id).slice(0, 6)}`;
+}
 
 export function firestoreDatabaseId(component: string): string {
   const id = `${component}-users`;
@@ -119,6 +166,10 @@ export interface GcpResourceNames {
   pushSubscription: string;
   apiKeySecret: string;
   pushAccountId: string;
+  /** The identity Cloud Build builds every function's image with (`buildConfig.serviceAccount`). */
+  buildAccountId: string;
+  /** The Docker repository the builds push images to (`buildConfig.dockerRepository`). */
+  artifactRepository: string;
 }
 
 export function gcpResourceNames(component: string): GcpResourceNames {
@@ -130,6 +181,8 @@ export function gcpResourceNames(component: string): GcpResourceNames {
     pushSubscription: `${component}-events-push`,
     apiKeySecret: `${component}-api-key`,
     pushAccountId: pushAccountId(component),
+    buildAccountId: buildAccountId(component),
+    artifactRepository: artifactRepositoryId(component),
   };
 }
 
@@ -150,7 +203,9 @@ export type GcpPrincipal = "function" | "push identity";
 
 /**
  * The narrowest binding GCP offers per capability:
- * - users.read → roles/datastore.viewer (get), users.create / users.update → roles/datastore.user
+ * - users.read → roles/datastore.viewer (get), users.listPending → roles/datastore.viewer too
+ *   (a query needs datastore.entities.list; IAM cannot narrow a Firestore grant to one field or
+ *   query, so the plan warns that the mapping is inexact), users.create / users.update → roles/datastore.user
  *   (transactions need datastore.databases.get, create needs datastore.entities.create, update
  *   datastore.entities.update: https://cloud.google.com/firestore/docs/security/iam), granted
  *   at project level (Firestore has no finer IAM resource) with a condition naming the
@@ -165,6 +220,7 @@ export const gcpCapabilityBindings: Record<Capability, { role: string; target: G
   "users.read": { role: "roles/datastore.viewer", target: "database", principal: "function" },
   "users.create": { role: "roles/datastore.user", target: "database", principal: "function" },
   "users.update": { role: "roles/datastore.user", target: "database", principal: "function" },
+  "users.listPending": { role: "roles/datastore.viewer", target: "database", principal: "function" },
   "events.publish": { role: "roles/pubsub.publisher", target: "eventsTopic", principal: "function" },
   "events.consume": { role: "roles/run.invoker", target: "queueFunctionService", principal: "push identity" },
   "apiKey.read": { role: "roles/secretmanager.secretAccessor", target: "apiKeySecret", principal: "function" },
@@ -201,6 +257,27 @@ export function compileGcpBindings<T>(capabilities: readonly Capability[], princ
   return bindings;
 }
 
+/** What the build identity's bindings name: the project (logs), the image repository, the source bucket. */
+export type GcpBuildTarget = "project" | "artifactRepository" | "sourceBucket";
+
+/**
+ * The roles Cloud Build needs to build a 2nd-gen function with a user-specified build service
+ * account (https://cloud.google.com/run/docs/configuring/services/build-service-account,
+ * "Required roles"; the same list in https://cloud.google.com/functions/1stgendocs/securing/build-custom-sa):
+ * - roles/logging.logWriter: build logs. Log entries are written to the project; no finer resource exists.
+ * - roles/artifactregistry.writer: push the image, on the component's own repository only
+ *   (`buildConfig.dockerRepository`; without it builds use `gcf-artifacts`, which Google creates
+ *   on the first deploy, so no binding could name it beforehand).
+ * - Storage: the docs list roles/storage.objectAdmin (project-wide) "for retrieving the function
+ *   source"; the build only reads the source object, so parity grants roles/storage.objectViewer
+ *   on the source bucket only. A real deploy must confirm it suffices (see the notes/README).
+ */
+export const gcpBuildBindings: ReadonlyArray<{ role: string; target: GcpBuildTarget; reason: string }> = [
+  { role: "roles/logging.logWriter", target: "project", reason: "write build logs" },
+  { role: "roles/artifactregistry.writer", target: "artifactRepository", reason: "push the function's image" },
+  { role: "roles/storage.objectViewer", target: "sourceBucket", reason: "read the function's source package" },
+];
+
 /** The resource name of a Firestore database, what a binding's condition compares. */
 export const firestoreDatabaseResource = (project: string, database: string) => `projects/${project}/databases/${database}`;
 
@@ -218,6 +295,24 @@ export interface GcpQueueSettings {
   maxDeliveryAttempts: number;
   minimumBackoff: string;
   maximumBackoff: string;
+  /** The largest burst the retry policy lets the worker drain with no good message dead-lettered. */
+  burstTolerated: number;
+}
+
+/** A schedule function's Cloud Scheduler job. */
+export interface GcpScheduleSettings {
+  jobName: string;
+  /** Unix cron, 5 fields (components/schedule.ts `unixCron`). */
+  expression: string;
+  timeZone: typeof SCHEDULER_TIME_ZONE;
+  /** `<seconds>s`: how long one attempt may wait for the function's answer. */
+  attemptDeadline: string;
+  /** 0: the next tick is the retry. */
+  retryCount: 0;
+  /** The identity the job's OIDC token names; it may invoke this function only. */
+  schedulerAccountId: string;
+  /** The reconciler's run settings (functions/core/reconciler.ts), set as environment variables. */
+  run: { graceSeconds: number; timeBudgetSeconds: number };
 }
 
 /** One function's settings as Cloud Functions (and, for the queue function, push subscription) knobs. */
@@ -231,7 +326,10 @@ export interface GcpNativeSettings {
   maxInstanceCount: number;
   maxInstanceRequestConcurrency: number;
   minInstanceCount: number;
+  /** Set on publishers: how long one publish may take, retries included (PUBLISH_TIMEOUT_MS). */
+  publishTimeoutMs?: number;
   queue?: GcpQueueSettings;
+  schedule?: GcpScheduleSettings;
 }
 
 export type GcpPlannedFunction = PlannedFunction<GcpNativeSettings>;
@@ -242,6 +340,8 @@ export interface GcpPlan extends PlatformPlan<GcpPlannedFunction> {
   httpFunction?: GcpPlannedFunction;
   /** The queue function, which the push subscription invokes. */
   queueFunction?: GcpPlannedFunction;
+  /** The schedule functions, each invoked by its own Cloud Scheduler job. */
+  scheduleFunctions: GcpPlannedFunction[];
   /** What Cloud Logging keeps (stack-wide: the `_Default` bucket). */
   logRetentionDays: number;
   protectData: boolean;
@@ -252,14 +352,27 @@ export interface GcpPlan extends PlatformPlan<GcpPlannedFunction> {
 export function planGcp(input: PlanInput): GcpPlan {
   checkGcpInput(input);
   const decisions = new Decisions("gcp");
+  const publishBurst = gcpPublishBurst(input.functions);
   const functions = input.functions.map((spec): GcpPlannedFunction => ({
     ...spec,
-    native: gcpSettingsFor(input.name, spec.definition, spec.settings, decisions),
+    native: gcpSettingsFor(input.name, spec.definition, spec.settings, decisions, { publishBurst }),
   }));
+  for (const fn of functions) {
+    if (fn.definition.capabilities.includes("users.listPending")) {
+      decisions.adjust(
+        fn.definition.name,
+        "users.listPending",
+        "the users store's pending index only",
+        "roles/datastore.viewer on the users database",
+        "Google Cloud IAM cannot narrow a Firestore grant to one field or query; the role reads the whole database",
+      );
+    }
+  }
   return {
     functions,
     httpFunction: functions.find((f) => f.definition.trigger.kind === "http"),
     queueFunction: functions.find((f) => f.definition.trigger.kind === "queue"),
+    scheduleFunctions: functions.filter((f) => f.definition.trigger.kind === "schedule"),
     logRetentionDays: gcpLogRetention(input.logRetentionDays, decisions),
     protectData: input.protectData,
     names: gcpResourceNames(input.name),
@@ -292,7 +405,13 @@ export function gcpConcurrencyFor(reserved: number, vcpu: number): { maxInstance
 }
 
 /** Maps one function's portable settings to native knobs, recording every inexact value. */
-export function gcpSettingsFor(component: string, definition: PlannedFunction["definition"], settings: FunctionSettings, decisions: Decisions): GcpNativeSettings {
+export function gcpSettingsFor(
+  component: string,
+  definition: PlannedFunction["definition"],
+  settings: FunctionSettings,
+  decisions: Decisions,
+  context: { publishBurst: number } = { publishBurst: 1 },
+): GcpNativeSettings {
   const fn = definition.name;
   const memory = gcpMemoryFor(fn, settings.memoryMb, decisions);
   const concurrency = gcpConcurrencyFor(settings.reservedConcurrency, memory.vcpu);
@@ -313,12 +432,112 @@ export function gcpSettingsFor(component: string, definition: PlannedFunction["d
     timeoutSeconds,
     ...concurrency,
     minInstanceCount,
-    queue: definition.trigger.kind === "queue" ? gcpQueueSettingsFor(fn, settings, timeoutSeconds, decisions) : undefined,
+    // Half the timeout: a publish to an unreachable Pub/Sub gives up while the function can still
+    // answer (the core keeps the user; the reconciler re-publishes it).
+    publishTimeoutMs: definition.capabilities.includes("events.publish") ? Math.max(1000, timeoutSeconds * 500) : undefined,
+    queue:
+      definition.trigger.kind === "queue"
+        ? gcpQueueSettingsFor(fn, settings, timeoutSeconds, decisions, { capacity: concurrency.maxInstanceCount * concurrency.maxInstanceRequestConcurrency, burst: context.publishBurst })
+        : undefined,
+    schedule: definition.trigger.kind === "schedule" ? gcpScheduleSettingsFor(component, fn, settings, timeoutSeconds, decisions) : undefined,
+  };
+}
+
+/**
+ * The most events the publishers can put on the topic at once: an HTTP function one per
+ * request in flight (its reservedConcurrency), a schedule function (the reconciler) one per
+ * re-published user, up to its batch limit per run. The push retry policy is sized for it.
+ */
+export function gcpPublishBurst(functions: readonly FunctionSpec[]): number {
+  const bursts = functions
+    .filter((f) => f.definition.capabilities.includes("events.publish"))
+    .map((f) => (f.definition.trigger.kind === "schedule" ? RECONCILER_BATCH_LIMIT : f.settings.reservedConcurrency));
+  return Math.max(1, ...bursts);
+}
+
+/**
+ * Throttling alone must never dead-letter a good message. The worker accepts at most
+ * `capacity` pushes at once (max instances × requests per instance); Cloud Run answers the
+ * rest 429, and Pub/Sub counts each as a failed delivery attempt
+ * (https://cloud.google.com/pubsub/docs/push ("a non-success response indicates that Pub/Sub must resend"), https://cloud.google.com/run/docs/about-instance-autoscaling).
+ *
+ * Reasoning, for a burst of `burst` messages arriving at once:
+ * - with minimumBackoff ≥ the worker's timeout, a throttled message comes back no sooner than
+ *   an instance can have finished the message it was busy with, so every retry round admits
+ *   at least `capacity` messages (the backoff only grows from there, up to maximumBackoff);
+ * - the burst therefore drains within ⌈burst / capacity⌉ attempts per message, and
+ *   maxDeliveryAttempts is raised to that (never lowered below what was asked, at most 100);
+ * - what is left is a burst larger than 100 × capacity, which is warned about.
+ * The cost: a poison message is retried that many times, with that backoff, before it is
+ * dead-lettered. Both choices are warned about so that an operator sees them.
+ */
+export function gcpPushRetryFor(
+  fn: string,
+  input: { capacity: number; timeoutSeconds: number; maxAttempts: number; burst: number },
+  decisions: Decisions,
+): { maxDeliveryAttempts: number; minimumBackoffSeconds: number; maximumBackoffSeconds: number; burstTolerated: number } {
+  const maximumBackoffSeconds = PUSH_BACKOFF_RANGE_SECONDS.max;
+  const minimumBackoffSeconds = Math.min(maximumBackoffSeconds, Math.max(DEFAULT_MINIMUM_BACKOFF_SECONDS, input.timeoutSeconds));
+  const rounds = Math.ceil(input.burst / input.capacity);
+  const maxDeliveryAttempts = Math.min(MAX_DELIVERY_ATTEMPTS_RANGE.max, Math.max(input.maxAttempts, rounds));
+  const burstTolerated = maxDeliveryAttempts * input.capacity;
+  if (minimumBackoffSeconds !== DEFAULT_MINIMUM_BACKOFF_SECONDS) {
+    decisions.adjust(
+      fn,
+      "push retry minimumBackoff",
+      `${DEFAULT_MINIMUM_BACKOFF_SECONDS}s (Pub/Sub's default)`,
+      `${minimumBackoffSeconds}s`,
+      `a push throttled at the worker's ${input.capacity} concurrent requests comes back no sooner than the worker's ${input.timeoutSeconds} s timeout, so each retry round finds the instances free`,
+    );
+  }
+  if (maxDeliveryAttempts !== input.maxAttempts) {
+    decisions.adjust(
+      fn,
+      "maxAttempts",
+      input.maxAttempts,
+      maxDeliveryAttempts,
+      `a burst of ${input.burst} events (the largest publisher's) at ${input.capacity} concurrent pushes needs ${rounds} attempts when throttled; a poison message is retried as often before it is dead-lettered`,
+    );
+  }
+  if (burstTolerated < input.burst) {
+    decisions.adjust(
+      fn,
+      "throttling headroom",
+      `${input.burst} events`,
+      `${burstTolerated} events`,
+      "Pub/Sub allows at most 100 delivery attempts: a larger burst can dead-letter good messages; raise the worker's reservedConcurrency",
+    );
+  }
+  return { maxDeliveryAttempts, minimumBackoffSeconds, maximumBackoffSeconds, burstTolerated };
+}
+
+/** A schedule function's Cloud Scheduler job settings, recording what the job cannot express exactly. */
+export function gcpScheduleSettingsFor(component: string, fn: string, settings: FunctionSettings, timeoutSeconds: number, decisions: Decisions): GcpScheduleSettings {
+  const everyMinutes = settings.everyMinutes!;
+  const { min, max } = SCHEDULER_ATTEMPT_DEADLINE_SECONDS;
+  // The attempt waits as long as the function may run. A shorter deadline would count a run still
+  // going as failed (and, with retries, start another beside it); retryCount 0 and the run's own
+  // time budget (80 % of the timeout) keep runs from overlapping through retries.
+  const deadline = decisions.clamp(fn, "timeoutSeconds (scheduler attempt deadline)", timeoutSeconds, min, max, "Cloud Scheduler HTTP attempt deadlines are 15 s to 30 min; a run longer than the deadline is counted failed while it still runs");
+  return {
+    jobName: functionNameFor(component, fn),
+    expression: unixCron(everyMinutes),
+    timeZone: SCHEDULER_TIME_ZONE,
+    attemptDeadline: `${deadline}s`,
+    retryCount: 0,
+    schedulerAccountId: schedulerAccountId(component, fn),
+    run: reconcilerRunSettings(everyMinutes, timeoutSeconds),
   };
 }
 
 /** Push subscription settings; `checkFunctions` has guaranteed batchSize and maxAttempts. */
-export function gcpQueueSettingsFor(fn: string, settings: FunctionSettings, timeoutSeconds: number, decisions: Decisions): GcpQueueSettings {
+export function gcpQueueSettingsFor(
+  fn: string,
+  settings: FunctionSettings,
+  timeoutSeconds: number,
+  decisions: Decisions,
+  throttling: { capacity: number; burst: number },
+): GcpQueueSettings {
   if (settings.batchSize !== 1) {
     decisions.adjust(fn, "batchSize", settings.batchSize!, 1, "Pub/Sub push delivers one message per request; there is no batch size");
   }
@@ -339,7 +558,15 @@ export function gcpQueueSettingsFor(fn: string, settings: FunctionSettings, time
     MAX_DELIVERY_ATTEMPTS_RANGE.max,
     "Pub/Sub maxDeliveryAttempts is 5–100",
   );
-  return { messagesPerRequest: 1, ackDeadlineSeconds, maxDeliveryAttempts, minimumBackoff: PUSH_BACKOFF.minimum, maximumBackoff: PUSH_BACKOFF.maximum };
+  const retry = gcpPushRetryFor(fn, { ...throttling, timeoutSeconds, maxAttempts: maxDeliveryAttempts }, decisions);
+  return {
+    messagesPerRequest: 1,
+    ackDeadlineSeconds,
+    maxDeliveryAttempts: retry.maxDeliveryAttempts,
+    minimumBackoff: `${retry.minimumBackoffSeconds}s`,
+    maximumBackoff: `${retry.maximumBackoffSeconds}s`,
+    burstTolerated: retry.burstTolerated,
+  };
 }
 
 /** The most push requests a function accepts at once: its instances × requests per instance. */
@@ -367,6 +594,11 @@ export function gcpNativeSummary(fn: GcpPlannedFunction): NativeSettings {
     maxDeliveryAttempts: n.queue?.maxDeliveryAttempts,
     minimumBackoff: n.queue?.minimumBackoff,
     maximumBackoff: n.queue?.maximumBackoff,
+    burstTolerated: n.queue?.burstTolerated,
+    schedule: n.schedule?.expression,
+    timeZone: n.schedule?.timeZone,
+    attemptDeadline: n.schedule?.attemptDeadline,
+    retryCount: n.schedule?.retryCount,
   });
 }
 

@@ -5,6 +5,13 @@
  * the resources it may use.
  */
 import type { Capability } from "../../components/catalog";
+import { reconcilerEnv } from "../core/reconciler";
+
+/**
+ * Users the reconciler re-publishes per run at most: the driver passes it to the core, and the
+ * rules size the push subscription's retries for a burst of this many events.
+ */
+export const RECONCILER_BATCH_LIMIT = 100;
 
 export const gcpEnv = {
   platform: "PARITY_PLATFORM",
@@ -18,6 +25,11 @@ export const gcpEnv = {
    * function configuration holds only the reference.
    */
   apiKey: "API_KEY",
+  /**
+   * How long one publish may take, retries included (set on functions that declare
+   * events.publish): the client's default retries last up to 600 s, far past a function's timeout.
+   */
+  publishTimeoutMs: "PUBLISH_TIMEOUT_MS",
 } as const;
 
 /**
@@ -46,6 +58,7 @@ export const gcpCapabilityEnv: Record<Capability, { variables: readonly Exclude<
   "users.read": { variables: ["firestoreDatabase"], secrets: [] },
   "users.create": { variables: ["firestoreDatabase"], secrets: [] },
   "users.update": { variables: ["firestoreDatabase"], secrets: [] },
+  "users.listPending": { variables: ["firestoreDatabase"], secrets: [] },
   "events.publish": { variables: ["eventsTopic"], secrets: [] },
   "events.consume": { variables: [], secrets: [] },
   "apiKey.read": { variables: [], secrets: ["apiKey"] },
@@ -81,5 +94,12 @@ export function requiredEnv(name: (typeof gcpEnv)[keyof typeof gcpEnv], env: Nod
 
 /** The project id, or undefined to let the client libraries find it. */
 export const projectId = (env: NodeJS.ProcessEnv = process.env) => env[gcpEnv.projectId] || undefined;
+/** The publish deadline the component set, or undefined for the client's default. */
+export const publishTimeoutMs = (env: NodeJS.ProcessEnv = process.env) => (env[gcpEnv.publishTimeoutMs] ? Number(env[gcpEnv.publishTimeoutMs]) : undefined);
 /** The database id the component created; `(default)` when unset. */
 export const firestoreDatabase = (env: NodeJS.ProcessEnv = process.env) => env[gcpEnv.firestoreDatabase] || "(default)";
+
+/** The reconciler's run settings as the environment variables its driver reads (functions/core/reconciler.ts). */
+export function gcpScheduleEnvironment(run: { graceSeconds: number; timeBudgetSeconds: number }): Record<string, string> {
+  return { [reconcilerEnv.graceSeconds]: String(run.graceSeconds), [reconcilerEnv.timeBudgetSeconds]: String(run.timeBudgetSeconds) };
+}

@@ -3,15 +3,29 @@
  * and `emails` (doc id = the normalised email, encoded). A create writes both documents in
  * one transaction with `create()`, which fails with ALREADY_EXISTS when the email document
  * exists, so uniqueness is decided by Firestore itself, never by a read-then-write.
+ *
+ * Pending users (the reconciler's index): the create writes `pendingSince` (= createdAt) in the
+ * same document write, and the worker's conditional welcome deletes it in the same update. A
+ * document without the field is not in the field's index (https://cloud.google.com/firestore/docs/concepts/index-overview,
+ * "a document is included in the index only if it has an indexed value set for every field
+ * used in the index"), so `listPending` reads unwelcomed users only, never scanning the
+ * collection. Firestore maintains single-field indexes automatically ("Automatic indexing":
+ * ascending and descending for every non-array, non-map field), so the query needs no index
+ * resource: one range filter and the order on the same field, then the document name, which
+ * every single-field index already ends with.
  */
-import { Firestore, type Transaction } from "@google-cloud/firestore";
-import { EmailTakenError, type User, type UserStore, type WelcomeResult } from "../core";
+import { FieldPath, FieldValue, Firestore, type Transaction } from "@google-cloud/firestore";
+import { EmailTakenError, type PendingUser, type PendingUserStore, type User, type UserStore, type WelcomeResult } from "../core";
 
 export const USERS_COLLECTION = "users";
 export const EMAILS_COLLECTION = "emails";
+/** Set at create, deleted by the welcome: the pending index. */
+export const PENDING_FIELD = "pendingSince";
 
 /** gRPC status ALREADY_EXISTS, what `create()` of an existing document fails with. */
 const ALREADY_EXISTS = 6;
+/** gRPC status FAILED_PRECONDITION, what an update fails with when its precondition no longer holds. */
+const FAILED_PRECONDITION = 9;
 
 /**
  * A document id may not contain `/`, be `.` or `..`, or match `__.*__`
@@ -28,7 +42,7 @@ export interface FirestoreStoreOptions {
   databaseId?: string;
 }
 
-export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): UserStore {
+export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): UserStore & PendingUserStore {
   const db = new Firestore({
     projectId: options.projectId,
     databaseId: options.databaseId || "(default)",
@@ -49,7 +63,7 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
         // Retries only contention (ABORTED); ALREADY_EXISTS ends the transaction at once.
         await db.runTransaction(async (tx: Transaction) => {
           tx.create(emails.doc(emailDocumentId(user.email)), { userId: user.id });
-          tx.create(users.doc(user.id), { ...user });
+          tx.create(users.doc(user.id), { ...user, [PENDING_FIELD]: user.createdAt });
         });
       } catch (error) {
         if ((error as { code?: number }).code === ALREADY_EXISTS) throw new EmailTakenError(user.email);
@@ -63,9 +77,47 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
         const snapshot = await tx.get(ref);
         if (!snapshot.exists) return "not-found";
         if (snapshot.get("welcomedAt")) return "already-welcomed";
-        tx.update(ref, { welcomedAt: at });
+        // Leaves the pending index in the same write.
+        tx.update(ref, { welcomedAt: at, [PENDING_FIELD]: FieldValue.delete() });
         return "welcomed";
       });
+    },
+
+    async listPending({ createdBefore, limit, cursor }) {
+      let query = users.where(PENDING_FIELD, "<", createdBefore).orderBy(PENDING_FIELD).orderBy(FieldPath.documentId()).limit(limit);
+      if (cursor) {
+        const [since, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
+        query = query.startAfter(since, id);
+      }
+      const snapshot = await query.get();
+      const found: PendingUser[] = snapshot.docs.map((doc) => ({
+        id: doc.id,
+        email: doc.get("email"),
+        createdAt: doc.get("createdAt"),
+        republishCount: doc.get("republishCount") ?? 0,
+      }));
+      const last = snapshot.docs[snapshot.docs.length - 1];
+      // A full page may have more behind it; a short one ends the scan.
+      const next = snapshot.docs.length === limit && last ? Buffer.from(JSON.stringify([last.get(PENDING_FIELD), last.id])).toString("base64url") : undefined;
+      return { users: found, cursor: next };
+    },
+
+    async claimRepublish(id, at, claimableBefore) {
+      // Compare-and-set: the update applies only if the document is unchanged since it was read
+      // (its update time as precondition; https://cloud.google.com/firestore/docs/reference/rest/v1/Precondition).
+      // Of two overlapping runs, one writes and the other fails the precondition at once, with no lock to wait for.
+      const ref = users.doc(id);
+      const snapshot = await ref.get();
+      if (!snapshot.exists || snapshot.get("welcomedAt") || snapshot.get(PENDING_FIELD) === undefined) return false;
+      const last = snapshot.get("lastRepublishAt") as string | undefined;
+      if (last !== undefined && last >= claimableBefore) return false;
+      try {
+        await ref.update({ lastRepublishAt: at, republishCount: FieldValue.increment(1) }, { lastUpdateTime: snapshot.updateTime! });
+        return true;
+      } catch (error) {
+        if ((error as { code?: number }).code === FAILED_PRECONDITION) return false;
+        throw error;
+      }
     },
   };
 }

@@ -2,10 +2,12 @@
 import { PubSub } from "@google-cloud/pubsub";
 import type { EventPublisher } from "../core";
 
-export function createPubSubPublisher(options: { projectId?: string; topic: string }): EventPublisher {
+export function createPubSubPublisher(options: { projectId?: string; topic: string; timeoutMs?: number }): EventPublisher {
   const pubsub = new PubSub({ projectId: options.projectId });
   // One message per publish call: batching would delay the response by its max latency.
-  const topic = pubsub.topic(options.topic, { batching: { maxMessages: 1 } });
+  // `timeout` bounds the call with its retries (the client's default total is 600 s), so an
+  // unreachable Pub/Sub fails the publish while the function can still answer.
+  const topic = pubsub.topic(options.topic, { batching: { maxMessages: 1 }, ...(options.timeoutMs ? { gaxOpts: { timeout: options.timeoutMs } } : {}) });
   return {
     async publish(event) {
       await topic.publishMessage({

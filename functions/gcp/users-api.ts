@@ -5,7 +5,7 @@
 import { http } from "@google-cloud/functions-framework";
 import { createLogger, createUsersApi } from "../core";
 import { apiKeyFromSecretEnv } from "./api-key";
-import { entryPointName, firestoreDatabase, gcpEnv, projectId, requiredEnv } from "./contract";
+import { entryPointName, firestoreDatabase, gcpEnv, projectId, publishTimeoutMs, requiredEnv } from "./contract";
 import { createFirestoreUserStore } from "./firestore-store";
 import { requestIdOf, sendWebResponse, toWebRequest } from "./http";
 import { createPubSubPublisher } from "./pubsub-publisher";
@@ -14,7 +14,7 @@ const logger = createLogger({ platform: "gcp", function: "users-api" });
 
 const api = createUsersApi({
   store: createFirestoreUserStore({ projectId: projectId(), databaseId: firestoreDatabase() }),
-  publisher: createPubSubPublisher({ projectId: projectId(), topic: requiredEnv(gcpEnv.eventsTopic) }),
+  publisher: createPubSubPublisher({ projectId: projectId(), topic: requiredEnv(gcpEnv.eventsTopic), timeoutMs: publishTimeoutMs() }),
   apiKey: apiKeyFromSecretEnv(),
   logger,
 });

@@ -26,6 +26,8 @@ export interface ServeOptions {
   target: string;
   env: Record<string, string>;
   timeoutMs?: number;
+  /** Receives every line the instance writes (stdout and stderr), as it is written. */
+  onLine?: (line: string) => void;
 }
 
 /** The framework CLI (`functions-framework`), beside its exported entry (its exports map hides it). */
@@ -46,11 +48,17 @@ export async function serveFunction(options: ServeOptions): Promise<ServedFuncti
   );
   trackGroup(child);
   let output = "";
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-200_000);
+  const partial = { stdout: "", stderr: "" };
+  const keep = (stream: keyof typeof partial) => (chunk: Buffer) => {
+    const text = chunk.toString();
+    output = (output + text).slice(-200_000);
+    if (!options.onLine) return;
+    const lines = (partial[stream] + text).split("\n");
+    partial[stream] = lines.pop() ?? "";
+    for (const line of lines) if (line.trim() !== "") options.onLine(line);
   };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
+  child.stdout!.on("data", keep("stdout"));
+  child.stderr!.on("data", keep("stderr"));
   const url = `http://127.0.0.1:${port}`;
   const stop = () => stopGroup(child, 2_000);
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);

@@ -33,12 +33,19 @@ describe("local GCP (npm start)", function () {
   describe("the project's catalog", () => {
     let local: GcpLocalPlatform;
     const logLines: string[] = [];
+    const functionLogs: [string, string][] = [];
 
     before(async function () {
       this.timeout(120_000);
-      // maxAttempts 2 is below Pub/Sub's minimum: the plan makes it 5, as a deploy would.
-      const functions = gcpTestFunctions({ "queue-worker": { timeoutSeconds: 5, maxAttempts: 2 } });
-      local = await startGcpLocal({ apiKey: TEST_API_KEY, functions: Object.values(functions), log: (line) => logLines.push(line) });
+      // maxAttempts 2 is below Pub/Sub's minimum: the plan makes it 5, as a deploy would. 20
+      // instances drain the reconciler's burst of 100 within those 5 attempts.
+      const functions = gcpTestFunctions({ "queue-worker": { timeoutSeconds: 5, maxAttempts: 2, reservedConcurrency: 20 } });
+      local = await startGcpLocal({
+        apiKey: TEST_API_KEY,
+        functions: Object.values(functions),
+        log: (line) => logLines.push(line),
+        onFunctionLog: (fn, line) => functionLogs.push([fn, line]),
+      });
     });
     after(async () => {
       if (!local) return;
@@ -113,6 +120,19 @@ describe("local GCP (npm start)", function () {
       assert.equal(depth.deadLettered, before.deadLettered + 1);
       assert.equal(depth.pending, 0);
       assert.ok(logLines.some((line) => /dead-lettered message .* after 5 attempts/.test(line)));
+    });
+
+    it("schedules the reconciler at its unix-cron expression's times, in UTC, and fires it as Cloud Scheduler does", async () => {
+      const schedule = local.schedules.reconciler;
+      assert.equal(schedule.expression, "*/5 * * * *");
+      assert.deepEqual(schedule.next(3, new Date("2026-01-01T10:02:30Z")), ["2026-01-01T10:05:00.000Z", "2026-01-01T10:10:00.000Z", "2026-01-01T10:15:00.000Z"]);
+      await schedule.fireNow(new Date("2026-01-01T10:05:00Z"));
+      const reconciled = functionLogs.filter(([fn, line]) => fn === "reconciler" && line.includes('"reconciled"'));
+      assert.equal(reconciled.length, 1, "one run, its report forwarded to onFunctionLog");
+      const report = JSON.parse(reconciled[0][1]);
+      assert.equal(report.platform, "gcp");
+      assert.equal(report.errors, 0);
+      assert.ok(functionLogs.some(([fn]) => fn === "users-api"), "every function's lines are forwarded");
     });
   });
 

@@ -8,7 +8,10 @@ import type { Message } from "@google-cloud/pubsub";
 import type { FunctionName } from "../../components/catalog";
 import { planGcp } from "../../components/gcp/rules";
 import type { ServedFunction } from "../../local/emulators/functions-framework";
-import { pushEnvelope, serveGcpFunctions, startGcpBackends, type GcpBackends } from "../../local/gcp";
+import { freePort } from "../../local/emulators/loopback";
+import { fireCloudScheduler, pushEnvelope, serveGcpFunction, serveGcpFunctions, startGcpBackends, type GcpBackends } from "../../local/gcp";
+import { reconcilerEnv } from "../../functions/core/reconciler";
+import { gcpEnv } from "../../functions/gcp/contract";
 import { Teardown } from "../../local/teardown";
 import { plannedCatalog, type Overrides } from "../planned";
 import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
@@ -29,10 +32,14 @@ export interface GcpTarget extends ConformanceTarget {
 
 export async function startGcpTarget(): Promise<GcpTarget> {
   const teardown = new Teardown();
+  const planned = gcpTestFunctions();
   const { backends, functions, probe } = await teardown.guard(async () => {
     const backends = await startGcpBackends({ apiKey: TEST_API_KEY });
     teardown.add(() => backends.stop());
-    const functions = (await serveGcpFunctions(backends, Object.values(gcpTestFunctions()), teardown)) as Record<FunctionName, ServedFunction>;
+    const functions = (await serveGcpFunctions(backends, Object.values(planned), teardown, undefined, {
+      // Grace 0: users the test just created are pending at once.
+      envFor: (fn) => (fn === "reconciler" ? { [reconcilerEnv.graceSeconds]: "0" } : undefined),
+    })) as Record<FunctionName, ServedFunction>;
     const [probe] = await backends.eventsTopic.createSubscription(PROBE_SUBSCRIPTION, { ackDeadlineSeconds: 10 });
     teardown.add(async () => {
       probe.removeAllListeners("message");
@@ -67,11 +74,7 @@ export async function startGcpTarget(): Promise<GcpTarget> {
     backends,
     functions,
     push,
-    async request(request) {
-      const url = new URL(request.url);
-      const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-      return fetch(usersApi + url.pathname + url.search, { method: request.method, headers: request.headers, body });
-    },
+    request: (request) => forward(usersApi, request),
     async receivePublished({ atLeast, timeoutMs = 5_000 }) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < atLeast && Date.now() < deadline) {
@@ -95,8 +98,30 @@ export async function startGcpTarget(): Promise<GcpTarget> {
       );
       return { failedIds: statuses.filter((s) => !s.ok).map((s) => s.id) };
     },
+    async usersApiWithQueueDown() {
+      // Nothing listens on this loopback port: every publish fails (after the publish deadline,
+      // shortened so that a create answers at once), as with Pub/Sub unreachable.
+      const unreachable = `127.0.0.1:${await freePort()}`;
+      const down = await serveGcpFunction(backends, planned["users-api"], {
+        env: { PUBSUB_EMULATOR_HOST: unreachable, [gcpEnv.publishTimeoutMs]: "100" },
+      });
+      return {
+        request: (request: Request) => forward(down.url, request),
+        close: () => down.stop(),
+      };
+    },
+    async runReconciler() {
+      await fireCloudScheduler(functions.reconciler.url, planned.reconciler.native.schedule!.jobName, new Date());
+    },
     close: () => teardown.run(),
   };
+}
+
+/** Sends a web request to a served function at `base`, keeping its path, query, headers and body. */
+async function forward(base: string, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+  return fetch(base + url.pathname + url.search, { method: request.method, headers: request.headers, body });
 }
 
 /**

@@ -18,6 +18,8 @@ const PROJECT = "parity-test";
 const PROJECT_NUMBER = "123456789012";
 const REGION = "europe-west1";
 const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+/** Users the reconciler re-publishes per run at most: the push retries are sized for this burst. */
+const RECONCILER_BURST = 100;
 const T = {
   service: "gcp:projects/service:Service",
   database: "gcp:firestore/database:Database",
@@ -35,8 +37,13 @@ const T = {
   subscriptionIam: "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember",
   projectIam: "gcp:projects/iAMMember:IAMMember",
   runIam: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+  serviceIdentity: "gcp:projects/serviceIdentity:ServiceIdentity",
+  job: "gcp:cloudscheduler/job:Job",
+  repository: "gcp:artifactregistry/repository:Repository",
+  repositoryIam: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+  bucketIam: "gcp:storage/bucketIAMMember:BucketIAMMember",
 } as const;
-const iamTypes = [T.accountIam, T.secretIam, T.topicIam, T.subscriptionIam, T.projectIam, T.runIam];
+const iamTypes = [T.accountIam, T.secretIam, T.topicIam, T.subscriptionIam, T.projectIam, T.runIam, T.repositoryIam, T.bucketIam];
 
 /**
  * The expected binding per capability, written out here rather than imported, so the test
@@ -46,6 +53,7 @@ const expectedBinding: Record<Capability, { type: string; role: string; on: "dat
   "users.read": { type: T.projectIam, role: "roles/datastore.viewer", on: "database", who: "function" },
   "users.create": { type: T.projectIam, role: "roles/datastore.user", on: "database", who: "function" },
   "users.update": { type: T.projectIam, role: "roles/datastore.user", on: "database", who: "function" },
+  "users.listPending": { type: T.projectIam, role: "roles/datastore.viewer", on: "database", who: "function" },
   "events.publish": { type: T.topicIam, role: "roles/pubsub.publisher", on: "events topic", who: "function" },
   "events.consume": { type: T.runIam, role: "roles/run.invoker", on: "worker service", who: "push" },
   "apiKey.read": { type: T.secretIam, role: "roles/secretmanager.secretAccessor", on: "secret", who: "function" },
@@ -74,6 +82,10 @@ const stateFor: StateFor = (args) => {
       return { version: "1", id: `${inputs.secret}/versions/1` };
     case T.bucket:
       return { name: `${args.name}-4f2a9c` };
+    case T.serviceIdentity: {
+      const email = `service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+      return { email, member: `serviceAccount:${email}` };
+    }
     default:
       return {};
   }
@@ -106,13 +118,18 @@ for (const stack of ["dev", "prod"] as const) {
       run = await deploy(argsFor(config), `parity-${stack}`);
     });
 
-    it("gives every function its own service account, and the push subscription one more", () => {
+    it("gives every function its own service account, and the push, scheduler and build identities one each", () => {
       const accounts = run.ofType(T.account).map((a) => a.inputs.accountId as string);
       assert.equal(new Set(accounts).size, accounts.length);
-      assert.deepEqual(accounts.sort(), [`parity-${stack}-push`, `parity-${stack}-queue-worker`, `parity-${stack}-users-api`].sort());
+      assert.deepEqual(
+        accounts.sort(),
+        [`parity-${stack}-push`, `parity-${stack}-queue-worker`, `parity-${stack}-users-api`, `parity-${stack}-reconciler`, `parity-${stack}-reconciler-cron`, `parity-${stack}-build`].sort(),
+      );
+      for (const id of accounts) assert.match(id, /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, `${id}: 6–30 characters IAM accepts`);
       for (const fn of catalog) {
-        const email = accountOf(run, fn.name).state.email;
-        assert.equal(fnResource(run, fn.name).inputs.serviceConfig.serviceAccountEmail, email, `${fn.name} runs as its own account`);
+        const account = accountOf(run, fn.name);
+        assert.equal(fnResource(run, fn.name).inputs.serviceConfig.serviceAccountEmail, account.state.email, `${fn.name} runs as its own account`);
+        assert.equal(account.inputs.description, `parity:capabilities: ${fn.capabilities.join(" ")}`, `${fn.name} declares its capabilities`);
       }
     });
 
@@ -141,8 +158,12 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("makes no IAM binding beyond the grants, the public users API and the Pub/Sub service agent's", () => {
-      const functionMembers = new Map(run.ofType(T.account).map((a) => [a.state.member as string, a.inputs.accountId as string]));
+    it("makes no IAM binding beyond the grants, the public users API, the scheduler's, the build's and the Pub/Sub service agent's", () => {
+      const member = (suffix: string) => run.one(T.account, suffix).state.member as string;
+      const functionMembers = new Set(catalog.map((fn) => accountOf(run, fn.name).state.member as string));
+      const push = member("-push");
+      const scheduler = member("-reconciler-cron");
+      const build = member("-build");
       const allowed = (b: RecordedResource) => {
         if (b.inputs.member === "allUsers") return b.type === T.runIam && b.inputs.name === `parity-${stack}-users-api` && b.inputs.role === "roles/run.invoker";
         if (b.inputs.member === PUBSUB_AGENT) {
@@ -152,6 +173,15 @@ for (const stack of ["dev", "prod"] as const) {
             (b.type === T.accountIam && b.inputs.role === "roles/iam.serviceAccountTokenCreator" && String(b.inputs.serviceAccountId).includes(`parity-${stack}-push@`))
           );
         }
+        if (b.inputs.member === push) return b.type === T.runIam && b.inputs.name === `parity-${stack}-queue-worker` && b.inputs.role === "roles/run.invoker";
+        if (b.inputs.member === scheduler) return b.type === T.runIam && b.inputs.name === `parity-${stack}-reconciler` && b.inputs.role === "roles/run.invoker";
+        if (b.inputs.member === build) {
+          return (
+            (b.type === T.projectIam && b.inputs.role === "roles/logging.logWriter") ||
+            (b.type === T.repositoryIam && b.inputs.repository === `parity-${stack}-functions` && b.inputs.role === "roles/artifactregistry.writer") ||
+            (b.type === T.bucketIam && b.inputs.bucket === run.one(T.bucket).state.name && b.inputs.role === "roles/storage.objectViewer")
+          );
+        }
         return functionMembers.has(b.inputs.member);
       };
       const bindings = iamTypes.flatMap((type) => run.ofType(type));
@@ -159,15 +189,19 @@ for (const stack of ["dev", "prod"] as const) {
         assert.ok(allowed(binding), `unexpected binding ${binding.type} ${binding.inputs.role} for ${binding.inputs.member}`);
         assert.doesNotMatch(binding.inputs.role, /roles\/(owner|editor|viewer)$|admin/i, "no broad or admin roles");
       }
-      // One binding per (function, role, resource): users-api has viewer + user, the worker user only.
-      const fnBindings = bindings.filter((b) => functionMembers.has(b.inputs.member));
+      assert.equal(bindings.filter((b) => b.inputs.member === scheduler).length, 1, "the scheduler identity holds one binding");
+      assert.equal(bindings.filter((b) => b.inputs.member === build).length, 3, "the build identity holds the three roles a build needs");
+      // One binding per (function, role, resource): users-api viewer + user + publisher + secret, the worker
+      // user (and the push identity's invoker for events.consume), the reconciler viewer + user + publisher.
+      const grantBindings = bindings.filter((b) => functionMembers.has(b.inputs.member) || b.inputs.member === push);
       const grantsCount = new Set(run.result.grants.map((g) => `${g.function}:${g.permissions[0]}`)).size;
-      assert.equal(fnBindings.length, grantsCount);
+      assert.equal(grantBindings.length, grantsCount);
+      assert.equal(grantsCount, 9);
     });
 
     it("limits project-level Firestore roles to the users database with an IAM condition", () => {
-      const firestoreBindings = run.ofType(T.projectIam);
-      assert.equal(firestoreBindings.length, 3, "users-api: viewer + user; queue-worker: user");
+      const firestoreBindings = run.ofType(T.projectIam).filter((b) => String(b.inputs.role).startsWith("roles/datastore."));
+      assert.equal(firestoreBindings.length, 5, "users-api: viewer + user; queue-worker: user; reconciler: viewer + user");
       for (const binding of firestoreBindings) {
         assert.equal(binding.inputs.project, PROJECT);
         assert.equal(binding.inputs.condition.expression, `resource.name == "projects/${PROJECT}/databases/parity-${stack}-users"`);
@@ -197,22 +231,92 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(push.inputs.pushConfig.oidcToken.serviceAccountEmail, run.one(T.account, "-push").state.email);
       assert.equal(push.inputs.pushConfig.oidcToken.audience, workerFn.state.url);
       assert.equal(push.inputs.deadLetterPolicy.deadLetterTopic, `projects/${PROJECT}/topics/parity-${stack}-events-dead-letter`);
-      assert.equal(push.inputs.deadLetterPolicy.maxDeliveryAttempts, worker.maxAttempts);
+      // Sized so that the reconciler's burst at the worker's instance cap drains before dead-lettering.
+      const attempts = Math.max(worker.maxAttempts!, Math.ceil(RECONCILER_BURST / worker.reservedConcurrency));
+      assert.equal(push.inputs.deadLetterPolicy.maxDeliveryAttempts, attempts);
+      assert.ok(attempts * worker.reservedConcurrency >= RECONCILER_BURST);
+      assert.deepEqual(push.inputs.retryPolicy, { minimumBackoff: `${Math.max(10, worker.timeoutSeconds)}s`, maximumBackoff: "600s" });
       assert.equal(push.inputs.ackDeadlineSeconds, worker.timeoutSeconds);
       // A dead-letter topic without a subscription would drop what it receives.
       assert.equal(run.one(T.subscription, "-events-dead-letter").inputs.topic, `projects/${PROJECT}/topics/parity-${stack}-events-dead-letter`);
       assert.ok(!run.ofType(T.runIam).some((b) => b.inputs.name === `parity-${stack}-queue-worker` && b.inputs.member === "allUsers"), "the worker is not public");
     });
 
-    it("warns where GCP has no equivalent: batchSize (one message per push) and log retention", () => {
+    it("warns where GCP has no equivalent or chose for it: batchSize, push retries, users.listPending, log retention", () => {
       const worker = settingsFor(config, "gcp", "queue-worker");
+      const attempts = Math.max(worker.maxAttempts!, Math.ceil(RECONCILER_BURST / worker.reservedConcurrency));
       const warned = run.result.warnings.map((w) => [w.function, w.setting, w.asked, w.applied]);
       assert.deepEqual(warned, [
         ["queue-worker", "batchSize", worker.batchSize, 1],
+        ["queue-worker", "push retry minimumBackoff", "10s (Pub/Sub's default)", `${worker.timeoutSeconds}s`],
+        ...(attempts !== worker.maxAttempts ? [["queue-worker", "maxAttempts", worker.maxAttempts, attempts]] : []),
+        ["reconciler", "users.listPending", "the users store's pending index only", "roles/datastore.viewer on the users database"],
         ["*", "logRetentionDays", config.logRetentionDays, 30],
       ]);
+      assert.equal(stack === "dev" ? attempts : worker.maxAttempts, stack === "dev" ? 20 : 8, "dev: 5 instances need 20 attempts; prod: 20 instances need 5, 8 were asked");
       assert.equal(run.loggedWarnings.length, warned.length, "each reported with pulumi.log.warn");
       assert.match(run.loggedWarnings[0], new RegExp(`^\\[gcp\\] queue-worker: batchSize asked ${worker.batchSize}, applied 1`));
+    });
+
+    it("runs the reconciler from a Cloud Scheduler job: unix cron in Etc/UTC, the timeout as attempt deadline, no retries, OIDC of its own identity", async () => {
+      const settings = settingsFor(config, "gcp", "reconciler");
+      const job = run.one(T.job);
+      const reconciler = fnResource(run, "reconciler");
+      const scheduler = run.one(T.account, "-reconciler-cron");
+      assert.equal(job.inputs.name, `parity-${stack}-reconciler`);
+      assert.equal(job.inputs.schedule, `*/${settings.everyMinutes} * * * *`);
+      assert.equal(job.inputs.schedule, stack === "dev" ? "*/5 * * * *" : "*/10 * * * *");
+      assert.equal(job.inputs.timeZone, "Etc/UTC");
+      assert.equal(job.inputs.region, REGION);
+      assert.equal(job.inputs.attemptDeadline, `${settings.timeoutSeconds}s`);
+      assert.deepEqual(job.inputs.retryConfig, { retryCount: 0 });
+      assert.deepEqual(job.inputs.httpTarget, {
+        uri: reconciler.state.url,
+        httpMethod: "POST",
+        oidcToken: { serviceAccountEmail: scheduler.state.email, audience: reconciler.state.url },
+      });
+      // Its single binding: run.invoker on the reconciler's own service.
+      const bindings = iamTypes.flatMap((type) => run.ofType(type)).filter((b) => b.inputs.member === scheduler.state.member);
+      assert.deepEqual(bindings.map((b) => [b.type, b.inputs.name, b.inputs.role]), [[T.runIam, `parity-${stack}-reconciler`, "roles/run.invoker"]]);
+      // The API is enabled first, the binding exists before the first tick.
+      const api = run.ofType(T.service).find((s) => s.inputs.service === "cloudscheduler.googleapis.com");
+      assert.ok(api, "cloudscheduler.googleapis.com is enabled");
+      assert.ok(job.dependencies.includes(api.urn), "the job waits for the Cloud Scheduler API");
+      assert.ok(job.dependencies.includes(bindings[0] && run.resources.find((r) => r === bindings[0])!.urn), "the job waits for its identity's binding");
+      // The function is private, and gets the reconciler's run settings.
+      assert.ok(!run.ofType(T.runIam).some((b) => b.inputs.name === `parity-${stack}-reconciler` && b.inputs.member === "allUsers"), "the reconciler is not public");
+      const env = reconciler.inputs.serviceConfig.environmentVariables;
+      assert.equal(env.RECONCILE_GRACE_SECONDS, String(2 * settings.everyMinutes! * 60));
+      assert.equal(env.RECONCILE_TIME_BUDGET_SECONDS, String(Math.floor(settings.timeoutSeconds * 0.8)));
+      // Exposed as the platform's schedule output.
+      const exposed = run.result.schedules.reconciler;
+      assert.equal(exposed.expression, job.inputs.schedule);
+      assert.equal(await valueOf(exposed.identity!), scheduler.state.email);
+      assert.deepEqual(exposed.invoke!.permissions, ["roles/run.invoker"]);
+      assert.equal(await valueOf(exposed.invoke!.resource), `projects/${PROJECT}/locations/${REGION}/services/parity-${stack}-reconciler`);
+      assert.deepEqual(Object.keys(run.result.schedules), ["reconciler"]);
+    });
+
+    it("builds every function as the build identity, after its roles exist, pushing to the component's own repository", () => {
+      const build = run.one(T.account, "-build");
+      const repository = run.one(T.repository);
+      assert.equal(repository.inputs.format, "DOCKER");
+      assert.equal(repository.inputs.repositoryId, `parity-${stack}-functions`);
+      const buildBindings = iamTypes.flatMap((type) => run.ofType(type)).filter((b) => b.inputs.member === build.state.member);
+      for (const fn of catalog) {
+        const resource = fnResource(run, fn.name);
+        assert.equal(resource.inputs.buildConfig.serviceAccount, `projects/${PROJECT}/serviceAccounts/parity-${stack}-build@${PROJECT}.iam.gserviceaccount.com`);
+        assert.equal(resource.inputs.buildConfig.dockerRepository, `projects/${PROJECT}/locations/${REGION}/repositories/parity-${stack}-functions`);
+        for (const binding of buildBindings) assert.ok(resource.dependencies.includes(binding.urn), `${fn.name} waits for the build's ${binding.inputs.role}`);
+      }
+    });
+
+    it("creates the Pub/Sub service agent before the bindings that name it, and names it by the agent's own member", () => {
+      const agent = run.one(T.serviceIdentity);
+      assert.equal(agent.inputs.service, "pubsub.googleapis.com");
+      const agentBindings = iamTypes.flatMap((type) => run.ofType(type)).filter((b) => b.inputs.member === PUBSUB_AGENT);
+      assert.equal(agentBindings.length, 3);
+      for (const binding of agentBindings) assert.ok(binding.dependencies.includes(agent.urn), `${binding.name} waits for the service agent`);
     });
 
     it("never puts the API key in plain environment variables; users-api gets it as a secret env var", async () => {
@@ -224,7 +328,9 @@ for (const stack of ["dev", "prod"] as const) {
       // Each function gets what its capabilities bring (functions/gcp/contract.ts), nothing more.
       const common = { PARITY_PLATFORM: "gcp", NODE_ENV: "production", GOOGLE_CLOUD_PROJECT: PROJECT, FIRESTORE_DATABASE: `parity-${stack}-users` };
       const api = fnResource(run, "users-api").inputs.serviceConfig;
-      assert.deepEqual(api.environmentVariables, { ...common, EVENTS_TOPIC: `parity-${stack}-events` });
+      // A publish gives up after half the function's timeout, so the API still answers when Pub/Sub is unreachable.
+      const apiTimeout = settingsFor(config, "gcp", "users-api").timeoutSeconds;
+      assert.deepEqual(api.environmentVariables, { ...common, EVENTS_TOPIC: `parity-${stack}-events`, PUBLISH_TIMEOUT_MS: String(apiTimeout * 500) });
       assert.deepEqual(api.secretEnvironmentVariables, [{ key: "API_KEY", projectId: PROJECT, secret: `parity-${stack}-api-key`, version: "1" }]);
       const worker = fnResource(run, "queue-worker").inputs.serviceConfig;
       assert.deepEqual(worker.environmentVariables, common, "the worker did not declare events.publish");
@@ -257,12 +363,12 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(await valueOf(run.result.endpoint!), fnResource(run, "users-api").state.url);
       assert.equal(await valueOf(run.result.queues.queue), `parity-${stack}-events`);
       assert.equal(await valueOf(run.result.queues.deadLetter), `parity-${stack}-events-dead-letter`);
-      assert.deepEqual(Object.keys(run.result.functionNames).sort(), ["queue-worker", "users-api"]);
+      assert.deepEqual(Object.keys(run.result.functionNames).sort(), ["queue-worker", "reconciler", "users-api"]);
       assert.equal(await valueOf(run.result.functionNames["users-api"]), `parity-${stack}-users-api`);
-      assert.deepEqual(Object.keys(run.result.nodes).sort(), ["queue-worker", "users-api"]);
+      assert.deepEqual(Object.keys(run.result.nodes).sort(), ["queue-worker", "reconciler", "users-api"]);
       assert.ok(run.result.nodes["users-api"].publicInvoker);
       assert.equal(run.result.nodes["queue-worker"].publicInvoker, undefined);
-      assert.equal(run.result.nativeSettings["queue-worker"].maxDeliveryAttempts, settingsFor(config, "gcp", "queue-worker").maxAttempts);
+      assert.equal(run.result.nativeSettings["queue-worker"].maxDeliveryAttempts, run.one(T.subscription, "-events-push").inputs.deadLetterPolicy.maxDeliveryAttempts);
       assert.equal(run.result.nativeSettings["users-api"].ackDeadlineSeconds, undefined);
     });
   });
@@ -286,7 +392,11 @@ describe("GcpFunctions: a different catalog (one HTTP function)", function () {
       [fn.inputs.serviceConfig.availableMemory, fn.inputs.serviceConfig.maxInstanceCount, fn.inputs.serviceConfig.minInstanceCount, fn.inputs.serviceConfig.timeoutSeconds],
       ["128Mi", 3, 1, 5],
     );
-    assert.deepEqual(run.ofType(T.account).map((a) => a.inputs.accountId), ["greeter-hello"]);
+    assert.deepEqual(run.ofType(T.account).map((a) => a.inputs.accountId).sort(), ["greeter-build", "greeter-hello"]);
+    assert.equal(run.ofType(T.job).length, 0, "no schedule function, no Cloud Scheduler job");
+    assert.ok(!run.ofType(T.service).some((s) => s.inputs.service === "cloudscheduler.googleapis.com"), "nor its API");
+    assert.deepEqual(run.result.schedules, {});
+    assert.equal(run.ofType(T.serviceIdentity).length, 0, "no push subscription, no Pub/Sub agent to create");
     assert.deepEqual(run.result.grants.map((g) => [g.function, g.capability, g.permissions[0]]), [["hello", "users.read", "roles/datastore.viewer"]]);
     assert.equal(await valueOf(run.result.grants[0].resource), "projects/greeter-proj/databases/greeter-users");
     assert.equal(run.ofType(T.subscription).filter((s) => s.name.endsWith("-events-push")).length, 0, "no push subscription without a queue function");
