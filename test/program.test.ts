@@ -59,7 +59,11 @@ describe("the stack program (index.ts) and npm run plan", function () {
     assert.deepEqual(Object.keys(run.result.endpoints), ["aws"]);
     assert.match(String(await valueOf(run.result.endpoints.aws!)), /^https:\/\//);
     const lambdas = run.ofType("aws:lambda/function:Function");
-    assert.deepEqual(lambdas.map((l) => l.inputs.memorySize).sort(), [256, 512]);
+    assert.deepEqual(
+      Object.fromEntries(lambdas.map((l) => [l.name, l.inputs.memorySize])),
+      { "parity-dev-users-api": 512, "parity-dev-queue-worker": 256, "parity-dev-reconciler": 256 },
+      "the stack's setting reaches users-api; the others keep the defaults",
+    );
   });
 
   it("index.ts stops on bad stack config before any resource is created", async () => {
