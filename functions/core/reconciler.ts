@@ -43,6 +43,12 @@ export function reconcilerSettingsFrom(read: (name: string) => string | undefine
   return { graceSeconds: number(reconcilerEnv.graceSeconds), timeBudgetMs: number(reconcilerEnv.timeBudgetSeconds) * 1000 };
 }
 
+/**
+ * Users re-published per run at most, by default: also the largest burst a run adds to the events
+ * queue, which Google Cloud's push retry sizing must absorb (components/gcp/rules.ts).
+ */
+export const RECONCILER_BATCH_LIMIT = 100;
+
 export interface ReconcilerDeps {
   store: PendingUserStore;
   publisher: EventPublisher;
@@ -89,7 +95,7 @@ export interface Reconciler {
 
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const now = deps.now ?? (() => new Date());
-  const batchLimit = deps.batchLimit ?? 100;
+  const batchLimit = deps.batchLimit ?? RECONCILER_BATCH_LIMIT;
   const maxRepublishes = deps.maxRepublishes ?? 5;
   const pageSize = deps.pageSize ?? 25;
 

@@ -7,11 +7,8 @@
 import type { Capability } from "../../components/catalog";
 import { reconcilerEnv } from "../core/reconciler";
 
-/**
- * Users the reconciler re-publishes per run at most: the driver passes it to the core, and the
- * rules size the push subscription's retries for a burst of this many events.
- */
-export const RECONCILER_BATCH_LIMIT = 100;
+/** The core's per-run limit: the rules size the push subscription's retries for a burst of this many events. */
+export { RECONCILER_BATCH_LIMIT } from "../core/reconciler";
 
 export const gcpEnv = {
   platform: "PARITY_PLATFORM",
