@@ -36,14 +36,18 @@ export interface MockRun<T> {
 /** Extra fake outputs per resource (ARNs, URLs); the harness adds `id`, `name` and an `arn`. */
 export type StateFor = (args: pulumi.runtime.MockResourceArgs) => Record<string, any>;
 
+const MOCK_REGION = "eu-west-1";
+const MOCK_ACCOUNT = "123456789012";
+const MOCK_GCP_PROJECT = "parity-test";
+
 const fakeInvokes: Record<string, Record<string, any>> = {
   "aws:index/getCallerIdentity:getCallerIdentity": { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "AIDA" },
   "aws:index/getRegion:getRegion": { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" },
   "aws:index/getPartition:getPartition": { partition: "aws", dnsSuffix: "amazonaws.com" },
   // The quota a new account often starts with is 10; a mock account that can hold any plan here.
   "aws:servicequotas/getServiceQuota:getServiceQuota": { value: 1000, quotaCode: "L-B99A9384", serviceCode: "lambda" },
-  "gcp:organizations/getProject:getProject": { projectId: "parity-test", number: "123456789012", name: "parity-test" },
-  "gcp:organizations/getClientConfig:getClientConfig": { project: "parity-test", region: "europe-west1" },
+  "gcp:organizations/getProject:getProject": { projectId: MOCK_GCP_PROJECT, number: "123456789012", name: MOCK_GCP_PROJECT },
+  "gcp:organizations/getClientConfig:getClientConfig": { project: MOCK_GCP_PROJECT, region: "europe-west1" },
   "azure-native:authorization:getClientConfig": {
     clientId: "00000000-0000-0000-0000-000000000001",
     objectId: "00000000-0000-0000-0000-000000000002",
@@ -52,10 +56,6 @@ const fakeInvokes: Record<string, Record<string, any>> = {
   },
 };
 
-const MOCK_REGION = "eu-west-1";
-const MOCK_ACCOUNT = "123456789012";
-
-/** ARNs (and URLs) in the shape AWS returns them, so grants and policies see realistic values. */
 /**
  * What @pulumi/random would make, in its shape (length and alphabet), so names built from it
  * (the Azure Key Vault's) are checked at their real length, not as `…-undefined`.
@@ -66,6 +66,14 @@ function randomState(type: string, inputs: Record<string, any>): Record<string, 
   return { result: Array.from({ length: Number(inputs.length) }, (_, i) => alphabet[(i * 7) % alphabet.length]).join("") };
 }
 
+/** A service account's outputs in the shape Google returns them, so bindings and schedules name a real-looking identity. */
+function gcpState(type: string, inputs: Record<string, any>): Record<string, unknown> {
+  if (type !== "gcp:serviceaccount/account:Account" || typeof inputs.accountId !== "string") return {};
+  const email = `${inputs.accountId}@${MOCK_GCP_PROJECT}.iam.gserviceaccount.com`;
+  return { email, member: `serviceAccount:${email}`, name: `projects/${MOCK_GCP_PROJECT}/serviceAccounts/${email}` };
+}
+
+/** ARNs (and URLs) in the shape AWS returns them, so grants and policies see realistic values. */
 function awsState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
   const arn = (service: string, resource: string) => `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT}:${resource}`;
   switch (type) {
@@ -112,7 +120,7 @@ export async function runWithMocks<T>(
     {
       newResource(args) {
         const extra = options.stateFor?.(args) ?? {};
-        const state = { ...args.inputs, name: args.inputs.name ?? args.name, ...awsState(args.type, args.inputs.name ?? args.name, args.inputs), ...randomState(args.type, args.inputs), ...extra };
+        const state = { ...args.inputs, name: args.inputs.name ?? args.name, ...awsState(args.type, args.inputs.name ?? args.name, args.inputs), ...randomState(args.type, args.inputs), ...gcpState(args.type, args.inputs), ...extra };
         resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "", parent: "", dependencies: [] });
         return { id: extra.id ?? `${args.name}-id`, state };
       },
