@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { platforms } from "../components/catalog";
-import { table } from "../compare/markdown";
+import { REPORT_CSS, table } from "../compare/markdown";
 import { LOCAL_LABEL } from "../compare/results";
 import type { Choice } from "./choose";
 import { criterionLabel, type Criterion } from "./rank";
@@ -125,13 +125,8 @@ export async function renderHtmlPage(choice: Choice): Promise<string> {
 <meta charset="utf-8">
 <title>parity: choosing a provider ${choice.date}</title>
 <style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1260px; padding: 0 1rem; color: #1b1b1b; }
-.label { background: #fff3cd; border: 2px solid #c99a00; padding: .6rem 1rem; font-weight: 700; }
+${REPORT_CSS}.label { background: #fff3cd; border: 2px solid #c99a00; padding: .6rem 1rem; font-weight: 700; }
 figure { margin: 0 0 1rem; border: 1px solid #ddd; padding: .5rem; background: white; display: inline-block; }
-figcaption { font-weight: 600; margin-bottom: .3rem; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: 13px; }
-th, td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; }
 </style>
 </head>
 <body>

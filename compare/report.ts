@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as vega from "vega";
 import * as vegaLite from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
-import { table } from "./markdown";
+import { REPORT_CSS, table } from "./markdown";
 import type { Results } from "./results";
 
 export interface Chart {
@@ -265,14 +265,9 @@ export async function renderHtml(results: Results): Promise<string> {
 <meta charset="utf-8">
 <title>parity comparison ${escapeHtml(results.environment.date)}</title>
 <style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1260px; padding: 0 1rem; color: #1b1b1b; }
-.label { background: #fff3cd; border: 2px solid #c99a00; padding: .6rem 1rem; font-weight: 700; font-size: 1.1rem; }
+${REPORT_CSS}.label { background: #fff3cd; border: 2px solid #c99a00; padding: .6rem 1rem; font-weight: 700; font-size: 1.1rem; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 figure { margin: 0; border: 1px solid #ddd; padding: .5rem; background: white; }
-figcaption { font-weight: 600; margin-bottom: .3rem; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: 13px; }
-th, td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; }
 </style>
 </head>
 <body>
