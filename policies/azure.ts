@@ -4,7 +4,7 @@ import { azureLimits, azureNameRules, azureRoles, capabilityRoles, hostAccessRol
 import { capabilities, type Capability } from "../components/catalog";
 import { CAPABILITIES_TAG } from "../components/platform";
 import { azureEnv } from "../functions/azure/contract";
-import { nameProblem, namePolicy, ofType, resourcePolicy, stackPolicy, type ParityPolicy } from "./policy";
+import { isSecret, nameProblem, namePolicy, ofType, resourcePolicy, stackPolicy, type ParityPolicy } from "./policy";
 
 const T = {
   plan: "azure-native:web:AppServicePlan",
@@ -17,8 +17,6 @@ const T = {
   workspace: "azure-native:operationalinsights:Workspace",
 } as const;
 
-/** The wire form of a Pulumi secret input: a secret value where a plain one belongs. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(";
 
 const isFlexPlan = (r: PolicyResource) => r.type === T.plan && r.props.sku?.tier === "FlexConsumption";
@@ -178,7 +176,7 @@ export const azurePolicies: ParityPolicy[] = [
     validate: (_props, args, report) => {
       for (const setting of appSettingsOf(args)) {
         const value = setting.value;
-        if (value && typeof value === "object" && SECRET_SIG in value) report(`app setting ${setting.name} holds a secret value in plain text`);
+        if (isSecret(value)) report(`app setting ${setting.name} holds a secret value in plain text`);
         else if (typeof value === "string" && /AccountKey=|SharedAccessSignature=|[?&]sig=/i.test(value)) report(`app setting ${setting.name} holds a storage key or SAS`);
         // A reference is built from the secret's URI: unknown until the secret exists, judged after.
         if (setting.name === azureEnv.apiKey && typeof value === "string" && !value.startsWith(KEY_VAULT_REFERENCE)) report(`app setting ${setting.name} is not a Key Vault reference`);

@@ -3,7 +3,7 @@ import { capabilitiesOfAnnotation, cloudflareLimits, cloudflareNameRules } from 
 import { capabilities, type Capability } from "../components/catalog";
 import { CAPABILITIES_TAG } from "../components/platform";
 import { cloudflareEnv, workerBindings } from "../functions/cloudflare/contract";
-import { namePolicy, ofType, resourcePolicy, stackPolicy, type ParityPolicy } from "./policy";
+import { isSecret, namePolicy, ofType, resourcePolicy, stackPolicy, unsecret, type ParityPolicy } from "./policy";
 
 /** The Cloudflare resource types the rules read (the breakers use them too). */
 export const cloudflareTypes = {
@@ -15,11 +15,6 @@ export const cloudflareTypes = {
 } as const;
 const T = cloudflareTypes;
 
-/** Pulumi's marker of a secret value in serialised inputs (what the mocks record). */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const isSecret = (value: unknown): value is { value: unknown } => typeof value === "object" && value !== null && SECRET_SIG in value;
-/** A value whether it arrives plain (the CLI unwraps secrets for policies) or wrapped (the offline graph). */
-const unsecret = (value: unknown): unknown => (isSecret(value) ? unsecret(value.value) : value);
 
 interface ScriptBinding {
   type: string;

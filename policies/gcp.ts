@@ -12,7 +12,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { capabilities, type Capability } from "../components/catalog";
 import { gcpCapabilityBindings, gcpNameRules, MAX_DELIVERY_ATTEMPTS_RANGE, SCHEDULER_ATTEMPT_DEADLINE_SECONDS } from "../components/gcp/rules";
 import { CAPABILITIES_TAG } from "../components/platform";
-import { namePolicy, ofType, resourcePolicy, stackPolicy, transitiveDependencies, type ParityPolicy } from "./policy";
+import { namePolicy, ofType, resourcePolicy, SECRET_NAME, stackPolicy, transitiveDependencies, type ParityPolicy } from "./policy";
 
 const T = {
   account: "gcp:serviceaccount/account:Account",
@@ -57,7 +57,6 @@ function bindingsOf(account: PolicyResource, resources: readonly PolicyResource[
 const seconds = (duration: unknown) => Number(String(duration).replace(/s$/, ""));
 
 /** Environment variable names that hold secrets by their name. */
-const SECRET_NAME = /(^|_)(API_?KEY|SECRET|TOKEN|PASSWORD|CREDENTIALS?)(_|$)/i;
 
 export const gcpPolicies: ParityPolicy[] = [
   namePolicy({

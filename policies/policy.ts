@@ -87,3 +87,12 @@ export function nameProblem(name: string, rule: { min?: number; max: number; pat
   if (!rule.pattern.test(name)) return `"${name}" does not match ${rule.alphabet}`;
   return undefined;
 }
+
+/** Pulumi's marker of a secret value in serialised inputs (what the offline graph records). */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+/** A secret-wrapped value, as the offline graph records it (the CLI unwraps secrets for policies, so names are checked too). */
+export const isSecret = (value: unknown): value is { value: unknown } => typeof value === "object" && value !== null && SECRET_SIG in value;
+/** A value whether it arrives plain (the CLI) or wrapped (the offline graph). */
+export const unsecret = (value: unknown): unknown => (isSecret(value) ? unsecret(value.value) : value);
+/** A variable or setting name that says it holds a secret. */
+export const SECRET_NAME = /(^|_)(API_?KEY|SECRET|TOKEN|PASSWORD|CREDENTIALS?)(_|$)/i;

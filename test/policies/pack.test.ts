@@ -8,7 +8,7 @@ import { parityPolicies } from "../../policies/pack";
 import type { RecordedResource } from "../../scripts/offline";
 import { helloCatalog } from "../fixtures/hello/catalog";
 import { breakers } from "./breakers/index";
-import { LONG_STACK, stackGraph } from "./graphs";
+import { breakOne, LONG_STACK, stackGraph } from "./graphs";
 
 describe("policy pack: cloud rules", function () {
   this.timeout(60_000);
@@ -37,6 +37,12 @@ describe("policy pack: cloud rules", function () {
       assert.deepEqual(violations.map(formatViolation), []);
     });
   }
+
+  it("aws-no-plain-secret also fires when the stored API key is a plain string (unencrypted in the state)", async () => {
+    const plain = breakOne(graphs.prod, "aws:secretsmanager/secretVersion:SecretVersion", (r) => (r.inputs.secretString = "the-key-itself"));
+    const violations = await evaluatePolicies(plain, parityPolicies);
+    assert.deepEqual(violations.map((v) => [v.policy, v.message]), [["aws-no-plain-secret", "secretString is a plain value: pass a pulumi.secret so the state encrypts it"]]);
+  });
 
   for (const policy of parityPolicies) {
     it(`${policy.name} fires on a graph broken for it, and only that rule does`, async () => {

@@ -24,6 +24,8 @@ export const awsBreakers: Record<string, Breaker> = {
   "aws-sqs-visibility-timeout": (g) => breakOne(g, "aws:sqs/queue:Queue", (r) => (r.inputs.visibilityTimeoutSeconds = 30), "events-queue"),
   "aws-event-source-maximum-concurrency": (g) => breakOne(g, "aws:lambda/eventSourceMapping:EventSourceMapping", (r) => (r.inputs.scalingConfig = { maximumConcurrency: 1 })),
   "aws-consumed-queue-has-dead-letter-queue": (g) => breakOne(g, "aws:sqs/queue:Queue", (r) => delete r.inputs.redrivePolicy, "events-queue"),
+  "aws-no-plain-secret": (g) =>
+    breakOne(g, "aws:lambda/function:Function", (r) => (r.inputs.environment.variables.API_KEY_SECRET_ARN = "the-key-itself"), "users-api"),
   "aws-log-retention": (g) => breakOne(g, "aws:cloudwatch/logGroup:LogGroup", (r) => (r.inputs.retentionInDays = 10)),
   // The reconciler's Query on the table instead of its pending index: same actions, wider resource.
   "aws-grants-on-exact-resource": (g) =>

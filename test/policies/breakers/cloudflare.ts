@@ -1,5 +1,6 @@
 /** Cloudflare: a graph broken for each cloudflare policy (see ./index.ts). */
-import { cloudflareTypes as T, SECRET_SIG } from "../../../policies/cloudflare";
+import { cloudflareTypes as T } from "../../../policies/cloudflare";
+import { SECRET_SIG } from "../../../policies/policy";
 import type { RecordedResource } from "../../../scripts/offline";
 import { breakOne, type Breaker } from "../graphs";
 
