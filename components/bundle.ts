@@ -111,12 +111,16 @@ export function bundleFunction(fn: Pick<FunctionDefinition, "name" | "entry">, p
 
   const target = platformTargets[platform];
   const variant = Object.keys(overrides).length > 0 ? `-${sha256Hex(JSON.stringify(overrides)).slice(0, 8)}` : "";
-  const dir = path.join(buildRoot, platform, fn.name + variant);
-  const file = path.join(dir, target.fileName);
-  fs.rmSync(dir, { recursive: true, force: true });
+  // Content-addressed: built in a private staging folder, then moved to `<fn>/<content hash>/`,
+  // so processes that bundle at the same time (parallel tests, `npm start` beside `npm test`)
+  // never read a folder another one is rewriting. The staging folder sits at the final folder's
+  // depth, so the source map's relative paths stay right after the move.
+  const parent = path.join(buildRoot, platform, fn.name + variant);
+  fs.mkdirSync(parent, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(parent, ".staging-"));
   const result = esbuild.buildSync({
     entryPoints: [path.resolve(projectRoot, fn.entry[platform])],
-    outfile: file,
+    outfile: path.join(staging, target.fileName),
     bundle: true,
     minify: true,
     treeShaking: true,
@@ -127,6 +131,17 @@ export function bundleFunction(fn: Pick<FunctionDefinition, "name" | "entry">, p
     ...target.options,
     ...overrides,
   });
+  const names = fs.readdirSync(staging).sort();
+  const dir = path.join(parent, sha256Hex(names.map((name) => `${name}\0${sha256Hex(fs.readFileSync(path.join(staging, name)))}`).join("\n")).slice(0, 16));
+  try {
+    fs.renameSync(staging, dir);
+  } catch (error) {
+    // Another process moved the same content there first; theirs is identical.
+    if (!fs.existsSync(dir)) throw error;
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  const file = path.join(dir, target.fileName);
   const contents = fs.readFileSync(file);
   const bundle: Bundle = {
     platform,
@@ -159,7 +174,7 @@ export function sha256Hex(data: string | Uint8Array): string {
 export interface FunctionPackage {
   /** File name → contents, as they are zipped. */
   files: Record<string, Uint8Array>;
-  /** The zip, written beside the bundle directory (`<dir>.zip`). */
+  /** The zip, written beside the bundle directory (`<dir>-<hash>.zip`). */
   zipFile: string;
   /** SHA-256 of the zip; a new value means new code. */
   hash: string;
@@ -176,9 +191,15 @@ export function packageFunction(bundle: Bundle, extraFiles: Record<string, strin
   for (const [name, text] of Object.entries(extraFiles)) files[name] = Buffer.from(text, "utf8");
   const sorted = Object.fromEntries(Object.keys(files).sort().map((name) => [name, [files[name], { mtime: ZIP_EPOCH }] as const]));
   const zip = zipSync(sorted as Parameters<typeof zipSync>[0], { level: 9 });
-  const zipFile = `${bundle.dir}.zip`;
-  fs.writeFileSync(zipFile, zip);
-  return { files, zipFile, hash: sha256Hex(zip) };
+  const hash = sha256Hex(zip);
+  // Named by its content and written through a rename, so a concurrent reader never sees half a zip.
+  const zipFile = `${bundle.dir}-${hash.slice(0, 16)}.zip`;
+  if (!fs.existsSync(zipFile)) {
+    const partial = `${zipFile}.${process.pid}.partial`;
+    fs.writeFileSync(partial, zip);
+    fs.renameSync(partial, zipFile);
+  }
+  return { files, zipFile, hash };
 }
 
 /** The earliest time a zip entry can hold (1980-01-01), so entries carry no build time. */
