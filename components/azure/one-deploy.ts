@@ -30,7 +30,7 @@ export interface OneDeployArgs {
   zipPath: pulumi.Input<string>;
   /** The package's content hash: a new hash is a new deployment, the same hash none. */
   hash: pulumi.Input<string>;
-  /** A Microsoft Entra token the SCM site accepts (`authorization.getClientTokenOutput`). Secret; never stored. */
+  /** A Microsoft Entra token the SCM site accepts (`authorization.getClientTokenOutput`). A secret: encrypted where the state keeps inputs, never an output. */
   token: pulumi.Input<string>;
 }
 
@@ -110,7 +110,7 @@ export function oneDeployProvider(timings: OneDeployTimings = defaultOneDeployTi
       await sleep(timings.pollIntervalMs);
     }
   };
-  // The token is never kept: the state holds what was deployed, not how.
+  // The token is never an output: the outputs hold what was deployed, not how.
   const outsOf = (inputs: OneDeployInputs, deploymentId: string) => ({ scmUrl: inputs.scmUrl, zipPath: inputs.zipPath, hash: inputs.hash, deploymentId });
   return {
     async create(inputs: OneDeployInputs) {
