@@ -275,7 +275,7 @@ export function cost(platform: Platform, r: Requirements, priced: { table: Prici
     measuredMs === undefined
       ? `an assumed ${ASSUMED_DURATION_MS} ms per request (unmeasured${measurement?.kind === "local" ? "; local-emulation durations are not used" : ""})`
       : `the measured mean duration ${round(measuredMs)} ms`;
-  const text = `${usd(estimate.perMonth)}/month for ${r.monthlyRequests.toLocaleString("en-US")} requests, ${estimate.billedMemoryMb ? `${estimate.billedMemoryMb} MB billed` : "memory not billed"}, ${basis}${breakdown(estimate)}`;
+  const text = `${usd(estimate.perMonth)}/month for ${r.monthlyRequests.toLocaleString("en-US")} requests, ${estimate.billedMemoryMb ? `${estimate.billedMemoryMb} MB billed` : "memory not billed"}, ${basis}${Math.abs(estimate.billedMs - durationMs) >= 1 ? `, billed ${round(estimate.billedMs)} ms per request` : ""}${breakdown(estimate)}`;
   const source = priceSources(table);
   const budget = r.budgetUsdPerMonth;
   if (budget === undefined || estimate.perMonth <= budget) {

@@ -344,7 +344,7 @@ export function estimateCost(table: PricingTable, input: CostInput, region: Cost
       break;
     }
   }
-  if (warm > 0 && table.platform !== "cloudflare") {
+  if (warm > 0 && (table.platform === "aws" || table.platform === "azure")) {
     assumptions.push(`requests spread evenly over the month, so warm capacity serves ${(warmShare * 100).toFixed(0)} % of them; bursts above ${warm} concurrent requests cost on-demand rates`);
   }
   if (durations.length === 1 && durations[0].count === 1) assumptions.push(`every request takes ${durations[0].ms} ms (stated, not measured)`);
@@ -380,6 +380,60 @@ function need(table: PricingTable, key: NumericKey): number {
 export function formatBreakdown(lines: CostLine[]): string {
   const parts = lines.filter((l) => l.usd >= 0.005).map((l) => `${l.item} ${usd(l.usd)}`);
   return parts.length ? parts.join(", ") : "within the free tier";
+}
+
+/** Assumptions of the offline cost estimate (`npm run plan`); `npm run compare` measures the durations. */
+export interface CostAssumptions {
+  /** users-api request duration, ms, every request alike. @default 50 */
+  durationMs: number;
+  /** @default 10,000,000 */
+  monthlyRequests: number;
+  /** Count the accounts' free tiers against users-api (`--no-free-tier`: false). @default true */
+  freeTier?: boolean;
+}
+
+/** The cost part of `npm run plan`'s report. */
+export interface CostSection {
+  assumptions: CostAssumptions;
+  estimates: CostEstimate[];
+  notModelled: string[];
+  freeTier: string;
+  /** Per platform, the prices that could not be read on the vendor's page, and why. */
+  unverified: Partial<Record<Platform, string[]>>;
+}
+
+/** `npm run plan`'s cost section: one block per platform, each line item with how it was computed. */
+export function formatCostSection(cost: CostSection): string[] {
+  const { assumptions } = cost;
+  const free = assumptions.freeTier ?? true;
+  const out = [
+    `\nCost estimate of users-api, per month (list prices from pricing/*.json; assumed ${assumptions.durationMs} ms per request, ` +
+      `${assumptions.monthlyRequests.toLocaleString("en")} requests a month (stated, not measured); the stack's memory, warmInstances and regions; free tiers ${free ? "applied" : "left out (--no-free-tier)"})`,
+  ];
+  for (const e of cost.estimates) {
+    const memory = e.billedMemoryMb > 0 ? `${e.billedMemoryMb} MB billed${e.billedVcpu ? ` (${e.billedVcpu} vCPU)` : ""}` : "memory not billed";
+    out.push(
+      `  ${e.platform}: ${e.currency} ${e.perMonth.toFixed(2)} a month; ${e.currency} ${e.perMillion.toFixed(2)} per 1M more requests on demand; ` +
+        `prices of ${e.region.prices}; ${memory}; billed ${Number(e.billedMs.toFixed(1))} ms per request; warm ${e.warmInstances}`,
+    );
+    if (e.region.note) out.push(`    NOTE: ${e.region.note}`);
+    out.push(columns(e.breakdown.map((l) => [`    ${l.item}`, l.usd.toFixed(2).padStart(8), l.detail])));
+    for (const assumption of e.assumptions) out.push(`    assumes ${assumption}`);
+  }
+  out.push(`  Free tiers: ${cost.freeTier}`);
+  out.push(`  Not included: ${cost.notModelled.join("; ")}.`);
+  const unverified = Object.entries(cost.unverified);
+  if (unverified.length > 0) {
+    out.push("  Prices not read on the vendor's own page (check before you publish a figure):");
+    for (const [platform, items] of unverified) for (const item of items ?? []) out.push(`    ${platform} ${item}`);
+  }
+  return out;
+}
+
+/** Rows as left-aligned plain-text columns, two spaces apart (the plan's tables). */
+export function columns(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }
 
 /** The pricing tables shipped in `pricing/`, one file per platform, one table per region. */

@@ -13,21 +13,14 @@ import { formatWarning, type NativeSettings, type PlatformOutputs } from "../com
 import { AwsFunctions, LAMBDA_CONCURRENCY_QUOTA } from "../components/aws";
 import { deployStack } from "../components/program";
 import { knownStacks, stackFileValues } from "../components/stack-file";
-import { estimateCost, freeTierNote, loadPricing, notModelled, pricingFor, unverifiedPrices, type CostEstimate } from "../compare/cost";
+import { columns as table, estimateCost, formatCostSection, freeTierNote, loadPricing, notModelled, pricingFor, unverifiedPrices, type CostSection } from "../compare/cost";
 import { stackRegions } from "../choose/stack";
 import { evaluatePolicies, formatViolation, type Violation } from "../policies/evaluate";
 import { parityPolicies } from "../policies/pack";
 import { runWithMocks, valueOf, type RecordedResource } from "./offline";
+import type { CostAssumptions } from "../compare/cost";
 
-/** Assumptions of the offline cost estimate; `npm run compare` measures the real duration. */
-export interface CostAssumptions {
-  /** users-api request duration, ms, every request alike. @default 50 */
-  durationMs: number;
-  /** @default 10,000,000 */
-  monthlyRequests: number;
-  /** Count the accounts' free tiers against users-api (`--no-free-tier`: false). @default true */
-  freeTier?: boolean;
-}
+export type { CostAssumptions } from "../compare/cost";
 
 /** Stands in for the secret API key, which only the Pulumi CLI can decrypt. */
 const PLACEHOLDER_API_KEY = "offline-plan-placeholder-key";
@@ -52,14 +45,7 @@ export interface PlanReport {
   /** The cloud-rules policy pack (policies/) over this graph, as `pulumi preview --policy-pack policies` runs it. */
   policies: { evaluated: number; violations: Violation[] };
   /** users-api cost per platform at the assumed duration and the stack's memory, warm instances and regions. */
-  cost: {
-    assumptions: CostAssumptions;
-    estimates: CostEstimate[];
-    notModelled: string[];
-    freeTier: string;
-    /** Per platform, the prices that could not be read on the vendor's page, and why. */
-    unverified: Partial<Record<Platform, string[]>>;
-  };
+  cost: CostSection;
 }
 
 /** Evaluates the stack's program under mocks and summarises what it would create. */
@@ -137,10 +123,6 @@ function countByType(resources: RecordedResource[]): Record<string, number> {
   return counts;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
-}
 
 export function formatPlan(report: PlanReport): string {
   const out: string[] = [];
@@ -196,7 +178,7 @@ export function formatPlan(report: PlanReport): string {
     ]).replace(/^/gm, "  "),
   );
 
-  out.push(...formatCost(report.cost));
+  out.push(...formatCostSection(report.cost));
 
   if (report.quotas.length > 0) {
     out.push("\nAccount quotas this stack needs (check them before `pulumi up`; README: Deploying for real)");
@@ -222,34 +204,6 @@ export function formatPlan(report: PlanReport): string {
   for (const violation of violations) out.push(`  ${formatViolation(violation)}`);
   if (mandatoryViolations(report) > 0) out.push(`\n${mandatoryViolations(report)} mandatory violation(s): \`pulumi up\` with the policy pack would refuse this stack.`);
   return out.join("\n");
-}
-
-/** The cost section: one block per platform, each line item with how it was computed. */
-export function formatCost(cost: PlanReport["cost"]): string[] {
-  const { assumptions } = cost;
-  const free = assumptions.freeTier ?? true;
-  const out = [
-    `\nCost estimate of users-api, a month (list prices from pricing/*.json; every request ${assumptions.durationMs} ms (stated, not measured), ` +
-      `${assumptions.monthlyRequests.toLocaleString("en")} requests a month; the stack's memory, warmInstances and regions; free tiers ${free ? "applied" : "left out (--no-free-tier)"})`,
-  ];
-  for (const e of cost.estimates) {
-    const memory = e.billedMemoryMb > 0 ? `${e.billedMemoryMb} MB billed${e.billedVcpu ? ` (${e.billedVcpu} vCPU)` : ""}` : "memory not billed";
-    out.push(
-      `  ${e.platform}: ${e.currency} ${e.perMonth.toFixed(2)} a month; ${e.currency} ${e.perMillion.toFixed(2)} per 1M more requests on demand; ` +
-        `prices of ${e.region.prices}; ${memory}; billed ${Number(e.billedMs.toFixed(1))} ms per request; warm ${e.warmInstances}`,
-    );
-    if (e.region.note) out.push(`    NOTE: ${e.region.note}`);
-    out.push(table(e.breakdown.map((l) => [`    ${l.item}`, l.usd.toFixed(2).padStart(8), l.detail])));
-    for (const assumption of e.assumptions) out.push(`    assumes ${assumption}`);
-  }
-  out.push(`  Free tiers: ${cost.freeTier}`);
-  out.push(`  Not included: ${cost.notModelled.join("; ")}.`);
-  const unverified = Object.entries(cost.unverified);
-  if (unverified.length > 0) {
-    out.push("  Prices not read on the vendor's own page (check before you publish a figure):");
-    for (const [platform, items] of unverified) for (const item of items ?? []) out.push(`    ${platform} ${item}`);
-  }
-  return out;
 }
 
 /** How many violations would stop a deploy; `npm run plan` exits non-zero when any. */

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { billedDurationMs, checkPricingTable, estimateCost, loadPricing, meanBilledMs, pricingFor, tieredCost, type CostEstimate, type PricingTable } from "../../compare/cost";
+import { billedDurationMs, checkPricingTable, estimateCost, formatCostSection, freeTierNote, loadPricing, notModelled, meanBilledMs, pricingFor, tieredCost, type CostEstimate, type PricingTable } from "../../compare/cost";
 import type { Platform } from "../../components/catalog";
 import { stackRegions } from "../../choose/stack";
 
@@ -178,6 +178,24 @@ describe("compare: cost", () => {
     const gcp = estimate("gcp", { durationMs: 50, memoryMb: 300 });
     assert.equal(gcp.billedMemoryMb, 512);
     assert.equal(gcp.billedVcpu, 0.333);
+  });
+
+  it("npm run plan's cost section: the figures, warm capacity as its own line, the region note, what is left out", () => {
+    const estimates = (["aws", "gcp", "azure", "cloudflare"] as const).map((p) => estimate(p, prod));
+    const text = formatCostSection({ assumptions: { durationMs: 50, monthlyRequests: 10_000_000 }, estimates, notModelled, freeTier: freeTierNote, unverified: { azure: ["warmCapacityGbSecondPrice: why"] } }).join("\n");
+    assert.match(text, /aws: USD 34\.51 a month/);
+    assert.match(text, /gcp: USD 31\.32 a month/);
+    assert.match(text, /azure: USD 366\.05 a month/);
+    assert.match(text, /cloudflare: USD 14\.40 a month/);
+    assert.match(text, /^ {4}warm capacity: provisioned concurrency +17\.52 +2 × 1024 MB × 2,628,000 s/m);
+    assert.match(text, /^ {4}warm capacity: idle min instances +16\.84/m);
+    assert.match(text, /^ {4}warm capacity: always-ready baseline +42\.05/m);
+    assert.match(text, /NOTE: prices of East US used: the stack deploys to westeurope/);
+    assert.match(text, /Not included: init and start-up time .*egress .*build and registry/);
+    assert.match(text, /shared by every function and stack in it/);
+    assert.match(text, /azure warmCapacityGbSecondPrice: why/);
+    const withoutFree = formatCostSection({ assumptions: { durationMs: 50, monthlyRequests: 1, freeTier: false }, estimates: [], notModelled, freeTier: freeTierNote, unverified: {} }).join("\n");
+    assert.match(withoutFree, /free tiers left out \(--no-free-tier\)/);
   });
 
   it("a user's pricing file replaces the shipped table of the platform and region it names", () => {
