@@ -191,7 +191,7 @@ export function pricingFor(tables: PricingTables, platform: Platform, stackRegio
   const candidates = tables.get(platform) ?? [];
   if (candidates.length === 0) return undefined;
   const exact = candidates.find((t) => t.regions.includes("*") || (stackRegion !== undefined && t.regions.includes(stackRegion)));
-  if (exact) return { table: exact, region: { prices: exact.regionName ?? exact.region, stack: stackRegion } };
+  if (exact) return { table: exact, region: { prices: exact.regionName ?? exact.region, stack: stackRegion ?? (exact.regions.includes("*") ? "global" : undefined) } };
   const table = candidates[0];
   return {
     table,
