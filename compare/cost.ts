@@ -407,7 +407,7 @@ export function formatCostSection(cost: CostSection): string[] {
   const { assumptions } = cost;
   const free = assumptions.freeTier ?? true;
   const out = [
-    `\nCost estimate of users-api, per month (list prices from pricing/*.json; assumed ${assumptions.durationMs} ms per request, ` +
+    `\nCost estimate of users-api per month (list prices from pricing/*.json; assumed ${assumptions.durationMs} ms per request, ` +
       `${assumptions.monthlyRequests.toLocaleString("en")} requests a month (stated, not measured); the stack's memory, warmInstances and regions; free tiers ${free ? "applied" : "left out (--no-free-tier)"})`,
   ];
   for (const e of cost.estimates) {
