@@ -3,7 +3,7 @@
  * joined into one reasoned verdict per platform, and a ranking of those that fit.
  */
 import type { Platform } from "../components/catalog";
-import { loadPricing, type PricingTable } from "../compare/cost";
+import { loadPricing, type PricingTables } from "../compare/cost";
 import { isLocal, type MeasuredRun } from "./measurements";
 import { rankPlatforms, type Ranking } from "./rank";
 import type { Requirements } from "./requirements";
@@ -17,7 +17,7 @@ export interface ChoiceInput {
   /** From `stackReasons` and `stackRegions` (choose/stack.ts), with the stack's name. */
   stack?: { name: string; reasons: Partial<Record<Platform, Reason[]>>; regions?: Partial<Record<Platform, string>> };
   /** @default the shipped pricing/ tables */
-  pricing?: Map<Platform, PricingTable>;
+  pricing?: PricingTables;
   /** @default now */
   date?: Date;
 }

@@ -13,7 +13,7 @@ import { platforms, type Platform } from "../components/catalog";
 import { defaultSettings } from "../components/config";
 import { gcpConcurrencyFor } from "../components/gcp/rules";
 import { awsCron, ncrontab, unixCron } from "../components/schedule";
-import { estimateCost, type CostEstimate, type PricingTable } from "../compare/cost";
+import { estimateCost, formatBreakdown, pricingFor, type CostEstimate, type PricingTable, type PricingTables } from "../compare/cost";
 import { LOCAL_LABEL } from "../compare/results";
 import { awsFacts, azureFacts, cloudflareFacts, gcpFacts, parityFacts } from "./facts";
 import { measurementOf, type MeasuredRun, type PlatformMeasurement } from "./measurements";
@@ -52,7 +52,8 @@ export interface PlatformVerdict {
 
 export interface VerdictInput {
   requirements: Requirements;
-  pricing: Map<Platform, PricingTable>;
+  /** Every platform's price tables, per region (`loadPricing`). */
+  pricing: PricingTables;
   /** A compare run's results (`--results`). */
   run?: MeasuredRun;
   /** Reasons from the stack's own plan (`--stack`), per platform. */
@@ -96,7 +97,7 @@ export function judge(platform: Platform, input: VerdictInput): PlatformVerdict 
     ...concurrency(platform, r, measurement),
     ...measured(platform, "p99LatencyMs", r.p99LatencyMs, measurement, input.run),
     ...measured(platform, "coldStartMs", r.coldStartMs, measurement, input.run),
-    ...cost(platform, r, input.pricing.get(platform), measurement, figures),
+    ...cost(platform, r, pricingFor(input.pricing, platform, input.stackRegions?.regions[platform] ?? r.regions?.[platform]?.[0]), measurement, figures),
     ...queue(platform, r.queue?.batchSize, r.queue?.maxAttempts),
     ...schedule(platform, r.scheduleEveryMinutes),
     ...regions(platform, r.regions?.[platform], input.stackRegions && { name: input.stackRegions.name, region: input.stackRegions.regions[platform] }),
@@ -259,35 +260,35 @@ export function measured(platform: Platform, key: "p99LatencyMs" | "coldStartMs"
  * The HTTP function's monthly cost at the team's volume and memory; the duration is the one
  * measured in the cloud, else ASSUMED_DURATION_MS (said so).
  */
-export function cost(platform: Platform, r: Requirements, table: PricingTable | undefined, measurement: PlatformMeasurement | undefined, figures: Figures): Reason[] {
+export function cost(platform: Platform, r: Requirements, priced: { table: PricingTable; region: CostEstimate["region"] } | undefined, measurement: PlatformMeasurement | undefined, figures: Figures): Reason[] {
   if (r.monthlyRequests === undefined) return [];
   const key = r.budgetUsdPerMonth === undefined ? "monthlyRequests" : "budgetUsdPerMonth";
-  if (!table) return [reason("caveats", key, `no pricing table for ${platform}; cost unknown`, "pricing/")];
+  if (!priced) return [reason("caveats", key, `no pricing table for ${platform}; cost unknown`, "pricing/")];
+  const { table, region } = priced;
   const memoryMb = r.memoryMb ?? defaultSettings.http.memoryMb;
   const measuredMs = measurement?.kind === "cloud" ? measurement.durationMs : undefined;
   const durationMs = measuredMs ?? ASSUMED_DURATION_MS;
-  const estimate = estimateCost(table, { durationMs, memoryMb, monthlyRequests: r.monthlyRequests });
+  const estimate = estimateCost(table, { durationMs, memoryMb, monthlyRequests: r.monthlyRequests }, region);
   figures.costUsdPerMonth = estimate.perMonth;
   figures.costDuration = { ms: durationMs, basis: measuredMs === undefined ? "assumed" : "measured" };
   const basis =
     measuredMs === undefined
       ? `an assumed ${ASSUMED_DURATION_MS} ms per request (unmeasured${measurement?.kind === "local" ? "; local-emulation durations are not used" : ""})`
       : `the measured mean duration ${round(measuredMs)} ms`;
-  const text = `${usd(estimate.perMonth)}/month for ${r.monthlyRequests.toLocaleString("en-US")} requests, ${estimate.billedMemoryMb ? `${estimate.billedMemoryMb} MB billed` : "memory not billed"}, ${basis}${breakdown(estimate)}`;
+  const text = `${usd(estimate.perMonth)}/month for ${r.monthlyRequests.toLocaleString("en-US")} requests, ${estimate.billedMemoryMb ? `${estimate.billedMemoryMb} MB billed` : "memory not billed"}, ${basis}${Math.abs(estimate.billedMs - durationMs) >= 1 ? `, billed ${round(estimate.billedMs)} ms per request` : ""}${breakdown(estimate)}`;
   const source = priceSources(table);
   const budget = r.budgetUsdPerMonth;
   if (budget === undefined || estimate.perMonth <= budget) {
     return [reason("fits", key, budget === undefined ? text : `budgetUsdPerMonth ${budget}: ${text}`, source)];
   }
   // Over budget: certain when measured, or when even a 1 ms request is over (fees, request prices).
-  const floor = estimateCost(table, { durationMs: 1, memoryMb, monthlyRequests: r.monthlyRequests }).perMonth;
+  const floor = estimateCost(table, { durationMs: 1, memoryMb, monthlyRequests: r.monthlyRequests }, region).perMonth;
   const certain = measuredMs !== undefined || floor > budget;
   return [reason(certain ? "no" : "caveats", key, `budgetUsdPerMonth ${budget}: ${text}${certain && measuredMs === undefined ? `; even at 1 ms per request it is ${usd(floor)}` : certain ? "" : "; measure the duration to know"}`, source)];
 }
 
 function breakdown(estimate: CostEstimate): string {
-  const parts = Object.entries(estimate.breakdown).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${usd(v)}`);
-  return parts.length ? ` (${parts.join(", ")})` : " (within the free tier)";
+  return ` (${formatBreakdown(estimate.breakdown)}${estimate.region.note ? `; ${estimate.region.note}` : ""})`;
 }
 
 /** The price list URLs behind an estimate, each once. */

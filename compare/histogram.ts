@@ -68,6 +68,26 @@ export class LatencyHistogram {
     };
   }
 
+  /**
+   * Every recorded value rounded up to the whole millisecond, with its count: what billing
+   * needs (every vendor's increment is whole milliseconds, so rounding to the ms first
+   * changes no billed figure beyond the histogram's own 0.1 % precision). A bucket counts
+   * at its lowest value, so 50.000 ms stays 50 ms instead of its bucket's upper edge 50.03.
+   */
+  wholeMs(): { ms: number; count: number }[] {
+    const counts = new Map<number, number>();
+    // `useWebAssembly: false` builds a JsHistogram, the class that exposes its iterators.
+    const histogram = this.histogram as unknown as hdr.JsHistogram;
+    const iterator = histogram.recordedValuesIterator;
+    iterator.reset();
+    while (iterator.hasNext()) {
+      const value = iterator.next();
+      const ms = Math.max(1, Math.ceil(histogram.lowestEquivalentValue(value.valueIteratedTo) / 1000));
+      counts.set(ms, (counts.get(ms) ?? 0) + value.countAtValueIteratedTo);
+    }
+    return [...counts].sort((a, b) => a[0] - b[0]).map(([ms, count]) => ({ ms, count }));
+  }
+
   /** CDF sampled densely in the tail, where latency distributions differ. */
   cdf(): CdfPoint[] {
     if (this.count === 0) return [];

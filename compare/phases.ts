@@ -45,6 +45,8 @@ export interface LoadSummary {
 
 export interface WarmResult extends LoadSummary {
   cdf: CdfPoint[];
+  /** Service time of every answered request, in whole ms rounded up, with counts: what the cost bills per request. */
+  serviceTimeMs?: { ms: number; count: number }[];
 }
 
 export interface RampStep extends LoadSummary {
@@ -163,7 +165,7 @@ export async function warmLatency(
     request: read,
     onProgress: options.onProgress,
   });
-  return { ...summarizeLoad(result), cdf: result.latency.cdf() };
+  return { ...summarizeLoad(result), cdf: result.latency.cdf(), serviceTimeMs: result.serviceTime.wholeMs() };
 }
 
 /** Share of scheduled requests that did not get a 2xx. */

@@ -10,6 +10,7 @@ import * as vega from "vega";
 import * as vegaLite from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
 import { REPORT_CSS, table } from "./markdown";
+import { freeTierNote, notModelled } from "./cost";
 import type { Results } from "./results";
 
 export interface Chart {
@@ -144,34 +145,37 @@ export function chartSpecs(results: Results): Chart[] {
     });
   }
 
-  const costs = measured.flatMap((p) => (p.cost ? [{ platform: p.platform, perMillion: round(p.cost.perMillion, 4), perMonth: round(p.cost.perMonth, 2) }] : []));
-  if (costs.length > 0) {
-    const monthly = costs.length > 0 ? measured.find((p) => p.cost)!.cost!.monthlyRequests : 0;
+  const costLines = measured.flatMap((p) => (p.cost ? p.cost.breakdown.filter((l) => l.usd > 0).map((l) => ({ platform: p.platform, item: l.item, usd: round(l.usd, 2) })) : []));
+  const perMillion = measured.flatMap((p) => (p.cost ? [{ platform: p.platform, perMillion: round(p.cost.perMillion, 4) }] : []));
+  if (perMillion.length > 0) {
+    const cost = measured.find((p) => p.cost)!.cost!;
     charts.push({
       id: "cost",
-      title: `Cost: per 1M requests (list price) and per month at ${monthly.toLocaleString("en-US")} requests (free tiers and fees applied)`,
+      title: `Cost of users-api: per month at ${cost.monthlyRequests.toLocaleString("en-US")} requests, by line item (warm capacity its own line; free tiers ${cost.freeTier ? "applied" : "left out"}), and per 1M more requests on demand`,
       spec: {
         background: "white",
         config: { font: "sans-serif" },
-        data: { values: costs },
         hconcat: [
           {
-            width: 190,
+            width: 260,
             height: 220,
+            data: { values: costLines },
             mark: "bar",
             encoding: {
-              x: { field: "platform", type: "nominal", title: null },
-              y: { field: "perMillion", type: "quantitative", title: "USD per 1M requests" },
-              color: { ...colorByPlatform, legend: null },
+              x: { field: "platform", type: "nominal", title: null, sort: platformColors.domain },
+              y: { field: "usd", type: "quantitative", aggregate: "sum", title: "USD per month" },
+              color: { field: "item", type: "nominal", title: "line item" },
+              tooltip: [{ field: "item" }, { field: "usd" }],
             },
           },
           {
             width: 190,
             height: 220,
+            data: { values: perMillion },
             mark: "bar",
             encoding: {
-              x: { field: "platform", type: "nominal", title: null },
-              y: { field: "perMonth", type: "quantitative", title: "USD per month" },
+              x: { field: "platform", type: "nominal", title: null, sort: platformColors.domain },
+              y: { field: "perMillion", type: "quantitative", title: "USD per 1M more requests" },
               color: colorByPlatform,
             },
           },
@@ -234,16 +238,7 @@ export function renderMarkdown(results: Results): string {
       return [p.platform, String(q.posted), String(q.welcomed), String(q.lost), q.deadLettered === null ? "n/a" : String(q.deadLettered), q.republished === null || q.republished === undefined ? "n/a" : String(q.republished), ms(q.delay.p50), ms(q.delay.p90), ms(q.delay.p99), ms(q.delay.max), ms(q.serverDelay.p50)];
     })), "", `Delays in ms, exact to one poll interval (${results.phases.pollIntervalMs} ms). Lost = not welcomed within ${results.phases.queueTimeoutMs / 1000} s and not in the dead-letter queue; it must be 0. Re-published = welcomed only after the reconciler re-sent its event (the queue lost or held back the first one); counted apart so the reconciler never hides a lost message, and 0 in a healthy run.`, "");
 
-    lines.push(`## Cost (${results.phases.monthlyRequests.toLocaleString("en-US")} requests per month)`, "", table(["platform", "memory (MiB)", "billed duration (ms)", "USD per 1M requests", "USD per month", "breakdown"], measured.map((p) => {
-      const c = p.cost;
-      if (!c) return [p.platform, "-", "-", "-", "-", p.errors.find((e) => e.phase === "cost")?.message ?? "-"];
-      const parts = Object.entries(c.breakdown).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(2)}`);
-      return [p.platform, String(c.billedMemoryMb || "n/a"), String(c.billedMs), c.perMillion.toFixed(4), c.perMonth.toFixed(2), parts.join(", ") || "within free tier"];
-    })), "", "Function and HTTP front only (stores, queues and secrets are not priced). Duration: " + (measured.find((p) => p.cost)?.cost?.durationSource ?? "-") + ".", "");
-    const pricingRows = Object.values(results.pricing).flatMap((t) =>
-      t ? Object.entries(t).filter(([, v]) => isPriced(v)).map(([k, v]) => [t.platform, k, JSON.stringify((v as { value: unknown }).value), (v as { source: string }).source, (v as { read: string }).read]) : [],
-    );
-    lines.push("### Prices used", "", table(["platform", "item", "value", "source", "read"], pricingRows), "");
+    lines.push(...costMarkdown(results, measured));
   }
 
   const failures = results.platforms.flatMap((p) => p.errors.map((e) => `- ${p.platform}, ${e.phase}: ${e.message}`));
@@ -327,6 +322,42 @@ function targetLine(results: Results): string {
   if (t.kind === "local") return `Target: the local cloud (\`npm run compare\`), settings from \`Pulumi.${t.stack ?? "dev"}.yaml\`.`;
   if (t.kind === "stack") return `Target: the deployed stack \`${t.stack}\` (\`pulumi stack output\`).`;
   return `Target: the endpoints in \`${t.file}\`.`;
+}
+
+/** The cost section: a summary per platform, every line item, what is assumed and left out, and the prices with their sources. */
+function costMarkdown(results: Results, measured: Results["platforms"]): string[] {
+  const lines = [
+    `## Cost of users-api (${results.phases.monthlyRequests.toLocaleString("en-US")} requests per month)`,
+    "",
+    table(["platform", "USD per month", "USD per 1M more requests", "prices of", "stack region", "memory billed (MiB)", "billed per request (ms)", "warm instances"], measured.map((p) => {
+      const c = p.cost;
+      if (!c) return [p.platform, "-", "-", "-", "-", "-", "-", p.errors.find((e) => e.phase === "cost")?.message ?? "-"];
+      return [p.platform, c.perMonth.toFixed(2), c.perMillion.toFixed(4), c.region.prices, c.region.stack ?? "unknown", String(c.billedMemoryMb || "not billed"), ms(c.billedMs), String(c.warmInstances)];
+    })),
+    "",
+    "### Line items",
+    "",
+    table(["platform", "item", "USD per month", "how"], measured.flatMap((p) => (p.cost ? p.cost.breakdown.map((l) => [p.platform, l.item, l.usd.toFixed(2), l.detail]) : []))),
+    "",
+  ];
+  const costed = measured.filter((p) => p.cost);
+  for (const p of costed) {
+    const c = p.cost!;
+    if (c.region.note) lines.push(`- ${p.platform}: ${c.region.note}.`);
+    for (const assumption of c.assumptions) lines.push(`- ${p.platform} assumes ${assumption}.`);
+  }
+  const first = costed[0]?.cost;
+  lines.push(
+    `- Durations: ${first?.durationSource ?? "-"}.`,
+    `- Free tiers ${first?.freeTier === false ? "left out (`--no-free-tier`)" : "applied"}: ${freeTierNote}`,
+    `- Not included: ${notModelled.join("; ")}.`,
+    "",
+  );
+  const pricingRows = Object.values(results.pricing).flatMap((t) =>
+    t ? Object.entries(t).filter(([, v]) => isPriced(v)).map(([k, v]) => [t.platform, t.region, k, JSON.stringify((v as { value: unknown }).value), (v as { source: string }).source, (v as { read: string }).read, (v as { unverified?: string }).unverified ?? "vendor page"]) : [],
+  );
+  lines.push("### Prices used", "", table(["platform", "price list", "item", "value", "source", "read", "checked on"], pricingRows), "");
+  return lines;
 }
 
 function isPriced(value: unknown): boolean {

@@ -7,7 +7,10 @@
 import * as path from "node:path";
 import { projectRoot } from "../components/bundle";
 import type { Platform } from "../components/catalog";
-import { estimateCost, loadPricing, type PricingTable } from "./cost";
+import * as fs from "node:fs";
+import { stackRegions } from "../choose/stack";
+import { knownStacks } from "../components/stack-file";
+import { estimateCost, loadPricing, pricingFor, type PricingTables } from "./cost";
 import { environment } from "./machine";
 import { coldProbe, coldStartResult, createUser, queueDelay, throughputRamp, warmLatency } from "./phases";
 import type { PhaseOptions } from "./presets";
@@ -15,13 +18,15 @@ import { Progress } from "./progress";
 import { writeReports } from "./report";
 import { LOCAL_LABEL, timestampFolder, type PlatformResult, type Results } from "./results";
 import { liveTarget, QUICK_SMOKE_GREP, runSmoke, SMOKE_GREP } from "./smoke";
-import { httpFunction, openTargets, type Subject, type TargetChoice } from "./targets";
+import { httpFunction, openTargets, parseEndpointsFile, type Subject, type TargetChoice } from "./targets";
 
 export interface CompareOptions {
   target: TargetChoice;
   phases: PhaseOptions;
   /** A user's pricing file or directory, replacing the shipped tables it names. */
   pricing?: string;
+  /** Count the accounts' free tiers against users-api (`--no-free-tier`: false). @default true */
+  freeTier?: boolean;
   /** @default reports/<timestamp> */
   outDir?: string;
   progress?: Progress;
@@ -30,10 +35,11 @@ export interface CompareOptions {
 export async function runComparison(options: CompareOptions): Promise<{ dir: string; results: Results }> {
   const progress = options.progress ?? new Progress();
   const pricing = loadPricing(undefined, options.pricing);
+  const costing: Costing = { pricing, regions: regionsOf(options.target), freeTier: options.freeTier ?? true };
   const { subjects, unavailable, stop, stackConfig } = await openTargets(options.target, progress);
   const platformResults: PlatformResult[] = [];
   try {
-    for (const subject of subjects) platformResults.push(await measure(subject, options.phases, pricing, progress));
+    for (const subject of subjects) platformResults.push(await measure(subject, options.phases, costing, progress));
   } finally {
     await stop();
   }
@@ -50,7 +56,12 @@ export async function runComparison(options: CompareOptions): Promise<{ dir: str
     phases: options.phases,
     platforms: platformResults,
     unavailable,
-    pricing: Object.fromEntries([...pricing].filter(([p]) => platformResults.some((r) => r.platform === p))),
+    pricing: Object.fromEntries(
+      platformResults.flatMap((r) => {
+        const priced = pricingFor(pricing, r.platform, costing.regions[r.platform]);
+        return priced ? [[r.platform, priced.table]] : [];
+      }),
+    ),
   };
   const dir = options.outDir ?? path.join(projectRoot, "reports", timestampFolder(new Date()));
   await writeReports(dir, results);
@@ -58,7 +69,25 @@ export async function runComparison(options: CompareOptions): Promise<{ dir: str
 }
 
 
-async function measure(subject: Subject, phases: PhaseOptions, pricing: Map<Platform, PricingTable>, progress: Progress): Promise<PlatformResult> {
+/** What the cost needs besides the measurements: prices, the stack's regions, the free-tier choice. */
+interface Costing {
+  pricing: PricingTables;
+  regions: Partial<Record<Platform, string>>;
+  freeTier: boolean;
+}
+
+/** The regions of the stack the target names (the endpoints file's `stack`, if any). */
+function regionsOf(target: TargetChoice): Partial<Record<Platform, string>> {
+  try {
+    const stack = target.kind === "endpoints" ? parseEndpointsFile(fs.readFileSync(target.file, "utf8"), target.file).stack : target.stack;
+    return stack !== undefined && knownStacks().includes(stack) ? stackRegions(stack) : {};
+  } catch {
+    // An unreadable endpoints file fails in openTargets with its own message; the cost then says the region is unknown.
+    return {};
+  }
+}
+
+async function measure(subject: Subject, phases: PhaseOptions, costing: Costing, progress: Progress): Promise<PlatformResult> {
   const { platform, endpoint } = subject;
   const errors: PlatformResult["errors"] = [];
   const base = { platform, url: endpoint.url, description: subject.description, settings: subject.settings, errors };
@@ -153,15 +182,29 @@ async function measure(subject: Subject, phases: PhaseOptions, pricing: Map<Plat
     return queue;
   });
 
-  const table = pricing.get(platform);
-  const memoryMb = subject.settings?.[httpFunction]?.memoryMb;
-  if (!table) errors.push({ phase: "cost", message: `no pricing table for ${platform}` });
-  else if (result.warm && memoryMb !== undefined && result.warm.answered > 0) {
+  const priced = pricingFor(costing.pricing, platform, costing.regions[platform]);
+  const settings = subject.settings?.[httpFunction];
+  if (!priced) errors.push({ phase: "cost", message: `no pricing table for ${platform}` });
+  else if (result.warm && settings !== undefined && result.warm.answered > 0) {
+    const durations = result.warm.serviceTimeMs;
     result.cost = {
-      ...estimateCost(table, { durationMs: result.warm.serviceTime.mean, memoryMb, monthlyRequests: phases.monthlyRequests }),
-      durationSource: "mean service time of the warm-latency phase (client-observed, so an upper bound of the billed duration)",
+      ...estimateCost(
+        priced.table,
+        {
+          // Each request billed on its own, from the warm phase's distribution (its mean when a result predates it).
+          durations,
+          durationMs: result.warm.serviceTime.mean,
+          memoryMb: settings.memoryMb,
+          warmInstances: settings.warmInstances ?? 0,
+          monthlyRequests: phases.monthlyRequests,
+          freeTier: costing.freeTier,
+        },
+        priced.region,
+      ),
+      durationSource:
+        "service time of every answered request of the warm-latency phase, each rounded by the vendor's rule (client-observed, so it includes the network and is an upper bound of the billed duration)",
     };
-  } else if (memoryMb === undefined) {
+  } else if (settings === undefined) {
     errors.push({ phase: "cost", message: "memory unknown: pass a stack (or `stack` in the endpoints file) so its Pulumi.<stack>.yaml gives memoryMb" });
   }
   return result;

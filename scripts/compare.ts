@@ -32,6 +32,7 @@ options:
   --queue-messages N      users posted for the queue-delay phase     (full: ${fullPhases.queueCount})
   --monthly-requests N    traffic for the monthly cost               (full: ${fullPhases.monthlyRequests})
   --pricing <file|dir>    your pricing table(s), replacing the shipped ones they name
+  --no-free-tier          leave the free tiers out of the cost (they are per account, shared by everything in it)
   --out <dir>             output folder (default reports/<timestamp>)`;
 
 async function main(): Promise<void> {
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
       "queue-messages": { type: "string" },
       "monthly-requests": { type: "string" },
       pricing: { type: "string" },
+      "no-free-tier": { type: "boolean" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
     if (phases.rampRates.some((r) => !(r > 0) || r > 10_000)) throw new Error("--ramp must list rates above 0 and at most 10000, e.g. 25,50,100");
   }
 
-  const { dir, results } = await runComparison({ target, phases, pricing: values.pricing, outDir: values.out && path.resolve(values.out) });
+  const { dir, results } = await runComparison({ target, phases, pricing: values.pricing, freeTier: !values["no-free-tier"], outDir: values.out && path.resolve(values.out) });
   const failedSmoke = results.platforms.filter((p) => !p.measured).map((p) => p.platform);
   console.log(`${path.join(dir, "report.html")}`);
   console.error(`\nreport: ${dir}/{results.json,report.md,report.html}` + (results.label ? `\n(${results.label})` : ""));

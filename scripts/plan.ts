@@ -13,18 +13,14 @@ import { formatWarning, type NativeSettings, type PlatformOutputs } from "../com
 import { AwsFunctions, LAMBDA_CONCURRENCY_QUOTA } from "../components/aws";
 import { deployStack } from "../components/program";
 import { knownStacks, stackFileValues } from "../components/stack-file";
-import { estimateCost, loadPricing, type CostEstimate } from "../compare/cost";
+import { columns as table, estimateCost, formatCostSection, freeTierNote, loadPricing, notModelled, pricingFor, unverifiedPrices, type CostSection } from "../compare/cost";
+import { stackRegions } from "../choose/stack";
 import { evaluatePolicies, formatViolation, type Violation } from "../policies/evaluate";
 import { parityPolicies } from "../policies/pack";
 import { runWithMocks, valueOf, type RecordedResource } from "./offline";
+import type { CostAssumptions } from "../compare/cost";
 
-/** Assumptions of the offline cost estimate; `npm run compare` measures the real duration. */
-export interface CostAssumptions {
-  /** Mean users-api request duration, ms. @default 50 */
-  durationMs: number;
-  /** @default 10,000,000 */
-  monthlyRequests: number;
-}
+export type { CostAssumptions } from "../compare/cost";
 
 /** Stands in for the secret API key, which only the Pulumi CLI can decrypt. */
 const PLACEHOLDER_API_KEY = "offline-plan-placeholder-key";
@@ -48,8 +44,8 @@ export interface PlanReport {
   schedules: { platform: Platform; function: string; expression: string; identity: string | undefined; invoke: string | undefined }[];
   /** The cloud-rules policy pack (policies/) over this graph, as `pulumi preview --policy-pack policies` runs it. */
   policies: { evaluated: number; violations: Violation[] };
-  /** users-api cost per platform at the assumed duration and the configured memory. */
-  cost: { assumptions: CostAssumptions; estimates: CostEstimate[] };
+  /** users-api cost per platform at the assumed duration and the stack's memory, warm instances and regions. */
+  cost: CostSection;
 }
 
 /** Evaluates the stack's program under mocks and summarises what it would create. */
@@ -59,8 +55,9 @@ export async function planStack(
 ): Promise<PlanReport> {
   const run = await runWithMocks(() => deployStack(config, pulumi.secret(PLACEHOLDER_API_KEY)), { stack: config.stack });
   const { components } = run.result;
-  const report: PlanReport = { stack: config.stack, platforms: config.platforms, resources: {}, otherResources: {}, settings: [], native: [], bundles: [], grants: [], warnings: [], quotas: [], schedules: [], policies: { evaluated: parityPolicies.length, violations: await evaluatePolicies(run.resources, parityPolicies) }, cost: { assumptions, estimates: [] } };
+  const report: PlanReport = { stack: config.stack, platforms: config.platforms, resources: {}, otherResources: {}, settings: [], native: [], bundles: [], grants: [], warnings: [], quotas: [], schedules: [], policies: { evaluated: parityPolicies.length, violations: await evaluatePolicies(run.resources, parityPolicies) }, cost: { assumptions, estimates: [], notModelled, freeTier: freeTierNote, unverified: {} } };
   const pricing = loadPricing();
+  const regions = knownStacks().includes(config.stack) ? stackRegions(config.stack) : {};
   const providerResources = (r: RecordedResource) => platforms.some((p) => r.type.startsWith(providerPrefix(p)));
   report.otherResources = countByType(run.resources.filter((r) => !providerResources(r) && !r.type.startsWith("parity:")));
   for (const platform of config.platforms) {
@@ -102,11 +99,15 @@ export async function planStack(
         why: `${reserved} reserved by this stack + 100 Lambda keeps unreserved`,
       });
     }
-    const table = pricing.get(platform);
+    const priced = pricingFor(pricing, platform, regions[platform]);
     const http = catalog.find((fn) => fn.trigger.kind === "http");
-    if (table && http) {
-      const { memoryMb } = settingsFor(config, platform, http.name);
-      report.cost.estimates.push(estimateCost(table, { durationMs: assumptions.durationMs, memoryMb, monthlyRequests: assumptions.monthlyRequests }));
+    if (priced && http) {
+      const { memoryMb, warmInstances } = settingsFor(config, platform, http.name);
+      report.cost.estimates.push(
+        estimateCost(priced.table, { durationMs: assumptions.durationMs, memoryMb, warmInstances, monthlyRequests: assumptions.monthlyRequests, freeTier: assumptions.freeTier ?? true }, priced.region),
+      );
+      const unverified = unverifiedPrices(priced.table);
+      if (unverified.length > 0) report.cost.unverified[platform] = unverified;
     }
   }
   return report;
@@ -122,10 +123,6 @@ function countByType(resources: RecordedResource[]): Record<string, number> {
   return counts;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
-}
 
 export function formatPlan(report: PlanReport): string {
   const out: string[] = [];
@@ -181,22 +178,7 @@ export function formatPlan(report: PlanReport): string {
     ]).replace(/^/gm, "  "),
   );
 
-  const { assumptions } = report.cost;
-  out.push(
-    `\nCost estimate of users-api (list prices from pricing/*.json; assumed ${assumptions.durationMs} ms per request, ` +
-      `${assumptions.monthlyRequests.toLocaleString("en")} requests a month; stores and queues not included)`,
-  );
-  out.push(
-    table([
-      ["platform", "billed memory", "per 1M requests", "per month"],
-      ...report.cost.estimates.map((e) => [
-        e.platform,
-        e.billedMemoryMb > 0 ? `${e.billedMemoryMb} MB` : "not billed",
-        `${e.currency} ${e.perMillion.toFixed(2)}`,
-        `${e.currency} ${e.perMonth.toFixed(2)}`,
-      ]),
-    ]).replace(/^/gm, "  "),
-  );
+  out.push(...formatCostSection(report.cost));
 
   if (report.quotas.length > 0) {
     out.push("\nAccount quotas this stack needs (check them before `pulumi up`; README: Deploying for real)");
@@ -237,6 +219,7 @@ async function main(): Promise<void> {
       json: { type: "boolean", default: false },
       "duration-ms": { type: "string", default: "50" },
       "monthly-requests": { type: "string", default: "10000000" },
+      "no-free-tier": { type: "boolean", default: false },
     },
   });
   const stack = values.stack!;
@@ -247,7 +230,7 @@ async function main(): Promise<void> {
   for (const [flag, value] of Object.entries(assumptions)) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${flag === "durationMs" ? "duration-ms" : "monthly-requests"} must be a positive number`);
   }
-  const report = await planStack(config, assumptions);
+  const report = await planStack(config, { ...assumptions, freeTier: !values["no-free-tier"] });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatPlan(report));
   if (mandatoryViolations(report) > 0) process.exitCode = 2;
 }
@@ -257,7 +240,7 @@ if (require.main === module) {
     if (error instanceof StackConfigError) console.error(error.message);
     else if (error instanceof Error && /No stack file|must be a positive number/.test(error.message)) console.error(error.message);
     else console.error(error);
-    console.error(`\nusage: npm run plan -- --stack <${knownStacks().join("|")}> [--platforms ${platforms.join(",")}] [--duration-ms 50] [--monthly-requests 10000000] [--json]`);
+    console.error(`\nusage: npm run plan -- --stack <${knownStacks().join("|")}> [--platforms ${platforms.join(",")}] [--duration-ms 50] [--monthly-requests 10000000] [--no-free-tier] [--json]`);
     process.exit(1);
   });
 }

@@ -128,13 +128,17 @@ describe("choose: verdicts", () => {
     assert.match(reasonOf(choice, "azure", "memoryMb").text, /512 MB would be applied and billed/);
   });
 
-  it("excludes Cloudflare alone on a budget its monthly fee already exceeds, citing the price list", () => {
+  it("excludes Cloudflare on a budget its monthly fee already exceeds, and Azure on one its 1,000 ms minimum does, citing the price lists", () => {
     const choice = run({ monthlyRequests: 1_000_000, budgetUsdPerMonth: 3 });
-    assert.deepEqual(verdicts(choice), { aws: "fits", gcp: "fits", azure: "fits", cloudflare: "no" });
+    assert.deepEqual(verdicts(choice), { aws: "fits", gcp: "fits", azure: "no", cloudflare: "no" });
     const cf = reasonOf(choice, "cloudflare", "budgetUsdPerMonth");
-    assert.match(cf.text, /^budgetUsdPerMonth 3: \$5\.40\/month for 1,000,000 requests, memory not billed, an assumed 50 ms per request \(unmeasured\) \(fee \$5\.00, cpuTime \$0\.40\); even at 1 ms per request it is \$5\.00$/);
+    assert.match(cf.text, /^budgetUsdPerMonth 3: \$5\.40\/month for 1,000,000 requests, memory not billed, an assumed 50 ms per request \(unmeasured\) \(plan fee \$5\.00, CPU time \$0\.40\); even at 1 ms per request it is \$5\.00$/);
     assert.match(cf.source, /https:\/\/developers\.cloudflare\.com\/workers\/platform\/pricing\//);
-    assert.match(reasonOf(choice, "aws", "budgetUsdPerMonth").text, /\$1\.00\/month .*assumed 50 ms/);
+    // HTTP API in Europe (Ireland), the first table when no stack names a region: 1 × $1.11.
+    assert.match(reasonOf(choice, "aws", "budgetUsdPerMonth").text, /\$1\.11\/month .*assumed 50 ms.*prices of Europe \(Ireland\) used/);
+    // Azure: every execution bills at least 1,000 ms on the 512 MB instance: (1M − 250,000) × $0.40/M
+    // + (500,000 − 100,000) GB-s × $0.000026 = $10.70, whatever the duration.
+    assert.match(reasonOf(choice, "azure", "budgetUsdPerMonth").text, /\$10\.70\/month .*billed 1000 ms per request.*even at 1 ms per request it is \$10\.70$/);
   });
 
   it("excludes every platform for a schedule that cannot be clock-aligned", () => {
@@ -145,7 +149,8 @@ describe("choose: verdicts", () => {
   });
 
   it("fits all four with a set within every platform's limits, measured in the cloud", () => {
-    const raw = { monthlyRequests: 1_000_000, budgetUsdPerMonth: 10, p99LatencyMs: 300, coldStartMs: 1000, scheduleEveryMinutes: 5, queue: { maxAttempts: 5, batchSize: 1 } };
+    // Budget above Azure's $10.70 (1M executions billed at the 1,000 ms minimum on 512 MB).
+    const raw = { monthlyRequests: 1_000_000, budgetUsdPerMonth: 11, p99LatencyMs: 300, coldStartMs: 1000, scheduleEveryMinutes: 5, queue: { maxAttempts: 5, batchSize: 1 } };
     const choice = run(raw, cloudAll({ cloudflare: { p99: 60, coldStart: 20, mean: 12 } }));
     assert.deepEqual(verdicts(choice), { aws: "fits", gcp: "fits", azure: "fits", cloudflare: "fits" });
     assert.match(reasonOf(choice, "aws", "scheduleEveryMinutes").text, /EventBridge Scheduler cron cron\(0\/5 \* \* \* \? \*\)/);

@@ -105,6 +105,9 @@ describe("compare: end to end against the local cloud", function () {
       assert.equal(p.queue!.republished, 0, `${what} queue: the queue alone welcomed everyone (read from the reconciler's runs, not n/a)`);
       assert.ok(p.queue!.delay.p50 > 0, `${what} queue delay`);
       assert.ok(p.cost!.perMillion > 0 && p.cost!.perMonth >= 0, `${what} cost`);
+      // Billed from every measured request, line by line.
+      assert.equal(p.warm!.serviceTimeMs!.reduce((n, d) => n + d.count, 0), p.warm!.answered, `${what}: every answered request is billed`);
+      assert.ok(p.cost!.breakdown.length >= 2 && p.cost!.breakdown.every((l) => l.usd >= 0 && l.detail), `${what} cost breakdown`);
     }
     assert.equal(results.label, "Local emulation, not cloud performance");
     assert.ok(results.environment.machine.cpus >= 1 && results.environment.versions.node.startsWith("v"));

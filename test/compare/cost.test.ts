@@ -1,105 +1,226 @@
-/** Cost arithmetic against hand-computed examples, with the shipped pricing tables. */
+/**
+ * The cost model against examples worked by hand from the vendors' published rules, with the
+ * shipped pricing tables. Every figure's source is beside it; the prices are those of
+ * pricing/*.json (each with its URL there). A month is 730 h = 2,628,000 s.
+ */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { billedDurationMs, billedMemoryMb, checkPricingTable, estimateCost, loadPricing, vcpuFor } from "../../compare/cost";
+import { billedDurationMs, checkPricingTable, estimateCost, formatCostSection, freeTierNote, loadPricing, notModelled, meanBilledMs, pricingFor, tieredCost, type CostEstimate, type PricingTable } from "../../compare/cost";
+import type { Platform } from "../../components/catalog";
+import { stackRegions } from "../../choose/stack";
 
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-6 * Math.max(1, expected), `${what}: ${actual} ≠ ${expected}`);
+const lineOf = (estimate: CostEstimate, item: string) => {
+  const line = estimate.breakdown.find((l) => l.item === item);
+  assert.ok(line, `${estimate.platform} has a "${item}" line (has ${estimate.breakdown.map((l) => l.item).join(", ")})`);
+  return line.usd;
+};
 
 describe("compare: cost", () => {
   const pricing = loadPricing();
+  // The regions both stacks deploy to (Pulumi.dev.yaml / Pulumi.prod.yaml): eu-west-1, europe-west1, westeurope.
+  const regions = stackRegions("prod");
+  const tableFor = (platform: Platform, region = regions[platform]) => pricingFor(pricing, platform, region)!;
+  const estimate = (platform: Platform, input: { durationMs?: number; durations?: { ms: number; count: number }[]; memoryMb: number; warmInstances?: number; freeTier?: boolean; monthlyRequests?: number }, region?: string) => {
+    const { table, region: used } = tableFor(platform, region);
+    return estimateCost(table, { monthlyRequests: 10_000_000, ...input }, used);
+  };
+  // The stacks' users-api settings: prod 1024 MB with 2 warm instances, dev 256 MB with none.
+  const prod = { durationMs: 50, memoryMb: 1024, warmInstances: 2 };
+  const dev = { durationMs: 50, memoryMb: 256, warmInstances: 0 };
 
-  it("ships one table per platform, every number with a source and the date it was read", () => {
+  it("ships tables per platform and region, every number with a source and the date it was read", () => {
     assert.deepEqual([...pricing.keys()].sort(), ["aws", "azure", "cloudflare", "gcp"]);
-    for (const table of pricing.values()) {
-      for (const [key, entry] of Object.entries(table)) {
-        if (typeof entry !== "object" || entry === null) continue;
-        assert.match((entry as { source: string }).source, /^https:\/\//, `${table.platform}.${key} source`);
-        assert.match((entry as { read: string }).read, /^\d{4}-\d{2}-\d{2}$/, `${table.platform}.${key} read`);
+    assert.deepEqual(pricing.get("aws")!.map((t) => t.region), ["eu-west-1", "us-east-1"]);
+    for (const tables of pricing.values()) {
+      for (const table of tables) {
+        for (const [key, entry] of Object.entries(table)) {
+          if (typeof entry !== "object" || entry === null || Array.isArray(entry)) continue;
+          assert.match((entry as { source: string }).source, /^https:\/\//, `${table.platform} ${table.region} ${key} source`);
+          assert.match((entry as { read: string }).read, /^\d{4}-\d{2}-\d{2}$/, `${table.platform} ${table.region} ${key} read`);
+        }
       }
     }
   });
 
-  it("rounds durations up to the billing increment and memory up to a billed size", () => {
+  it("rounds each period at and one past the increment, after the minimum", () => {
     assert.equal(billedDurationMs(30.2, 1), 31);
-    assert.equal(billedDurationMs(120, 100), 200);
     assert.equal(billedDurationMs(100, 100), 100);
+    assert.equal(billedDurationMs(100.5, 100), 200);
     assert.equal(billedDurationMs(100.0000000001, 100), 100, "float noise does not bill another increment");
     assert.equal(billedDurationMs(0, 100), 100, "at least one increment");
-    assert.equal(billedMemoryMb(pricing.get("azure")!, 256), 512);
-    assert.equal(billedMemoryMb(pricing.get("azure")!, 1024), 2048);
-    assert.equal(billedMemoryMb(pricing.get("aws")!, 256), 256);
-    assert.equal(vcpuFor(pricing.get("gcp")!, 256), 0.167);
-    assert.equal(vcpuFor(pricing.get("gcp")!, 300), 0.333);
+    // Azure Flex: at least 1,000 ms, then 100 ms steps (learn.microsoft.com flex-consumption-plan, Billing).
+    assert.equal(billedDurationMs(50, 100, 1000), 1000);
+    assert.equal(billedDurationMs(1000, 100, 1000), 1000);
+    assert.equal(billedDurationMs(1000.1, 100, 1000), 1100);
   });
 
-  it("AWS: 256 MB, 30 ms, 10M requests", () => {
-    const cost = estimateCost(pricing.get("aws")!, { durationMs: 30, memoryMb: 256, monthlyRequests: 10_000_000 });
-    // per 1M: $0.20 Lambda + $1.00 API Gateway + 1e6 × 0.030 s × 0.25 GB × $0.0000133334 = $1.300001
-    close(cost.perMillion, 1.300001, "per 1M");
-    // month: (10M − 1M free) × $0.20/M = $1.80; API Gateway 10 × $1.00 = $10;
-    // 10M × 0.0075 GB-s = 75,000 GB-s, inside the 400,000 free → $0
-    close(cost.breakdown.requests, 1.8, "requests");
-    close(cost.breakdown.front, 10, "front");
-    close(cost.breakdown.memory, 0, "memory");
-    close(cost.perMonth, 11.8, "per month");
+  it("bills each request rounded on its own, not the rounded mean", () => {
+    // 30 ms and 130 ms on Cloud Run's 100 ms increment: 100 + 200 = mean 150 ms billed.
+    // Rounding the mean (80 ms) would say 100 ms: neither a bound nor the bill.
+    const samples = [{ ms: 30, count: 1 }, { ms: 130, count: 1 }];
+    assert.equal(meanBilledMs(samples, 100), 150);
+    const gcp = estimate("gcp", { durations: samples, memoryMb: 256, freeTier: false });
+    assert.equal(gcp.billedMs, 150);
+    // 10M × 0.15 s × 0.167 vCPU = 250,500 vCPU-s × $0.000024 = $6.012 (cloud.google.com/run/pricing, Tier 1)
+    close(lineOf(gcp, "CPU (active)"), 6.012, "CPU from per-request rounding");
   });
 
-  it("Google Cloud: 256 MiB (0.167 vCPU), 120 ms billed as 200 ms, 10M requests", () => {
-    const cost = estimateCost(pricing.get("gcp")!, { durationMs: 120, memoryMb: 256, monthlyRequests: 10_000_000 });
-    assert.equal(cost.billedMs, 200);
-    // per 1M: $0.40 + 1e6 × 0.2 s × (0.25 GiB × $0.0000025 + 0.167 vCPU × $0.000024) = 0.40 + 0.125 + 0.8016
-    close(cost.perMillion, 1.3266, "per 1M");
-    // month: requests (10M − 2M) × $0.40/M = $3.20; memory 500,000 − 360,000 GiB-s × $0.0000025 = $0.35;
-    // CPU 334,000 − 180,000 vCPU-s × $0.000024 = $3.696
-    close(cost.breakdown.requests, 3.2, "requests");
-    close(cost.breakdown.memory, 0.35, "memory");
-    close(cost.breakdown.cpu, 3.696, "cpu");
-    close(cost.perMonth, 7.246, "per month");
+  it("AWS, prod (1024 MB, 2 provisioned), 10M × 50 ms in eu-west-1: $34.51", () => {
+    const aws = estimate("aws", prod);
+    assert.equal(aws.region.prices, "Europe (Ireland)");
+    // aws.amazon.com/lambda/pricing: $0.20 per 1M requests; no free tier with Provisioned Concurrency → 10 × $0.20
+    close(lineOf(aws, "requests"), 2, "requests");
+    // Provisioned Concurrency, Arm: $0.0000033334 per GB-s × 2 × 1 GB × 2,628,000 s
+    close(lineOf(aws, "warm capacity: provisioned concurrency"), 17.5203504, "provisioned concurrency");
+    // PC duration, Arm: 10M × 0.050 s (1 ms rounding, exact) × 1 GB = 500,000 GB-s × $0.0000077778
+    close(lineOf(aws, "duration on provisioned concurrency"), 3.8889, "duration");
+    // API Gateway HTTP API, Europe (Ireland): 10M × $1.11 per M (first 300M)
+    close(lineOf(aws, "HTTP API (API Gateway)"), 11.1, "HTTP API");
+    close(aws.perMonth, 34.5092504, "per month");
   });
 
-  it("Azure Flex: 256 MB billed as the 512 MB instance, 16 ms, 10M requests", () => {
-    const cost = estimateCost(pricing.get("azure")!, { durationMs: 16, memoryMb: 256, monthlyRequests: 10_000_000 });
-    assert.equal(cost.billedMemoryMb, 512);
-    // per 1M: $0.40 + 1e6 × 0.016 s × 0.5 GB × $0.000026 = 0.40 + 0.208
-    close(cost.perMillion, 0.608, "per 1M");
-    // month: (10M − 250,000) × $0.40/M = $3.90; 80,000 GB-s inside the 100,000 free
-    close(cost.perMonth, 3.9, "per month");
+  it("Google Cloud, prod (1024 MiB tier, 0.583 vCPU, 2 min instances), 10M × 50 ms: $31.32", () => {
+    const gcp = estimate("gcp", prod);
+    assert.equal(gcp.billedMs, 100, "50 ms billed as 100 ms (cloud.google.com/run/pricing: rounded up to the nearest 100 ms)");
+    assert.equal(gcp.billedVcpu, 0.583, "vCPU of the 1024 MiB tier (components/gcp/rules.ts memoryTiers)");
+    // (10M − 2M free) × $0.40/M
+    close(lineOf(gcp, "requests"), 3.2, "requests");
+    // 10M × 0.1 s × 0.583 = 583,000 vCPU-s − 180,000 free = 403,000 × $0.000024
+    close(lineOf(gcp, "CPU (active)"), 9.672, "CPU");
+    // 10M × 0.1 s × 1 GiB = 1,000,000 GiB-s − 360,000 free = 640,000 × $0.0000025
+    close(lineOf(gcp, "memory (active)"), 1.6, "memory");
+    // idle: 2 × 2,628,000 − 1,000,000 busy = 4,256,000 s × (0.583 × $0.0000025 + 1 × $0.0000025) idle min-instance rates
+    close(lineOf(gcp, "warm capacity: idle min instances"), 16.84312, "idle min instances");
+    close(gcp.perMonth, 31.31512, "per month");
   });
 
-  it("Cloudflare: CPU time and requests, with the $5 plan including 10M requests and 30M CPU-ms", () => {
-    const cost = estimateCost(pricing.get("cloudflare")!, { durationMs: 5, memoryMb: 128, monthlyRequests: 10_000_000 });
-    // per 1M: $0.30 + 5,000,000 CPU-ms × $0.02/M = 0.30 + 0.10
-    close(cost.perMillion, 0.4, "per 1M");
-    // month: $5 + 0 requests beyond 10M + (50M − 30M) CPU-ms × $0.02/M = $5.40
-    close(cost.perMonth, 5.4, "per month");
-    const busier = estimateCost(pricing.get("cloudflare")!, { durationMs: 5, memoryMb: 128, monthlyRequests: 50_000_000 });
-    // $5 + 40M × $0.30/M + (250M − 30M) × $0.02/M = 5 + 12 + 4.4
-    close(busier.perMonth, 21.4, "50M per month");
+  it("Azure Flex, prod (1024 MB → the 2048 MB instance, 2 always ready), 10M × 50 ms billed as 1 s each: $366.05", () => {
+    const azure = estimate("azure", prod);
+    assert.equal(azure.billedMemoryMb, 2048, "Flex instance sizes are 512, 2048, 4096 MB (components/azure/rules.ts)");
+    assert.equal(azure.billedMs, 1000, "the 1,000 ms minimum billable execution period");
+    assert.match(azure.region.note!, /East US used: the stack deploys to westeurope/, "the stack's region has no verified table");
+    // always-ready baseline: 2 × 2 GB × 2,628,000 s × $0.000004
+    close(lineOf(azure, "warm capacity: always-ready baseline"), 42.048, "baseline");
+    // 0.19 instance busy on average (10M × 50 ms / 2,628,000 s) < 2 always ready: every execution on them, no free grant
+    close(lineOf(azure, "executions (always ready)"), 4, "executions: 10 × $0.40");
+    // 10M × 1 s × 2 GB = 20,000,000 GB-s × $0.000016 always-ready execution time
+    close(lineOf(azure, "execution time (always ready)"), 320, "execution time");
+    close(azure.perMonth, 366.048, "per month");
   });
 
-  it("a user's pricing file replaces the shipped table of the platform it names", () => {
+  it("Cloudflare, prod, 10M × 50 ms: the $5 plan, 10M requests included, 470M CPU-ms beyond the 30M: $14.40", () => {
+    const cf = estimate("cloudflare", prod);
+    // developers.cloudflare.com/workers/platform/pricing: $5 + 0 × $0.30/M + (500M − 30M) × $0.02/M
+    close(cf.perMonth, 14.4, "per month");
+    assert.match(cf.assumptions.join(" "), /no Workers equivalent/);
+  });
+
+  it("the dev stack (256 MB, nothing warm), 10M × 50 ms, free tiers applied", () => {
+    // AWS: (10M − 1M) × $0.20/M = $1.80; 125,000 GB-s inside the 400,000 free; HTTP API 10 × $1.11
+    close(estimate("aws", dev).perMonth, 12.9, "aws");
+    // Google Cloud: (10M − 2M) × $0.40/M = $3.20; 167,000 vCPU-s < 180,000 and 250,000 GiB-s < 360,000 free
+    close(estimate("gcp", dev).perMonth, 3.2, "gcp");
+    // Azure: 256 MB → the 512 MB instance; (10M − 250,000) × $0.40/M = $3.90;
+    // 10M × 1 s × 0.5 GB = 5,000,000 − 100,000 free = 4,900,000 GB-s × $0.000026 = $127.40
+    const azure = estimate("azure", dev);
+    assert.equal(azure.billedMemoryMb, 512);
+    close(azure.perMonth, 131.3, "azure");
+    close(estimate("cloudflare", dev).perMonth, 14.4, "cloudflare");
+  });
+
+  it("--no-free-tier: the dev stack pays for everything it uses", () => {
+    // AWS: 10 × $0.20 + 125,000 GB-s × $0.0000133334 + $11.10
+    close(estimate("aws", { ...dev, freeTier: false }).perMonth, 2 + 1.666675 + 11.1, "aws");
+    // Google Cloud: 10 × $0.40 + 167,000 × $0.000024 + 250,000 × $0.0000025
+    close(estimate("gcp", { ...dev, freeTier: false }).perMonth, 4 + 4.008 + 0.625, "gcp");
+  });
+
+  it("the Azure minimum, warm capacity and the regional price each change the result", () => {
+    const { table } = tableFor("azure");
+    const withoutMinimum: PricingTable = { ...table, minimumBilledMs: undefined };
+    const azure = estimateCost(table, { ...dev, monthlyRequests: 10_000_000 });
+    const noMinimum = estimateCost(withoutMinimum, { ...dev, monthlyRequests: 10_000_000 });
+    // Without the minimum, 50 ms bills 100 ms: 500,000 − 100,000 GB-s × $0.000026 = $10.40, + $3.90
+    close(noMinimum.perMonth, 14.3, "azure without the minimum");
+    assert.ok(azure.perMonth > noMinimum.perMonth * 9, "the 1,000 ms minimum dominates a 50 ms request");
+
+    for (const platform of ["aws", "gcp", "azure"] as const) {
+      const cold = estimate(platform, { ...prod, warmInstances: 0 });
+      const warm = estimate(platform, prod);
+      if (platform !== "azure") assert.ok(warm.perMonth > cold.perMonth, `${platform}: warm capacity costs (${warm.perMonth} vs ${cold.perMonth})`);
+      assert.ok(warm.breakdown.some((l) => l.item.startsWith("warm capacity")), `${platform}: warm capacity is its own line`);
+      assert.ok(!cold.breakdown.some((l) => l.item.startsWith("warm capacity")), `${platform}: no warm line without warm instances`);
+    }
+    // Azure at this load is cheaper always ready: its execution time costs $0.000016 instead of $0.000026 per GB-s.
+    // On demand: (10M − 250,000) × $0.40/M + (20,000,000 − 100,000) GB-s × $0.000026 = 3.90 + 517.40
+    close(estimate("azure", { ...prod, warmInstances: 0 }).perMonth, 521.3, "azure on demand");
+
+    const ireland = estimate("aws", dev, "eu-west-1");
+    const virginia = estimate("aws", dev, "us-east-1");
+    // HTTP API: 10 × $1.11 in Ireland, 10 × $1.00 in N. Virginia
+    close(ireland.perMonth - virginia.perMonth, 1.1, "regional HTTP API price");
+    assert.equal(virginia.region.note, undefined);
+    assert.match(estimate("aws", dev, "ap-south-1").region.note!, /Europe \(Ireland\) used: the stack deploys to ap-south-1/);
+  });
+
+  it("applies the HTTP API's monthly tiers at and past 300 M requests", () => {
+    const tiers = tableFor("aws").table.frontPriceTiers!.value;
+    close(tieredCost(300e6, tiers), 333, "300 M × $1.11");
+    close(tieredCost(300e6 + 1e6, tiers), 334, "+ 1 M × $1.00");
+    close(tieredCost(400e6, tiers), 433, "300 × $1.11 + 100 × $1.00");
+  });
+
+  it("rounds Google Cloud memory up to the deployed tier, with that tier's vCPU", () => {
+    const gcp = estimate("gcp", { durationMs: 50, memoryMb: 300 });
+    assert.equal(gcp.billedMemoryMb, 512);
+    assert.equal(gcp.billedVcpu, 0.333);
+  });
+
+  it("npm run plan's cost section: the figures, warm capacity as its own line, the region note, what is left out", () => {
+    const estimates = (["aws", "gcp", "azure", "cloudflare"] as const).map((p) => estimate(p, prod));
+    const text = formatCostSection({ assumptions: { durationMs: 50, monthlyRequests: 10_000_000 }, estimates, notModelled, freeTier: freeTierNote, unverified: { azure: ["warmCapacityGbSecondPrice: why"] } }).join("\n");
+    assert.match(text, /aws: USD 34\.51 a month/);
+    assert.match(text, /gcp: USD 31\.32 a month/);
+    assert.match(text, /azure: USD 366\.05 a month/);
+    assert.match(text, /cloudflare: USD 14\.40 a month/);
+    assert.match(text, /^ {4}warm capacity: provisioned concurrency +17\.52 +2 × 1024 MB × 2,628,000 s/m);
+    assert.match(text, /^ {4}warm capacity: idle min instances +16\.84/m);
+    assert.match(text, /^ {4}warm capacity: always-ready baseline +42\.05/m);
+    assert.match(text, /NOTE: prices of East US used: the stack deploys to westeurope/);
+    assert.match(text, /Not included: init and start-up time .*egress .*build and registry/);
+    assert.match(text, /shared by every function and stack in it/);
+    assert.match(text, /azure warmCapacityGbSecondPrice: why/);
+    const withoutFree = formatCostSection({ assumptions: { durationMs: 50, monthlyRequests: 1, freeTier: false }, estimates: [], notModelled, freeTier: freeTierNote, unverified: {} }).join("\n");
+    assert.match(withoutFree, /free tiers left out \(--no-free-tier\)/);
+  });
+
+  it("a user's pricing file replaces the shipped table of the platform and region it names", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-pricing-"));
     const mine = path.join(dir, "mine.json");
-    const table = { ...JSON.parse(fs.readFileSync(path.join(__dirname, "../../pricing/aws.json"), "utf8")) };
-    table.frontPricePerMillion = { value: 0, source: "https://example.com/our-negotiated-rate", read: "2026-11-01" };
+    const table = { ...tableFor("aws").table, frontPriceTiers: { value: [{ upToMillions: null, pricePerMillion: 0 }], source: "https://example.com/our-negotiated-rate", read: "2026-11-01" } };
     fs.writeFileSync(mine, JSON.stringify(table));
     try {
       const loaded = loadPricing(undefined, mine);
-      assert.equal(loaded.get("aws")!.frontPricePerMillion!.value, 0);
-      assert.equal(loaded.get("gcp")!.requestPricePerMillion.value, pricing.get("gcp")!.requestPricePerMillion.value);
+      assert.equal(pricingFor(loaded, "aws", "eu-west-1")!.table.frontPriceTiers!.value[0].pricePerMillion, 0);
+      assert.equal(loaded.get("aws")!.length, 2, "the us-east-1 table stays");
+      assert.equal(pricingFor(loaded, "gcp", "europe-west1")!.table.requestPricePerMillion.value, 0.4);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it("rejects a price without its source or date", () => {
-    const base = { platform: "aws", currency: "USD", requestPricePerMillion: { value: 0.2, source: "https://x", read: "2026-11-23" }, billingIncrementMs: { value: 1, source: "https://x", read: "2026-11-23" } };
+  it("rejects a price without its source or date, a table without regions, and malformed tiers", () => {
+    const priced = { value: 0.2, source: "https://x", read: "2026-11-23" };
+    const base = { platform: "aws", currency: "USD", region: "eu-west-1", regions: ["eu-west-1"], requestPricePerMillion: priced, billingIncrementMs: { ...priced, value: 1 } };
     assert.throws(() => checkPricingTable({ ...base, gbSecondPrice: { value: 1, read: "2026-11-23" } }, "t.json"), /gbSecondPrice.source/);
     assert.throws(() => checkPricingTable({ ...base, gbSecondPrice: { value: 1, source: "https://x" } }, "t.json"), /gbSecondPrice.read/);
-    assert.throws(() => checkPricingTable({ ...base, platform: "heroku", gbSecondPrice: { value: 1, source: "s", read: "2026-11-23" } }, "t.json"), /platform must be one of/);
+    assert.throws(() => checkPricingTable({ ...base, platform: "heroku", gbSecondPrice: priced }, "t.json"), /platform must be one of/);
+    assert.throws(() => checkPricingTable({ ...base, regions: [], gbSecondPrice: priced }, "t.json"), /regions must list/);
+    assert.throws(() => checkPricingTable({ ...base, gbSecondPrice: priced, frontPriceTiers: { ...priced, value: [{ upToMillions: 300, pricePerMillion: 1 }] } }, "t.json"), /the last with upToMillions null/);
     assert.throws(() => checkPricingTable(base, "t.json"), /at least one of/);
   });
 });
