@@ -92,6 +92,27 @@ export function userIdOf(text: string): string | undefined {
 }
 
 /** The `user.created` event, as parity publishes it. */
-export function createdEvent(user: User): string {
+export function createdEvent(user: Pick<User, "id" | "email" | "createdAt">): string {
   return JSON.stringify({ type: "user.created", eventId: `user.created:${user.id}`, userId: user.id, email: user.email, occurredAt: user.createdAt });
 }
+
+/** The reconciler by hand: pending users older than the grace period, each claimed, then re-published. */
+export interface PendingDeps {
+  listPending(createdBefore: string, limit: number): Promise<{ id: string; email: string; createdAt: string }[]>;
+  claim(id: string, at: string, claimableBefore: string): Promise<boolean>;
+  publish(user: { id: string; email: string; createdAt: string }): Promise<void>;
+}
+
+export async function reconcile(deps: PendingDeps, graceSeconds: number, limit = 100): Promise<{ republished: number }> {
+  const now = Date.now();
+  const before = new Date(now - graceSeconds * 1000).toISOString();
+  let republished = 0;
+  for (const user of await deps.listPending(before, limit)) {
+    if (!(await deps.claim(user.id, new Date(now).toISOString(), before))) continue;
+    await deps.publish(user);
+    republished++;
+  }
+  return { republished };
+}
+
+export const graceSeconds = () => Number(process.env.RECONCILE_GRACE_SECONDS ?? 300);
