@@ -4,8 +4,9 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { projectRoot } from "../components/bundle";
+import { projectRoot, sha256Hex } from "../components/bundle";
 import type { Platform } from "../components/catalog";
 
 export interface Spread {
@@ -83,12 +84,18 @@ export function loadOnce(file: string, preload?: string): number {
 
 /**
  * Workers bundles are ES modules in `.js` files; Node loads them as modules only as `.mjs`.
+ * The copy goes to a temporary folder, never beside the bundle: a bundle's folder is what gets
+ * packaged. Workers bundles are self-contained (no imports), so they load from anywhere.
  * Node is not workerd: their load figures are indicative (V8 both, different loaders).
  */
 export function loadableFile(file: string): string {
   if (!file.endsWith(".js") || !fs.readFileSync(file, "utf8").match(/^(import|export)\b|\bexport\s*\{/m)) return file;
-  const copy = path.join(path.dirname(file), "index.bench.mjs");
-  if (!fs.existsSync(copy)) fs.copyFileSync(file, copy);
+  const dir = path.join(os.tmpdir(), `parity-bench-${sha256Hex(file).slice(0, 16)}`);
+  const copy = path.join(dir, "index.mjs");
+  if (!fs.existsSync(copy)) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(file, copy);
+  }
   return copy;
 }
 

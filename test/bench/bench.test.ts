@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { goal, GOALS, loadOnce, spreadOf } from "../../bench/measure";
+import { goal, GOALS, loadableFile, loadOnce, spreadOf } from "../../bench/measure";
 import { goalsOf, parseArgs, type BundleRow, type Measured } from "../../bench/run";
 
 const measured = (platform: Measured["platform"], functionName: string, bytes: number, loadMs: number): Measured => ({
@@ -73,6 +73,16 @@ describe("bench: measurements and goals", () => {
       fs.writeFileSync(bad, "throw new Error('boom at load');");
       assert.ok(loadOnce(good) >= 0);
       assert.throws(() => loadOnce(bad), /boom at load/);
+      // A Workers-style ES module in a .js file loads through an .mjs copy made elsewhere: a bundle's folder is what gets packaged.
+      const workers = path.join(dir, "index.js");
+      fs.writeFileSync(workers, "export default { fetch() {} };");
+      assert.equal(loadableFile(good), good);
+      const copy = loadableFile(workers);
+      assert.match(copy, /\.mjs$/);
+      assert.notEqual(path.dirname(copy), dir);
+      assert.deepEqual(fs.readdirSync(dir).sort(), ["bad.js", "good.js", "index.js"]);
+      assert.ok(loadOnce(copy) >= 0);
+      fs.rmSync(path.dirname(copy), { recursive: true, force: true });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
