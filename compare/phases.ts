@@ -6,11 +6,21 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { LatencyHistogram, type CdfPoint, type LatencySummary } from "./histogram";
 import { runOpenLoop, type OpenLoopResult } from "./loadgen";
+import { COLD_HEADER, INSTANCE_HEADER } from "../functions/core/users-api";
 
 export interface ColdSample {
   /** First-request latency on a fresh instance, ms (includes the new connection). */
   ms: number;
   status: number;
+  /** The answering instance's id (`x-parity-instance`); absent when the answer had none. */
+  instance?: string;
+  /** The instance's own word that this was its first request (`x-parity-cold`). */
+  cold?: boolean;
+  /**
+   * False when the sample did not hit a new instance: the instance said it was not cold, or
+   * an earlier sample of the run was answered by the same instance, or no instance answered.
+   */
+  newInstance?: boolean;
 }
 
 export interface ColdStartResult {
@@ -22,6 +32,8 @@ export interface ColdStartResult {
   /** The platform's own init duration, where it reports one; null when it does not. */
   platformInitMs: number | null;
   platformInitNote: string;
+  /** How many samples did not hit a new instance (flagged per sample with `newInstance: false`). */
+  notNewInstance?: number;
 }
 
 export interface LoadSummary {
@@ -123,16 +135,32 @@ export async function coldProbe(endpoint: Endpoint, timeoutMs = 30_000): Promise
       signal: AbortSignal.timeout(timeoutMs),
     });
     await response.arrayBuffer();
-    return { ms: performance.now() - started, status: response.status };
+    const instance = response.headers.get(INSTANCE_HEADER) ?? undefined;
+    const cold = response.headers.get(COLD_HEADER);
+    return { ms: performance.now() - started, status: response.status, instance, ...(cold === null ? {} : { cold: cold === "true" }) };
   } catch {
     return { ms: performance.now() - started, status: 0 };
   }
 }
 
-export function coldStartResult(samples: ColdSample[], method: string, platformInit: { ms: number | null; note: string }): ColdStartResult {
+export function coldStartResult(probed: ColdSample[], method: string, platformInit: { ms: number | null; note: string }): ColdStartResult {
+  const seen = new Set<string>();
+  const samples = probed.map((sample) => {
+    const newInstance = sample.instance !== undefined && sample.cold === true && !seen.has(sample.instance);
+    if (sample.instance !== undefined) seen.add(sample.instance);
+    return { ...sample, newInstance };
+  });
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   const median = sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-  return { samples, method, median, max: sorted[sorted.length - 1] ?? NaN, platformInitMs: platformInit.ms, platformInitNote: platformInit.note };
+  return {
+    samples,
+    method,
+    median,
+    max: sorted[sorted.length - 1] ?? NaN,
+    platformInitMs: platformInit.ms,
+    platformInitNote: platformInit.note,
+    notNewInstance: samples.filter((s) => !s.newInstance).length,
+  };
 }
 
 /** Creates one user to read during the load phases; returns its id. */

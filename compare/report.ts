@@ -216,11 +216,18 @@ export function renderMarkdown(results: Results): string {
   if (measured.length > 0) {
     lines.push("## Cold start", "", table(["platform", "samples (ms)", "median (ms)", "platform-reported init", "how"], measured.map((p) => [
       p.platform,
-      p.coldStart ? p.coldStart.samples.map((s) => `${ms(s.ms)}${s.status === 404 ? "" : ` (HTTP ${s.status})`}`).join(", ") : "-",
+      p.coldStart ? p.coldStart.samples.map((s) => `${ms(s.ms)}${s.status === 404 ? "" : ` (HTTP ${s.status})`}${s.newInstance === false ? " ⚠" : ""}`).join(", ") : "-",
       p.coldStart ? ms(p.coldStart.median) : "-",
       p.coldStart?.platformInitMs != null ? ms(p.coldStart.platformInitMs) : "not reported",
       p.coldStart?.method ?? "-",
     ])), "");
+    const unconfirmed = measured.filter((p) => (p.coldStart?.notNewInstance ?? 0) > 0);
+    if (unconfirmed.length > 0) {
+      lines.push(
+        `⚠ marks a sample that did not hit a new instance (the answer's \`x-parity-cold\` was not true, its \`x-parity-instance\` had answered before, or it had none): ${unconfirmed.map((p) => `${p.platform} ${p.coldStart!.notNewInstance} of ${p.coldStart!.samples.length}`).join(", ")}. Those samples are warm requests, not cold starts.`,
+        "",
+      );
+    }
 
     lines.push(`## Warm latency (open loop, ${results.phases.warmRate} req/s for ${results.phases.warmDurationMs / 1000} s)`, "", table(["platform", "requests", "p50", "p90", "p99", "p99.9", "max", "non-2xx", "generator lag p99"], measured.map((p) => {
       const w = p.warm;

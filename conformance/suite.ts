@@ -69,6 +69,21 @@ export function describeConformance(platform: string, start: () => Promise<Confo
         assert.equal(response.headers.get("location"), `/users/${user.id}`);
       });
 
+      it("every response names its instance (x-parity-instance) and says whether it was the instance's first (x-parity-cold)", async () => {
+        const seen = new Set<string>();
+        // Answers of every kind, from the core's routes, its errors and its 404.
+        for (const response of [await send("/health", { key: null }), await send("/users/not-a-uuid"), await send("/users", { key: null }), await send("/nowhere")]) {
+          const instance = response.headers.get("x-parity-instance") ?? "";
+          assert.match(instance, /^[0-9a-f-]{36}$/, "x-parity-instance is the instance's id");
+          const cold = response.headers.get("x-parity-cold");
+          assert.ok(cold === "true" || cold === "false", `x-parity-cold is true or false, got ${cold}`);
+          // An instance that answered before is warm now; only its first answer may say cold.
+          if (seen.has(instance)) assert.equal(cold, "false", "a second answer from one instance is not cold");
+          seen.add(instance);
+          await response.arrayBuffer();
+        }
+      });
+
       it("GET /users/{id} returns the stored user", async () => {
         const created = await createUser();
         const response = await send(`/users/${created.id}`);

@@ -467,8 +467,8 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       // collide; set anyway, so the guarantee does not rest on the plan type.
       // https://learn.microsoft.com/azure/azure-functions/functions-app-settings#azurefunctionswebhost__hostid
       AzureFunctionsWebHost__hostid: fn.native.hostId,
-      // The driver's DefaultAzureCredential picks the user-assigned identity by this client id.
-      // https://learn.microsoft.com/javascript/api/@azure/identity/defaultazurecredential
+      // The driver's ManagedIdentityCredential picks the user-assigned identity by this client id.
+      // https://learn.microsoft.com/javascript/api/@azure/identity/managedidentitycredential
       AZURE_CLIENT_ID: identity.clientId,
       APPLICATIONINSIGHTS_CONNECTION_STRING: this.appInsights.connectionString,
       // https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication#environment-variable-configuration

@@ -17,7 +17,7 @@ export function eventsQueueClient(env: Env = process.env): QueueClient {
   const queueName = requireSetting(env, azureEnv.eventsQueue);
   const local = env[azureEnv.localConnectionString];
   if (local) return new QueueClient(local, queueName, { retryOptions: PUBLISH_RETRY });
-  return new QueueClient(`${serviceUri(env, "queue")}/${queueName}`, managedIdentity(), { retryOptions: PUBLISH_RETRY });
+  return new QueueClient(`${serviceUri(env, "queue")}/${queueName}`, managedIdentity(env), { retryOptions: PUBLISH_RETRY });
 }
 
 /**

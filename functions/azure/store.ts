@@ -35,7 +35,7 @@ export function usersTableClient(env: Env = process.env): TableClient {
   const table = requireSetting(env, azureEnv.usersTable);
   const local = env[azureEnv.localConnectionString];
   if (local) return TableClient.fromConnectionString(local, table, { allowInsecureConnection: true });
-  return new TableClient(serviceUri(env, "table"), table, managedIdentity());
+  return new TableClient(serviceUri(env, "table"), table, managedIdentity(env));
 }
 
 export const USERS_PARTITION = "users";

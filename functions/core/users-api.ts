@@ -35,10 +35,22 @@ export interface UsersApi {
   fetch(request: Request, invocation?: Invocation): Promise<Response>;
 }
 
+/**
+ * Instance identity on every response, so a cold-start measurement can tell a new instance
+ * from a reused one: an id per API object (every driver makes one per instance) and whether
+ * this is the instance's first request.
+ */
+export const INSTANCE_HEADER = "x-parity-instance";
+export const COLD_HEADER = "x-parity-cold";
+
 type Env = { Bindings: { log: Logger }; Variables: Record<string, never> };
 
 export function createUsersApi(deps: UsersApiDeps): UsersApi {
   const newId = deps.newId ?? (() => crypto.randomUUID());
+  // Made on the first request, not at creation: workerd refuses random values outside a request
+  // ("Some functionality, such as asynchronous I/O, timeouts, and generating random values, can
+  // only be performed while handling a request": https://github.com/adamgibbons/ics/issues/256).
+  let instanceId: string | undefined;
   const now = deps.now ?? (() => new Date());
   const app = new Hono<Env>();
 
@@ -138,6 +150,8 @@ export function createUsersApi(deps: UsersApiDeps): UsersApi {
 
   return {
     async fetch(request, invocation = {}) {
+      const cold = instanceId === undefined;
+      instanceId ??= crypto.randomUUID();
       const log = deps.logger.forInvocation(invocation.requestId ?? newId());
       const started = Date.now();
       const response = await app.fetch(request, { log });
@@ -147,7 +161,24 @@ export function createUsersApi(deps: UsersApiDeps): UsersApi {
         status: response.status,
         durationMs: Date.now() - started,
       });
-      return response;
+      return withInstanceHeaders(response, instanceId, cold);
     },
   };
+}
+
+function withInstanceHeaders(response: Response, instanceId: string, cold: boolean): Response {
+  // Responses the core builds have mutable headers; copy one that does not (e.g. fetched).
+  const answer = isMutable(response.headers) ? response : new Response(response.body, response);
+  answer.headers.set(INSTANCE_HEADER, instanceId);
+  answer.headers.set(COLD_HEADER, String(cold));
+  return answer;
+}
+
+function isMutable(headers: Headers): boolean {
+  try {
+    headers.set(COLD_HEADER, "");
+    return true;
+  } catch {
+    return false;
+  }
 }
