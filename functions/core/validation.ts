@@ -7,6 +7,19 @@ export const MAX_NAME_LENGTH = 100;
 /** A loose syntactic check; deliverability is not the API's business. */
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/**
+ * Characters no user field may hold: control characters (C0, DEL, C1; NUL among them) and
+ * lone surrogates (ill-formed UTF-16, which a JSON `\\ud800` escape can produce). The stores
+ * disagree on them (Firestore refuses ill-formed strings, others store U+FFFD or the raw
+ * unit), so the API refuses them everywhere with the same 422 (found by `npm run reliability`).
+ */
+const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
+
+/** Why a string cannot be stored as user data, or undefined when it can. */
+export function unstorableText(value: string): string | undefined {
+  return UNSTORABLE.test(value) ? "must be text without control characters or unpaired surrogates" : undefined;
+}
+
 export interface NewUserInput {
   email: string;
   name: string;
@@ -30,7 +43,9 @@ export function validateNewUser(body: unknown): Validation<NewUserInput> {
   if (typeof email !== "string" || email.trim() === "") fields.email = "is required";
   else {
     normalizedEmail = normalizeEmail(email);
-    if (normalizedEmail.length > MAX_EMAIL_LENGTH) fields.email = `must be at most ${MAX_EMAIL_LENGTH} characters`;
+    const unstorable = unstorableText(normalizedEmail);
+    if (unstorable) fields.email = unstorable;
+    else if (normalizedEmail.length > MAX_EMAIL_LENGTH) fields.email = `must be at most ${MAX_EMAIL_LENGTH} characters`;
     else if (!EMAIL_PATTERN.test(normalizedEmail)) fields.email = "must be an email address";
   }
 
@@ -38,7 +53,9 @@ export function validateNewUser(body: unknown): Validation<NewUserInput> {
   if (typeof name !== "string" || name.trim() === "") fields.name = "is required";
   else {
     trimmedName = name.trim();
-    if (trimmedName.length > MAX_NAME_LENGTH) fields.name = `must be at most ${MAX_NAME_LENGTH} characters`;
+    const unstorable = unstorableText(trimmedName);
+    if (unstorable) fields.name = unstorable;
+    else if (trimmedName.length > MAX_NAME_LENGTH) fields.name = `must be at most ${MAX_NAME_LENGTH} characters`;
   }
 
   return Object.keys(fields).length > 0
