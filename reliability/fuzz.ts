@@ -30,6 +30,10 @@ export interface FuzzPlatformCounts {
   deviations: Record<string, number>;
   created: number;
   readBackFailures: number;
+  /** Created users not welcomed within the wait (only counted where the platform delivers by itself). */
+  unwelcomed: number;
+  /** Up to 5 of them, for the report. */
+  unwelcomedExamples: string[];
 }
 
 export interface FuzzFailure {
@@ -58,6 +62,11 @@ export interface FuzzOptions {
   timeLimitMs?: number;
   /** Replay one shrink path of an earlier failure. */
   path?: string;
+  /**
+   * After the requests, wait up to this long for every created user to be welcomed (the
+   * platform's queue delivers by itself: the local cloud, a deployed stack). Off by default.
+   */
+  welcomeWithinMs?: number;
   onProgress?(done: number, total: number): void;
 }
 
@@ -97,6 +106,7 @@ export function targetSubject(target: ConformanceTarget): FuzzSubject {
 export async function runFuzz(subjects: FuzzSubject[], options: FuzzOptions): Promise<FuzzResult> {
   const reference = createReference(REFERENCE_KEY);
   const counts = new Map(subjects.map((s) => [s.platform, emptyCounts(s.platform)]));
+  const createdIds = new Map(subjects.map((s) => [s.platform, [] as string[]]));
   const referenceOutcomes: Record<string, number> = {};
   const runToken = `r${Date.now().toString(36)}`;
   let sent = 0;
@@ -116,6 +126,7 @@ export async function runFuzz(subjects: FuzzSubject[], options: FuzzOptions): Pr
     await Promise.all(
       subjects.map(async (subject, i) => {
         const found = await check(subject, generated, token, expected, answers[i], counts.get(subject.platform)!);
+        if (answers[i].status === 201) createdIds.get(subject.platform)!.push((JSON.parse(answers[i].text) as { id: string }).id);
         problems.push(...found.map((p) => `${subject.platform}: ${p}`));
       }),
     );
@@ -130,6 +141,9 @@ export async function runFuzz(subjects: FuzzSubject[], options: FuzzOptions): Pr
     interruptAfterTimeLimit: options.timeLimitMs,
     markInterruptAsFailure: false,
   });
+  if (options.welcomeWithinMs !== undefined) {
+    await Promise.all(subjects.map((s) => awaitWelcomes(s, createdIds.get(s.platform)!, options.welcomeWithinMs!, counts.get(s.platform)!)));
+  }
   return {
     seed: options.seed,
     runs: details.numRuns,
@@ -203,7 +217,25 @@ function withWelcomedAtOf(createdText: string, readText: string): string {
 }
 
 function emptyCounts(platform: string): FuzzPlatformCounts {
-  return { platform, requests: 0, fiveXx: 0, noAnswer: 0, invalid: 0, mismatches: 0, deviations: {}, created: 0, readBackFailures: 0 };
+  return { platform, requests: 0, fiveXx: 0, noAnswer: 0, invalid: 0, mismatches: 0, deviations: {}, created: 0, readBackFailures: 0, unwelcomed: 0, unwelcomedExamples: [] };
+}
+
+/** At-least-once delivery, exactly-once effect: every created user ends up welcomed. */
+async function awaitWelcomes(subject: FuzzSubject, ids: string[], withinMs: number, counts: FuzzPlatformCounts): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  let waiting = [...new Set(ids)];
+  while (waiting.length > 0 && Date.now() < deadline) {
+    const still: string[] = [];
+    for (const id of waiting) {
+      const read = await subject.send({ method: "GET", path: `/users/${id}`, headers: { "x-api-key": subject.apiKey } });
+      const welcomedAt = read.status === 200 ? (JSON.parse(read.text) as { welcomedAt: string | null }).welcomedAt : null;
+      if (!welcomedAt) still.push(id);
+    }
+    waiting = still;
+    if (waiting.length > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  counts.unwelcomed = waiting.length;
+  counts.unwelcomedExamples = waiting.slice(0, 5);
 }
 
 /** How to replay a failure, for the console and the report. */

@@ -75,7 +75,7 @@ export async function runReliability(options: ReliabilityOptions, progress = new
     if (subjects.length === 0) throw new Error("no platform to test");
     if (options.phases.includes("fuzz")) {
       const bar = progress.start(subjects.map((s) => s.platform).join(","), "fuzz");
-      report.fuzz = await runFuzz(subjects, { seed: options.seed, runs: options.runs, timeLimitMs: options.fuzzTimeLimitMs, path: options.path, onProgress: (done, total) => bar.update(done, total) });
+      report.fuzz = await runFuzz(subjects, { seed: options.seed, runs: options.runs, timeLimitMs: options.fuzzTimeLimitMs, path: options.path, welcomeWithinMs: 60_000, onProgress: (done, total) => bar.update(done, total) });
       bar.end(report.fuzz.failure ? "FAILED" : `${report.fuzz.runs} requests per platform${report.fuzz.interrupted ? " (time limit reached)" : ""}`);
       if (report.fuzz.failure) progress.note(describeFailure(report.fuzz.failure));
     }
@@ -102,13 +102,13 @@ export async function runReliability(options: ReliabilityOptions, progress = new
 }
 
 export function passed(report: ReliabilityReport): boolean {
-  const fuzzClean = !report.fuzz || (!report.fuzz.failure && report.fuzz.platforms.every((p) => p.fiveXx + p.noAnswer + p.mismatches + p.readBackFailures + p.invalid === 0));
+  const fuzzClean = !report.fuzz || (!report.fuzz.failure && report.fuzz.platforms.every((p) => p.fiveXx + p.noAnswer + p.mismatches + p.readBackFailures + p.invalid + p.unwelcomed === 0));
   return fuzzClean && (report.races ?? []).every((r) => r.ok);
 }
 
 /** The per-platform summary rows, for the console and the Markdown. */
 export function summaryRows(report: ReliabilityReport): { header: string[]; rows: string[][] } {
-  const header = ["platform", "requests", "5xx", "no answer", "invalid answers", "mismatches", "known deviations", "201s read back", "race (201 / 409)"];
+  const header = ["platform", "requests", "5xx", "no answer", "invalid answers", "mismatches", "known deviations", "201s read back", "not welcomed", "race (201 / 409)"];
   const rows = report.platforms.map((platform) => {
     const fuzz = report.fuzz?.platforms.find((p) => p.platform === platform);
     const race = report.races?.find((r) => r.platform === platform);
@@ -122,6 +122,7 @@ export function summaryRows(report: ReliabilityReport): { header: string[]; rows
       fuzz ? String(fuzz.mismatches) : "-",
       fuzz ? String(deviations) : "-",
       fuzz ? `${fuzz.created - fuzz.readBackFailures}/${fuzz.created}` : "-",
+      fuzz ? `${fuzz.unwelcomed}${fuzz.unwelcomedExamples.length ? ` (${fuzz.unwelcomedExamples.join(", ")})` : ""}` : "-",
       race ? `${race.created} / ${race.emailTaken}${race.ok ? "" : " ✗"}` : "-",
     ];
   });
@@ -140,7 +141,7 @@ export function reliabilityMarkdown(report: ReliabilityReport): string {
     "",
     table(header, rows),
     "",
-    "Must be zero: 5xx, no answer, invalid answers (not `{\"error\":{\"code\",\"message\"}}` with a documented code and its status), mismatches (status or code unlike the core's own answer, outside the known deviations), failed read-backs. A race is 50 concurrent POSTs of one email in spellings that normalise alike: one 201, the rest 409.",
+    "Must be zero: 5xx, no answer, invalid answers (not `{\"error\":{\"code\",\"message\"}}` with a documented code and its status), mismatches (status or code unlike the core's own answer, outside the known deviations), failed read-backs, created users not welcomed within 60 s of the last request (the platform's own queue delivery). A race is 50 concurrent POSTs of one email in spellings that normalise alike: one 201, the rest 409.",
     "",
   ];
   if (report.unavailable.length > 0) lines.push(`Not tested: ${report.unavailable.map((u) => `${u.platform} (${u.reason})`).join("; ")}.`, "");

@@ -8,16 +8,19 @@ export const MAX_NAME_LENGTH = 100;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
- * Characters no user field may hold: control characters (C0, DEL, C1; NUL among them) and
- * lone surrogates (ill-formed UTF-16, which a JSON `\\ud800` escape can produce). The stores
- * disagree on them (Firestore refuses ill-formed strings, others store U+FFFD or the raw
- * unit), so the API refuses them everywhere with the same 422 (found by `npm run reliability`).
+ * Characters no user field may hold: control characters (C0, DEL, C1; NUL among them), lone
+ * surrogates (ill-formed UTF-16, which a JSON `\\ud800` escape can produce) and noncharacters
+ * (U+FFFE, U+FFFF, …). Found by `npm run reliability`: the stores disagree on them (Firestore
+ * refuses ill-formed strings with an error, the others store them), and SQS refuses or rewrites
+ * an event holding them (it allows only #x9 | #xA | #xD | #x20–#xD7FF | #xE000–#xFFFD |
+ * #x10000–#x10FFFF: https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/sqs/aws.sdk.kotlin.services.sqs.model/-send-message-request/message-body.html,
+ * read 2026-11-30), so such a user would never be welcomed on AWS. Refused everywhere with one 422.
  */
-const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
+const UNSTORABLE = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}]/u;
 
 /** Why a string cannot be stored as user data, or undefined when it can. */
 export function unstorableText(value: string): string | undefined {
-  return UNSTORABLE.test(value) ? "must be text without control characters or unpaired surrogates" : undefined;
+  return UNSTORABLE.test(value) ? "must be text without control characters, unpaired surrogates or noncharacters" : undefined;
 }
 
 export interface NewUserInput {
