@@ -3,6 +3,7 @@
  * test file calls `describeConformance` with a factory for its target.
  */
 import assert from "node:assert/strict";
+import { runChaos } from "../reliability/chaos";
 import { describeFailure, runFuzz, targetSubject } from "../reliability/fuzz";
 import type { ConformanceTarget, DeliveredMessage } from "./target";
 
@@ -249,6 +250,25 @@ export function describeConformance(platform: string, start: () => Promise<Confo
           const stored = (await (await send(`/users/${user.id}`)).json()) as { welcomedAt: string | null };
           assert.ok(stored.welcomedAt, `user ${user.id} welcomed despite poison in the batch`);
         }
+      });
+
+      it("queue chaos: events 2–3 times, out of order, with poison: each user welcomed once, poison dead-lettered, nothing lost", async () => {
+        await drainPublished();
+        const users = [await createUser(), await createUser(), await createUser(), await createUser()];
+        const events: DeliveredMessage[] = [];
+        for (const user of users) events.push(...(await waitForEventOf(user.id)));
+        const result = await runChaos(target, {
+          seed: 13,
+          maxAttempts: 3,
+          events,
+          welcomedAt: async (id) => ((await (await send(`/users/${id}`)).json()) as { welcomedAt: string | null }).welcomedAt,
+        });
+        assert.deepEqual(result.problems, []);
+        assert.equal(result.welcomed, 4);
+        assert.equal(result.deadLettered, 3);
+        assert.equal(result.processed + result.deadLettered, result.messagesIn);
+        assert.equal(result.duplicatesSuppressed, result.processed - 4);
+        assert.ok(result.duplicatesSuppressed >= 4, "every event was redelivered at least once");
       });
 
       it("an event for a user that does not exist is reported failed (retried, then dead-lettered)", async () => {

@@ -75,7 +75,11 @@ export async function runReliability(options: ReliabilityOptions, progress = new
     if (subjects.length === 0) throw new Error("no platform to test");
     if (options.phases.includes("fuzz")) {
       const bar = progress.start(subjects.map((s) => s.platform).join(","), "fuzz");
-      report.fuzz = await runFuzz(subjects, { seed: options.seed, runs: options.runs, timeLimitMs: options.fuzzTimeLimitMs, path: options.path, welcomeWithinMs: 60_000, onProgress: (done, total) => bar.update(done, total) });
+      report.fuzz = await runFuzz(subjects, { seed: options.seed, runs: options.runs, timeLimitMs: options.fuzzTimeLimitMs, path: options.path, welcomeWithinMs: 60_000, onProgress: (done, total) => {
+        bar.update(done, total);
+        // Off a terminal the bar does not redraw: a line every 1,000 requests instead.
+        if (!process.stderr.isTTY && done % 1_000 === 0) progress.note(`  ${done} / ${total} requests per platform`);
+      } });
       bar.end(report.fuzz.failure ? "FAILED" : `${report.fuzz.runs} requests per platform${report.fuzz.interrupted ? " (time limit reached)" : ""}`);
       if (report.fuzz.failure) progress.note(describeFailure(report.fuzz.failure));
     }

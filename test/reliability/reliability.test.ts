@@ -7,6 +7,7 @@ import { fuzzRequest, KEY_SLOT, materialize, RUN_SLOT, stringClasses } from "../
 import { explainedBy, outcome, violations, type Observed } from "../../reliability/invariants";
 import { spellingsOf } from "../../reliability/races";
 import { createReference, toWebRequest } from "../../reliability/reference";
+import { runChaos } from "../../reliability/chaos";
 import { passed, reliabilityMarkdown, summaryRows, type ReliabilityReport } from "../../reliability/run";
 
 const json = (status: number, body: unknown, contentType = "application/json; charset=utf-8"): Observed => ({ status, contentType, text: JSON.stringify(body) });
@@ -132,5 +133,21 @@ describe("reliability: the differential run", () => {
     assert.match(reliabilityMarkdown(report), /## Failure[\s\S]*--seed 11/);
     assert.equal(passed({ ...report, fuzz: undefined }), true);
     assert.equal(passed({ ...report, fuzz: undefined, races: [{ ...report.races![0], created: 2, emailTaken: 48, ok: false }] }), false);
+  });
+});
+
+describe("reliability: queue chaos bookkeeping", () => {
+  const event = (n: number) => ({ id: `m${n}`, body: JSON.stringify({ type: "user.created", userId: `u${n}` }) });
+  it("catches a worker that swallows poison, and one that welcomes twice", async () => {
+    let clock = 0;
+    const swallowing = await runChaos({ platform: "swallow", deliver: async () => ({ failedIds: [] }) }, { seed: 1, maxAttempts: 3, events: [event(1)], welcomedAt: async () => "t" });
+    assert.match(swallowing.problems.join("\n"), /poison chaos1-not-json was reported processed/);
+    const twice = await runChaos(
+      { platform: "twice", deliver: async (batch) => ({ failedIds: batch.filter((m) => m.id.startsWith("chaos")).map((m) => m.id) }) },
+      { seed: 1, maxAttempts: 3, events: [event(1)], welcomedAt: async () => `t${clock++}` },
+    );
+    assert.match(twice.problems.join("\n"), /welcomed twice/);
+    assert.equal(twice.deadLettered, 3);
+    assert.equal(twice.lost, 0);
   });
 });
