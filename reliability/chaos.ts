@@ -26,6 +26,8 @@ export interface ChaosResult {
 export interface ChaosOptions {
   seed: number;
   maxAttempts: number;
+  /** Batches hold 1 to this many messages. @default 5 */
+  maxBatch?: number;
   /** The users' real `user.created` messages, as the platform's queue returned them. */
   events: DeliveredMessage[];
   /** Reads a user's welcomedAt through the API. */
@@ -60,7 +62,7 @@ export async function runChaos(target: Pick<ConformanceTarget, "platform" | "del
   const queue = [...copies];
   let rounds = 0;
   while (queue.length > 0 && rounds++ < 1_000) {
-    const batch = queue.splice(0, 1 + next(5));
+    const batch = queue.splice(0, 1 + next(options.maxBatch ?? 5));
     const { failedIds } = await target.deliver(batch.map(({ id, body }) => ({ id, body })));
     for (const message of batch) {
       attempts.set(message.id, (attempts.get(message.id) ?? 0) + 1);
