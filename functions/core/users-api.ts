@@ -13,6 +13,18 @@ import { isUserId, validateNewUser } from "./validation";
 /** Requests with a larger body are refused with 413 before the body is parsed. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
+/**
+ * `application/json`, with no charset or `utf-8`: JSON exchanged between systems is UTF-8
+ * (RFC 8259 §8.1, https://www.rfc-editor.org/rfc/rfc8259#section-8.1). Another charset is a
+ * 415 everywhere, as the Functions Framework's body-parser already answers it on Cloud Functions.
+ */
+export function isJsonContentType(contentType: string): boolean {
+  const match = /^application\/json\s*(?:;(.*))?$/i.exec(contentType.trim());
+  if (!match) return false;
+  const charset = /(?:^|;)\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(match[1] ?? "")?.[1];
+  return charset === undefined || /^utf-?8$/i.test(charset);
+}
+
 export interface UsersApiDeps {
   store: UserStore;
   publisher: EventPublisher;
@@ -77,16 +89,21 @@ export function createUsersApi(deps: UsersApiDeps): UsersApi {
 
   app.post(
     "/users",
+    // The type before the size: a body limit with no content-length (a driver that streams
+    // the body) fires only when the body is read, so the order must not depend on that header.
+    async (c, next) => {
+      if (!isJsonContentType(c.req.header("content-type") ?? "")) {
+        return errorResponse("unsupported_media_type", "the body must be JSON in UTF-8 (content-type: application/json, charset utf-8 if any)");
+      }
+      await next();
+      return undefined;
+    },
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => errorResponse("payload_too_large", `the body must be at most ${MAX_BODY_BYTES} bytes`),
     }),
     async (c) => {
       const log = c.env.log;
-      const contentType = c.req.header("content-type") ?? "";
-      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-        return errorResponse("unsupported_media_type", "the body must be JSON (content-type: application/json)");
-      }
       let body: unknown;
       try {
         body = JSON.parse(await c.req.text());

@@ -7,6 +7,22 @@ export const MAX_NAME_LENGTH = 100;
 /** A loose syntactic check; deliverability is not the API's business. */
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/**
+ * Characters no user field may hold: control characters (C0, DEL, C1; NUL among them), lone
+ * surrogates (ill-formed UTF-16, which a JSON `\\ud800` escape can produce) and noncharacters
+ * (U+FFFE, U+FFFF, …). Found by `npm run reliability`: the stores disagree on them (Firestore
+ * refuses ill-formed strings with an error, the others store them), and SQS refuses or rewrites
+ * an event holding them (it allows only #x9 | #xA | #xD | #x20–#xD7FF | #xE000–#xFFFD |
+ * #x10000–#x10FFFF: https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/sqs/aws.sdk.kotlin.services.sqs.model/-send-message-request/message-body.html,
+ * read 2026-11-30), so such a user would never be welcomed on AWS. Refused everywhere with one 422.
+ */
+const UNSTORABLE = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}]/u;
+
+/** Why a string cannot be stored as user data, or undefined when it can. */
+export function unstorableText(value: string): string | undefined {
+  return UNSTORABLE.test(value) ? "must be text without control characters, unpaired surrogates or noncharacters" : undefined;
+}
+
 export interface NewUserInput {
   email: string;
   name: string;
@@ -30,7 +46,9 @@ export function validateNewUser(body: unknown): Validation<NewUserInput> {
   if (typeof email !== "string" || email.trim() === "") fields.email = "is required";
   else {
     normalizedEmail = normalizeEmail(email);
-    if (normalizedEmail.length > MAX_EMAIL_LENGTH) fields.email = `must be at most ${MAX_EMAIL_LENGTH} characters`;
+    const unstorable = unstorableText(normalizedEmail);
+    if (unstorable) fields.email = unstorable;
+    else if (normalizedEmail.length > MAX_EMAIL_LENGTH) fields.email = `must be at most ${MAX_EMAIL_LENGTH} characters`;
     else if (!EMAIL_PATTERN.test(normalizedEmail)) fields.email = "must be an email address";
   }
 
@@ -38,7 +56,9 @@ export function validateNewUser(body: unknown): Validation<NewUserInput> {
   if (typeof name !== "string" || name.trim() === "") fields.name = "is required";
   else {
     trimmedName = name.trim();
-    if (trimmedName.length > MAX_NAME_LENGTH) fields.name = `must be at most ${MAX_NAME_LENGTH} characters`;
+    const unstorable = unstorableText(trimmedName);
+    if (unstorable) fields.name = unstorable;
+    else if (trimmedName.length > MAX_NAME_LENGTH) fields.name = `must be at most ${MAX_NAME_LENGTH} characters`;
   }
 
   return Object.keys(fields).length > 0

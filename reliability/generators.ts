@@ -1,0 +1,135 @@
+/**
+ * fast-check generators of the requests the differential fuzzer sends: methods, paths
+ * (percent-encoding, invalid escapes, long and non-ASCII ids), headers (content types with
+ * parameters and odd casing, auth header forms) and bodies (valid and broken JSON, non-object
+ * JSON, wrong types, every class of string). One generated value is a plain, printable
+ * {@link FuzzRequest}, so a failure can be shown and replayed as it is.
+ */
+import fc from "fast-check";
+
+/** A request before it is addressed: the same value is sent to every platform. */
+export interface FuzzRequest {
+  method: string;
+  /** Path and query, as given to the URL parser (`/users/%zz`, `/users?x=1`). */
+  path: string;
+  /** Header name → value; `{key}` in a value stands for the API key. */
+  headers: Record<string, string>;
+  /** The body text; `{run}` stands for a fresh token per send (unique emails). */
+  body?: string;
+}
+
+/** Replaced at send time: the API key, and a token that keeps generated emails unused. */
+export const KEY_SLOT = "{key}";
+export const RUN_SLOT = "{run}";
+
+/** Fills the slots of a generated request for one send. */
+export function materialize(request: FuzzRequest, apiKey: string, runToken: string): FuzzRequest {
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, v.split(KEY_SLOT).join(apiKey)]));
+  return { ...request, headers, body: request.body?.split(RUN_SLOT).join(runToken) };
+}
+
+const USER_ID = "0b7c9a52-3f0e-4d2a-9c61-5e8f0d1a2b3c";
+
+/** Every class of string a JSON client can send as a field value. */
+export const stringClasses = {
+  empty: fc.constant(""),
+  whitespace: fc.constantFrom(" ", "\t\n", "\u00a0", "\u3000", "\u2028", " \r\n "),
+  ascii: fc.string({ maxLength: 20 }),
+  unicode: fc.string({ unit: "grapheme", maxLength: 12 }),
+  nonBmp: fc.constantFrom("😀", "𝒜da", "𠜎𠜱", "Ada 🧪"),
+  illFormed: fc.string({ unit: "binary", maxLength: 8 }).map((s) => `a${s}\ud800`),
+  loneLowSurrogate: fc.constantFrom("\udc00", "x\udfffy"),
+  control: fc.constantFrom("\u0000", "a\u0000b", "\u0007", "a\u001fb", "\u007f", "\u0085", "\u200b", "\ufeff", "\uffff"),
+  confusable: fc.constantFrom("Аda", "аdmin", "ⅰ", "ǅ", "ﬀ", "İ"),
+  fullWidth: fc.constantFrom("Ａｄａ", "ａ＠ｂ．ｃｏ", "１２３"),
+  long: fc.constantFrom(99, 100, 101, 254, 255, 1000).map((n) => "x".repeat(n)),
+} as const;
+
+export const anyString = fc.oneof(...Object.values(stringClasses));
+
+/** Emails: well-formed ones carry {@link RUN_SLOT} so each send is a new user. */
+const emailValue = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(fc.constantFrom("ada", "Grace.Hopper", "x+tag", "ÄDA", "a"), fc.constantFrom("example.com", "EXAMPLE.io", "b.co", "xn--bcher-kva.ch", "bücher.de")).map(([local, domain]) => `${local}${RUN_SLOT}@${domain}`) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(" ", "\t", "", "  "), fc.constantFrom(" ", "\n", "")).map(([before, after]) => `${before}Ada${RUN_SLOT}@Example.com${after}`) },
+  { weight: 1, arbitrary: fc.tuple(anyString, fc.constantFrom("@example.com", "@b.co", "")).map(([local, domain]) => `${local}${RUN_SLOT}${domain}`) },
+  { weight: 1, arbitrary: fc.constantFrom(`${"l".repeat(240)}${RUN_SLOT}@example.com`, `a${RUN_SLOT}@${"d".repeat(250)}.com`) },
+  { weight: 1, arbitrary: anyString },
+);
+const nameValue = fc.oneof({ weight: 3, arbitrary: fc.constantFrom("Ada Lovelace", " Grace Hopper ", "李小龍", "Zoë") }, { weight: 4, arbitrary: anyString });
+const wrongType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 2 }), fc.double());
+const fieldValue = (value: fc.Arbitrary<string>) => fc.oneof({ weight: 6, arbitrary: value }, { weight: 1, arbitrary: wrongType });
+
+/** A user object: each field present nine times in ten, now and then an unknown extra field. */
+const userObject = fc
+  .tuple(fc.option(fieldValue(emailValue), { freq: 10 }), fc.option(fieldValue(nameValue), { freq: 10 }), fc.option(fc.jsonValue({ maxDepth: 2 }), { freq: 2 }))
+  .map(([email, name, extra]) => {
+    const user: Record<string, unknown> = {};
+    if (email !== null) user.email = email;
+    if (name !== null) user.name = name;
+    if (extra !== null) user.extra = extra;
+    return user;
+  });
+
+const brokenJson = fc.oneof(
+  fc.constantFrom("", " ", "{", '{"email": "a@b.co", ', "{'email':'a@b.co'}", "[1,2", "nul", '{"email":"a@b.co"}x', '{"email":"\\x41"}', '"\\ud800"x', "\u0000", "{,}"),
+  fc.string({ maxLength: 30 }).map((s) => `{${s}`),
+);
+const nonObjectJson = fc.oneof(fc.jsonValue({ maxDepth: 2 }).filter((v) => typeof v !== "object" || v === null || Array.isArray(v)).map((v) => JSON.stringify(v)), fc.constantFrom("null", "[]", '"a@b.co"', "42", "true"));
+
+/** JSON.stringify, or the same with a BOM, or hand-built with raw (unescaped) characters. */
+const jsonBody = fc.oneof(
+  { weight: 8, arbitrary: userObject.map((user) => JSON.stringify(user)) },
+  { weight: 1, arbitrary: userObject.map((user) => `\ufeff${JSON.stringify(user)}`) },
+  { weight: 1, arbitrary: fc.tuple(emailValue, nameValue).map(([email, name]) => `{"email":"${email}","name":"${name}"}`) },
+);
+
+export const bodyText = fc.oneof(
+  { weight: 10, arbitrary: jsonBody },
+  { weight: 2, arbitrary: brokenJson },
+  { weight: 2, arbitrary: nonObjectJson },
+  { weight: 1, arbitrary: fc.constantFrom(16 * 1024, 16 * 1024 + 1, 20_000).map((n) => JSON.stringify({ email: `big${RUN_SLOT}@example.com`, name: "n".repeat(n) })) },
+  { weight: 1, arbitrary: fc.constantFrom("email=a%40b.co&name=Ada", "<user/>") },
+);
+
+const idSegment = fc.oneof(
+  fc.constantFrom(USER_ID, USER_ID.toUpperCase(), "00000000-0000-4000-8000-000000000000", "not-a-uuid", "", "%zz", "%", "%2F", "%00", "..", "%2e%2e", "caf%C3%A9", "café", "😀", "%F0%9F%98%80", "%ud800", "%C0%AF"),
+  fc.string({ maxLength: 12 }).map(encodeURIComponent),
+  fc.constantFrom(200, 2000).map((n) => "a".repeat(n)),
+);
+export const fuzzPath = fc.oneof(
+  { weight: 6, arbitrary: fc.constant("/users") },
+  { weight: 3, arbitrary: idSegment.map((id) => `/users/${id}`) },
+  { weight: 1, arbitrary: fc.constantFrom("/health", "/", "/Users", "/users/", "//users", "/users?x=1", "/users#f", "/users/%2F/x", `/users/${USER_ID}/extra`, "/health?probe=1", "/nope", "/users;a=b") },
+);
+
+const contentType = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom("application/json", "application/json; charset=utf-8", "APPLICATION/JSON", "Application/Json;Charset=UTF-8", "application/json ; charset=utf-8", "application/json;charset=latin1") },
+  { weight: 1, arbitrary: fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "application/jsonx", "application/vnd.api+json", "application/json-patch+json", "multipart/form-data", "", "json", "text/json") },
+);
+const authHeaders = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom<Record<string, string>>({ "x-api-key": KEY_SLOT }, { authorization: `Bearer ${KEY_SLOT}` }, { Authorization: `bearer ${KEY_SLOT}` }, { "X-API-KEY": ` ${KEY_SLOT} ` }, { authorization: `Bearer   ${KEY_SLOT}` }) },
+  { weight: 1, arbitrary: fc.constantFrom<Record<string, string>>({}, { "x-api-key": "" }, { "x-api-key": "wrong-key-wrong-key" }, { authorization: "Bearer" }, { authorization: `Basic ${KEY_SLOT}` }, { authorization: KEY_SLOT }, { "x-api-key": `${KEY_SLOT}x` }, { authorization: "Bearer wrong", "x-api-key": KEY_SLOT }) },
+);
+
+const method = fc.oneof({ weight: 8, arbitrary: fc.constantFrom("POST", "GET") }, { weight: 1, arbitrary: fc.constantFrom("PUT", "DELETE", "PATCH", "OPTIONS", "HEAD") });
+
+/** Anything around the users API: method, path, headers and body all varied. */
+const anyRequest: fc.Arbitrary<FuzzRequest> = fc
+  .record({ method, path: fuzzPath, auth: authHeaders, contentType: fc.option(contentType, { freq: 8 }), body: bodyText })
+  .map(({ method, path, auth, contentType, body }) => {
+    const headers: Record<string, string> = { ...auth };
+    const hasBody = method !== "GET" && method !== "HEAD";
+    if (hasBody && contentType !== null) headers["content-type"] = contentType;
+    return hasBody ? { method, path, headers, body } : { method, path, headers };
+  });
+
+/** A well-addressed, authorised JSON POST /users: only the user's fields vary, so the stores see every string class. */
+const userPost: fc.Arbitrary<FuzzRequest> = fc.tuple(fc.constantFrom("application/json", "application/json; charset=utf-8"), userObject).map(([type, user]) => ({
+  method: "POST",
+  path: "/users",
+  headers: { "x-api-key": KEY_SLOT, "content-type": type },
+  body: JSON.stringify(user),
+}));
+
+/** One generated request: a third are well-formed user POSTs whose fields are fuzzed, the rest anything. */
+export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc.oneof({ weight: 2, arbitrary: anyRequest }, { weight: 1, arbitrary: userPost });

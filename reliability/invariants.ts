@@ -1,0 +1,129 @@
+/**
+ * What every answer must satisfy, and when two platforms' answers count as the same. Pure
+ * functions over observed responses: the fuzzer, the tests and the report share them.
+ */
+import { errorStatus, type ErrorCode } from "../functions/core/errors";
+import type { FuzzRequest } from "./generators";
+
+/** One answer as seen by the client, or the connection failure instead of one. */
+export interface Observed {
+  status: number;
+  contentType: string;
+  text: string;
+  /** Set when no HTTP answer arrived (reset, refused, timeout). */
+  connectionError?: string;
+}
+
+/** `201`, `404 user_not_found`, `400 (runtime)`: what the differential comparison compares. */
+export function outcome(observed: Observed): string {
+  if (observed.connectionError !== undefined) return "no answer";
+  const code = errorCodeOf(observed);
+  if (observed.status < 300) return String(observed.status);
+  return code ? `${observed.status} ${code}` : `${observed.status} (not a parity error body)`;
+}
+
+export function errorCodeOf(observed: Observed): string | undefined {
+  try {
+    const body = JSON.parse(observed.text) as { error?: { code?: unknown } };
+    return typeof body?.error?.code === "string" ? body.error.code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const STACK_TRACE = /\s+at\s+\S+\s+\(|node_modules|\.ts:\d+:\d+/;
+
+/**
+ * The per-answer invariants: an answer arrived, no 5xx, no stack trace, and every non-2xx is
+ * JSON `{"error":{"code","message"}}` with a documented code whose status it carries. HEAD
+ * answers have no body to check.
+ */
+export function violations(request: Pick<FuzzRequest, "method">, observed: Observed): string[] {
+  if (observed.connectionError !== undefined) return [`no answer: ${observed.connectionError}`];
+  const found: string[] = [];
+  if (observed.status >= 500) found.push(`status ${observed.status}`);
+  if (STACK_TRACE.test(observed.text)) found.push("a stack trace in the body");
+  if (observed.status < 300 || request.method === "HEAD") return found;
+  if (!/^application\/json\b/i.test(observed.contentType)) found.push(`content-type ${JSON.stringify(observed.contentType)} is not JSON`);
+  let body: { error?: { code?: unknown; message?: unknown } } | undefined;
+  try {
+    body = JSON.parse(observed.text);
+  } catch {
+    found.push("the body is not JSON");
+    return found;
+  }
+  const code = body?.error?.code;
+  if (typeof code !== "string" || !(code in errorStatus)) found.push(`error.code ${JSON.stringify(code)} is not a documented code`);
+  else if (errorStatus[code as ErrorCode] !== observed.status) found.push(`error.code ${code} is documented as ${errorStatus[code as ErrorCode]}, answered ${observed.status}`);
+  if (typeof body?.error?.message !== "string") found.push("error.message is not a string");
+  return found;
+}
+
+/**
+ * A difference a platform's own runtime makes before parity's code runs: listed, with its
+ * reason, in the README's known-deviation table. Anything not matched here must be equal.
+ */
+export interface KnownDeviation {
+  id: string;
+  platform: string;
+  /** What differs, for the table. */
+  what: string;
+  why: string;
+  /** Whether this deviation explains `observed` where the reference answered `expected`. */
+  explains(request: FuzzRequest, observed: Observed, expected: Observed): boolean;
+}
+
+function header(request: FuzzRequest, name: string): string | undefined {
+  return Object.entries(request.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+}
+
+/** The runtime's own answer: this status, without parity's JSON error body. */
+const runtimeAnswer = (observed: Observed, status: number) => observed.status === status && errorCodeOf(observed) === undefined;
+
+/** Whether Express can decode every path segment (it answers 400 when it cannot). */
+function hasBadEscape(path: string): boolean {
+  try {
+    decodeURIComponent(path.split(/[?#]/)[0]);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The Functions Framework (what Cloud Functions gen2 runs, deployed and local alike) puts
+ * Express and body-parser in front of the function:
+ * https://github.com/GoogleCloudPlatform/functions-framework-nodejs/blob/main/src/server.ts
+ * (bodyParser.json/text/urlencoded/raw, then the function on `/*`).
+ */
+const FUNCTIONS_FRAMEWORK = "the Functions Framework (what Cloud Functions gen2 runs, deployed and local alike) puts Express and body-parser in front of the function";
+
+export const knownDeviations: KnownDeviation[] = [
+  {
+    id: "gcp-runtime-json-400",
+    platform: "gcp",
+    what: "a body sent as application/json that is not a JSON object or array gets the runtime's own 400 (HTML), before the API key is checked; parity answers 400 malformed_json, or 422 validation_failed for a JSON scalar",
+    why: `${FUNCTIONS_FRAMEWORK}; its JSON parser is strict (objects and arrays only) and answers 400 itself`,
+    explains: (request, observed, expected) =>
+      runtimeAnswer(observed, 400) && /^\s*application\/json\s*(;|$)/i.test(header(request, "content-type") ?? "") && request.body !== undefined && expected.status !== 201,
+  },
+  {
+    id: "gcp-runtime-charset-415",
+    platform: "gcp",
+    what: "a body whose content-type names a charset other than UTF-* gets the runtime's own 415 (HTML), before the API key is checked; parity answers 415 unsupported_media_type",
+    why: `${FUNCTIONS_FRAMEWORK}; body-parser refuses charsets it cannot decode with 415`,
+    explains: (request, observed) => runtimeAnswer(observed, 415) && /charset\s*=\s*"?(?!utf-)/i.test(header(request, "content-type") ?? ""),
+  },
+  {
+    id: "gcp-runtime-bad-escape-400",
+    platform: "gcp",
+    what: "a path with an invalid percent-escape (`/users/%`, `/users/%zz`) gets the runtime's own 400 (HTML); parity answers 404 (route_not_found or user_not_found)",
+    why: `${FUNCTIONS_FRAMEWORK}; Express decodes path parameters and answers 400 when it cannot`,
+    explains: (request, observed) => runtimeAnswer(observed, 400) && hasBadEscape(request.path),
+  },
+];
+
+/** The deviation that explains a difference, if one does. */
+export function explainedBy(platform: string, request: FuzzRequest, observed: Observed, expected: Observed): KnownDeviation | undefined {
+  return knownDeviations.find((d) => d.platform === platform && d.explains(request, observed, expected));
+}
