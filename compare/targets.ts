@@ -9,7 +9,8 @@ import { promisify } from "node:util";
 import { catalog, platforms, type Platform } from "../components/catalog";
 import { settingsFor, type FunctionSettings, type ParityConfig } from "../components/config";
 import { stackFileValues } from "../components/stack-file";
-import { generateApiKey } from "../local/cloud";
+import * as path from "node:path";
+import { generateApiKey, parsePlatformList } from "../local/cloud";
 import { startLocalCloudProcess } from "../local/cloud-process";
 import { readStackFile } from "../local/stack";
 import { coldProbe, type ColdSample, type Endpoint } from "./phases";
@@ -19,6 +20,18 @@ export type TargetChoice =
   | { kind: "local"; stack: string; platforms?: Platform[] }
   | { kind: "stack"; stack: string; platforms?: Platform[] }
   | { kind: "endpoints"; file: string; apiKey?: string; platforms?: Platform[] };
+
+/**
+ * The target the CLI flags name, as `npm run compare` and `npm run reliability` read them:
+ * `--endpoints <file>`, else `--stack <name>` (a deployed stack) unless `--local`, else the local cloud.
+ */
+export function targetChoiceFrom(flags: { endpoints?: string; stack?: string; local?: boolean; "api-key"?: string; platforms?: string }): TargetChoice {
+  const platforms = flags.platforms ? parsePlatformList(flags.platforms) : undefined;
+  if (flags.endpoints && (flags.stack || flags.local)) throw new Error("--endpoints cannot be combined with --stack or --local; pick one target.");
+  if (flags.endpoints) return { kind: "endpoints", file: path.resolve(flags.endpoints), apiKey: flags["api-key"], platforms };
+  if (flags.stack && !flags.local) return { kind: "stack", stack: flags.stack, platforms };
+  return { kind: "local", stack: flags.stack ?? "dev", platforms };
+}
 
 
 /** One platform's deployed endpoint, as the stack outputs describe it. */

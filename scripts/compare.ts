@@ -8,10 +8,9 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { parsePlatformList } from "../local/cloud";
 import { fullPhases, LOCAL_WARM_RATE, quickPhases, type PhaseOptions } from "../compare/presets";
 import { runComparison } from "../compare/run";
-import type { TargetChoice } from "../compare/targets";
+import { targetChoiceFrom } from "../compare/targets";
 
 const usage = `usage: npm run compare -- [target] [options]
 
@@ -61,14 +60,7 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
-  const platforms = values.platforms ? parsePlatformList(values.platforms) : undefined;
-  if (values.endpoints && (values.stack || values.local)) throw new Error("--endpoints cannot be combined with --stack or --local; pick one target.");
-
-  const target: TargetChoice = values.endpoints
-    ? { kind: "endpoints", file: path.resolve(values.endpoints), apiKey: values["api-key"], platforms }
-    : values.stack && !values.local
-      ? { kind: "stack", stack: values.stack, platforms }
-      : { kind: "local", stack: values.stack ?? "dev", platforms };
+  const target = targetChoiceFrom(values);
 
   const phases: PhaseOptions = { ...(values.quick ? quickPhases : fullPhases) };
   // Four platforms and their emulators share this machine's cores: a gentler default rate

@@ -9,8 +9,7 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { parsePlatformList } from "../local/cloud";
-import type { TargetChoice } from "../compare/targets";
+import { targetChoiceFrom } from "../compare/targets";
 import { fullRun, phaseNames, quickRun, runReliability, summaryRows, type PhaseName } from "../reliability/run";
 
 const usage = `usage: npm run reliability -- [target] [options]
@@ -55,13 +54,7 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
-  const platforms = values.platforms ? parsePlatformList(values.platforms) : undefined;
-  if (values.endpoints && (values.stack || values.local)) throw new Error("--endpoints cannot be combined with --stack or --local; pick one target.");
-  const target: TargetChoice = values.endpoints
-    ? { kind: "endpoints", file: path.resolve(values.endpoints), apiKey: values["api-key"], platforms }
-    : values.stack && !values.local
-      ? { kind: "stack", stack: values.stack, platforms }
-      : { kind: "local", stack: values.stack ?? "dev", platforms };
+  const target = targetChoiceFrom(values);
 
   const preset = { ...(values.quick ? quickRun : fullRun) };
   const whole = (flag: string, value: string | undefined, max: number, apply: (n: number) => void) => {
