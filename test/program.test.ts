@@ -36,6 +36,17 @@ describe("the stack program (index.ts) and npm run plan", function () {
       assert.deepEqual(Object.keys(outputs.functions[platform]!).sort(), catalog.map((fn) => fn.name).sort());
       for (const fn of catalog) assert.match(String(await valueOf(outputs.functions[platform]![fn.name])), /parity-prod/);
     }
+    // No stack output is a secret or carries the API key: `pulumi stack output` prints outputs in
+    // plain text, and the policy pack cannot see outputs (CrossGuard judges resources).
+    const everyOutput = [
+      ...Object.values(outputs.endpoints),
+      ...Object.values(outputs.queues).flatMap((q) => [q!.queue, q!.deadLetter]),
+      ...Object.values(outputs.functions).flatMap((fns) => Object.values(fns!)),
+    ];
+    for (const output of everyOutput) {
+      assert.equal(await pulumi.isSecret(output as pulumi.Output<string>), false, "a stack output is never a secret");
+      assert.ok(!String(await valueOf(output!)).includes(TEST_API_KEY), "no stack output carries the API key");
+    }
     // Every inexact translation is said out loud through pulumi.log.warn, once.
     const recorded = Object.values(components).flatMap((c) => c!.warnings.map(formatWarning));
     assert.ok(recorded.length > 0);
