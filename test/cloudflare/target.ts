@@ -85,14 +85,7 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
      * `queueDownCopy` in local/emulators/miniflare.ts).
      */
     async usersApiWithQueueDown() {
-      const down = cloud.queueDown!;
-      return {
-        async request(request: Request) {
-          const hasBody = request.method !== "GET" && request.method !== "HEAD";
-          return down.fetch(request.url, { method: request.method, headers: Object.fromEntries(request.headers), body: hasBody ? await request.text() : undefined });
-        },
-        close: async () => undefined,
-      };
+      return { request: requestThrough(cloud.queueDown!), close: async () => undefined };
     },
     /**
      * users-api's real bundle whose USERS_DB binding is a stand-in that throws (a wrapper:
@@ -100,13 +93,9 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
      * local/emulators/miniflare.ts). `logs()` holds the lines written since it was opened.
      */
     async usersApiWithStoreDown() {
-      const down = cloud.storeDown!;
       const from = logLines.length;
       return {
-        async request(request: Request) {
-          const hasBody = request.method !== "GET" && request.method !== "HEAD";
-          return down.fetch(request.url, { method: request.method, headers: Object.fromEntries(request.headers), body: hasBody ? await request.text() : undefined });
-        },
+        request: requestThrough(cloud.storeDown!),
         logs: () => logLines.slice(from),
         close: async () => undefined,
       };
@@ -117,6 +106,14 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
       if (result.outcome !== "ok") throw new Error(`reconciler: scheduled() ended with outcome "${result.outcome}"`);
     },
     close: () => cloud.stop(),
+  };
+}
+
+/** Sends web requests to a copy of a Worker reached through its fetch handler (queueDown, storeDown). */
+function requestThrough(worker: { fetch(url: string, init?: RequestInit): Promise<Response> }) {
+  return async (request: Request) => {
+    const hasBody = request.method !== "GET" && request.method !== "HEAD";
+    return worker.fetch(request.url, { method: request.method, headers: Object.fromEntries(request.headers), body: hasBody ? await request.text() : undefined });
   };
 }
 
