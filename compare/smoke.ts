@@ -42,6 +42,9 @@ export function liveTarget(platform: string, baseUrl: string, apiKey: string): C
     async usersApiWithQueueDown() {
       throw new Error("a live endpoint's queue cannot be taken down by the smoke phase");
     },
+    async usersApiWithStoreDown() {
+      throw new Error("a store outage is not available on a live endpoint: its store cannot be taken down by the smoke phase");
+    },
     async runReconciler() {
       throw new Error("a live endpoint's reconciler runs on its own schedule");
     },

@@ -388,6 +388,56 @@ export function describeConformance(platform: string, start: () => Promise<Confo
       });
     });
 
+    describe("faults: the store unreachable", () => {
+      /** How long a request may take to fail: the targets bound their store clients' retries. */
+      const FAIL_WITHIN_MS = 3_000;
+
+      it("POST and GET answer 500 internal_error within seconds, the cause is logged at error level, nothing is half-written", async function () {
+        if (target.storeOutageUnbounded) {
+          this.test!.title += ` (skipped on ${target.platform}: ${target.storeOutageUnbounded})`;
+          this.skip();
+        }
+        const down = await target.usersApiWithStoreDown();
+        try {
+          const email = uniqueEmail();
+          const timed = async (request: Request) => {
+            const started = Date.now();
+            const response = await down.request(request);
+            const elapsedMs = Date.now() - started;
+            assert.ok(elapsedMs <= FAIL_WITHIN_MS, `${request.method} answered after ${elapsedMs} ms, more than ${FAIL_WITHIN_MS} ms`);
+            return response;
+          };
+          const headers = { "x-api-key": target.apiKey, "content-type": "application/json" };
+          const posted = await expectError(
+            await timed(new Request(`${BASE}/users`, { method: "POST", headers, body: JSON.stringify({ email, name: "Ada Offline" }) })),
+            500,
+            "internal_error",
+          );
+          const got = await expectError(await timed(new Request(`${BASE}/users/00000000-0000-4000-8000-000000000000`, { headers })), 500, "internal_error");
+
+          // The cause is in the log (at error level), never in the answer.
+          const records = down
+            .logs()
+            .filter((line) => line.includes("{"))
+            .map((line) => { try { return JSON.parse(line.slice(line.indexOf("{"))) as Record<string, any>; } catch { return undefined; } })
+            .filter((record): record is Record<string, any> => record?.level === "error");
+          assert.ok(records.length >= 2, `an error line per failed request, got: ${down.logs().join("\n")}`);
+          for (const record of records) {
+            const cause = String(record.error?.message ?? "");
+            assert.ok(cause.length > 0, `the error line names its cause: ${JSON.stringify(record)}`);
+            for (const answer of [posted, got]) assert.ok(!JSON.stringify(answer).includes(cause), "the cause is not in the answer");
+          }
+
+          // Nothing half-written: the real store has neither the user nor its email claim, so the
+          // same email is free on the healthy API (a leftover claim would answer 409).
+          const again = await postJson({ email, name: "Ada Online" });
+          assert.equal(again.status, 201, `the email is still free: ${await again.clone().text()}`);
+        } finally {
+          await down.close();
+        }
+      });
+    });
+
     /**
      * Receives until the event of `userId` arrives. Other users' events are kept for a later
      * wait in the same test (one receive may return several users' events at once).

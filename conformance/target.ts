@@ -38,6 +38,13 @@ export interface ConformanceTarget {
    */
   usersApiWithQueueDown(): Promise<{ request(request: Request): Promise<Response>; close(): Promise<void> }>;
   /**
+   * A second users API whose store is unreachable (its endpoint a closed loopback port, or on
+   * Cloudflare a stand-in binding that throws), for the fault cases. Its client's retries are
+   * bounded in the target so that a request fails within seconds. `logs()` returns the JSON
+   * log lines it wrote.
+   */
+  usersApiWithStoreDown(): Promise<{ request(request: Request): Promise<Response>; logs(): string[]; close(): Promise<void> }>;
+  /**
    * Runs the reconciler once, invoked the way the platform's scheduler invokes it (its native
    * event or request), with a grace period of 0 so that users created by the test are pending.
    * Resolves when the run has finished.
@@ -51,6 +58,12 @@ export interface ConformanceTarget {
    * the Functions Framework parses `application/json` bodies first.
    */
   runtimeRejectsMalformedJson?: string;
+  /**
+   * Set (to the reason) when the store client's retries on a refused connection last longer
+   * than the fault case allows and the driver reads no setting that bounds them from the
+   * environment: the suite skips the store-down case there and names the reason.
+   */
+  storeOutageUnbounded?: string;
 }
 
 /**

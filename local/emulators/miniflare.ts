@@ -25,8 +25,10 @@ const D1_ID = "users-db";
 const RECORDER = "parity-queue-recorder";
 /** Stand-in for an unreachable queue: what `EVENTS` points at in the queue-down copy of the HTTP function. */
 const QUEUE_DOWN = "parity-queue-down";
+const STORE_DOWN = "parity-store-down";
 /** The name of the queue-down copy of the HTTP function. */
 export const queueDownWorkerName = (fn: string) => `${fn}-queue-down`;
+export const storeDownWorkerName = (fn: string) => `${fn}-store-down`;
 /** The recorder's producer binding on the events queue, for its backlog (`Queue.metrics()`). */
 const EVENTS_METRICS = "EVENTS_METRICS";
 
@@ -71,6 +73,13 @@ export interface MiniflareCloudOptions {
    */
   queueDownCopy?: boolean;
   /**
+   * Also runs a copy of the HTTP function whose D1 is unreachable, for the fault cases
+   * ({@link MiniflareCloud.storeDown}). Miniflare's D1 is in-process SQLite and cannot be made
+   * unreachable, so this copy's USERS_DB is a service binding to a stand-in worker whose
+   * `prepare()` and `batch()` throw: a wrapper, not a real D1 outage.
+   */
+  storeDownCopy?: boolean;
+  /**
    * Tests: the grace period bound to every schedule function instead of the plan's, e.g. 0 so
    * users created by the test are pending at once.
    */
@@ -93,6 +102,8 @@ export interface MiniflareCloud {
   fireScheduled(functionName: string, controller: { cron: string; scheduledTime: Date }): Promise<ScheduledResult>;
   /** The queue-down copy of the HTTP function (`queueDownCopy`), reached through its own fetch handler. */
   queueDown?: { fetch(url: string, init?: RequestInit): Promise<Response> };
+  /** The store-down copy of the HTTP function (`storeDownCopy`), reached through its own fetch handler. */
+  storeDown?: { fetch(url: string, init?: RequestInit): Promise<Response> };
   /** Runs one function's `queue()` handler with a batch and reports each message's settlement. */
   dispatchBatch(functionName: string, messages: { id: string; body: string; attempts?: number }[]): Promise<QueueDispatchResult>;
   /**
@@ -163,6 +174,14 @@ export default class extends WorkerEntrypoint {
   async fetch() { return new Response("queue unreachable", { status: 503 }); }
 }`;
 
+const storeDownScript = `
+import { WorkerEntrypoint } from "cloudflare:workers";
+export default class extends WorkerEntrypoint {
+  prepare() { throw new Error("D1 unreachable (local stand-in for a D1 outage)"); }
+  batch() { throw new Error("D1 unreachable (local stand-in for a D1 outage)"); }
+  async fetch() { return new Response("D1 unreachable", { status: 503 }); }
+}`;
+
 /** Starts the functions by trigger kind: the HTTP function is the entry worker (served at `url`), the queue function consumes the events queue. */
 export async function startMiniflareCloud(options: MiniflareCloudOptions): Promise<MiniflareCloud> {
   // The entry worker (first in the list) is what the HTTP socket serves.
@@ -207,6 +226,13 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
     delete copy.queueProducers;
     copy.serviceBindings = { [cloudflareEnv.events]: QUEUE_DOWN };
     workers.push(copy, { name: QUEUE_DOWN, modules: true, script: queueDownScript, compatibilityDate: WORKERS_COMPATIBILITY_DATE });
+  }
+  const storeDownOf = options.storeDownCopy ? http[0] : undefined;
+  if (storeDownOf) {
+    const copy = workerOf(storeDownOf, storeDownWorkerName(storeDownOf.definition.name));
+    delete copy.d1Databases;
+    copy.serviceBindings = { [cloudflareEnv.usersDb]: STORE_DOWN };
+    workers.push(copy, { name: STORE_DOWN, modules: true, script: storeDownScript, compatibilityDate: WORKERS_COMPATIBILITY_DATE });
   }
   const recorded = options.delivery === "record" ? [EVENTS_QUEUE, DEAD_LETTER_QUEUE] : [DEAD_LETTER_QUEUE];
   workers.push({
@@ -263,6 +289,12 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
       queueDown: queueDownOf && {
         async fetch(url, init) {
           const worker = (await miniflare.getWorker(queueDownWorkerName(queueDownOf.definition.name))) as unknown as { fetch(url: string, init?: RequestInit): Promise<Response> };
+          return worker.fetch(url, init);
+        },
+      },
+      storeDown: storeDownOf && {
+        async fetch(url, init) {
+          const worker = (await miniflare.getWorker(storeDownWorkerName(storeDownOf.definition.name))) as unknown as { fetch(url: string, init?: RequestInit): Promise<Response> };
           return worker.fetch(url, init);
         },
       },

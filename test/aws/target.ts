@@ -121,6 +121,22 @@ export async function startAwsTarget(): Promise<AwsTarget> {
         close: () => down.stop(),
       };
     },
+    async usersApiWithStoreDown() {
+      // DynamoDB's endpoint is a loopback port nothing listens on: every call is refused at once.
+      // AWS_MAX_ATTEMPTS=1 (the SDK's shared setting, read by the bundled client): no retries, so
+      // the 500 comes in milliseconds (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const lines: string[] = [];
+      const down = startAwsFunction(backends, functions["users-api"], {
+        onLog: (line) => lines.push(line),
+        env: { AWS_ENDPOINT_URL_DYNAMODB: closed, AWS_MAX_ATTEMPTS: "1" },
+      });
+      return {
+        request: (request: Request) => requestThrough(down, request),
+        logs: () => [...lines],
+        close: () => down.stop(),
+      };
+    },
     async runReconciler() {
       await invokeAsScheduler(reconciler, reconcilerFunction.native.lambdaName, new Date());
     },

@@ -40,12 +40,17 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
 }
 
 export async function startCloudflareTarget(): Promise<ConformanceTarget & { cloud: MiniflareCloud }> {
+  /** Every Worker's log lines; workerd does not say which Worker wrote one. */
+  const logLines: string[] = [];
   const cloud = await startMiniflareCloud({
     functions: Object.values(cloudflareTestFunctions()),
     apiKey: TEST_API_KEY,
     delivery: "record",
     // users-api's copy whose queue is down, and the reconciler with grace 0 (see ConformanceTarget).
     queueDownCopy: true,
+    // users-api's copy whose D1 is down (a stand-in binding that throws; see storeDownCopy).
+    storeDownCopy: true,
+    onLog: (line) => logLines.push(line),
     graceSecondsOverride: 0,
   });
   const reconciler = cloudflareTestFunctions().reconciler;
@@ -80,12 +85,18 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
      * `queueDownCopy` in local/emulators/miniflare.ts).
      */
     async usersApiWithQueueDown() {
-      const down = cloud.queueDown!;
+      return { request: requestThrough(cloud.queueDown!), close: async () => undefined };
+    },
+    /**
+     * users-api's real bundle whose USERS_DB binding is a stand-in that throws (a wrapper:
+     * Miniflare's D1 is in-process and cannot be made unreachable; see `storeDownCopy` in
+     * local/emulators/miniflare.ts). `logs()` holds the lines written since it was opened.
+     */
+    async usersApiWithStoreDown() {
+      const from = logLines.length;
       return {
-        async request(request: Request) {
-          const hasBody = request.method !== "GET" && request.method !== "HEAD";
-          return down.fetch(request.url, { method: request.method, headers: Object.fromEntries(request.headers), body: hasBody ? await request.text() : undefined });
-        },
+        request: requestThrough(cloud.storeDown!),
+        logs: () => logLines.slice(from),
         close: async () => undefined,
       };
     },
@@ -95,6 +106,14 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
       if (result.outcome !== "ok") throw new Error(`reconciler: scheduled() ended with outcome "${result.outcome}"`);
     },
     close: () => cloud.stop(),
+  };
+}
+
+/** Sends web requests to a copy of a Worker reached through its fetch handler (queueDown, storeDown). */
+function requestThrough(worker: { fetch(url: string, init?: RequestInit): Promise<Response> }) {
+  return async (request: Request) => {
+    const hasBody = request.method !== "GET" && request.method !== "HEAD";
+    return worker.fetch(request.url, { method: request.method, headers: Object.fromEntries(request.headers), body: hasBody ? await request.text() : undefined });
   };
 }
 

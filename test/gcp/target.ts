@@ -74,6 +74,8 @@ export async function startGcpTarget(): Promise<GcpTarget> {
     backends,
     functions,
     push,
+    storeOutageUnbounded:
+      "the Firestore client retries an unreachable host past the test's 60 s timeout (measured), and the driver reads no timeout setting (only Pub/Sub's PUBLISH_TIMEOUT_MS)",
     request: (request) => forward(usersApi, request),
     async receivePublished({ atLeast, timeoutMs = 5_000 }) {
       const deadline = Date.now() + timeoutMs;
@@ -107,6 +109,16 @@ export async function startGcpTarget(): Promise<GcpTarget> {
       });
       return {
         request: (request: Request) => forward(down.url, request),
+        close: () => down.stop(),
+      };
+    },
+    async usersApiWithStoreDown() {
+      // Firestore's emulator host is a loopback port nothing listens on: every call is refused.
+      const unreachable = `127.0.0.1:${await freePort()}`;
+      const down = await serveGcpFunction(backends, planned["users-api"], { env: { FIRESTORE_EMULATOR_HOST: unreachable } });
+      return {
+        request: (request: Request) => forward(down.url, request),
+        logs: () => down.logs().split("\n"),
         close: () => down.stop(),
       };
     },
