@@ -44,9 +44,6 @@ export async function startAzureTarget(): Promise<AzureTarget> {
     backends,
     usersApi,
     queueWorker,
-    // Measured: 500 internal_error, the cause logged and nothing written, but after ~5 s per request.
-    storeOutageUnbounded:
-      "@azure/data-tables retries a refused connection 3 times with exponential delays from 1 s (https://learn.microsoft.com/zh-cn/javascript/api/@azure/core-rest-pipeline/pipelineretryoptions), about 5 s per request here, and the driver reads no retry setting",
 
     request: (request) => invokeAzureHttp(usersApi, request),
 
