@@ -415,12 +415,16 @@ export function describeConformance(platform: string, start: () => Promise<Confo
           );
           const got = await expectError(await timed(new Request(`${BASE}/users/00000000-0000-4000-8000-000000000000`, { headers })), 500, "internal_error");
 
-          // The cause is in the log (at error level), never in the answer.
-          const records = down
-            .logs()
-            .filter((line) => line.includes("{"))
-            .map((line) => { try { return JSON.parse(line.slice(line.indexOf("{"))) as Record<string, any>; } catch { return undefined; } })
-            .filter((record): record is Record<string, any> => record?.level === "error");
+          // The cause is in the log (at error level), never in the answer. A runtime may hand its
+          // lines over after the response (Miniflare does), so they are awaited, briefly.
+          const errorRecords = () =>
+            down
+              .logs()
+              .filter((line) => line.includes("{"))
+              .map((line) => { try { return JSON.parse(line.slice(line.indexOf("{"))) as Record<string, any>; } catch { return undefined; } })
+              .filter((record): record is Record<string, any> => record?.level === "error");
+          for (const deadline = Date.now() + 2_000; errorRecords().length < 2 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+          const records = errorRecords();
           assert.ok(records.length >= 2, `an error line per failed request, got: ${down.logs().join("\n")}`);
           for (const record of records) {
             const cause = String(record.error?.message ?? "");
