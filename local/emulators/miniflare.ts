@@ -220,20 +220,22 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
     }
     return worker;
   });
-  const queueDownOf = options.queueDownCopy ? http[0] : undefined;
-  if (queueDownOf) {
-    const copy = workerOf(queueDownOf, queueDownWorkerName(queueDownOf.definition.name));
-    delete copy.queueProducers;
-    copy.serviceBindings = { [cloudflareEnv.events]: QUEUE_DOWN };
-    workers.push(copy, { name: QUEUE_DOWN, modules: true, script: queueDownScript, compatibilityDate: WORKERS_COMPATIBILITY_DATE });
-  }
-  const storeDownOf = options.storeDownCopy ? http[0] : undefined;
-  if (storeDownOf) {
-    const copy = workerOf(storeDownOf, storeDownWorkerName(storeDownOf.definition.name));
-    delete copy.d1Databases;
-    copy.serviceBindings = { [cloudflareEnv.usersDb]: STORE_DOWN };
-    workers.push(copy, { name: STORE_DOWN, modules: true, script: storeDownScript, compatibilityDate: WORKERS_COMPATIBILITY_DATE });
-  }
+  /** A copy of the HTTP Worker whose binding `bindingName` is a Worker that fails (`script`), for the fault cases. */
+  const failingCopy = (workerName: string, bindingName: string, drop: "queueProducers" | "d1Databases", standIn: string, script: string) => {
+    const copy = workerOf(http[0], workerName);
+    delete copy[drop];
+    copy.serviceBindings = { [bindingName]: standIn };
+    workers.push(copy, { name: standIn, modules: true, script, compatibilityDate: WORKERS_COMPATIBILITY_DATE });
+  };
+  if (options.queueDownCopy && http[0]) failingCopy(queueDownWorkerName(http[0].definition.name), cloudflareEnv.events, "queueProducers", QUEUE_DOWN, queueDownScript);
+  if (options.storeDownCopy && http[0]) failingCopy(storeDownWorkerName(http[0].definition.name), cloudflareEnv.usersDb, "d1Databases", STORE_DOWN, storeDownScript);
+  /** Sends requests to one Worker of this Miniflare through its fetch handler. */
+  const fetcherOf = (workerName: string) => ({
+    async fetch(url: string, init?: RequestInit): Promise<Response> {
+      const worker = (await miniflare.getWorker(workerName)) as unknown as { fetch(url: string, init?: RequestInit): Promise<Response> };
+      return worker.fetch(url, init);
+    },
+  });
   const recorded = options.delivery === "record" ? [EVENTS_QUEUE, DEAD_LETTER_QUEUE] : [DEAD_LETTER_QUEUE];
   workers.push({
     name: RECORDER,
@@ -286,18 +288,8 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
         const worker = (await miniflare.getWorker(functionName)) as unknown as { scheduled(options: { cron: string; scheduledTime: Date }): Promise<ScheduledResult> };
         return worker.scheduled({ cron, scheduledTime });
       },
-      queueDown: queueDownOf && {
-        async fetch(url, init) {
-          const worker = (await miniflare.getWorker(queueDownWorkerName(queueDownOf.definition.name))) as unknown as { fetch(url: string, init?: RequestInit): Promise<Response> };
-          return worker.fetch(url, init);
-        },
-      },
-      storeDown: storeDownOf && {
-        async fetch(url, init) {
-          const worker = (await miniflare.getWorker(storeDownWorkerName(storeDownOf.definition.name))) as unknown as { fetch(url: string, init?: RequestInit): Promise<Response> };
-          return worker.fetch(url, init);
-        },
-      },
+      queueDown: options.queueDownCopy && http[0] ? fetcherOf(queueDownWorkerName(http[0].definition.name)) : undefined,
+      storeDown: options.storeDownCopy && http[0] ? fetcherOf(storeDownWorkerName(http[0].definition.name)) : undefined,
       async dispatchBatch(functionName, messages) {
         const worker = (await miniflare.getWorker(functionName)) as unknown as {
           queue(queue: string, messages: { id: string; timestamp: Date; body: unknown; attempts: number }[]): Promise<QueueDispatchResult>;
