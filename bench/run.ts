@@ -144,17 +144,7 @@ async function main(): Promise<void> {
 
   const bundles: BundleRow[] = measured
     .filter((m) => m.kind === "parity")
-    .map((parity) => {
-      const baseline = measured.find((m) => m.kind === "baseline" && m.platform === parity.platform && m.functionName === parity.functionName);
-      return {
-        platform: parity.platform,
-        functionName: parity.functionName,
-        parity,
-        baseline,
-        bytesRatio: baseline ? parity.bytes / baseline.bytes : undefined,
-        loadRatio: baseline ? parity.load.median / baseline.load.median : undefined,
-      };
-    });
+    .map((parity) => bundleRow(parity, measured.find((m) => m.kind === "baseline" && m.platform === parity.platform && m.functionName === parity.functionName)));
   const results: BenchResults = {
     kind: "parity-bench",
     startedAt: startedAt.toISOString(),
@@ -176,6 +166,18 @@ async function main(): Promise<void> {
     console.log("\n## The load generator\n");
     spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "loadgen.bench.ts")], { stdio: "inherit", cwd: projectRoot });
   }
+}
+
+/** One bundle against its baseline: the two ratios, or none without a baseline. */
+export function bundleRow(parity: Measured, baseline?: Measured): BundleRow {
+  return {
+    platform: parity.platform,
+    functionName: parity.functionName,
+    parity,
+    baseline,
+    bytesRatio: baseline ? parity.bytes / baseline.bytes : undefined,
+    loadRatio: baseline ? parity.load.median / baseline.load.median : undefined,
+  };
 }
 
 /** Every goal of issue 14 that this run can judge. */

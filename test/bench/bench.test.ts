@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { goal, GOALS, loadableFile, loadOnce, spreadOf } from "../../bench/measure";
-import { goalsOf, parseArgs, type BundleRow, type Measured } from "../../bench/run";
+import { bundleRow, goalsOf, parseArgs, type Measured } from "../../bench/run";
 
 const measured = (platform: Measured["platform"], functionName: string, bytes: number, loadMs: number): Measured => ({
   label: `${platform} ${functionName}`,
@@ -31,19 +31,11 @@ describe("bench: measurements and goals", () => {
   });
 
   it("goalsOf judges bundles against baselines, Workers against 60 KB, Google Cloud against AWS users-api", () => {
-    const row = (parity: Measured, baseline?: Measured): BundleRow => ({
-      platform: parity.platform,
-      functionName: parity.functionName,
-      parity,
-      baseline,
-      bytesRatio: baseline ? parity.bytes / baseline.bytes : undefined,
-      loadRatio: baseline ? parity.load.median / baseline.load.median : undefined,
-    });
     const goals = goalsOf(
       [
-        row(measured("aws", "users-api", 110, 50), measured("aws", "users-api", 100, 50)),
-        row(measured("gcp", "users-api", 1000, 100.5)),
-        row(measured("cloudflare", "users-api", 60 * 1024 + 1, 5)),
+        bundleRow(measured("aws", "users-api", 110, 50), measured("aws", "users-api", 100, 50)),
+        bundleRow(measured("gcp", "users-api", 1000, 100.5)),
+        bundleRow(measured("cloudflare", "users-api", 60 * 1024 + 1, 5)),
       ],
       [{ label: "web", coreRate: 900, rawRate: 1000, ratio: 0.9 }],
     );
