@@ -202,7 +202,8 @@ export function formatPlan(report: PlanReport): string {
   out.push(`\nPolicies (${evaluated} rules of the cloud-rules pack, policies/; ${violations.length} violation${violations.length === 1 ? "" : "s"})`);
   if (violations.length === 0) out.push("  every rule passes");
   for (const violation of violations) out.push(`  ${formatViolation(violation)}`);
-  if (mandatoryViolations(report) > 0) out.push(`\n${mandatoryViolations(report)} mandatory violation(s): \`pulumi up\` with the policy pack would refuse this stack.`);
+  const mandatory = mandatoryViolations(report);
+  if (mandatory > 0) out.push(`\n${mandatory} mandatory violation(s): \`pulumi up\` with the policy pack would refuse this stack.`);
   return out.join("\n");
 }
 

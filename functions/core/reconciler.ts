@@ -36,8 +36,9 @@ export function reconcilerRunSettings(everyMinutes: number, timeoutSeconds: numb
 /** Reads the run settings a driver was given; a missing or malformed one is a deployment defect. */
 export function reconcilerSettingsFrom(read: (name: string) => string | undefined): { graceSeconds: number; timeBudgetMs: number } {
   const number = (name: string) => {
-    const value = Number(read(name));
-    if (read(name) === undefined || !Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of seconds ≥ 0; the component sets it on the reconciler`);
+    const raw = read(name);
+    const value = Number(raw);
+    if (raw === undefined || !Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of seconds ≥ 0; the component sets it on the reconciler`);
     return value;
   };
   return { graceSeconds: number(reconcilerEnv.graceSeconds), timeBudgetMs: number(reconcilerEnv.timeBudgetSeconds) * 1000 };
