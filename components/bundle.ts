@@ -13,17 +13,41 @@ import * as fs from "node:fs";
 import { builtinModules } from "node:module";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { catalog, type FunctionDefinition, type Platform } from "./catalog";
+import { catalog, entryFor, type FunctionDefinition, type Platform, type TriggerKind } from "./catalog";
 import { specsFor, type ParityConfig } from "./config";
+import { packageFile, packageRoot } from "./package-root";
 import type { FunctionDeployment } from "./platform";
 
-export const projectRoot = path.resolve(__dirname, "..");
-/** Inside the project so that externals resolve from its node_modules when tests load a bundle. */
-export const buildRoot = path.join(projectRoot, ".build");
+/** Parity's own root (its checkout, or `node_modules/parity` once installed): read from, never written to. */
+export const projectRoot = packageRoot;
+
+/** Where a consumer's handlers are found and its bundles written. */
+export interface BundleOptions {
+  /**
+   * The project the relative entry paths resolve against, and under which bundles are written.
+   * @default process.cwd(): the Pulumi program's directory, where `pulumi up` runs it
+   */
+  root?: string;
+  /**
+   * Where the bundles are written: inside the consuming project, so that a bundle's externals
+   * resolve from its `node_modules` when the local cloud loads it, and never inside the installed package.
+   * @default `<root>/.parity/build`
+   */
+  outDir?: string;
+  /** esbuild options laid over the platform's (tests and benchmarks only). */
+  esbuild?: esbuild.BuildOptions;
+}
+
+/** The build folder of a project: `<root>/.parity/build`. */
+export function buildDirOf(root: string = process.cwd()): string {
+  return path.join(root, ".parity", "build");
+}
 
 interface PlatformTarget {
   /** File name the platform's runtime loads. */
   fileName: string;
+  /** How the generated entry exports the driver's adapter: the runtime's `handler` export, or the Worker's default. */
+  exportAs: "handler" | "default";
   options: esbuild.BuildOptions;
   /** Externals the platform's runtime itself provides: never listed as dependencies to install. */
   runtimeProvided?: readonly string[];
@@ -36,6 +60,7 @@ const azureHostProvided = ["@azure/functions-core"];
 export const platformTargets: Record<Platform, PlatformTarget> = {
   aws: {
     fileName: "index.mjs",
+    exportAs: "handler",
     options: {
       platform: "node",
       format: "esm",
@@ -52,6 +77,7 @@ export const platformTargets: Record<Platform, PlatformTarget> = {
   },
   gcp: {
     fileName: "index.js",
+    exportAs: "handler",
     options: {
       platform: "node",
       format: "cjs",
@@ -62,6 +88,7 @@ export const platformTargets: Record<Platform, PlatformTarget> = {
   },
   azure: {
     fileName: "index.js",
+    exportAs: "handler",
     runtimeProvided: azureHostProvided,
     options: {
       platform: "node",
@@ -76,6 +103,7 @@ export const platformTargets: Record<Platform, PlatformTarget> = {
   },
   cloudflare: {
     fileName: "index.js",
+    exportAs: "default",
     options: {
       platform: "neutral",
       format: "esm",
@@ -103,11 +131,25 @@ export interface Bundle {
 
 const cache = new Map<string, Bundle>();
 
-/** Bundles one function for one platform (cached for the life of the process). */
-export function bundleFunction(fn: Pick<FunctionDefinition, "name" | "entry">, platform: Platform, overrides: esbuild.BuildOptions = {}): Bundle {
-  const key = `${platform}:${fn.name}:${JSON.stringify(overrides)}`;
+/** What bundling needs of a function: its name and handler module, and its trigger (none: the entry is already the platform's native handler, e.g. a benchmark baseline). */
+export type BundleInput = Pick<FunctionDefinition, "name" | "entry"> & { trigger?: { kind: TriggerKind } };
+
+/**
+ * Bundles one function for one platform (cached for the life of the process). The entry is
+ * generated: it imports the function's handler module and parity's generic driver for the
+ * platform and trigger kind, and exports what the platform's runtime loads; esbuild reads it
+ * from `stdin`, resolving from the handler's folder, so the handler's own imports resolve from
+ * the consumer's project (https://esbuild.github.io/api/#stdin).
+ */
+export function bundleFunction(fn: BundleInput, platform: Platform, options: BundleOptions = {}): Bundle {
+  const root = path.resolve(options.root ?? process.cwd());
+  const handlerFile = path.resolve(root, entryFor(fn.entry, platform));
+  const overrides = options.esbuild ?? {};
+  const outDir = path.resolve(root, options.outDir ?? buildDirOf(root));
+  const key = `${platform}:${fn.name}:${fn.trigger?.kind}:${handlerFile}:${outDir}:${JSON.stringify(overrides)}`;
   const cached = cache.get(key);
   if (cached) return cached;
+  if (!fs.existsSync(handlerFile)) throw new Error(`function "${fn.name}": its ${platform} handler ${handlerFile} does not exist (relative entries resolve against ${root})`);
 
   const target = platformTargets[platform];
   const variant = Object.keys(overrides).length > 0 ? `-${sha256Hex(JSON.stringify(overrides)).slice(0, 8)}` : "";
@@ -115,11 +157,11 @@ export function bundleFunction(fn: Pick<FunctionDefinition, "name" | "entry">, p
   // so processes that bundle at the same time (parallel tests, `npm start` beside `npm test`)
   // never read a folder another one is rewriting. The staging folder sits at the final folder's
   // depth, so the source map's relative paths stay right after the move.
-  const parent = path.join(buildRoot, platform, fn.name + variant);
+  const parent = path.join(outDir, platform, fn.name + variant);
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, ".staging-"));
   const result = esbuild.buildSync({
-    entryPoints: [path.resolve(projectRoot, fn.entry[platform])],
+    ...(fn.trigger ? { stdin: generatedEntry(fn.name, fn.trigger.kind, platform, handlerFile) } : { entryPoints: [handlerFile] }),
     outfile: path.join(staging, target.fileName),
     bundle: true,
     minify: true,
@@ -158,11 +200,28 @@ export function bundleFunction(fn: Pick<FunctionDefinition, "name" | "entry">, p
 }
 
 /**
+ * The entry esbuild bundles for one function: the handler module's default export handed to the
+ * driver's adapter for its trigger kind (functions/<platform>/driver.ts), exported as the platform
+ * loads it. The driver is read from parity's shipped TypeScript sources, the very files the tests
+ * here bundle, so an installed parity builds the bundle this repository measured.
+ */
+export function generatedEntry(name: string, kind: TriggerKind, platform: Platform, handlerFile: string): esbuild.StdinOptions {
+  const driver = packageFile("functions", platform, "driver.ts");
+  const exported = platformTargets[platform].exportAs === "default" ? "export default" : "export const handler =";
+  return {
+    contents: [`import app from ${JSON.stringify(handlerFile)};`, `import { ${kind} as drive } from ${JSON.stringify(driver)};`, `${exported} drive(${JSON.stringify(name)}, app);`, ""].join("\n"),
+    resolveDir: path.dirname(handlerFile),
+    sourcefile: `parity-${platform}-${kind}-entry.js`,
+    loader: "js",
+  };
+}
+
+/**
  * The functions of a catalog (the project's by default) for one platform: each bundled, with
  * the settings the stack decides for it on that platform.
  */
-export function deploymentsFor(config: ParityConfig, platform: Platform, functions: readonly FunctionDefinition[] = catalog): FunctionDeployment[] {
-  return specsFor(config, platform, functions).map((spec, i) => ({ ...spec, definition: functions[i], bundle: bundleFunction(functions[i], platform) }));
+export function deploymentsFor(config: ParityConfig, platform: Platform, functions: readonly FunctionDefinition[] = catalog, options: BundleOptions = {}): FunctionDeployment[] {
+  return specsFor(config, platform, functions).map((spec, i) => ({ ...spec, definition: functions[i], bundle: bundleFunction(functions[i], platform, options) }));
 }
 
 /** The one content hash of the project: SHA-256, hex. */
@@ -230,7 +289,11 @@ export function bundleExternals(bundle: Bundle): string[] {
   return [...names].sort();
 }
 
+/** The version of a package as installed where parity resolves it (its own node_modules, or the consumer's above it). */
 function installedVersion(packageName: string): string {
-  const file = path.join(projectRoot, "node_modules", packageName, "package.json");
-  return (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
+  for (let dir = packageRoot; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "node_modules", packageName, "package.json");
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
+    if (path.dirname(dir) === dir) throw new Error(`${packageName} is not installed where parity can resolve it (from ${packageRoot})`);
+  }
 }

@@ -2,6 +2,7 @@
  * The function catalog: the only list of functions in the project. Components, bundling,
  * the local cloud, `npm run plan` and the tests all read it.
  */
+import { packageFile } from "./package-root";
 
 export const platforms = ["aws", "gcp", "azure", "cloudflare"] as const;
 export type Platform = (typeof platforms)[number];
@@ -30,22 +31,34 @@ export type Capability = (typeof capabilities)[number];
 export type Trigger = { kind: "http" } | { kind: "queue" } | { kind: "schedule"; everyMinutes: number };
 export type TriggerKind = Trigger["kind"];
 
+/**
+ * A function's handler module (functions/handler.ts): its default export is a fetch handler
+ * (`http`), a batch handler (`queue`) or a plain function (`schedule`), and parity's generic
+ * driver of each platform serves it. Either one portable file for every platform, or one per
+ * platform (parity's own functions: each binds that platform's store and queue). A relative
+ * path resolves against the bundle root (your Pulumi program's directory by default, see
+ * `BundleOptions.root`); an absolute one is taken as it is.
+ * @example
+ * entry: "src/hello.ts"
+ */
+export type FunctionEntry = string | Record<Platform, string>;
+
 export interface FunctionDefinition {
   /** Stable name; also the key under `parity:functions` in stack config. */
   name: string;
   trigger: Trigger;
-  /** Entry module per platform, relative to the project root. */
-  entry: Record<Platform, string>;
+  entry: FunctionEntry;
   /** Everything the function needs; it is granted exactly this. */
   capabilities: readonly Capability[];
   description: string;
 }
 
+/** Parity's own handlers, by absolute path inside the package, so they bundle the same from a checkout or an install. */
 const entries = (name: string): Record<Platform, string> => ({
-  aws: `functions/aws/${name}.ts`,
-  gcp: `functions/gcp/${name}.ts`,
-  azure: `functions/azure/${name}.ts`,
-  cloudflare: `functions/cloudflare/${name}.ts`,
+  aws: packageFile("functions", "aws", `${name}.ts`),
+  gcp: packageFile("functions", "gcp", `${name}.ts`),
+  azure: packageFile("functions", "azure", `${name}.ts`),
+  cloudflare: packageFile("functions", "cloudflare", `${name}.ts`),
 });
 
 export const catalog = [
@@ -71,6 +84,11 @@ export const catalog = [
     description: "re-publishes user.created for users a failed publish left unwelcomed",
   },
 ] as const satisfies readonly FunctionDefinition[];
+
+/** The handler module of a function on one platform. */
+export function entryFor(entry: FunctionEntry, platform: Platform): string {
+  return typeof entry === "string" ? entry : entry[platform];
+}
 
 export type FunctionName = (typeof catalog)[number]["name"];
 export const functionNames = catalog.map((fn) => fn.name) as FunctionName[];

@@ -14,8 +14,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { packageFile } from "../package-root";
 
-export const migrationsDir = path.resolve(__dirname, "../../functions/cloudflare/migrations");
+/** Shipped in the package beside the Worker sources (package.json `files`), read from a checkout or an install alike. */
+export const migrationsDir = packageFile("functions", "cloudflare", "migrations");
 
 export interface D1Migration {
   /** File name, e.g. `0001_users.sql`; recorded in `d1_migrations`. */

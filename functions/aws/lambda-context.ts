@@ -10,7 +10,7 @@ export interface LambdaContext {
 export const REMAINING_TIME_MARGIN_MS = 2_000;
 
 /** A run's time budget: the configured one, never more than what Lambda says remains minus the margin. */
-export function timeBudgetWithin(configuredMs: number, context: LambdaContext | undefined): number {
+export function timeBudgetWithin(configuredMs: number, context: { getRemainingTimeInMillis?(): number | undefined } | undefined): number {
   const remainingMs = context?.getRemainingTimeInMillis?.();
   if (remainingMs === undefined) return configuredMs;
   return Math.max(0, Math.min(configuredMs, remainingMs - REMAINING_TIME_MARGIN_MS));

@@ -1,6 +1,6 @@
 /**
- * Lambda entry of the reconciler, invoked by EventBridge Scheduler (./scheduler-event.ts) every
- * `everyMinutes`. One run re-publishes `user.created` for users still pending after the grace
+ * The reconciler on Lambda: parity's own schedule handler, invoked through the generic driver
+ * (./driver.ts `schedule`) by EventBridge Scheduler (./scheduler-event.ts) every `everyMinutes`. One run re-publishes `user.created` for users still pending after the grace
  * period, found through the table's sparse pending index, and stops before its time budget:
  * the smaller of the configured budget and what Lambda says remains, minus a margin for the
  * final log line. A failed run is not retried (no async retries): the next tick is the retry.
@@ -8,11 +8,11 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { createLogger, createReconciler, reconcilerSettingsFrom, type ReconcileReport } from "../core";
+import { createLogger, createReconciler, reconcilerSettingsFrom } from "../core";
+import type { ScheduleHandler } from "../handler";
 import { createDynamoDbUserStore } from "./dynamodb-store";
 import { awsEnv, requiredEnv } from "./contract";
-import { timeBudgetWithin, type LambdaContext } from "./lambda-context";
-import type { SchedulerEvent } from "./scheduler-event";
+import { timeBudgetWithin } from "./lambda-context";
 import { createSqsPublisher } from "./sqs-publisher";
 
 const settings = reconcilerSettingsFrom((name) => process.env[name]);
@@ -24,9 +24,9 @@ const reconciler = createReconciler({
   graceSeconds: settings.graceSeconds,
 });
 
-export async function handler(_event: SchedulerEvent, context?: LambdaContext): Promise<ReconcileReport> {
-  return reconciler.run({
-    requestId: context?.awsRequestId,
-    timeBudgetMs: timeBudgetWithin(settings.timeBudgetMs, context),
+const reconcile: ScheduleHandler = (ctx) =>
+  reconciler.run({
+    requestId: ctx.requestId,
+    timeBudgetMs: timeBudgetWithin(settings.timeBudgetMs, { getRemainingTimeInMillis: ctx.remainingMs }),
   });
-}
+export default reconcile;

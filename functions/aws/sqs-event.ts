@@ -5,7 +5,8 @@
  * Record shape: https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
  * Partial batch response: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
-import { isFailure, type MessageOutcome, type QueueMessage } from "../core";
+import type { QueueMessage } from "../core";
+import { isFailedOutcome, type QueueOutcome } from "../handler";
 
 export interface SqsRecord {
   messageId: string;
@@ -41,6 +42,6 @@ export function queueMessagesFromSqsEvent(event: SqsEvent): QueueMessage[] {
   });
 }
 
-export function sqsBatchResponseFromOutcomes(outcomes: MessageOutcome[]): SqsBatchResponse {
-  return { batchItemFailures: outcomes.filter(isFailure).map((outcome) => ({ itemIdentifier: outcome.id })) };
+export function sqsBatchResponseFromOutcomes(outcomes: QueueOutcome[]): SqsBatchResponse {
+  return { batchItemFailures: outcomes.filter(isFailedOutcome).map((outcome) => ({ itemIdentifier: outcome.id })) };
 }

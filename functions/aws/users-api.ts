@@ -1,6 +1,7 @@
 /**
- * Lambda entry of users-api, behind an API Gateway HTTP API (payload format 2.0).
- * Everything built at module scope lives as long as the instance: SDK clients, the cached
+ * users-api on Lambda: parity's own fetch handler, with the AWS ports (DynamoDB, SQS, Secrets
+ * Manager). The generic driver (./driver.ts `http`) serves it behind an API Gateway HTTP API
+ * (payload format 2.0), as it serves any team's fetch handler. Everything built at module scope lives as long as the instance: SDK clients, the cached
  * API key, the logger that marks the first invocation as the cold start.
  * Environment: see ./contract.ts.
  */
@@ -9,9 +10,8 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createLogger, createUsersApi } from "../core";
 import { createDynamoDbUserStore } from "./dynamodb-store";
-import { httpApiResultFromResponse, requestFromHttpApiEvent, type HttpApiEvent, type HttpApiResult } from "./http-api";
 import { awsEnv, requiredEnv } from "./contract";
-import type { LambdaContext } from "./lambda-context";
+import type { FetchHandler } from "../handler";
 import { secretsManagerApiKey } from "./secrets";
 import { createSqsPublisher } from "./sqs-publisher";
 
@@ -27,8 +27,6 @@ const api = createUsersApi({
   logger: createLogger({ platform: "aws", function: "users-api" }),
 });
 
-export async function handler(event: HttpApiEvent, context?: LambdaContext): Promise<HttpApiResult> {
-  const requestId = context?.awsRequestId ?? event.requestContext.requestId;
-  const response = await api.fetch(requestFromHttpApiEvent(event), { requestId });
-  return httpApiResultFromResponse(response);
-}
+export default {
+  fetch: (request, ctx) => api.fetch(request, { requestId: ctx.requestId }),
+} satisfies FetchHandler;

@@ -1,12 +1,11 @@
 /**
- * users-api on Azure Functions (Node.js v4 programming model): one catch-all HTTP trigger
- * hands every request to the core users API. With host.json `extensions.http.routePrefix: ""`
- * the routes are `/users…`, as on the other platforms.
+ * users-api on Azure Functions: parity's own fetch handler with the Azure ports (Table Storage,
+ * the Storage Queue, a Key Vault reference). The generic driver (./driver.ts `http`) registers
+ * it as one catch-all HTTP trigger, as it does any team's fetch handler.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { createLogger, createUsersApi, once, type UsersApi } from "../core";
+import type { FetchHandler } from "../handler";
 import { azureEnv, requireSetting, type Env } from "./contract";
-import { toHttpResponseInit, toWebRequest } from "./http";
 import { createQueuePublisher, eventsQueueClient } from "./publisher";
 import { createTableUserStore, usersTableClient } from "./store";
 
@@ -45,17 +44,6 @@ export function apiKeyFromSettings(env: Env): string {
   return key;
 }
 
-/** The HTTP trigger's handler; exported so tests call it with real HttpRequest/InvocationContext. */
-export async function handler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const api = await usersApi();
-  const response = await api.fetch(await toWebRequest(request), { requestId: context.invocationId });
-  return toHttpResponseInit(response);
-}
-
-app.http("users-api", {
-  route: "{*path}",
-  methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-  // The API checks its own key; the platform's function keys would be a second, different key.
-  authLevel: "anonymous",
-  handler,
-});
+export default {
+  fetch: async (request, ctx) => (await usersApi()).fetch(request, { requestId: ctx.requestId }),
+} satisfies FetchHandler;

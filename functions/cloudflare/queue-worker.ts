@@ -1,11 +1,11 @@
 /**
- * queue-worker on Workers (module syntax): `queue(batch)` hands the messages to the core
- * worker and settles each one explicitly: ack() when processed, retry() when it failed, so
- * one bad message never redelivers the others and Queues dead-letters it after max_retries.
- * Bindings: USERS_DB (D1), PARITY_PLATFORM.
+ * queue-worker on Workers: parity's own queue handler over D1, served by the generic driver
+ * (./driver.ts `queue`), which acks or retries each message by its outcome.
+ * Bindings (`ctx.env`): USERS_DB (D1), PARITY_PLATFORM.
  */
-import { createLogger, createQueueWorker, isFailure, type Logger, type QueueMessage, type QueueWorker } from "../core";
-import type { MessageBatch, QueueWorkerEnv } from "./bindings";
+import { createLogger, createQueueWorker, type Logger, type QueueWorker } from "../core";
+import type { QueueHandler } from "../handler";
+import type { QueueWorkerEnv } from "./bindings";
 import { cloudflareEnv } from "./contract";
 import { createD1UserStore } from "./store";
 
@@ -22,22 +22,6 @@ function workerFor(env: QueueWorkerEnv): QueueWorker {
   return worker;
 }
 
-/** Bodies arrive as published: text from our publisher; anything else is serialised for the parser. */
-export function bodyText(body: unknown): string {
-  if (typeof body === "string") return body;
-  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return new TextDecoder().decode(body as ArrayBuffer);
-  return JSON.stringify(body);
-}
-
 export default {
-  async queue(batch: MessageBatch, env: QueueWorkerEnv): Promise<void> {
-    const messages: QueueMessage[] = batch.messages.map((m) => ({ id: m.id, body: bodyText(m.body), attempt: m.attempts }));
-    const outcomes = await workerFor(env).processBatch(messages);
-    // processBatch answers in message order.
-    outcomes.forEach((outcome, index) => {
-      const message = batch.messages[index];
-      if (isFailure(outcome)) message.retry();
-      else message.ack();
-    });
-  },
-};
+  queue: (messages, ctx) => workerFor(ctx.env as unknown as QueueWorkerEnv).processBatch(messages, { requestId: ctx.requestId }),
+} satisfies QueueHandler;

@@ -1,8 +1,10 @@
 /**
- * users-api on Workers (module syntax): `fetch` hands the request to the core users API.
- * Bindings: USERS_DB (D1), EVENTS (queue producer), API_KEY (secret), PARITY_PLATFORM.
+ * users-api on Workers: parity's own fetch handler with the Workers ports (D1, a Queues
+ * producer, a secret binding), served by the generic driver (./driver.ts `http`).
+ * Bindings (`ctx.env`): USERS_DB (D1), EVENTS (queue producer), API_KEY (secret), PARITY_PLATFORM.
  */
 import { createLogger, createUsersApi, type Logger, type UsersApi } from "../core";
+import type { FetchHandler } from "../handler";
 import { secretBindingApiKey } from "./api-key";
 import type { UsersApiEnv } from "./bindings";
 import { cloudflareEnv } from "./contract";
@@ -29,7 +31,5 @@ function apiFor(env: UsersApiEnv): UsersApi {
 }
 
 export default {
-  async fetch(request: Request, env: UsersApiEnv): Promise<Response> {
-    return apiFor(env).fetch(request, { requestId: request.headers.get("cf-ray") ?? undefined });
-  },
-};
+  fetch: (request, ctx) => apiFor(ctx.env as unknown as UsersApiEnv).fetch(request, { requestId: ctx.requestId }),
+} satisfies FetchHandler;

@@ -4,7 +4,8 @@
  * nacks it, and Pub/Sub redelivers until the subscription's dead-letter policy moves it to
  * the dead-letter topic after `maxDeliveryAttempts`.
  */
-import type { MessageOutcome, QueueMessage } from "../core";
+import type { QueueMessage } from "../core";
+import type { QueueOutcome } from "../handler";
 
 /** The push request body as Pub/Sub sends it (snake_case duplicates included). */
 export interface PushEnvelope {
@@ -52,17 +53,18 @@ export interface PushAnswer {
 }
 
 /**
- * - welcomed / duplicate: 204, acked.
+ * - welcomed / duplicate / done: 204, acked.
  * - retry (store error, user not visible yet): 503, nacked; Pub/Sub retries with backoff.
  * - poison: 400, nacked, so that the dead-letter policy moves it to the dead-letter topic
  *   after maxDeliveryAttempts, where a human can look. Without a dead-letter policy
  *   (no `deliveryAttempt` in the envelope) a nack would be redelivered until the retention
  *   period ends, so the poison message is acked and logged instead: never retried forever.
  */
-export function answerFor(outcome: MessageOutcome, deadLettering: boolean): PushAnswer {
+export function answerFor(outcome: QueueOutcome, deadLettering: boolean): PushAnswer {
   switch (outcome.status) {
     case "welcomed":
     case "duplicate":
+    case "done":
       return { status: 204, ack: true };
     case "retry":
       return { status: 503, ack: false };

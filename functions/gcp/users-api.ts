@@ -1,25 +1,22 @@
 /**
- * users-api on Cloud Functions (2nd gen): an HTTP function registered with the Functions
- * Framework; the core users API does the work.
+ * users-api on Cloud Functions (2nd gen): parity's own fetch handler with the GCP ports
+ * (Firestore, Pub/Sub, a Secret Manager secret variable). The generic driver (./driver.ts
+ * `http`) registers it with the Functions Framework, as it does any team's fetch handler.
  */
-import { http } from "@google-cloud/functions-framework";
 import { createLogger, createUsersApi } from "../core";
+import type { FetchHandler } from "../handler";
 import { apiKeyFromSecretEnv } from "./api-key";
-import { entryPointName, firestoreDatabase, gcpEnv, projectId, publishTimeoutMs, requiredEnv } from "./contract";
+import { firestoreDatabase, gcpEnv, projectId, publishTimeoutMs, requiredEnv } from "./contract";
 import { createFirestoreUserStore } from "./firestore-store";
-import { requestIdOf, sendWebResponse, toWebRequest } from "./http";
 import { createPubSubPublisher } from "./pubsub-publisher";
-
-const logger = createLogger({ platform: "gcp", function: "users-api" });
 
 const api = createUsersApi({
   store: createFirestoreUserStore({ projectId: projectId(), databaseId: firestoreDatabase() }),
   publisher: createPubSubPublisher({ projectId: projectId(), topic: requiredEnv(gcpEnv.eventsTopic), timeoutMs: publishTimeoutMs() }),
   apiKey: apiKeyFromSecretEnv(),
-  logger,
+  logger: createLogger({ platform: "gcp", function: "users-api" }),
 });
 
-http(entryPointName("users-api"), async (req, res) => {
-  const response = await api.fetch(toWebRequest(req), { requestId: requestIdOf(req) });
-  await sendWebResponse(response, res);
-});
+export default {
+  fetch: (request, ctx) => api.fetch(request, { requestId: ctx.requestId }),
+} satisfies FetchHandler;

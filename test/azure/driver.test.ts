@@ -6,7 +6,11 @@ import assert from "node:assert/strict";
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { eventsQueueClient, encodeQueueMessage, decodeQueueMessage, createQueuePublisher } from "../../functions/azure/publisher";
 import { usersTableClient } from "../../functions/azure/store";
-import { apiKeyFromSettings, handler as usersApiHandler } from "../../functions/azure/users-api";
+import { httpHandler } from "../../functions/azure/driver";
+import usersApi, { apiKeyFromSettings } from "../../functions/azure/users-api";
+
+/** users-api as the host calls it: parity's fetch handler through the generic driver's adapter. */
+const usersApiHandler = httpHandler("users-api", usersApi);
 import { userCreatedEvent } from "../../functions/core";
 import { freePort } from "../../local/emulators/loopback";
 

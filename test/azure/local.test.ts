@@ -10,7 +10,7 @@ import { azuriteScript } from "../../local/emulators/azurite";
 import { launchers } from "../../local/launchers";
 import { assertNcrontab, azureScheduleSettings, azureTimer, startAzureLocal, type AzureLocalPlatform } from "../../local/azure";
 import { encodeQueueMessage } from "../../functions/azure/publisher";
-import { helloCatalog } from "../fixtures/hello/catalog";
+import { helloCatalog, helloAnswer } from "../fixtures/hello/catalog";
 import { describePendingIndexStore } from "./store-cases";
 import { azureTestFunctions } from "./target";
 
@@ -173,9 +173,9 @@ const MAX_ATTEMPTS = 2;
     const launch = await launchers.azure();
     const local = await launch({ apiKey: API_KEY, functions: deploymentsFor(config, "azure", helloCatalog) });
     try {
-      const response = await fetch(`${local.url}/`);
+      const response = await fetch(`${local.url}/greet`);
       assert.equal(response.status, 200);
-      assert.deepEqual(await response.json(), { message: "hello" });
+      assert.deepEqual(await response.json(), helloAnswer("/greet"));
       assert.deepEqual(Object.keys(local.nativeSettings), ["hello"]);
       assert.deepEqual(await local.queueDepth(), { pending: 0, deadLettered: 0 });
     } finally {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { bundleFunction, projectRoot } from "../../components/bundle";
-import { helloCatalog } from "../fixtures/hello/catalog";
+import { helloCatalog, helloAnswer } from "../fixtures/hello/catalog";
 import { functionOfLogLine, startCloudflareLocal, type CloudflareLocalPlatform } from "../../local/cloudflare";
 import { launchers } from "../../local/launchers";
 import type { LocalPlatform } from "../../local/types";
@@ -104,9 +104,9 @@ const run = workerdOrSkip("local cloudflare (npm start)");
   after(async () => local?.stop());
 
   it("serves a lone HTTP function it has never heard of, with no queue consumer", async () => {
-    const response = await fetch(`${local.url}/`);
+    const response = await fetch(`${local.url}/greet`);
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { message: "hello" });
+    assert.deepEqual(await response.json(), helloAnswer("/greet"));
     assert.deepEqual(Object.keys(local.nativeSettings), ["hello"]);
     assert.deepEqual(local.schedules, {}, "no schedule function, no schedule");
     assert.deepEqual(await local.queueDepth(), { pending: 0, deadLettered: 0 });

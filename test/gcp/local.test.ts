@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { bundleFunction } from "../../components/bundle";
 import { gcloudEmulatorsMissing, startGcpLocal, type GcpLocalPlatform } from "../../local/gcp";
-import { helloDefinition } from "../fixtures/hello/catalog";
+import { helloDefinition, helloAnswer } from "../fixtures/hello/catalog";
 import { gcpTestFunctions, TEST_API_KEY } from "./target";
 
 const missing = gcloudEmulatorsMissing();
@@ -143,9 +143,9 @@ describe("local GCP (npm start)", function () {
       const local = await startGcpLocal({ apiKey: TEST_API_KEY, functions: [hello] });
       try {
         assert.deepEqual(Object.keys(local.functions), ["hello"]);
-        const response = await fetch(`${local.url}/`);
+        const response = await fetch(`${local.url}/greet`);
         assert.equal(response.status, 200);
-        assert.deepEqual(await response.json(), { message: "hello" });
+        assert.deepEqual(await response.json(), helloAnswer("/greet"));
         assert.deepEqual(await local.queueDepth(), { pending: 0, deadLettered: 0 });
       } finally {
         await local.stop();

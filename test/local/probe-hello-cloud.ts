@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   try {
     const answers: Record<string, { status: number; body: unknown; url: string | undefined }> = {};
     for (const platform of cloud.running) {
-      const response = await fetch(`${platform.url}/`);
+      const response = await fetch(`${platform.url}/greet`);
       answers[platform.platform] = { status: response.status, body: await response.json(), url: platform.url };
     }
     const pulumiModules = Object.keys(require.cache).filter((file) => /[\\/]node_modules[\\/]@pulumi[\\/]/.test(file));
