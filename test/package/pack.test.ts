@@ -35,7 +35,7 @@ function newestMtime(dir: string, keep: (file: string) => boolean): number {
 /** `dist/` is older than a source it is built from: build it, as `prepare` does. */
 async function ensureBuilt(): Promise<void> {
   const source = (file: string) => file.endsWith(".ts") && !file.endsWith(".test.ts");
-  const sources = Math.max(newestMtime(path.join(projectRoot, "components"), source), newestMtime(path.join(projectRoot, "provider"), source), fs.statSync(path.join(projectRoot, "functions", "handler.ts")).mtimeMs);
+  const sources = Math.max(...["components", "functions", "provider"].map((dir) => newestMtime(path.join(projectRoot, dir), source)));
   if (newestMtime(path.join(projectRoot, "dist"), (file) => file.endsWith(".js")) < sources) {
     await run(npm, ["run", "build"], { cwd: projectRoot, timeout: 300_000 });
   }

@@ -44,16 +44,16 @@ pulumi.runtime.setMocks(
   false,
 );
 
-const { parseStackConfig } = require("parity/config");
-const { deploymentsFor } = require("parity/bundle");
+const { defaultsFor } = require("parity/config");
+const { bundleFunction } = require("parity/bundle");
 const { AwsFunctions } = require("parity/aws");
 const { GcpFunctions } = require("parity/gcp");
 const { AzureFunctions } = require("parity/azure");
 const { CloudflareFunctions } = require("parity/cloudflare");
 
-const catalog = [{ name: "hello", trigger: { kind: "http" }, entry: "src/hello.ts", capabilities: [], description: "says hello" }];
+// As the README's "Use parity in your own program" shows it.
+const hello = { name: "hello", trigger: { kind: "http" }, entry: "src/hello.ts", capabilities: [], description: "says hello" };
 const apiKey = pulumi.secret("consumer-api-key-0123456789");
-const config = parseStackConfig({ platforms: ["aws", "gcp", "azure", "cloudflare"], apiKey: "consumer-api-key-0123456789" }, "dev");
 const components = {
   aws: (functions) => new AwsFunctions("team", { functions, apiKey }),
   gcp: (functions) => new GcpFunctions("team", { functions, apiKey }),
@@ -64,7 +64,7 @@ const components = {
 const report = { bundles: {}, functionNames: {}, resources, modules: [] };
 const pending = [];
 for (const [platform, create] of Object.entries(components)) {
-  const functions = deploymentsFor(config, platform, catalog);
+  const functions = [{ definition: hello, settings: { ...defaultsFor(hello), memoryMb: 512 }, bundle: bundleFunction(hello, platform) }];
   const component = create(functions);
   const bundle = functions[0].bundle;
   report.bundles[platform] = { file: bundle.file, inputs: Object.keys(bundle.metafile.inputs).map((input) => path.resolve(input)) };
