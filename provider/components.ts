@@ -92,6 +92,11 @@ function deploy(wrapper: pulumi.ComponentResource, platform: WrapperPlatform, na
   (wrapper as unknown as { registerOutputs(outputs: pulumi.Inputs): void }).registerOutputs(outputs);
 }
 
+// The four classes repeat the same five output fields on purpose: the schema inference reads a
+// component's outputs from its own declared members, and takes only classes that extend
+// ComponentResource directly (@pulumi/pulumi provider/experimental/analyzer.js), so neither a
+// shared base class nor a factory would be described.
+
 /** Lambda functions behind API Gateway, SQS and EventBridge Scheduler (parity's `AwsFunctions`). */
 export class AwsServerless extends pulumi.ComponentResource {
   /** Base URL of the HTTP function; "" when there is none. */

@@ -10,7 +10,7 @@
  *   the job name and the scheduled time
  *   (https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs#HttpTarget, headers).
  */
-import { http as register, type HttpFunction, type Request as FrameworkRequest } from "@google-cloud/functions-framework";
+import { http as register, type HttpFunction, type Request as FrameworkRequest, type Response as FrameworkResponse } from "@google-cloud/functions-framework";
 import { createLogger } from "../core";
 import { fetchHandlerOf, handlerContext, queueHandlerOf, scheduleHandlerOf, type HandlerContext } from "../handler";
 import { entryPointName } from "./contract";
@@ -18,6 +18,13 @@ import { requestIdOf, sendWebResponse, toWebRequest } from "./http";
 import { answerFor, parsePushEnvelope } from "./push";
 
 const contextOf = (name: string, req: FrameworkRequest, requestId = requestIdOf(req)): HandlerContext => handlerContext("gcp", name, process.env, requestId);
+
+/** Pub/Sub push and Cloud Scheduler only POST; anything else is answered 405 here and the handler never runs. */
+function isPost(req: FrameworkRequest, res: FrameworkResponse, sender: string): boolean {
+  if (req.method === "POST") return true;
+  res.status(405).set("allow", "POST").json({ error: `${sender} with POST` });
+  return false;
+}
 
 function registered(name: string, handler: HttpFunction): HttpFunction {
   register(entryPointName(name), handler);
@@ -35,10 +42,7 @@ export function queue(name: string, exported: unknown): HttpFunction {
   const app = queueHandlerOf(name, exported);
   const logger = createLogger({ platform: "gcp", function: name });
   return registered(name, async (req, res) => {
-    if (req.method !== "POST") {
-      res.status(405).set("allow", "POST").json({ error: "Pub/Sub push deliveries are POST requests" });
-      return;
-    }
+    if (!isPost(req, res, "Pub/Sub push delivers")) return;
     let body: unknown = req.body;
     if (req.rawBody && !req.is("application/json")) {
       try {
@@ -71,10 +75,7 @@ export function schedule(name: string, exported: unknown): HttpFunction {
   const run = scheduleHandlerOf(name, exported);
   const logger = createLogger({ platform: "gcp", function: name });
   return registered(name, async (req, res) => {
-    if (req.method !== "POST") {
-      res.status(405).set("allow", "POST").json({ error: "the scheduler invokes a schedule function with POST" });
-      return;
-    }
+    if (!isPost(req, res, "the scheduler invokes a schedule function")) return;
     if (req.header("x-cloudscheduler") !== "true") {
       // Only the scheduler's identity may invoke the function at all (IAM); this only labels the log.
       logger.warn("schedule function invoked without the Cloud Scheduler headers", { userAgent: req.header("user-agent") });
