@@ -68,10 +68,16 @@ describe("package: parity installed into another project", function () {
     fs.cpSync(path.join(__dirname, "consumer"), consumer, { recursive: true });
     fs.writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "team-infra", private: true }));
     const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-    for (const name of Object.keys(manifest.dependencies)) {
+    // One link per package, never per scope folder, and only to the exact version parity pins: npm
+    // then finds every dependency satisfied and touches none. A linked scope folder (`@types`) would
+    // make the packages inside it extraneous, and npm would delete them through the link.
+    for (const [name, pinned] of Object.entries(manifest.dependencies)) {
+      const target = fs.realpathSync(path.join(projectRoot, "node_modules", name));
+      const installed = (JSON.parse(fs.readFileSync(path.join(target, "package.json"), "utf8")) as { version: string }).version;
+      if (installed !== pinned) throw new Error(`${name}: node_modules holds ${installed}, package.json pins ${pinned}; run npm install first`);
       const link = path.join(consumer, "node_modules", name);
       fs.mkdirSync(path.dirname(link), { recursive: true });
-      fs.symlinkSync(fs.realpathSync(path.join(projectRoot, "node_modules", name)), link, "dir");
+      fs.symlinkSync(target, link, "dir");
     }
     await run(npm, ["install", path.join(temp, filename), "--no-save", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], { cwd: consumer });
     packageFilesBefore = listFiles(installedParity());
