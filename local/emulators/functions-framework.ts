@@ -20,7 +20,7 @@ export interface ServedFunction {
 }
 
 export interface ServeOptions {
-  /** Absolute path of the bundle file (`.build/gcp/<fn>/<content hash>/index.js`). */
+  /** Absolute path of the bundle file (`.parity/build/gcp/<fn>/<content hash>/index.js`). */
   bundleFile: string;
   /** The registered entry point (`entryPointName(fn)`). */
   target: string;
