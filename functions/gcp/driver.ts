@@ -12,7 +12,7 @@
  */
 import { http as register, type HttpFunction, type Request as FrameworkRequest, type Response as FrameworkResponse } from "@google-cloud/functions-framework";
 import { createLogger } from "../core";
-import { fetchHandlerOf, handlerContext, queueHandlerOf, scheduleHandlerOf, type HandlerContext } from "../handler";
+import { fetchHandlerOf, handlerContext, outcomesInOrder, queueHandlerOf, scheduleHandlerOf, type HandlerContext } from "../handler";
 import { entryPointName } from "./contract";
 import { requestIdOf, sendWebResponse, toWebRequest } from "./http";
 import { answerFor, parsePushEnvelope } from "./push";
@@ -58,11 +58,7 @@ export function queue(name: string, exported: unknown): HttpFunction {
       res.status(400).json({ error: parsed.reason });
       return;
     }
-    const outcome = (await app.queue([parsed.message], contextOf(name, req))).find((o) => o.id === parsed.message.id) ?? {
-      id: parsed.message.id,
-      status: "retry" as const,
-      reason: "the queue handler returned no outcome for this message",
-    };
+    const [outcome] = outcomesInOrder([parsed.message], await app.queue([parsed.message], contextOf(name, req)));
     const answer = answerFor(outcome, parsed.deadLettering);
     if (outcome.status === "poison" && answer.ack) {
       logger.error("acked a poison message: the subscription has no dead-letter policy to move it to", { messageId: outcome.id, reason: outcome.reason });
