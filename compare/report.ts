@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vega from "vega";
 import * as vegaLite from "vega-lite";
+import type { EngineInfo } from "./engines/engine";
 import type { TopLevelSpec } from "vega-lite";
 import { REPORT_CSS, table } from "./markdown";
 import { freeTierNote, notModelled } from "./cost";
@@ -204,6 +205,7 @@ export function renderMarkdown(results: Results): string {
   if (results.label) lines.push(`> **${results.label}.** These figures come from local emulators sharing one machine; they compare the local runtimes, not the clouds.`, "");
   lines.push(targetLine(results), "");
   lines.push(`Machine: ${results.environment.machine.cpus} × ${results.environment.machine.cpuModel}, ${results.environment.machine.memoryGiB} GiB, ${results.environment.machine.os}; Node ${results.environment.versions.node}; commit ${results.environment.commit ?? "unknown"}.`, "");
+  if (results.engine) lines.push(engineLine(results.engine), "");
 
   lines.push("## Platforms", "", table(["platform", "endpoint", "what runs", "smoke"], [
     ...results.platforms.map((p) => [p.platform, p.url, p.description, `${p.smoke.passed} passed, ${p.smoke.failed} failed${p.measured ? "" : " — not measured"}`]),
@@ -233,7 +235,9 @@ export function renderMarkdown(results: Results): string {
       const w = p.warm;
       if (!w) return [p.platform, "-", "-", "-", "-", "-", "-", "-", "-"];
       return [p.platform, String(w.answered), ms(w.latency.p50), ms(w.latency.p90), ms(w.latency.p99), ms(w.latency.p999), ms(w.latency.max), String(w.scheduled - w.ok), ms(w.dispatchLag.p99)];
-    })), "", "Latencies in ms, measured from each request's intended send time, so a stall shows as latency instead of as fewer requests.", "");
+    })), "", results.engine ? `Latencies in ms, ${results.engine.latencyMeasures}.` : "Latencies in ms, measured from each request's intended send time, so a stall shows as latency instead of as fewer requests.", "");
+    const mismatches = measured.flatMap((p) => [p.warm, ...(p.ramp?.steps ?? [])].flatMap((s) => (s?.countMismatch ? [`- ${p.platform} at ${s.ratePerSecond} req/s: ${s.countMismatch}`] : [])));
+    if (mismatches.length > 0) lines.push("⚠ Request counts that do not match rate × duration:", "", ...mismatches, "");
 
     lines.push("## Throughput ramp", "", table(["platform", "offered req/s", "answered req/s", "2xx", "429", "503", "other", "network", "timeouts", "p99 (ms)"], measured.flatMap((p) =>
       (p.ramp?.steps ?? []).map((s) => [p.platform, String(s.ratePerSecond), s.achievedRate.toFixed(1), String(s.ok), String(s.throttled), String(s.unavailable), String(s.otherErrors), String(s.networkErrors), String(s.timeouts), ms(s.latency.p99)]),
@@ -369,6 +373,13 @@ function costMarkdown(results: Results, measured: Results["platforms"]): string[
 
 function isPriced(value: unknown): boolean {
   return typeof value === "object" && value !== null && "source" in value && "read" in value;
+}
+
+/** Which engine generated the load, where, and how to read its latency and CDF. */
+export function engineLine(engine: EngineInfo): string {
+  const where = engine.mode === "local" ? "from this machine" : `Artillery ${engine.mode} mode, ${engine.workers} worker${engine.workers === 1 ? "" : "s"} in ${engine.region}`;
+  const cdf = engine.cdfFrom === "quantiles" ? " The latency CDF is drawn from the engine's reported quantiles (min, p50, p75, p90, p95, p99, p99.9, max), not from every sample." : "";
+  return `Load engine: ${engine.name} ${engine.version}, ${where}. Queue delay: ${engine.queueDelay}.${cdf}`;
 }
 
 function ms(value: number): string {

@@ -12,7 +12,9 @@ import { stackRegions } from "../choose/stack";
 import { knownStacks } from "../components/stack-file";
 import { estimateCost, loadPricing, pricingFor, type PricingTables } from "./cost";
 import { environment } from "./machine";
-import { coldProbe, coldStartResult, createUser, queueDelay, throughputRamp, warmLatency } from "./phases";
+import type { LoadEngine } from "./engines/engine";
+import { undiciEngine } from "./engines/undici";
+import { coldProbe, coldStartResult, createUser, queueDelay } from "./phases";
 import type { PhaseOptions } from "./presets";
 import { Progress } from "./progress";
 import { writeReports } from "./report";
@@ -30,16 +32,19 @@ export interface CompareOptions {
   /** @default reports/<timestamp> */
   outDir?: string;
   progress?: Progress;
+  /** What generates the warm-latency and ramp load. @default the undici open-loop generator */
+  engine?: LoadEngine;
 }
 
 export async function runComparison(options: CompareOptions): Promise<{ dir: string; results: Results }> {
   const progress = options.progress ?? new Progress();
   const pricing = loadPricing(undefined, options.pricing);
   const costing: Costing = { pricing, regions: regionsOf(options.target), freeTier: options.freeTier ?? true };
+  const engine = options.engine ?? undiciEngine();
   const { subjects, unavailable, stop, stackConfig } = await openTargets(options.target, progress);
   const platformResults: PlatformResult[] = [];
   try {
-    for (const subject of subjects) platformResults.push(await measure(subject, options.phases, costing, progress));
+    for (const subject of subjects) platformResults.push(await measure(subject, options.phases, costing, progress, engine));
   } finally {
     await stop();
   }
@@ -54,6 +59,7 @@ export async function runComparison(options: CompareOptions): Promise<{ dir: str
     },
     environment: environment(stackConfig),
     phases: options.phases,
+    engine: engine.info,
     platforms: platformResults,
     unavailable,
     pricing: Object.fromEntries(
@@ -87,7 +93,7 @@ function regionsOf(target: TargetChoice): Partial<Record<Platform, string>> {
   }
 }
 
-async function measure(subject: Subject, phases: PhaseOptions, costing: Costing, progress: Progress): Promise<PlatformResult> {
+async function measure(subject: Subject, phases: PhaseOptions, costing: Costing, progress: Progress, engine: LoadEngine): Promise<PlatformResult> {
   const { platform, endpoint } = subject;
   const errors: PlatformResult["errors"] = [];
   const base = { platform, url: endpoint.url, description: subject.description, settings: subject.settings, errors };
@@ -146,7 +152,7 @@ async function measure(subject: Subject, phases: PhaseOptions, costing: Costing,
   if (userId) {
     result.warm = await phase("warm latency", async () => {
       bar = progress.start(platform, "warm latency");
-      const warm = await warmLatency(endpoint, userId, {
+      const warm = await engine.warm(endpoint, userId, {
         ratePerSecond: phases.warmRate,
         durationMs: phases.warmDurationMs,
         warmupMs: phases.warmupMs,
@@ -157,7 +163,7 @@ async function measure(subject: Subject, phases: PhaseOptions, costing: Costing,
     });
     result.ramp = await phase("throughput ramp", async () => {
       bar = progress.start(platform, "throughput ramp");
-      const ramp = await throughputRamp(endpoint, userId, {
+      const ramp = await engine.ramp(endpoint, userId, {
         rates: phases.rampRates,
         stepMs: phases.rampStepMs,
         maxErrorRate: phases.maxErrorRate,
