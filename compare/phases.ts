@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { LatencyHistogram, type CdfPoint, type LatencySummary } from "./histogram";
 import { runOpenLoop, type OpenLoopResult } from "./loadgen";
 import { COLD_HEADER, INSTANCE_HEADER } from "../functions/core/users-api";
+import type { ForcedColdSummary } from "./cold/forced";
 
 export interface ColdSample {
   /** First-request latency on a fresh instance, ms (includes the new connection). */
@@ -25,6 +26,8 @@ export interface ColdSample {
 
 export interface ColdStartResult {
   samples: ColdSample[];
+  /** `--force-cold`: the forced samples summarised as n / min / median / max, with the platform's own figure. */
+  forced?: ForcedColdSummary;
   /** How the fresh instances were obtained. */
   method: string;
   median: number;

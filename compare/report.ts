@@ -231,6 +231,17 @@ export function renderMarkdown(results: Results): string {
       );
     }
 
+    const forced = measured.filter((p) => p.coldStart?.forced);
+    if (forced.length > 0) {
+      const cell = (s: { n: number; min: number; median: number; max: number }) => (s.n === 0 ? "-" : `${ms(s.min)} / ${ms(s.median)} / ${ms(s.max)}`);
+      lines.push("### Forced cold starts (n; min / median / max, ms)", "", table(["platform", "n", "client", "connect + TLS", "request → first byte", "platform's own figure", "confirmed cold"], forced.map((p) => {
+        const f = p.coldStart!.forced!;
+        const confirmed = f.confirmations.filter((c) => c === "confirmed").length;
+        const unconfirmed = f.confirmations.filter((c) => c === "unconfirmed").length;
+        return [p.platform, String(f.client.n), cell(f.client), cell(f.connect), cell(f.firstByte), f.platform.n === 0 ? `${f.platform.name}: ${f.platform.note}` : `${f.platform.name}: ${cell(f.platform)} (n ${f.platform.n})`, `${confirmed} of ${f.client.n}${unconfirmed ? `, ${unconfirmed} unconfirmed (no x-parity headers)` : ""}`];
+      })), "", "Each sample follows a forced replacement of the platform's instances and a wait until it can serve; the platform's figure is its own, kept apart from the client's.", "");
+    }
+
     lines.push(`## Warm latency (open loop, ${results.phases.warmRate} req/s for ${results.phases.warmDurationMs / 1000} s)`, "", table(["platform", "requests", "p50", "p90", "p99", "p99.9", "max", "non-2xx", "generator lag p99"], measured.map((p) => {
       const w = p.warm;
       if (!w) return [p.platform, "-", "-", "-", "-", "-", "-", "-", "-"];

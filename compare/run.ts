@@ -14,6 +14,7 @@ import { estimateCost, loadPricing, pricingFor, type PricingTables } from "./cos
 import { environment } from "./machine";
 import type { LoadEngine } from "./engines/engine";
 import { undiciEngine } from "./engines/undici";
+import { forcedColdStart } from "./cold/forced";
 import { coldProbe, coldStartResult, createUser, queueDelay } from "./phases";
 import type { PhaseOptions } from "./presets";
 import { Progress } from "./progress";
@@ -41,7 +42,7 @@ export async function runComparison(options: CompareOptions): Promise<{ dir: str
   const pricing = loadPricing(undefined, options.pricing);
   const costing: Costing = { pricing, regions: regionsOf(options.target), freeTier: options.freeTier ?? true };
   const engine = options.engine ?? undiciEngine();
-  const { subjects, unavailable, stop, stackConfig } = await openTargets(options.target, progress);
+  const { subjects, unavailable, stop, stackConfig } = await openTargets(options.target, progress, { forceCold: (options.phases.forceCold ?? 0) > 0 });
   const platformResults: PlatformResult[] = [];
   try {
     for (const subject of subjects) platformResults.push(await measure(subject, options.phases, costing, progress, engine));
@@ -117,8 +118,16 @@ async function measure(subject: Subject, phases: PhaseOptions, costing: Costing,
     }
   };
 
+  const forcer = (phases.forceCold ?? 0) > 0 ? subject.coldForcer : undefined;
   const coldStart = await phase("cold start", async () => {
     bar = progress.start(platform, "cold start");
+    if (forcer && "force" in forcer && forcer.forceable) {
+      const count = phases.forceCold ?? 0;
+      const forced = await forcedColdStart(forcer, subject.endpoint, count, { onSample: (done) => bar.update(done, count) });
+      bar.end(`median ${forced.median.toFixed(0)} ms over ${forced.samples.length} forced (${forced.forced.confirmations.filter((c) => c === "confirmed").length} confirmed cold)`);
+      return forced;
+    }
+    if (forcer) progress.note(`${platform}: --force-cold: ${"force" in forcer ? (forcer.reason ?? "not forceable") : forcer.reason}; the run's first request is the only sample`);
     const samples = [subject.firstProbe];
     if (subject.fresh) {
       for (let i = 1; i < phases.coldSamples; i++) {

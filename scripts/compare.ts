@@ -28,6 +28,9 @@ options:
   --platforms a,b         only these platforms
   --quick                 every phase, in seconds (a first look; tests)
   --cold-samples N        cold-start samples per platform            (full: ${fullPhases.coldSamples})
+  --force-cold N          deployed stacks: N cold samples per platform, each after making the platform
+                          replace its instances (AWS env change, GCP new revision, Azure restart;
+                          Cloudflare cannot be forced), with the platform's own start-up figure
   --rate N                warm-latency rate, req/s                   (full: ${fullPhases.warmRate}; local: ${LOCAL_WARM_RATE})
   --duration S            warm-latency duration, seconds             (full: ${fullPhases.warmDurationMs / 1000})
   --ramp a,b,c            throughput-ramp rates, req/s               (full: ${fullPhases.rampRates.join(",")})
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
       platforms: { type: "string" },
       quick: { type: "boolean" },
       "cold-samples": { type: "string" },
+      "force-cold": { type: "string" },
       rate: { type: "string" },
       duration: { type: "string" },
       ramp: { type: "string" },
@@ -96,6 +100,8 @@ async function main(): Promise<void> {
   };
   // Upper bounds keep every loop bounded whatever is typed.
   positive("cold-samples", values["cold-samples"], (n) => (phases.coldSamples = Math.round(n)), 20);
+  positive("force-cold", values["force-cold"], (n) => (phases.forceCold = Math.round(n)), 20);
+  if (phases.forceCold && target.kind === "local") throw new Error("--force-cold is for deployed stacks (--stack or --endpoints); the local cloud restarts its runtimes for --cold-samples");
   positive("rate", values.rate, (n) => (phases.warmRate = n), 5_000);
   positive("duration", values.duration, (n) => (phases.warmDurationMs = n * 1000), 600);
   positive("ramp-step", values["ramp-step"], (n) => (phases.rampStepMs = n * 1000), 120);
