@@ -26,7 +26,8 @@ import type { CdfPoint, LatencySummary } from "../histogram";
 import { classifyStatus, scheduledCount } from "../loadgen";
 import { keyHeaders, rampSteps, type Endpoint, type LoadSummary, type WarmResult } from "../phases";
 import type { EngineChoice, EngineInfo, LoadEngine } from "./engine";
-import { packageVersion, QUEUE_DELAY_CLIENT } from "./undici";
+import { packageVersion } from "../machine";
+import { QUEUE_DELAY_CLIENT } from "./undici";
 
 export const ARTILLERY_DIR = path.join(projectRoot, "engines", "artillery");
 const ARTILLERY_PACKAGE = path.join(ARTILLERY_DIR, "node_modules", "artillery");

@@ -1,7 +1,7 @@
 /** The default engine: the open-loop generator of ../loadgen.ts, unchanged, on this machine. */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { projectRoot } from "../../components/bundle";
+import { packageVersion } from "../machine";
 import { throughputRamp, warmLatency } from "../phases";
 import type { EngineInfo, LoadEngine } from "./engine";
 
@@ -20,13 +20,4 @@ export function undiciEngine(): LoadEngine {
     queueDelay: QUEUE_DELAY_CLIENT,
   };
   return { info, warm: warmLatency, ramp: throughputRamp };
-}
-
-/** The version in a package folder's package.json, or "not installed". */
-export function packageVersion(folder: string): string {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(folder, "package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    return "not installed";
-  }
 }
