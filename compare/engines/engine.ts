@@ -64,7 +64,7 @@ export interface EngineChoice {
  */
 export function engineChoiceFrom(flags: { engine?: string; mode?: string; workers?: string; region?: string }): EngineChoice {
   const name = (flags.engine ?? "undici") as EngineName;
-  if (!ENGINE_NAMES.includes(name)) throw new Error(`--engine must be one of ${ENGINE_NAMES.join(", ")}; got ${JSON.stringify(flags.engine)}`);
+  if (!ENGINE_NAMES.includes(name)) throw new Error(`--engine must be one of ${ENGINE_NAMES.join(", ")}; got ${JSON.stringify(flags.engine)} (npm run compare -- --help lists the options)`);
   const distributed = flags.workers !== undefined || flags.region !== undefined || (flags.mode !== undefined && flags.mode !== "local");
   if (name === "undici" && distributed) throw new Error("--mode, --workers and --region need --engine artillery (the undici engine runs on this machine only)");
   const mode = (flags.mode ?? (distributed ? "lambda" : "local")) as EngineMode;
