@@ -51,7 +51,10 @@ export function chartSpecs(results: Results): Chart[] {
   if (cdf.length > 0) {
     charts.push({
       id: "latency-cdf",
-      title: "Warm latency CDF (open loop, from the intended send time)",
+      title:
+        results.engine?.cdfFrom === "quantiles"
+          ? `Warm latency CDF from ${results.engine.name}'s quantiles (time to first byte from the actual send)`
+          : "Warm latency CDF (open loop, from the intended send time)",
       spec: {
         ...base,
         data: { values: cdf },

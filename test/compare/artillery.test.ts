@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { artilleryArgs, artilleryScript, cdfFromQuantiles, countMismatch, installArgs, missingAciEnvironment, parseArtilleryReport, summaryFromReport } from "../../compare/engines/artillery";
 import { engineChoiceFrom } from "../../compare/engines/engine";
-import { engineLine } from "../../compare/report";
+import { chartSpecs, engineLine } from "../../compare/report";
+import type { Results } from "../../compare/results";
 
 const fixture = (name: string) => parseArtilleryReport(JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8")), name);
 
@@ -127,5 +128,13 @@ describe("compare: Artillery engine (scripts, commands, reports)", () => {
     assert.match(line, /artillery 2\.0\.21, Artillery lambda mode, 10 workers in eu-west-1/);
     assert.match(line, /drawn from the engine's reported quantiles/);
     assert.doesNotMatch(engineLine({ name: "undici", version: "6", mode: "local", workers: 1, region: null, latencyMeasures: "x", cdfFrom: "histogram", queueDelay: "q" }), /quantiles/);
+  });
+
+  it("titles the CDF chart by what it was built from", () => {
+    const results = (engine?: Results["engine"]) =>
+      ({ engine, platforms: [{ platform: "aws", measured: true, errors: [], warm: { cdf: [{ percentile: 50, ms: 3 }], latency: { p50: 3, p90: 4, p99: 5, p999: 6, max: 7 } } }], unavailable: [], phases: {} }) as unknown as Results;
+    const title = (r: Results) => chartSpecs(r).find((c) => c.id === "latency-cdf")?.title;
+    assert.match(title(results({ name: "artillery", version: "2.0.21", mode: "local", workers: 1, region: null, latencyMeasures: "x", cdfFrom: "quantiles", queueDelay: "q" })) ?? "", /from artillery's quantiles/);
+    assert.match(title(results()) ?? "", /from the intended send time/);
   });
 });
