@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { projectRoot } from "../../components/bundle";
-import { ARTILLERY_DIR, artilleryArgs, artilleryInstalled, artilleryScript, runArtilleryScript, summaryFromReport } from "../../compare/engines/artillery";
+import { ARTILLERY_DIR, artilleryArgs, artilleryEngine, artilleryInstalled, artilleryScript, runArtilleryScript, summaryFromReport } from "../../compare/engines/artillery";
 import type { Results } from "../../compare/results";
 
 const installed = artilleryInstalled();
@@ -60,6 +60,37 @@ describe("compare: Artillery engine, running Artillery", function () {
       const args = artilleryArgs({ mode, workers: 10, region: "eu-west-1" }, "s.yml", "r.json");
       assert.equal(args[0], file);
       for (const flag of args.filter((a) => a.startsWith("--"))) assert.ok(flag.slice(2) in command.flags, `${file} defines ${flag}`);
+    }
+  });
+
+  it(e2e ? "the engine's warm phase and ramp against a loopback server: tagged requests with the key, quantile CDF, ramp stops at the throttled step" : `the engine's warm phase and ramp against a loopback server (${installed ? noE2e : notInstalled})`, async function () {
+    if (!e2e) return this.skip();
+    this.timeout(300_000);
+    const seen: { url: string; key: string | undefined }[] = [];
+    const server = http.createServer((request, response) => {
+      seen.push({ url: request.url ?? "", key: request.headers["x-api-key"] as string | undefined });
+      // The second ramp step is throttled whole: the ramp must stop there.
+      response.writeHead(request.url?.includes("parity-step=2") ? 429 : 200, { "content-type": "application/json" });
+      response.end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const endpoint = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: "k" };
+      const engine = artilleryEngine({ name: "artillery", mode: "local", workers: 1 }, () => undefined);
+      const warm = await engine.warm(endpoint, "u1", { ratePerSecond: 5, durationMs: 1000, warmupMs: 1000 });
+      assert.deepEqual([warm.scheduled, warm.answered, warm.ok], [5, 5, 5]);
+      assert.deepEqual(warm.cdf.map((p) => p.percentile), [0, 50, 75, 90, 95, 99, 99.9, 100]);
+      assert.equal(engine.info.version, "2.0.21");
+      const ramp = await engine.ramp(endpoint, "u1", { rates: [5, 10, 20], stepMs: 1000, maxErrorRate: 0.01 });
+      assert.equal(ramp.steps.length, 2, "no third step after the throttled one");
+      assert.equal(ramp.steps[1].throttled, 10);
+      assert.equal(ramp.sustainedRate, 5);
+      assert.match(ramp.stoppedBecause, /errors at 10 req\/s: 100\.0 % \(10 × 429\)/);
+      const tags = seen.map((s) => new URL(s.url, "http://x").search);
+      assert.deepEqual([...new Set(tags)], ["?parity-phase=warmup", "?parity-phase=warm", "?parity-step=1", "?parity-step=2"]);
+      assert.ok(seen.every((s) => s.key === "k" && s.url.startsWith("/users/u1?")));
+    } finally {
+      server.close();
     }
   });
 
