@@ -84,6 +84,9 @@ async function main(): Promise<void> {
   }
   const target = targetChoiceFrom(values);
   const engineChoice = engineChoiceFrom(values);
+  if (engineChoice.mode !== "local" && target.kind === "local") {
+    throw new Error(`--mode ${engineChoice.mode} runs Artillery's workers in the cloud, which cannot reach the local cloud on this machine; use it with --stack or --endpoints`);
+  }
   if (engineChoice.mode === "aci" && missingAciEnvironment().length > 0) {
     throw new Error(`--mode aci needs ${missingAciEnvironment().join(", ")} (Artillery's run-aci reads its Azure account from them)`);
   }
