@@ -10,7 +10,7 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { fullPhases, LOCAL_WARM_RATE, quickPhases, type PhaseOptions } from "../compare/presets";
-import { artilleryEngine, missingAciEnvironment } from "../compare/engines/artillery";
+import { artilleryEngine, distributedModeProblem } from "../compare/engines/artillery";
 import { engineChoiceFrom } from "../compare/engines/engine";
 import { undiciEngine } from "../compare/engines/undici";
 import { runComparison } from "../compare/run";
@@ -84,12 +84,8 @@ async function main(): Promise<void> {
   }
   const target = targetChoiceFrom(values);
   const engineChoice = engineChoiceFrom(values);
-  if (engineChoice.mode !== "local" && target.kind === "local") {
-    throw new Error(`--mode ${engineChoice.mode} runs Artillery's workers in the cloud, which cannot reach the local cloud on this machine; use it with --stack or --endpoints`);
-  }
-  if (engineChoice.mode === "aci" && missingAciEnvironment().length > 0) {
-    throw new Error(`--mode aci needs ${missingAciEnvironment().join(", ")} (Artillery's run-aci reads its Azure account from them)`);
-  }
+  const distributed = distributedModeProblem(engineChoice, target.kind);
+  if (distributed) throw new Error(distributed);
 
   const phases: PhaseOptions = { ...(values.quick ? quickPhases : fullPhases) };
   // Four platforms and their emulators share this machine's cores: a gentler default rate

@@ -99,6 +99,15 @@ export function missingAciEnvironment(env: NodeJS.ProcessEnv = process.env): str
   return ACI_ENVIRONMENT.filter((name) => !env[name]);
 }
 
+/** Why a distributed mode cannot run against this target, checked before anything starts; undefined when it can. */
+export function distributedModeProblem(choice: Pick<EngineChoice, "mode">, targetKind: "local" | "stack" | "endpoints", env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (choice.mode === "local") return undefined;
+  if (targetKind === "local") return `--mode ${choice.mode} runs Artillery's workers in the cloud, which cannot reach the local cloud on this machine; use it with --stack or --endpoints`;
+  const missing = choice.mode === "aci" ? missingAciEnvironment(env) : [];
+  if (missing.length > 0) return `--mode aci needs ${missing.join(", ")} (Artillery's run-aci reads its Azure account from them)`;
+  return undefined;
+}
+
 /** The part of an Artillery `--output` report this reads. */
 export interface ArtilleryReport {
   aggregate: {

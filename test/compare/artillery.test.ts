@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { artilleryArgs, artilleryScript, cdfFromQuantiles, countMismatch, installArgs, missingAciEnvironment, parseArtilleryReport, summaryFromReport } from "../../compare/engines/artillery";
+import { artilleryArgs, artilleryScript, cdfFromQuantiles, countMismatch, distributedModeProblem, installArgs, missingAciEnvironment, parseArtilleryReport, summaryFromReport } from "../../compare/engines/artillery";
 import { engineChoiceFrom } from "../../compare/engines/engine";
 import { chartSpecs, engineLine } from "../../compare/report";
 import type { Results } from "../../compare/results";
@@ -68,6 +68,12 @@ describe("compare: Artillery engine (scripts, commands, reports)", () => {
     it("names the Azure settings run-aci needs that are missing", () => {
       assert.deepEqual(missingAciEnvironment({ AZURE_TENANT_ID: "t", AZURE_SUBSCRIPTION_ID: "s", AZURE_RESOURCE_GROUP: "g" }), ["AZURE_STORAGE_ACCOUNT", "AZURE_BLOB_CONTAINER"]);
       assert.deepEqual(missingAciEnvironment({ AZURE_TENANT_ID: "t", AZURE_SUBSCRIPTION_ID: "s", AZURE_RESOURCE_GROUP: "g", AZURE_STORAGE_ACCOUNT: "a", AZURE_BLOB_CONTAINER: "c" }), []);
+    });
+    it("refuses a distributed mode against the local cloud, and run-aci without its Azure settings", () => {
+      assert.match(distributedModeProblem({ mode: "lambda" }, "local", {}) ?? "", /cannot reach the local cloud/);
+      assert.equal(distributedModeProblem({ mode: "lambda" }, "stack", {}), undefined);
+      assert.equal(distributedModeProblem({ mode: "local" }, "local", {}), undefined);
+      assert.match(distributedModeProblem({ mode: "aci" }, "endpoints", { AZURE_TENANT_ID: "t" }) ?? "", /--mode aci needs AZURE_SUBSCRIPTION_ID, AZURE_STORAGE_ACCOUNT/);
     });
     it("installs from engines/artillery's own lock file, without audit or fund calls", () => {
       const args = installArgs();
