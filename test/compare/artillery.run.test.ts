@@ -16,7 +16,7 @@ import { ARTILLERY_DIR, artilleryArgs, artilleryEngine, artilleryInstalled, arti
 import type { Results } from "../../compare/results";
 
 const installed = artilleryInstalled();
-const notInstalled = "skipped: Artillery is not installed in engines/artillery (a ~1 min install, kept out of npm test; `npm run test:artillery` installs it and runs these)";
+const notInstalled = "skipped: Artillery is not installed in engines/artillery (its install took 48–99 s here, kept out of npm test; `npm run test:artillery` installs it and runs these)";
 const e2e = installed && process.env.PARITY_ARTILLERY_E2E === "1";
 const noE2e = "skipped: 4 Artillery runs per platform took 7 min here (2 shared cores), beyond npm test's budget; `npm run test:artillery` runs it";
 
