@@ -40,6 +40,12 @@ const ARTILLERY_BIN = path.join(ARTILLERY_PACKAGE, "bin", "run");
  */
 export const ARTILLERY_ENV = { ARTILLERY_DISABLE_TELEMETRY: "1", PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: "1" } as const;
 
+/** Bounds on every child: the install, and a run's start-up, drain and exit beyond its phase (measured: ~18 s here for a local run). */
+const INSTALL_TIMEOUT_MS = 10 * 60_000;
+const LOCAL_OVERHEAD_MS = 2 * 60_000;
+/** Distributed runs provision workers (Lambda functions, Fargate tasks, container groups) first. */
+const DISTRIBUTED_OVERHEAD_MS = 30 * 60_000;
+
 /** Keep-alive connections per load generator, as the undici engine's pool: requests do not pay a new connection each. */
 export const ARTILLERY_POOL = 64;
 
@@ -76,6 +82,12 @@ export function artilleryScript(spec: PhaseScriptSpec): Record<string, unknown> 
     },
     scenarios: [{ name: "read one user", flow: [{ get: { url: spec.path, headers: spec.headers } }] }],
   };
+}
+
+/** The total length of a script's phases, ms, from the two forms `artilleryScript` writes (seconds, or "<n>ms"). */
+export function scriptDurationMs(script: Record<string, unknown>): number {
+  const phases = (script.config as { phases?: { duration?: number | string }[] } | undefined)?.phases ?? [];
+  return phases.reduce((total, phase) => total + (typeof phase.duration === "string" ? Number.parseFloat(phase.duration) : (phase.duration ?? 0) * 1000), 0);
 }
 
 /**
@@ -241,7 +253,7 @@ export async function ensureArtillery(log: (line: string) => void): Promise<void
   if (artilleryInstalled()) return;
   log(`Artillery is not installed yet: installing it once into engines/artillery (npm ${installArgs().join(" ")}; about a minute, ~600 MB) ...`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const { code, output } = await run(npm, installArgs(), ARTILLERY_DIR);
+  const { code, output } = await run(npm, installArgs(), ARTILLERY_DIR, INSTALL_TIMEOUT_MS);
   if (code !== 0 || !artilleryInstalled()) throw new Error(`installing Artillery failed (npm exit ${code}); run \`npm ${installArgs().join(" ")}\` to see why:\n${tail(output)}`);
   log(`Artillery ${packageVersion(ARTILLERY_PACKAGE)} installed in engines/artillery`);
 }
@@ -259,7 +271,7 @@ export async function runArtilleryScript(
     const outputFile = path.join(dir, "report.json");
     fs.writeFileSync(scriptFile, stringify(script));
     // Distributed runs print their own progress (workers starting, minutes of it): passed on to stderr.
-    const { code, output } = await run(process.execPath, [ARTILLERY_BIN, ...artilleryArgs(choice, scriptFile, outputFile)], dir, choice.mode === "local" ? undefined : process.stderr);
+    const { code, output } = await run(process.execPath, [ARTILLERY_BIN, ...artilleryArgs(choice, scriptFile, outputFile)], dir, scriptDurationMs(script) + (choice.mode === "local" ? LOCAL_OVERHEAD_MS : DISTRIBUTED_OVERHEAD_MS), choice.mode === "local" ? undefined : process.stderr);
     if (!fs.existsSync(outputFile)) throw new Error(`Artillery wrote no report (exit ${code}):\n${tail(output)}`);
     return parseArtilleryReport(JSON.parse(fs.readFileSync(outputFile, "utf8")), "Artillery report");
   } finally {
@@ -313,9 +325,14 @@ export function artilleryEngine(choice: EngineChoice, log: (line: string) => voi
   };
 }
 
-function run(command: string, args: string[], cwd: string, echo?: NodeJS.WritableStream): Promise<{ code: number | null; output: string }> {
+/** Runs a child to its end, or stops it (by its own handle) after `timeoutMs`. */
+function run(command: string, args: string[], cwd: string, timeoutMs: number, echo?: NodeJS.WritableStream): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: { ...process.env, ...ARTILLERY_ENV }, stdio: ["ignore", "pipe", "pipe"] });
+    const timer = setTimeout(() => {
+      output += `\n(stopped after ${Math.round(timeoutMs / 1000)} s)`;
+      child.kill("SIGTERM");
+    }, timeoutMs);
     let output = "";
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString("utf8")).slice(-20_000);
@@ -323,8 +340,14 @@ function run(command: string, args: string[], cwd: string, echo?: NodeJS.Writabl
     };
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, output }));
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
   });
 }
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { artilleryArgs, artilleryScript, cdfFromQuantiles, countMismatch, distributedModeProblem, installArgs, missingAciEnvironment, parseArtilleryReport, summaryFromReport } from "../../compare/engines/artillery";
+import { artilleryArgs, artilleryScript, cdfFromQuantiles, countMismatch, distributedModeProblem, installArgs, scriptDurationMs, missingAciEnvironment, parseArtilleryReport, summaryFromReport } from "../../compare/engines/artillery";
 import { engineChoiceFrom } from "../../compare/engines/engine";
 import { chartSpecs, engineLine } from "../../compare/report";
 import type { Results } from "../../compare/results";
@@ -49,6 +49,10 @@ describe("compare: Artillery engine (scripts, commands, reports)", () => {
     it("writes a duration below whole seconds in ms, which Artillery's phase parser reads", () => {
       const phases = (artilleryScript({ ...spec, durationMs: 500 }).config as { phases: { duration: unknown }[] }).phases;
       assert.equal(phases[0].duration, "500ms");
+    });
+    it("knows its own length, which bounds how long a run may take", () => {
+      assert.equal(scriptDurationMs(artilleryScript(spec)), 3000);
+      assert.equal(scriptDurationMs(artilleryScript({ ...spec, durationMs: 500 })), 500);
     });
     it("splits the total rate among the workers (each runs the whole script)", () => {
       const phases = (artilleryScript({ ...spec, ratePerSecond: 1000, workers: 10 }).config as { phases: { arrivalRate: number }[] }).phases;
