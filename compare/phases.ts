@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { LatencyHistogram, type CdfPoint, type LatencySummary } from "./histogram";
 import { runOpenLoop, type OpenLoopResult } from "./loadgen";
 import { COLD_HEADER, INSTANCE_HEADER } from "../functions/core/users-api";
+import type { ForcedColdSummary } from "./cold/forced";
 
 export interface ColdSample {
   /** First-request latency on a fresh instance, ms (includes the new connection). */
@@ -25,6 +26,8 @@ export interface ColdSample {
 
 export interface ColdStartResult {
   samples: ColdSample[];
+  /** `--force-cold`: the forced samples summarised as n / min / median / max, with the platform's own figure. */
+  forced?: ForcedColdSummary;
   /** How the fresh instances were obtained. */
   method: string;
   median: number;
@@ -53,6 +56,10 @@ export interface LoadSummary {
   serviceTime: LatencySummary;
   /** How late the generator started requests (its own accuracy), ms. */
   dispatchLag: LatencySummary;
+  /** Requests that failed without a status, by the engine's error name (Artillery: ECONNREFUSED, ETIMEDOUT, ...). */
+  errors?: Record<string, number>;
+  /** Set when the engine's request count does not match rate × duration: the offered load was not the one asked for. */
+  countMismatch?: string;
 }
 
 export interface WarmResult extends LoadSummary {
@@ -101,7 +108,7 @@ export interface Endpoint {
   apiKey: string;
 }
 
-const keyHeaders = (apiKey: string) => ({ "x-api-key": apiKey });
+export const keyHeaders = (apiKey: string) => ({ "x-api-key": apiKey });
 
 export function summarizeLoad(result: OpenLoopResult): LoadSummary {
   return {
@@ -231,19 +238,30 @@ export async function throughputRamp(
   userId: string,
   options: { rates: number[]; stepMs: number; maxErrorRate: number; onStep?: (index: number) => void },
 ): Promise<RampResult> {
+  return rampSteps(options, async (rate) =>
+    summarizeLoad(
+      await runOpenLoop({
+        baseUrl: endpoint.url,
+        ratePerSecond: rate,
+        durationMs: options.stepMs,
+        requestTimeoutMs: Math.max(5_000, options.stepMs),
+        request: () => ({ path: `/users/${userId}`, headers: keyHeaders(endpoint.apiKey) }),
+      }),
+    ),
+  );
+}
+
+/** The ramp's rule whatever generates the load: one step per rate, stopping at the first `rampVerdict`. */
+export async function rampSteps(
+  options: { rates: number[]; maxErrorRate: number; onStep?: (index: number) => void },
+  measureStep: (rate: number, index: number) => Promise<LoadSummary>,
+): Promise<RampResult> {
   const steps: RampStep[] = [];
   let sustainedRate = 0;
   let stoppedBecause = `reached the highest step (${options.rates[options.rates.length - 1]} req/s) without errors`;
   for (const [index, rate] of options.rates.entries()) {
     options.onStep?.(index);
-    const result = await runOpenLoop({
-      baseUrl: endpoint.url,
-      ratePerSecond: rate,
-      durationMs: options.stepMs,
-      requestTimeoutMs: Math.max(5_000, options.stepMs),
-      request: () => ({ path: `/users/${userId}`, headers: keyHeaders(endpoint.apiKey) }),
-    });
-    const summary = summarizeLoad(result);
+    const summary = await measureStep(rate, index);
     const step: RampStep = { ...summary, errorRate: errorRate(summary) };
     steps.push(step);
     const verdict = rampVerdict(step, options.maxErrorRate);

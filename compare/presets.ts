@@ -16,6 +16,8 @@ export interface PhaseOptions {
   queueTimeoutMs: number;
   pollIntervalMs: number;
   monthlyRequests: number;
+  /** Forced cold samples per platform on a deployed stack (`--force-cold N`); 0: only the run's first request. */
+  forceCold?: number;
 }
 
 /** Warm-latency rate of a full run against the local cloud (its emulators share this machine). */

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vega from "vega";
 import * as vegaLite from "vega-lite";
+import type { EngineInfo } from "./engines/engine";
 import type { TopLevelSpec } from "vega-lite";
 import { REPORT_CSS, table } from "./markdown";
 import { freeTierNote, notModelled } from "./cost";
@@ -50,7 +51,10 @@ export function chartSpecs(results: Results): Chart[] {
   if (cdf.length > 0) {
     charts.push({
       id: "latency-cdf",
-      title: "Warm latency CDF (open loop, from the intended send time)",
+      title:
+        results.engine?.cdfFrom === "quantiles"
+          ? `Warm latency CDF from ${results.engine.name}'s quantiles (time to first byte from the actual send)`
+          : "Warm latency CDF (open loop, from the intended send time)",
       spec: {
         ...base,
         data: { values: cdf },
@@ -204,6 +208,7 @@ export function renderMarkdown(results: Results): string {
   if (results.label) lines.push(`> **${results.label}.** These figures come from local emulators sharing one machine; they compare the local runtimes, not the clouds.`, "");
   lines.push(targetLine(results), "");
   lines.push(`Machine: ${results.environment.machine.cpus} × ${results.environment.machine.cpuModel}, ${results.environment.machine.memoryGiB} GiB, ${results.environment.machine.os}; Node ${results.environment.versions.node}; commit ${results.environment.commit ?? "unknown"}.`, "");
+  if (results.engine) lines.push(engineLine(results.engine), "");
 
   lines.push("## Platforms", "", table(["platform", "endpoint", "what runs", "smoke"], [
     ...results.platforms.map((p) => [p.platform, p.url, p.description, `${p.smoke.passed} passed, ${p.smoke.failed} failed${p.measured ? "" : " — not measured"}`]),
@@ -229,11 +234,24 @@ export function renderMarkdown(results: Results): string {
       );
     }
 
+    const forced = measured.filter((p) => p.coldStart?.forced);
+    if (forced.length > 0) {
+      const cell = (s: { n: number; min: number; median: number; max: number }) => (s.n === 0 ? "-" : `${ms(s.min)} / ${ms(s.median)} / ${ms(s.max)}`);
+      lines.push("### Forced cold starts (n; min / median / max, ms)", "", table(["platform", "n", "client", "connect + TLS", "request → first byte", "platform's own figure", "confirmed cold"], forced.map((p) => {
+        const f = p.coldStart!.forced!;
+        const confirmed = f.confirmations.filter((c) => c === "confirmed").length;
+        const unconfirmed = f.confirmations.filter((c) => c === "unconfirmed").length;
+        return [p.platform, String(f.client.n), cell(f.client), cell(f.connect), cell(f.firstByte), f.platform.n === 0 ? `${f.platform.name}: ${f.platform.note}` : `${f.platform.name}: ${cell(f.platform)} (n ${f.platform.n})`, `${confirmed} of ${f.client.n}${unconfirmed ? `, ${unconfirmed} unconfirmed (no x-parity headers)` : ""}`];
+      })), "", "Each sample follows a forced replacement of the platform's instances and a wait until it can serve; the platform's figure is its own, kept apart from the client's.", "");
+    }
+
     lines.push(`## Warm latency (open loop, ${results.phases.warmRate} req/s for ${results.phases.warmDurationMs / 1000} s)`, "", table(["platform", "requests", "p50", "p90", "p99", "p99.9", "max", "non-2xx", "generator lag p99"], measured.map((p) => {
       const w = p.warm;
       if (!w) return [p.platform, "-", "-", "-", "-", "-", "-", "-", "-"];
       return [p.platform, String(w.answered), ms(w.latency.p50), ms(w.latency.p90), ms(w.latency.p99), ms(w.latency.p999), ms(w.latency.max), String(w.scheduled - w.ok), ms(w.dispatchLag.p99)];
-    })), "", "Latencies in ms, measured from each request's intended send time, so a stall shows as latency instead of as fewer requests.", "");
+    })), "", results.engine ? `Latencies in ms, ${results.engine.latencyMeasures}.` : "Latencies in ms, measured from each request's intended send time, so a stall shows as latency instead of as fewer requests.", "");
+    const mismatches = measured.flatMap((p) => [p.warm, ...(p.ramp?.steps ?? [])].flatMap((s) => (s?.countMismatch ? [`- ${p.platform} at ${s.ratePerSecond} req/s: ${s.countMismatch}`] : [])));
+    if (mismatches.length > 0) lines.push("⚠ Request counts that do not match rate × duration:", "", ...mismatches, "");
 
     lines.push("## Throughput ramp", "", table(["platform", "offered req/s", "answered req/s", "2xx", "429", "503", "other", "network", "timeouts", "p99 (ms)"], measured.flatMap((p) =>
       (p.ramp?.steps ?? []).map((s) => [p.platform, String(s.ratePerSecond), s.achievedRate.toFixed(1), String(s.ok), String(s.throttled), String(s.unavailable), String(s.otherErrors), String(s.networkErrors), String(s.timeouts), ms(s.latency.p99)]),
@@ -369,6 +387,13 @@ function costMarkdown(results: Results, measured: Results["platforms"]): string[
 
 function isPriced(value: unknown): boolean {
   return typeof value === "object" && value !== null && "source" in value && "read" in value;
+}
+
+/** Which engine generated the load, where, and how to read its latency and CDF. */
+export function engineLine(engine: EngineInfo): string {
+  const where = engine.mode === "local" ? "from this machine" : `Artillery ${engine.mode} mode, ${engine.workers} worker${engine.workers === 1 ? "" : "s"} in ${engine.region}`;
+  const cdf = engine.cdfFrom === "quantiles" ? " The latency CDF is drawn from the engine's reported quantiles (min, p50, p75, p90, p95, p99, p99.9, max), not from every sample." : "";
+  return `Load engine: ${engine.name} ${engine.version}, ${where}. Queue delay: ${engine.queueDelay}.${cdf}`;
 }
 
 function ms(value: number): string {

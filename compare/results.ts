@@ -5,6 +5,7 @@
 import type { Platform } from "../components/catalog";
 import type { FunctionSettings } from "../components/config";
 import type { CostEstimate, PricingTable } from "./cost";
+import type { EngineInfo } from "./engines/engine";
 import type { ColdStartResult, QueueDelayResult, RampResult, WarmResult } from "./phases";
 import type { PhaseOptions } from "./presets";
 import type { SmokeResult } from "./smoke";
@@ -42,6 +43,8 @@ export interface Results {
   target: { kind: "local" | "stack" | "endpoints"; stack?: string; file?: string };
   environment: Environment;
   phases: PhaseOptions;
+  /** What generated the warm-latency and ramp load and what its latency measures (absent in results before engines). */
+  engine?: EngineInfo;
   platforms: PlatformResult[];
   unavailable: { platform: Platform; reason: string }[];
   pricing: Partial<Record<Platform, PricingTable>>;

@@ -12,7 +12,10 @@ import { stackRegions } from "../choose/stack";
 import { knownStacks } from "../components/stack-file";
 import { estimateCost, loadPricing, pricingFor, type PricingTables } from "./cost";
 import { environment } from "./machine";
-import { coldProbe, coldStartResult, createUser, queueDelay, throughputRamp, warmLatency } from "./phases";
+import type { LoadEngine } from "./engines/engine";
+import { undiciEngine } from "./engines/undici";
+import { forcedColdStart } from "./cold/forced";
+import { coldProbe, coldStartResult, createUser, queueDelay } from "./phases";
 import type { PhaseOptions } from "./presets";
 import { Progress } from "./progress";
 import { writeReports } from "./report";
@@ -30,16 +33,19 @@ export interface CompareOptions {
   /** @default reports/<timestamp> */
   outDir?: string;
   progress?: Progress;
+  /** What generates the warm-latency and ramp load. @default the undici open-loop generator */
+  engine?: LoadEngine;
 }
 
 export async function runComparison(options: CompareOptions): Promise<{ dir: string; results: Results }> {
   const progress = options.progress ?? new Progress();
   const pricing = loadPricing(undefined, options.pricing);
   const costing: Costing = { pricing, regions: regionsOf(options.target), freeTier: options.freeTier ?? true };
-  const { subjects, unavailable, stop, stackConfig } = await openTargets(options.target, progress);
+  const engine = options.engine ?? undiciEngine();
+  const { subjects, unavailable, stop, stackConfig } = await openTargets(options.target, progress, { forceCold: (options.phases.forceCold ?? 0) > 0 });
   const platformResults: PlatformResult[] = [];
   try {
-    for (const subject of subjects) platformResults.push(await measure(subject, options.phases, costing, progress));
+    for (const subject of subjects) platformResults.push(await measure(subject, options.phases, costing, progress, engine));
   } finally {
     await stop();
   }
@@ -54,6 +60,7 @@ export async function runComparison(options: CompareOptions): Promise<{ dir: str
     },
     environment: environment(stackConfig),
     phases: options.phases,
+    engine: engine.info,
     platforms: platformResults,
     unavailable,
     pricing: Object.fromEntries(
@@ -87,7 +94,7 @@ function regionsOf(target: TargetChoice): Partial<Record<Platform, string>> {
   }
 }
 
-async function measure(subject: Subject, phases: PhaseOptions, costing: Costing, progress: Progress): Promise<PlatformResult> {
+async function measure(subject: Subject, phases: PhaseOptions, costing: Costing, progress: Progress, engine: LoadEngine): Promise<PlatformResult> {
   const { platform, endpoint } = subject;
   const errors: PlatformResult["errors"] = [];
   const base = { platform, url: endpoint.url, description: subject.description, settings: subject.settings, errors };
@@ -111,8 +118,16 @@ async function measure(subject: Subject, phases: PhaseOptions, costing: Costing,
     }
   };
 
+  const forcer = (phases.forceCold ?? 0) > 0 ? subject.coldForcer : undefined;
   const coldStart = await phase("cold start", async () => {
     bar = progress.start(platform, "cold start");
+    if (forcer && "force" in forcer && forcer.forceable) {
+      const count = phases.forceCold ?? 0;
+      const forced = await forcedColdStart(forcer, subject.endpoint, count, { onSample: (done) => bar.update(done, count) });
+      bar.end(`median ${forced.median.toFixed(0)} ms over ${forced.samples.length} forced (${forced.forced.confirmations.filter((c) => c === "confirmed").length} confirmed cold)`);
+      return forced;
+    }
+    if (forcer) progress.note(`${platform}: --force-cold: ${"force" in forcer ? (forcer.reason ?? "not forceable") : forcer.reason}; the run's first request is the only sample`);
     const samples = [subject.firstProbe];
     if (subject.fresh) {
       for (let i = 1; i < phases.coldSamples; i++) {
@@ -146,7 +161,7 @@ async function measure(subject: Subject, phases: PhaseOptions, costing: Costing,
   if (userId) {
     result.warm = await phase("warm latency", async () => {
       bar = progress.start(platform, "warm latency");
-      const warm = await warmLatency(endpoint, userId, {
+      const warm = await engine.warm(endpoint, userId, {
         ratePerSecond: phases.warmRate,
         durationMs: phases.warmDurationMs,
         warmupMs: phases.warmupMs,
@@ -157,7 +172,7 @@ async function measure(subject: Subject, phases: PhaseOptions, costing: Costing,
     });
     result.ramp = await phase("throughput ramp", async () => {
       bar = progress.start(platform, "throughput ramp");
-      const ramp = await throughputRamp(endpoint, userId, {
+      const ramp = await engine.ramp(endpoint, userId, {
         rates: phases.rampRates,
         stepMs: phases.rampStepMs,
         maxErrorRate: phases.maxErrorRate,

@@ -13,6 +13,10 @@ import * as path from "node:path";
 import { generateApiKey, parsePlatformList } from "../local/cloud";
 import { startLocalCloudProcess } from "../local/cloud-process";
 import { readStackFile } from "../local/stack";
+import { stackRegions } from "../choose/stack";
+import { knownStacks, stackProviderValues } from "../components/stack-file";
+import { coldForcerFor } from "./cold/forced";
+import type { ColdForcer } from "./cold/force";
 import { coldProbe, type ColdSample, type Endpoint } from "./phases";
 import type { Progress } from "./progress";
 
@@ -149,6 +153,8 @@ export interface Subject {
   coldMethod: string;
   /** A fresh instance for the next cold sample; absent where none can be had. */
   fresh?: () => Promise<void>;
+  /** `--force-cold` on a deployed stack: the platform's way to replace its instances, or why there is none. */
+  coldForcer?: ColdForcer | { reason: string };
   deadLetterDepth?: () => Promise<number>;
   /** Every user the platform's reconciler has re-published so far. */
   republishedIds?: () => Promise<string[]>;
@@ -161,7 +167,7 @@ export interface OpenedTargets {
   stackConfig: unknown;
 }
 
-export async function openTargets(target: TargetChoice, progress: Progress): Promise<OpenedTargets> {
+export async function openTargets(target: TargetChoice, progress: Progress, options: { forceCold?: boolean } = {}): Promise<OpenedTargets> {
   if (target.kind === "local") return openLocal(target.stack, target.platforms, progress);
 
   const { endpoints, apiKey, stack } =
@@ -175,6 +181,7 @@ export async function openTargets(target: TargetChoice, progress: Progress): Pro
         })();
   const config = stack ? safeStackConfig(stack, apiKey) : undefined;
   const chosen = endpoints.filter((e) => !target.platforms || target.platforms.includes(e.platform));
+  const coldContext = options.forceCold ? await coldContextFor(target.kind === "stack" ? target.stack : undefined, stack) : undefined;
   const subjects: Subject[] = [];
   for (const deployed of chosen) {
     const endpoint = { url: deployed.url, apiKey };
@@ -186,10 +193,35 @@ export async function openTargets(target: TargetChoice, progress: Progress): Pro
       // The first request of this run: cold only if the function sat idle (see README).
       firstProbe: await coldProbe(endpoint),
       coldMethod: "first request of this run; cold only if the function was idle or freshly deployed (see README)",
+      coldForcer: coldContext ? coldForcerFor(deployed, coldContext) : undefined,
     });
   }
   progress.note(`measuring ${subjects.map((s) => `${s.platform} ${s.endpoint.url}`).join(", ")}`);
   return { subjects, unavailable: [], stop: async () => undefined, stackConfig: stack ? withoutSecrets(stackFileValues(stack)) : null };
+}
+
+/**
+ * What `--force-cold` needs besides the outputs: the stack file's regions and GCP project, and
+ * the stack's state (`pulumi stack export`: Azure's resource group, Cloudflare's startup time)
+ * when the target is a stack read through the Pulumi CLI.
+ */
+async function coldContextFor(cliStack: string | undefined, stack: string | undefined) {
+  const known = stack !== undefined && knownStacks().includes(stack);
+  const providers = known ? stackProviderValues(stack) : {};
+  let exported: unknown;
+  if (cliStack) {
+    try {
+      exported = JSON.parse((await run("pulumi", ["stack", "export", "--stack", cliStack], { maxBuffer: 256 * 1024 * 1024 })).stdout);
+    } catch {
+      exported = undefined; // each platform then says what it is missing
+    }
+  }
+  return {
+    regions: known ? stackRegions(stack) : {},
+    gcpProject: typeof providers["gcp:project"] === "string" ? (providers["gcp:project"] as string) : undefined,
+    exported,
+    env: process.env,
+  };
 }
 
 /** The API key never goes into a report. */

@@ -5,10 +5,14 @@
  *   npm run compare -- --quick --platforms aws,cloudflare
  *   npm run compare -- --stack prod                  # a deployed stack, through the Pulumi CLI
  *   npm run compare -- --endpoints endpoints.json    # deployed endpoints, without the Pulumi CLI
+ *   npm run compare -- --stack prod --engine artillery --workers 10 --region eu-west-1
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { fullPhases, LOCAL_WARM_RATE, quickPhases, type PhaseOptions } from "../compare/presets";
+import { artilleryEngine, distributedModeProblem } from "../compare/engines/artillery";
+import { engineChoiceFrom } from "../compare/engines/engine";
+import { undiciEngine } from "../compare/engines/undici";
 import { runComparison } from "../compare/run";
 import { targetChoiceFrom } from "../compare/targets";
 
@@ -24,6 +28,9 @@ options:
   --platforms a,b         only these platforms
   --quick                 every phase, in seconds (a first look; tests)
   --cold-samples N        cold-start samples per platform            (full: ${fullPhases.coldSamples})
+  --force-cold N          deployed stacks: N cold samples per platform, each after making the platform
+                          replace its instances (AWS env change, GCP new revision, Azure restart;
+                          Cloudflare cannot be forced), with the platform's own start-up figure
   --rate N                warm-latency rate, req/s                   (full: ${fullPhases.warmRate}; local: ${LOCAL_WARM_RATE})
   --duration S            warm-latency duration, seconds             (full: ${fullPhases.warmDurationMs / 1000})
   --ramp a,b,c            throughput-ramp rates, req/s               (full: ${fullPhases.rampRates.join(",")})
@@ -32,7 +39,17 @@ options:
   --monthly-requests N    traffic for the monthly cost               (full: ${fullPhases.monthlyRequests})
   --pricing <file|dir>    your pricing table(s), replacing the shipped ones they name
   --no-free-tier          leave the free tiers out of the cost (they are per account, shared by everything in it)
-  --out <dir>             output folder (default reports/<timestamp>)`;
+  --out <dir>             output folder (default reports/<timestamp>)
+
+load engine (warm latency and ramp; queue delay always runs on the built-in client):
+  --engine undici|artillery  undici (default): open loop from this machine, latency from the intended send
+                          artillery: Artillery, installed into engines/artillery on first use (~1 min);
+                          latency = time to first byte from the actual send
+  --mode local|lambda|fargate|aci  where Artillery runs: this machine (default), or its own distributed
+                          modes in your account (run-lambda, run-fargate, run-aci); default lambda when
+                          --workers or --region is given
+  --workers N             Artillery load generators (distributed modes); the rate is split among them
+  --region <region>       region of the Artillery workers, e.g. eu-west-1`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -44,6 +61,7 @@ async function main(): Promise<void> {
       platforms: { type: "string" },
       quick: { type: "boolean" },
       "cold-samples": { type: "string" },
+      "force-cold": { type: "string" },
       rate: { type: "string" },
       duration: { type: "string" },
       ramp: { type: "string" },
@@ -53,6 +71,10 @@ async function main(): Promise<void> {
       pricing: { type: "string" },
       "no-free-tier": { type: "boolean" },
       out: { type: "string" },
+      engine: { type: "string" },
+      mode: { type: "string" },
+      workers: { type: "string" },
+      region: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -61,6 +83,9 @@ async function main(): Promise<void> {
     return;
   }
   const target = targetChoiceFrom(values);
+  const engineChoice = engineChoiceFrom(values);
+  const distributed = distributedModeProblem(engineChoice, target.kind);
+  if (distributed) throw new Error(distributed);
 
   const phases: PhaseOptions = { ...(values.quick ? quickPhases : fullPhases) };
   // Four platforms and their emulators share this machine's cores: a gentler default rate
@@ -74,6 +99,8 @@ async function main(): Promise<void> {
   };
   // Upper bounds keep every loop bounded whatever is typed.
   positive("cold-samples", values["cold-samples"], (n) => (phases.coldSamples = Math.round(n)), 20);
+  positive("force-cold", values["force-cold"], (n) => (phases.forceCold = Math.round(n)), 20);
+  if (phases.forceCold && target.kind === "local") throw new Error("--force-cold is for deployed stacks (--stack or --endpoints); the local cloud restarts its runtimes for --cold-samples");
   positive("rate", values.rate, (n) => (phases.warmRate = n), 5_000);
   positive("duration", values.duration, (n) => (phases.warmDurationMs = n * 1000), 600);
   positive("ramp-step", values["ramp-step"], (n) => (phases.rampStepMs = n * 1000), 120);
@@ -84,7 +111,8 @@ async function main(): Promise<void> {
     if (phases.rampRates.some((r) => !(r > 0) || r > 10_000)) throw new Error("--ramp must list rates above 0 and at most 10000, e.g. 25,50,100");
   }
 
-  const { dir, results } = await runComparison({ target, phases, pricing: values.pricing, freeTier: !values["no-free-tier"], outDir: values.out && path.resolve(values.out) });
+  const engine = engineChoice.name === "artillery" ? artilleryEngine(engineChoice) : undiciEngine();
+  const { dir, results } = await runComparison({ target, phases, engine, pricing: values.pricing, freeTier: !values["no-free-tier"], outDir: values.out && path.resolve(values.out) });
   const failedSmoke = results.platforms.filter((p) => !p.measured).map((p) => p.platform);
   console.log(`${path.join(dir, "report.html")}`);
   console.error(`\nreport: ${dir}/{results.json,report.md,report.html}` + (results.label ? `\n(${results.label})` : ""));
