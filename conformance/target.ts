@@ -58,12 +58,6 @@ export interface ConformanceTarget {
    * the Functions Framework parses `application/json` bodies first.
    */
   runtimeRejectsMalformedJson?: string;
-  /**
-   * Set (to the reason) when the store client's retries on a refused connection last longer
-   * than the fault case allows and the driver reads no setting that bounds them from the
-   * environment: the suite skips the store-down case there and names the reason.
-   */
-  storeOutageUnbounded?: string;
 }
 
 /**

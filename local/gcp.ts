@@ -25,7 +25,7 @@ import { PubSub } from "@google-cloud/pubsub";
 import type { Capability } from "../components/catalog";
 import { gcpNativeSummary, gcpPushConcurrency, planGcp, type GcpPlannedFunction } from "../components/gcp/rules";
 import type { FunctionDeployment } from "../components/platform";
-import { entryPointName, gcpEnv, gcpEnvironment, gcpScheduleEnvironment } from "../functions/gcp/contract";
+import { entryPointName, gcpDeadlineEnvironment, gcpEnvironment, gcpScheduleEnvironment } from "../functions/gcp/contract";
 import { serveFunction, type ServedFunction } from "./emulators/functions-framework";
 import { gcloudEmulatorsMissing, startGcloudEmulator, type RunningEmulator } from "./emulators/gcloud";
 import { freePorts } from "./emulators/loopback";
@@ -119,7 +119,7 @@ export function serveGcpFunction(backends: GcpBackends, fn: GcpServable, options
     env: {
       ...backends.environmentFor(fn.definition.capabilities),
       ...(native?.schedule ? gcpScheduleEnvironment(native.schedule.run) : {}),
-      ...(native?.publishTimeoutMs ? { [gcpEnv.publishTimeoutMs]: String(native.publishTimeoutMs) } : {}),
+      ...gcpDeadlineEnvironment(native ?? {}),
       ...options.env,
     },
     onLine: options.onLine,

@@ -20,6 +20,7 @@
  * The first request that does pays it instead (README, "Google Cloud: clients loaded on first use").
  */
 import type { CollectionReference, Firestore, Transaction } from "@google-cloud/firestore";
+import { storeTimeoutMs } from "./contract";
 import { EmailTakenError, once, type PendingUser, type PendingUserStore, type User, type UserStore, type WelcomeResult } from "../core";
 
 export const USERS_COLLECTION = "users";
@@ -45,9 +46,40 @@ export interface FirestoreStoreOptions {
   projectId?: string;
   /** The database id (`FIRESTORE_DATABASE`); `(default)` when unset. */
   databaseId?: string;
+  /**
+   * How long one store operation may take, retries included; `STORE_TIMEOUT_MS` (set by the
+   * component from the function's timeout) when unset, and unbounded when that is unset too.
+   */
+  timeoutMs?: number;
+}
+
+/** A store operation that did not finish within the deadline; the core answers 500 internal_error and logs this message. */
+export class StoreDeadlineError extends Error {
+  constructor(operation: string, timeoutMs: number) {
+    super(`Firestore ${operation} did not finish within ${timeoutMs} ms (STORE_TIMEOUT_MS)`);
+    this.name = "StoreDeadlineError";
+  }
+}
+
+/**
+ * Rejects when `work` has not settled within `timeoutMs`. The Firestore client takes no per-call
+ * deadline through its document API, and its retries are layered (gax per RPC, then up to
+ * MAX_REQUEST_RETRIES = 5 stream attempts with backoff from 1 s, then up to 5 transaction
+ * attempts on UNAVAILABLE: build/src/{index,transaction}.js), so the bound is kept here. An
+ * abandoned call may still finish later; each write is one transaction, so it lands whole or not
+ * at all (the user and its email claim together).
+ */
+export function withinDeadline<T>(operation: string, timeoutMs: number | undefined, work: () => Promise<T>): Promise<T> {
+  if (!timeoutMs) return work();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreDeadlineError(operation, timeoutMs)), timeoutMs);
+  });
+  return Promise.race([work(), expired]).finally(() => clearTimeout(timer));
 }
 
 export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): UserStore & PendingUserStore {
+  const timeoutMs = options.timeoutMs ?? storeTimeoutMs();
   const client = once(async () => {
     // Bundled all the same: esbuild evaluates the module here, on the first call.
     const sdk = await import("@google-cloud/firestore");
@@ -65,7 +97,7 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
   return {
     async get(id) {
       const { users } = await client();
-      const snapshot = await users.doc(id).get();
+      const snapshot = await withinDeadline("get", timeoutMs, () => users.doc(id).get());
       return snapshot.exists ? toUser(snapshot.data()!) : undefined;
     },
 
@@ -73,10 +105,12 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
       const { db, users, emails } = await client();
       try {
         // Retries only contention (ABORTED); ALREADY_EXISTS ends the transaction at once.
-        await db.runTransaction(async (tx: Transaction) => {
-          tx.create(emails.doc(emailDocumentId(user.email)), { userId: user.id });
-          tx.create(users.doc(user.id), { ...user, [PENDING_FIELD]: user.createdAt });
-        });
+        await withinDeadline("create", timeoutMs, () =>
+          db.runTransaction(async (tx: Transaction) => {
+            tx.create(emails.doc(emailDocumentId(user.email)), { userId: user.id });
+            tx.create(users.doc(user.id), { ...user, [PENDING_FIELD]: user.createdAt });
+          }),
+        );
       } catch (error) {
         if ((error as { code?: number }).code === ALREADY_EXISTS) throw new EmailTakenError(user.email);
         throw error;
@@ -85,15 +119,17 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
 
     async markWelcomed(id, at): Promise<WelcomeResult> {
       const { db, users, FieldValue } = await client();
-      return db.runTransaction(async (tx: Transaction) => {
-        const ref = users.doc(id);
-        const snapshot = await tx.get(ref);
-        if (!snapshot.exists) return "not-found";
-        if (snapshot.get("welcomedAt")) return "already-welcomed";
-        // Leaves the pending index in the same write.
-        tx.update(ref, { welcomedAt: at, [PENDING_FIELD]: FieldValue.delete() });
-        return "welcomed";
-      });
+      return withinDeadline("markWelcomed", timeoutMs, () =>
+        db.runTransaction(async (tx: Transaction): Promise<WelcomeResult> => {
+          const ref = users.doc(id);
+          const snapshot = await tx.get(ref);
+          if (!snapshot.exists) return "not-found";
+          if (snapshot.get("welcomedAt")) return "already-welcomed";
+          // Leaves the pending index in the same write.
+          tx.update(ref, { welcomedAt: at, [PENDING_FIELD]: FieldValue.delete() });
+          return "welcomed";
+        }),
+      );
     },
 
     async listPending({ createdBefore, limit, cursor }) {
@@ -103,7 +139,7 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
         const [since, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
         query = query.startAfter(since, id);
       }
-      const snapshot = await query.get();
+      const snapshot = await withinDeadline("listPending", timeoutMs, () => query.get());
       const found: PendingUser[] = snapshot.docs.map((doc) => ({
         id: doc.id,
         email: doc.get("email"),
@@ -122,12 +158,14 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
       // Of two overlapping runs, one writes and the other fails the precondition at once, with no lock to wait for.
       const { users, FieldValue } = await client();
       const ref = users.doc(id);
-      const snapshot = await ref.get();
+      const snapshot = await withinDeadline("claimRepublish read", timeoutMs, () => ref.get());
       if (!snapshot.exists || snapshot.get("welcomedAt") || snapshot.get(PENDING_FIELD) === undefined) return false;
       const last = snapshot.get("lastRepublishAt") as string | undefined;
       if (last !== undefined && last >= claimableBefore) return false;
       try {
-        await ref.update({ lastRepublishAt: at, republishCount: FieldValue.increment(1) }, { lastUpdateTime: snapshot.updateTime! });
+        await withinDeadline("claimRepublish write", timeoutMs, () =>
+          ref.update({ lastRepublishAt: at, republishCount: FieldValue.increment(1) }, { lastUpdateTime: snapshot.updateTime! }),
+        );
         return true;
       } catch (error) {
         if ((error as { code?: number }).code === FAILED_PRECONDITION) return false;
