@@ -4,6 +4,7 @@
  * from a pull subscription on the events topic; deliveries are real Pub/Sub push envelopes
  * POSTed to the worker, one message per request as Pub/Sub push sends them.
  */
+import { Firestore } from "@google-cloud/firestore";
 import type { Message } from "@google-cloud/pubsub";
 import type { FunctionName } from "../../components/catalog";
 import { planGcp } from "../../components/gcp/rules";
@@ -12,12 +13,16 @@ import { freePort } from "../../local/emulators/loopback";
 import { fireCloudScheduler, pushEnvelope, serveGcpFunction, serveGcpFunctions, startGcpBackends, type GcpBackends } from "../../local/gcp";
 import { reconcilerEnv } from "../../functions/core/reconciler";
 import { gcpEnv } from "../../functions/gcp/contract";
+import { EMAILS_COLLECTION, emailDocumentId, USERS_COLLECTION } from "../../functions/gcp/firestore-store";
+import { startDelayingProxy } from "../../local/fault-proxy";
 import { Teardown } from "../../local/teardown";
 import { plannedCatalog, type Overrides } from "../planned";
 import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 
 export const TEST_API_KEY = "gcp-conformance-key-0123456789";
 export const PROBE_SUBSCRIPTION = "conformance-probe";
+/** How long the slow-store proxy holds each byte: longer than the slow copy's 1 s timeout. */
+export const SLOW_STORE_DELAY_MS = 1_500;
 /** The store deadline of the store-down copy: well inside the suite's 3 s bound for a fault's 500. */
 export const STORE_DOWN_TIMEOUT_MS = 500;
 
@@ -124,6 +129,41 @@ export async function startGcpTarget(): Promise<GcpTarget> {
         request: (request: Request) => forward(down.url, request),
         logs: () => down.logs().split("\n"),
         close: () => down.stop(),
+      };
+    },
+    async usersApiWithSlowStore() {
+      // Firestore behind a proxy that holds each byte longer than this copy's 1 s timeout. The copy
+      // is planned with that timeout, so the plan's STORE_TIMEOUT_MS (a quarter of it) reaches the
+      // function as a deploy sets it, and the store deadline answers before Cloud Run's 504. The
+      // Functions Framework enforces no timeout itself; the case asserts the answer comes first.
+      const timeoutSeconds = 1;
+      const proxy = await startDelayingProxy({ host: "127.0.0.1", port: backends.firestore.port }, SLOW_STORE_DELAY_MS);
+      const slow = await serveGcpFunction(backends, gcpTestFunctions({ "users-api": { timeoutSeconds } })["users-api"], {
+        env: { FIRESTORE_EMULATOR_HOST: proxy.host },
+      });
+      const reader = new Firestore({ projectId: backends.projectId, host: backends.firestore.host, ssl: false });
+      return {
+        request: (request: Request) => forward(slow.url, request),
+        timeoutMs: timeoutSeconds * 1000,
+        timeoutAnswer: {
+          status: 500,
+          code: "internal_error",
+          source:
+            "parity's store deadline (STORE_TIMEOUT_MS, a quarter of the timeout) answers before Cloud Functions' 504 at the timeout (https://cloud.google.com/functions/docs/configuring/timeout)",
+        },
+        storeCaughtUp: () => proxy.drained(),
+        async recordsFor(email: string) {
+          const [users, claim] = await Promise.all([
+            reader.collection(USERS_COLLECTION).where("email", "==", email).get(),
+            reader.collection(EMAILS_COLLECTION).doc(emailDocumentId(email)).get(),
+          ]);
+          return { users: users.size, claims: claim.exists ? 1 : 0 };
+        },
+        async close() {
+          await slow.stop();
+          await proxy.close();
+          await reader.terminate();
+        },
       };
     },
     async runReconciler() {
