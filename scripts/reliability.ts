@@ -1,6 +1,6 @@
 /**
- * `npm run reliability`: differential fuzzing across the platforms and races, with figures
- * and a reproducible seed.
+ * `npm run reliability`: differential fuzzing across the platforms, races and (on the local
+ * cloud) queue chaos, with figures and a reproducible seed.
  *
  *   npm run reliability                              # the local cloud (stack dev), full run
  *   npm run reliability -- --quick                   # 300 requests per platform
@@ -28,6 +28,7 @@ options:
   --runs N                generated requests per platform        (full: ${fullRun.runs})
   --time-limit S          bound of the fuzzing phase, seconds     (full: ${fullRun.fuzzTimeLimitMs / 1000})
   --race-posts N          concurrent POSTs per race               (full: ${fullRun.racePosts})
+  --chaos-users N         users per platform in the chaos phase   (full: ${fullRun.chaosUsers}; local cloud only)
   --phases a,b            phases to run: ${phaseNames.join(", ")} (default: all)
   --out <dir>             output folder (default reports/<timestamp>)`;
 
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       runs: { type: "string" },
       "time-limit": { type: "string" },
       "race-posts": { type: "string" },
+      "chaos-users": { type: "string" },
       phases: { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
   whole("runs", values.runs, 1_000_000, (n) => (preset.runs = n));
   whole("time-limit", values["time-limit"], 24 * 3600, (n) => (preset.fuzzTimeLimitMs = n * 1000));
   whole("race-posts", values["race-posts"], 1_000, (n) => (preset.racePosts = n));
+  whole("chaos-users", values["chaos-users"], 200, (n) => (preset.chaosUsers = n));
   let seed = Math.floor(Math.random() * 2 ** 31);
   if (values.seed !== undefined) {
     seed = Number(values.seed);

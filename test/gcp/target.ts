@@ -119,7 +119,7 @@ export async function startGcpTarget(): Promise<GcpTarget> {
     },
     async usersApiWithStoreDown() {
       // Firestore's emulator host is a loopback port nothing listens on: every call is refused, and
-      // the client retries it until the store deadline, shortened (from a quarter of the
+      // the client retries it until the store deadline, shortened (from 40 % of the
       // function's timeout) so that the case answers at once.
       const unreachable = `127.0.0.1:${await freePort()}`;
       const down = await serveGcpFunction(backends, planned["users-api"], {
@@ -133,7 +133,7 @@ export async function startGcpTarget(): Promise<GcpTarget> {
     },
     async usersApiWithSlowStore() {
       // Firestore behind a proxy that holds each byte longer than this copy's 1 s timeout. The copy
-      // is planned with that timeout, so the plan's STORE_TIMEOUT_MS (a quarter of it) reaches the
+      // is planned with that timeout, so the plan's STORE_TIMEOUT_MS (40 % of it) reaches the
       // function as a deploy sets it, and the store deadline answers before Cloud Run's 504. The
       // Functions Framework enforces no timeout itself; the case asserts the answer comes first.
       const timeoutSeconds = 1;
@@ -149,7 +149,7 @@ export async function startGcpTarget(): Promise<GcpTarget> {
           status: 500,
           code: "internal_error",
           source:
-            "parity's store deadline (STORE_TIMEOUT_MS, a quarter of the timeout) answers before Cloud Functions' 504 at the timeout (https://cloud.google.com/functions/docs/configuring/timeout)",
+            "parity's store deadline (STORE_TIMEOUT_MS, 40 % of the timeout) answers before Cloud Functions' 504 at the timeout (https://cloud.google.com/functions/docs/configuring/timeout)",
         },
         storeCaughtUp: () => proxy.drained(),
         async recordsFor(email: string) {
