@@ -424,7 +424,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
       /** How long after the timeout the answer may come (the runtime's own bookkeeping, a loaded machine). */
       const ANSWER_SLACK_MS = 2_000;
       /** What the store may take to apply a write it has received, before it is read. */
-      const STORE_APPLY_MS = 500;
+      const STORE_APPLY_MS = 300;
 
       it("POST gets the platform's timeout answer; once the store has caught up, the user and its email claim are both there or neither", async function () {
         if (!target.usersApiWithSlowStore) {
