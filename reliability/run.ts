@@ -127,15 +127,21 @@ export async function runReliability(options: ReliabilityOptions, progress = new
       for (const subject of opened.subjects) {
         const maxAttempts = subject.settings?.["queue-worker"]?.maxAttempts ?? 5;
         const bar = progress.start(subject.platform, "chaos");
-        const target = await startChaosTarget(subject.platform);
+        let result: ChaosResult;
         try {
-          const result = await chaosRound(target, { seed: options.seed, users: options.chaosUsers, maxAttempts, timeLimitMs: options.chaosTimeLimitMs });
-          report.chaos.push({ ...result, maxAttempts, users: options.chaosUsers });
-          bar.end(`${result.messagesIn} in, ${result.welcomed} welcomed, ${result.duplicatesSuppressed} duplicates suppressed, ${result.deadLettered} dead-lettered, ${result.lost} lost${result.problems.length ? " FAILED" : ""}`);
-          for (const problem of result.problems) progress.note(`  ${subject.platform}: ${problem}`);
-        } finally {
-          await target.close();
+          const target = await startChaosTarget(subject.platform);
+          try {
+            result = await chaosRound(target, { seed: options.seed, users: options.chaosUsers, maxAttempts, timeLimitMs: options.chaosTimeLimitMs });
+          } finally {
+            await target.close();
+          }
+        } catch (error) {
+          // Recorded, not thrown: the report is still written, and the run fails on it.
+          result = { platform: subject.platform, seed: options.seed, messagesIn: 0, processed: 0, deadLettered: 0, welcomed: 0, duplicatesSuppressed: 0, lost: 0, problems: [`chaos did not run: ${(error as Error).message}`] };
         }
+        report.chaos.push({ ...result, maxAttempts, users: options.chaosUsers });
+        bar.end(`${result.messagesIn} in, ${result.welcomed} welcomed, ${result.duplicatesSuppressed} duplicates suppressed, ${result.deadLettered} dead-lettered, ${result.lost} lost${result.problems.length ? " FAILED" : ""}`);
+        for (const problem of result.problems) progress.note(`  ${subject.platform}: ${problem}`);
       }
     }
   }
