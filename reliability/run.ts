@@ -8,7 +8,11 @@ import * as path from "node:path";
 import { table } from "../compare/markdown";
 import { Progress } from "../compare/progress";
 import { LOCAL_LABEL, timestampFolder } from "../compare/results";
-import { openTargets, type TargetChoice } from "../compare/targets";
+import type { Platform } from "../components/catalog";
+import type { FunctionSettings } from "../components/config";
+import { openTargets, stackSettings, type TargetChoice } from "../compare/targets";
+import { choosePlatforms, generateApiKey } from "../local/cloud";
+import { readStackFile } from "../local/stack";
 import { chaosRound, type ChaosResult } from "./chaos";
 import { startChaosTarget } from "./chaos-targets";
 import { describeFailure, httpSubject, runFuzz, type FuzzResult } from "./fuzz";
@@ -70,8 +74,10 @@ const projectRoot = path.resolve(__dirname, "..");
 
 export async function runReliability(options: ReliabilityOptions, progress = new Progress()): Promise<{ dir: string; report: ReliabilityReport }> {
   const startedAt = new Date();
-  const opened = await openTargets(options.target, progress);
-  const subjects = opened.subjects.map((s) => httpSubject(s.platform, s.endpoint.url, s.endpoint.apiKey));
+  const opened = options.target.kind !== "local" || options.phases.some((phase) => phase !== "chaos") ? await openTargets(options.target, progress) : undefined;
+  const subjects = (opened?.subjects ?? []).map((s) => httpSubject(s.platform, s.endpoint.url, s.endpoint.apiKey));
+  // Chaos alone needs no endpoint: the platforms and their settings come from the stack file.
+  const underTest: { platform: Platform; settings?: Record<string, FunctionSettings> }[] = opened?.subjects ?? chaosOnlyPlatforms(options.target as LocalTarget);
   const report: ReliabilityReport = {
     schema: "parity-reliability/1",
     startedAt: startedAt.toISOString(),
@@ -88,13 +94,13 @@ export async function runReliability(options: ReliabilityOptions, progress = new
       chaosTimeLimitMs: options.chaosTimeLimitMs,
       phases: options.phases,
     },
-    platforms: subjects.map((s) => s.platform),
-    unavailable: opened.unavailable,
+    platforms: underTest.map((s) => s.platform),
+    unavailable: opened?.unavailable ?? [],
     knownDeviations: knownDeviations.map(({ id, platform, what, why }) => ({ id, platform, what, why })),
     passed: false,
   };
   try {
-    if (subjects.length === 0) throw new Error("no platform to test");
+    if (underTest.length === 0) throw new Error("no platform to test");
     if (options.phases.includes("fuzz")) {
       const bar = progress.start(subjects.map((s) => s.platform).join(","), "fuzz");
       report.fuzz = await runFuzz(subjects, { seed: options.seed, runs: options.runs, timeLimitMs: options.fuzzTimeLimitMs, path: options.path, welcomeWithinMs: 60_000, onProgress: (done, total) => {
@@ -115,7 +121,7 @@ export async function runReliability(options: ReliabilityOptions, progress = new
       }
     }
   } finally {
-    await opened.stop();
+    await opened?.stop();
   }
   if (options.phases.includes("chaos")) {
     if (options.target.kind !== "local") {
@@ -124,7 +130,7 @@ export async function runReliability(options: ReliabilityOptions, progress = new
     } else {
       // After the local cloud stopped: each target starts its own emulators, one platform at a time.
       report.chaos = [];
-      for (const subject of opened.subjects) {
+      for (const subject of underTest) {
         const maxAttempts = subject.settings?.["queue-worker"]?.maxAttempts ?? 5;
         const bar = progress.start(subject.platform, "chaos");
         let result: ChaosResult;
@@ -153,6 +159,14 @@ export async function runReliability(options: ReliabilityOptions, progress = new
   fs.writeFileSync(path.join(dir, "reliability.json"), JSON.stringify(report, null, 2) + "\n");
   fs.writeFileSync(path.join(dir, "reliability.md"), reliabilityMarkdown(report));
   return { dir, report };
+}
+
+type LocalTarget = Extract<TargetChoice, { kind: "local" }>;
+
+/** The stack's platforms and settings, without starting the local cloud. */
+function chaosOnlyPlatforms(target: LocalTarget): { platform: Platform; settings: Record<string, FunctionSettings> }[] {
+  const config = readStackFile(target.stack, generateApiKey());
+  return choosePlatforms(config, target.platforms).map((platform) => ({ platform, settings: stackSettings(config, platform) }));
 }
 
 export function passed(report: ReliabilityReport): boolean {

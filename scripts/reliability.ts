@@ -78,7 +78,8 @@ async function main(): Promise<void> {
   const unknown = phases.filter((p) => !(phaseNames as readonly string[]).includes(p));
   if (unknown.length > 0) throw new Error(`unknown phase ${unknown.join(", ")}; allowed: ${phaseNames.join(", ")}`);
 
-  console.error(`seed ${seed}: ${preset.runs} generated requests per platform (replay with --seed ${seed})`);
+  const plan = [phases.includes("fuzz") && `${preset.runs} generated requests`, phases.includes("race") && `a race of ${preset.racePosts} POSTs`, phases.includes("chaos") && `chaos with ${preset.chaosUsers} users`].filter(Boolean);
+  console.error(`seed ${seed}: ${plan.join(", ")} per platform (replay with --seed ${seed})`);
   const { dir, report } = await runReliability({ target, seed, ...preset, path: values.path, phases, outDir: values.out && path.resolve(values.out) });
   const { header, rows } = summaryRows(report);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
