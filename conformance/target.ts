@@ -45,6 +45,15 @@ export interface ConformanceTarget {
    */
   usersApiWithStoreDown(): Promise<{ request(request: Request): Promise<Response>; logs(): string[]; close(): Promise<void> }>;
   /**
+   * A second users API whose store is slow: a proxy (local/fault-proxy.ts) holds every byte it
+   * sends to the store longer than the function may run, under a short function timeout that
+   * the local runtime enforces as the platform does. Absent where that cannot be played
+   * honestly; `slowStoreUnsupported` then says why.
+   */
+  usersApiWithSlowStore?(): Promise<SlowStoreUsersApi>;
+  /** Why a platform has no slow-store case (the suite names it in the skipped test's title). */
+  slowStoreUnsupported?: string;
+  /**
    * Runs the reconciler once, invoked the way the platform's scheduler invokes it (its native
    * event or request), with a grace period of 0 so that users created by the test are pending.
    * Resolves when the run has finished.
@@ -58,12 +67,6 @@ export interface ConformanceTarget {
    * the Functions Framework parses `application/json` bodies first.
    */
   runtimeRejectsMalformedJson?: string;
-  /**
-   * Set (to the reason) when the store client's retries on a refused connection last longer
-   * than the fault case allows and the driver reads no setting that bounds them from the
-   * environment: the suite skips the store-down case there and names the reason.
-   */
-  storeOutageUnbounded?: string;
 }
 
 /**
@@ -74,3 +77,21 @@ export interface ConformanceTarget {
 export const runtimeRejectsMalformedJson: Partial<Record<"aws" | "gcp" | "azure" | "cloudflare", string>> = {
   gcp: "the Functions Framework (what Cloud Functions runs) parses application/json bodies before the function and answers malformed JSON with its own 400",
 };
+
+/** A users API in front of a slow store (see `ConformanceTarget.usersApiWithSlowStore`). */
+export interface SlowStoreUsersApi {
+  request(request: Request): Promise<Response>;
+  /** The function's timeout, as configured on this copy. */
+  timeoutMs: number;
+  /**
+   * What the caller gets when the store outlasts the function: the platform's own timeout answer
+   * (`body`), or parity's error code where the driver's store deadline answers first (`code`).
+   * `source` cites where the answer is documented.
+   */
+  timeoutAnswer: { status: number; code?: string; body?: unknown; source: string };
+  /** Resolves once the store has received everything the function sent (the held bytes delivered). */
+  storeCaughtUp(): Promise<void>;
+  /** What the store holds for a normalised email, read directly: users with that email, and email claims. */
+  recordsFor(email: string): Promise<{ users: number; claims: number }>;
+  close(): Promise<void>;
+}

@@ -32,6 +32,8 @@ export interface ChaosOptions {
   events: DeliveredMessage[];
   /** Reads a user's welcomedAt through the API. */
   welcomedAt(userId: string): Promise<string | null>;
+  /** Wall-time bound: messages still queued when it is reached count as lost. @default no bound */
+  timeLimitMs?: number;
 }
 
 /** Messages the worker must fail every time: not JSON, the wrong shape, a user that does not exist. */
@@ -61,7 +63,8 @@ export async function runChaos(target: Pick<ConformanceTarget, "platform" | "del
   const firstWelcome = new Map<string, string>();
   const queue = [...copies];
   let rounds = 0;
-  while (queue.length > 0 && rounds++ < 1_000) {
+  const deadline = Date.now() + (options.timeLimitMs ?? Infinity);
+  while (queue.length > 0 && rounds++ < 1_000 && Date.now() < deadline) {
     const batch = queue.splice(0, 1 + next(options.maxBatch ?? 5));
     const { failedIds } = await target.deliver(batch.map(({ id, body }) => ({ id, body })));
     for (const message of batch) {
@@ -94,6 +97,49 @@ export async function runChaos(target: Pick<ConformanceTarget, "platform" | "del
     if (attempts.get(m.id) !== options.maxAttempts) result.problems.push(`poison ${m.id} delivered ${attempts.get(m.id)} times, not maxAttempts (${options.maxAttempts})`);
   }
   if (result.welcomed !== options.events.length) result.problems.push(`${result.welcomed} of ${options.events.length} users welcomed`);
-  if (result.lost !== 0) result.problems.push(`${result.lost} messages neither processed nor dead-lettered`);
+  if (result.lost !== 0) result.problems.push(`${result.lost} messages neither processed nor dead-lettered${queue.length > 0 ? ` (${queue.length} still queued when the ${Date.now() >= deadline ? "time limit" : "round limit"} was reached)` : ""}`);
   return result;
+}
+
+export interface ChaosRoundOptions {
+  seed: number;
+  /** Users created for the round: each one's real event is the chaos's input. */
+  users: number;
+  maxAttempts: number;
+  maxBatch?: number;
+  timeLimitMs?: number;
+}
+
+/**
+ * One chaos round on a target: creates `users` users through its users API, collects their real
+ * events from its queue (up to 15 s), then runs the chaos on its worker. Used by the conformance
+ * suite and by `npm run reliability`.
+ */
+export async function chaosRound(target: Pick<ConformanceTarget, "platform" | "apiKey" | "request" | "receivePublished" | "deliver">, options: ChaosRoundOptions): Promise<ChaosResult> {
+  const api = (path: string, init: RequestInit = {}) =>
+    target.request(new Request(`http://parity.test${path}`, { ...init, headers: { "x-api-key": target.apiKey, "content-type": "application/json", ...init.headers } }));
+  await target.receivePublished({ atLeast: 0, timeoutMs: 0 });
+  const ids = new Set<string>();
+  for (let i = 0; i < options.users; i++) {
+    const response = await api("/users", { method: "POST", body: JSON.stringify({ email: `chaos-${options.seed}-${i}-${Date.now()}@example.com`, name: `Chaos ${i}` }) });
+    if (response.status !== 201) throw new Error(`chaos on ${target.platform}: creating a user answered ${response.status} ${await response.text()}`);
+    ids.add(((await response.json()) as { id: string }).id);
+  }
+  // Collected without waiting for duplicates: duplicates are the chaos's own doing.
+  const events: DeliveredMessage[] = [];
+  const collectBy = Date.now() + 15_000;
+  while (events.length < ids.size && Date.now() < collectBy) {
+    for (const message of await target.receivePublished({ atLeast: ids.size - events.length, timeoutMs: 2_000 })) {
+      if (ids.has(JSON.parse(message.body).userId)) events.push(message);
+    }
+  }
+  if (events.length !== ids.size) throw new Error(`chaos on ${target.platform}: ${events.length} of ${ids.size} users' events arrived within 15 s`);
+  return runChaos(target, {
+    seed: options.seed,
+    maxAttempts: options.maxAttempts,
+    maxBatch: options.maxBatch,
+    timeLimitMs: options.timeLimitMs,
+    events,
+    welcomedAt: async (id) => ((await (await api(`/users/${id}`)).json()) as { welcomedAt: string | null }).welcomedAt,
+  });
 }

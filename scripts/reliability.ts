@@ -1,6 +1,6 @@
 /**
- * `npm run reliability`: differential fuzzing across the platforms and races, with figures
- * and a reproducible seed.
+ * `npm run reliability`: differential fuzzing across the platforms, races and (on the local
+ * cloud) queue chaos, with figures and a reproducible seed.
  *
  *   npm run reliability                              # the local cloud (stack dev), full run
  *   npm run reliability -- --quick                   # 300 requests per platform
@@ -28,6 +28,7 @@ options:
   --runs N                generated requests per platform        (full: ${fullRun.runs})
   --time-limit S          bound of the fuzzing phase, seconds     (full: ${fullRun.fuzzTimeLimitMs / 1000})
   --race-posts N          concurrent POSTs per race               (full: ${fullRun.racePosts})
+  --chaos-users N         users per platform in the chaos phase   (full: ${fullRun.chaosUsers}; local cloud only)
   --phases a,b            phases to run: ${phaseNames.join(", ")} (default: all)
   --out <dir>             output folder (default reports/<timestamp>)`;
 
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       runs: { type: "string" },
       "time-limit": { type: "string" },
       "race-posts": { type: "string" },
+      "chaos-users": { type: "string" },
       phases: { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
   whole("runs", values.runs, 1_000_000, (n) => (preset.runs = n));
   whole("time-limit", values["time-limit"], 24 * 3600, (n) => (preset.fuzzTimeLimitMs = n * 1000));
   whole("race-posts", values["race-posts"], 1_000, (n) => (preset.racePosts = n));
+  whole("chaos-users", values["chaos-users"], 200, (n) => (preset.chaosUsers = n));
   let seed = Math.floor(Math.random() * 2 ** 31);
   if (values.seed !== undefined) {
     seed = Number(values.seed);
@@ -75,7 +78,8 @@ async function main(): Promise<void> {
   const unknown = phases.filter((p) => !(phaseNames as readonly string[]).includes(p));
   if (unknown.length > 0) throw new Error(`unknown phase ${unknown.join(", ")}; allowed: ${phaseNames.join(", ")}`);
 
-  console.error(`seed ${seed}: ${preset.runs} generated requests per platform (replay with --seed ${seed})`);
+  const plan = [phases.includes("fuzz") && `${preset.runs} generated requests`, phases.includes("race") && `a race of ${preset.racePosts} POSTs`, phases.includes("chaos") && `chaos with ${preset.chaosUsers} users`].filter(Boolean);
+  console.error(`seed ${seed}: ${plan.join(", ")} per platform (replay with --seed ${seed})`);
   const { dir, report } = await runReliability({ target, seed, ...preset, path: values.path, phases, outDir: values.out && path.resolve(values.out) });
   const { header, rows } = summaryRows(report);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -10,7 +10,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { entryPointName, gcpEnv, gcpEnvironment, gcpScheduleEnvironment } from "../../functions/gcp/contract";
+import { entryPointName, gcpDeadlineEnvironment, gcpEnvironment, gcpScheduleEnvironment } from "../../functions/gcp/contract";
 import { packageFunction, packageJsonFor } from "../bundle";
 import { packageAsset, platformOutputs, reportWarnings } from "../component";
 import {
@@ -409,7 +409,7 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     );
     const runSettings = {
       ...(native.schedule ? gcpScheduleEnvironment(native.schedule.run) : {}),
-      ...(native.publishTimeoutMs ? { [gcpEnv.publishTimeoutMs]: String(native.publishTimeoutMs) } : {}),
+      ...gcpDeadlineEnvironment(native),
     };
     const secretEnvironmentVariables = Object.entries(env.secrets).map(([key, ref]) => ({ key, projectId: this.projectId, ...ref }));
     const cloudFunction = new gcp.cloudfunctionsv2.Function(

@@ -65,11 +65,18 @@ describe("GCP rules", () => {
       maxInstanceRequestConcurrency: 1,
       minInstanceCount: 2,
       publishTimeoutMs: undefined,
+      storeTimeoutMs: undefined,
       queue: undefined,
       schedule: undefined,
     });
     assert.equal(gcpSettingsFor("c", { ...http, capabilities: ["events.publish"] }, base, d).publishTimeoutMs, 5000, "a publisher gives up after half its 10 s timeout");
     assert.equal(gcpSettingsFor("c", { ...http, capabilities: ["events.publish"] }, { ...base, timeoutSeconds: 1 }, d).publishTimeoutMs, 1000, "at least a second");
+    for (const timeoutSeconds of [1, 10, 3600]) {
+      const api = gcpSettingsFor("c", { ...http, capabilities: ["users.create", "events.publish"] }, { ...base, timeoutSeconds }, d);
+      assert.equal(api.storeTimeoutMs, timeoutSeconds * 400, "a store operation gives up after 40 % of the timeout");
+      if (timeoutSeconds > 1) assert.ok(api.storeTimeoutMs! + api.publishTimeoutMs! < timeoutSeconds * 1000, "a create and its publish end before the platform's 504");
+    }
+    assert.equal(gcpSettingsFor("c", { ...http, capabilities: ["users.read"] }, base, d).storeTimeoutMs, 4000, "any users.* capability");
     assert.deepEqual(gcpSettingsFor("c", queue, { ...base, timeoutSeconds: 10 }, d).queue, {
       messagesPerRequest: 1,
       ackDeadlineSeconds: 10,

@@ -328,6 +328,8 @@ export interface GcpNativeSettings {
   minInstanceCount: number;
   /** Set on publishers: how long one publish may take, retries included (PUBLISH_TIMEOUT_MS). */
   publishTimeoutMs?: number;
+  /** Set on functions that use the users store: how long one store operation may take, retries included (STORE_TIMEOUT_MS). */
+  storeTimeoutMs?: number;
   queue?: GcpQueueSettings;
   schedule?: GcpScheduleSettings;
 }
@@ -435,6 +437,13 @@ export function gcpSettingsFor(
     // Half the timeout: a publish to an unreachable Pub/Sub gives up while the function can still
     // answer (the core keeps the user; the reconciler re-publishes it).
     publishTimeoutMs: definition.capabilities.includes("events.publish") ? Math.max(1000, timeoutSeconds * 500) : undefined,
+    // 40 % of the timeout: a store that does not answer gives parity's 500 internal_error (logged
+    // with its cause) before Cloud Functions answers 504 at the timeout
+    // (https://cloud.google.com/functions/docs/configuring/timeout). A create (one store
+    // operation, then a publish of at most half the timeout) still ends within 90 % of it. Not
+    // less: a cold instance's first Firestore call (channel set-up) took up to 2.9 s against the
+    // local emulator on a loaded 2-core machine (measured), and a 10 s timeout leaves it 4 s.
+    storeTimeoutMs: definition.capabilities.some((capability) => capability.startsWith("users.")) ? timeoutSeconds * 400 : undefined,
     queue:
       definition.trigger.kind === "queue"
         ? gcpQueueSettingsFor(fn, settings, timeoutSeconds, decisions, { capacity: concurrency.maxInstanceCount * concurrency.maxInstanceRequestConcurrency, burst: context.publishBurst })

@@ -27,6 +27,14 @@ export const gcpEnv = {
    * events.publish): the client's default retries last up to 600 s, far past a function's timeout.
    */
   publishTimeoutMs: "PUBLISH_TIMEOUT_MS",
+  /**
+   * How long one store operation may take, retries included (set on functions that declare a
+   * users.* capability): the Firestore client retries an unreachable host far past a function's
+   * timeout (its Commit and read retries total up to 600 s: @google-cloud/firestore 8.7.1
+   * build/src/v1/firestore_client_config.json, `total_timeout_millis`), so without a bound the
+   * platform's timeout answers instead of parity's 500.
+   */
+  storeTimeoutMs: "STORE_TIMEOUT_MS",
 } as const;
 
 /**
@@ -93,6 +101,16 @@ export function requiredEnv(name: (typeof gcpEnv)[keyof typeof gcpEnv], env: Nod
 export const projectId = (env: NodeJS.ProcessEnv = process.env) => env[gcpEnv.projectId] || undefined;
 /** The publish deadline the component set, or undefined for the client's default. */
 export const publishTimeoutMs = (env: NodeJS.ProcessEnv = process.env) => (env[gcpEnv.publishTimeoutMs] ? Number(env[gcpEnv.publishTimeoutMs]) : undefined);
+/** The store deadline the component set, or undefined for none (the client's own retries). */
+export const storeTimeoutMs = (env: NodeJS.ProcessEnv = process.env) => (env[gcpEnv.storeTimeoutMs] ? Number(env[gcpEnv.storeTimeoutMs]) : undefined);
+
+/** The deadlines the plan decided, as the variables the component and the local launcher set. */
+export function gcpDeadlineEnvironment(deadlines: { publishTimeoutMs?: number; storeTimeoutMs?: number }): Record<string, string> {
+  return {
+    ...(deadlines.publishTimeoutMs ? { [gcpEnv.publishTimeoutMs]: String(deadlines.publishTimeoutMs) } : {}),
+    ...(deadlines.storeTimeoutMs ? { [gcpEnv.storeTimeoutMs]: String(deadlines.storeTimeoutMs) } : {}),
+  };
+}
 /** The database id the component created; `(default)` when unset. */
 export const firestoreDatabase = (env: NodeJS.ProcessEnv = process.env) => env[gcpEnv.firestoreDatabase] || "(default)";
 

@@ -20,6 +20,7 @@
  * The first request that does pays it instead (README, "Google Cloud: clients loaded on first use").
  */
 import type { CollectionReference, Firestore, Transaction } from "@google-cloud/firestore";
+import { storeTimeoutMs } from "./contract";
 import { EmailTakenError, once, type PendingUser, type PendingUserStore, type User, type UserStore, type WelcomeResult } from "../core";
 
 export const USERS_COLLECTION = "users";
@@ -45,9 +46,72 @@ export interface FirestoreStoreOptions {
   projectId?: string;
   /** The database id (`FIRESTORE_DATABASE`); `(default)` when unset. */
   databaseId?: string;
+  /**
+   * How long one store operation may take, retries included; `STORE_TIMEOUT_MS` (set by the
+   * component from the function's timeout) when unset, and unbounded when that is unset too.
+   */
+  timeoutMs?: number;
+}
+
+/** A store operation that did not finish within the deadline; the core answers 500 internal_error and logs this message. */
+export class StoreDeadlineError extends Error {
+  constructor(operation: string, timeoutMs: number) {
+    super(`Firestore ${operation} did not finish within ${timeoutMs} ms (STORE_TIMEOUT_MS)`);
+    this.name = "StoreDeadlineError";
+  }
+}
+
+/**
+ * Rejects when `work` has not settled within `timeoutMs`. The Firestore client takes no per-call
+ * deadline through its document API, and its retries are layered (gax per RPC, then up to
+ * MAX_REQUEST_RETRIES = 5 stream attempts with backoff from 1 s, then up to 5 transaction
+ * attempts on UNAVAILABLE: build/src/{index,transaction}.js), so the bound is kept here. An
+ * abandoned call may still finish later; each write is one transaction, so it lands whole or not
+ * at all (the user and its email claim together).
+ */
+export function withinDeadline<T>(operation: string, timeoutMs: number | undefined, work: () => Promise<T>): Promise<T> {
+  if (!timeoutMs) return work();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreDeadlineError(operation, timeoutMs)), timeoutMs);
+  });
+  return Promise.race([work(), expired]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The client's own retries of the write RPCs, bounded by the same deadline, so that a write the
+ * deadline abandoned stops retrying soon after instead of for up to 600 s (the defaults: 60 s per
+ * attempt, 600 s in all, build/src/v1/firestore_client_config.json). A gax client-config override
+ * keeps each method's retry codes and replaces its timeouts. Measured against a refused port: a
+ * transaction's Commit gave up after 1.4 s with a 1 s bound, and still retried after 60 s without.
+ * Streamed reads are retried by the Firestore client itself, outside gax's settings; the deadline
+ * above still bounds the caller.
+ */
+function boundedWriteRetries(timeoutMs: number) {
+  const bounded = "parity_store_deadline";
+  const methods = Object.fromEntries(["Commit", "BeginTransaction", "Rollback"].map((method) => [method, { timeout_millis: timeoutMs, retry_params_name: bounded }]));
+  return {
+    interfaces: {
+      "google.firestore.v1.Firestore": {
+        retry_params: {
+          [bounded]: {
+            initial_retry_delay_millis: 100,
+            retry_delay_multiplier: 1.3,
+            max_retry_delay_millis: timeoutMs,
+            initial_rpc_timeout_millis: timeoutMs,
+            rpc_timeout_multiplier: 1,
+            max_rpc_timeout_millis: timeoutMs,
+            total_timeout_millis: timeoutMs,
+          },
+        },
+        methods,
+      },
+    },
+  };
 }
 
 export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): UserStore & PendingUserStore {
+  const timeoutMs = options.timeoutMs ?? storeTimeoutMs();
   const client = once(async () => {
     // Bundled all the same: esbuild evaluates the module here, on the first call.
     const sdk = await import("@google-cloud/firestore");
@@ -56,6 +120,7 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
       databaseId: options.databaseId || "(default)",
       // Optional fields (none today) must never be written as `undefined`.
       ignoreUndefinedProperties: true,
+      ...(timeoutMs ? { clientConfig: boundedWriteRetries(timeoutMs) } : {}),
     });
     const users: CollectionReference = db.collection(USERS_COLLECTION);
     const emails: CollectionReference = db.collection(EMAILS_COLLECTION);
@@ -65,7 +130,7 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
   return {
     async get(id) {
       const { users } = await client();
-      const snapshot = await users.doc(id).get();
+      const snapshot = await withinDeadline("get", timeoutMs, () => users.doc(id).get());
       return snapshot.exists ? toUser(snapshot.data()!) : undefined;
     },
 
@@ -73,10 +138,12 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
       const { db, users, emails } = await client();
       try {
         // Retries only contention (ABORTED); ALREADY_EXISTS ends the transaction at once.
-        await db.runTransaction(async (tx: Transaction) => {
-          tx.create(emails.doc(emailDocumentId(user.email)), { userId: user.id });
-          tx.create(users.doc(user.id), { ...user, [PENDING_FIELD]: user.createdAt });
-        });
+        await withinDeadline("create", timeoutMs, () =>
+          db.runTransaction(async (tx: Transaction) => {
+            tx.create(emails.doc(emailDocumentId(user.email)), { userId: user.id });
+            tx.create(users.doc(user.id), { ...user, [PENDING_FIELD]: user.createdAt });
+          }),
+        );
       } catch (error) {
         if ((error as { code?: number }).code === ALREADY_EXISTS) throw new EmailTakenError(user.email);
         throw error;
@@ -85,15 +152,17 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
 
     async markWelcomed(id, at): Promise<WelcomeResult> {
       const { db, users, FieldValue } = await client();
-      return db.runTransaction(async (tx: Transaction) => {
-        const ref = users.doc(id);
-        const snapshot = await tx.get(ref);
-        if (!snapshot.exists) return "not-found";
-        if (snapshot.get("welcomedAt")) return "already-welcomed";
-        // Leaves the pending index in the same write.
-        tx.update(ref, { welcomedAt: at, [PENDING_FIELD]: FieldValue.delete() });
-        return "welcomed";
-      });
+      return withinDeadline("markWelcomed", timeoutMs, () =>
+        db.runTransaction(async (tx: Transaction): Promise<WelcomeResult> => {
+          const ref = users.doc(id);
+          const snapshot = await tx.get(ref);
+          if (!snapshot.exists) return "not-found";
+          if (snapshot.get("welcomedAt")) return "already-welcomed";
+          // Leaves the pending index in the same write.
+          tx.update(ref, { welcomedAt: at, [PENDING_FIELD]: FieldValue.delete() });
+          return "welcomed";
+        }),
+      );
     },
 
     async listPending({ createdBefore, limit, cursor }) {
@@ -103,7 +172,7 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
         const [since, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
         query = query.startAfter(since, id);
       }
-      const snapshot = await query.get();
+      const snapshot = await withinDeadline("listPending", timeoutMs, () => query.get());
       const found: PendingUser[] = snapshot.docs.map((doc) => ({
         id: doc.id,
         email: doc.get("email"),
@@ -122,12 +191,14 @@ export function createFirestoreUserStore(options: FirestoreStoreOptions = {}): U
       // Of two overlapping runs, one writes and the other fails the precondition at once, with no lock to wait for.
       const { users, FieldValue } = await client();
       const ref = users.doc(id);
-      const snapshot = await ref.get();
+      const snapshot = await withinDeadline("claimRepublish read", timeoutMs, () => ref.get());
       if (!snapshot.exists || snapshot.get("welcomedAt") || snapshot.get(PENDING_FIELD) === undefined) return false;
       const last = snapshot.get("lastRepublishAt") as string | undefined;
       if (last !== undefined && last >= claimableBefore) return false;
       try {
-        await ref.update({ lastRepublishAt: at, republishCount: FieldValue.increment(1) }, { lastUpdateTime: snapshot.updateTime! });
+        await withinDeadline("claimRepublish write", timeoutMs, () =>
+          ref.update({ lastRepublishAt: at, republishCount: FieldValue.increment(1) }, { lastUpdateTime: snapshot.updateTime! }),
+        );
         return true;
       } catch (error) {
         if ((error as { code?: number }).code === FAILED_PRECONDITION) return false;

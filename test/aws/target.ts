@@ -4,7 +4,10 @@
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { planAws } from "../../components/aws/rules";
-import { httpApiEventFromRequest, responseFromHttpApiResult, sqsEventFromMessages } from "../../local/aws-events";
+import { GetItemCommand, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { httpApiEventFromRequest, integrationFailureResponse, responseFromHttpApiResult, sqsEventFromMessages } from "../../local/aws-events";
+import { startDelayingProxy } from "../../local/fault-proxy";
+import { emailKey } from "../../functions/aws/dynamodb-store";
 import { invokeAsScheduler, startAwsBackends, startAwsFunction, type AwsBackends } from "../../local/aws";
 import { freePort } from "../../local/emulators/loopback";
 import { awsEnv } from "../../functions/aws/contract";
@@ -34,6 +37,9 @@ export function requireDynamoDbLocal(suite: Mocha.Context): void {
 }
 
 /** A web request through a users-api Lambda, as API Gateway sends it (2.0 event in, result out). */
+/** How long the slow-store proxy holds each byte: longer than the slow copy's 1 s timeout. */
+export const SLOW_STORE_DELAY_MS = 1_500;
+
 async function requestThrough(fn: LambdaFunction, request: Request): Promise<Response> {
   return responseFromHttpApiResult(await fn.invoke<HttpApiResult>(await httpApiEventFromRequest(request)));
 }
@@ -135,6 +141,51 @@ export async function startAwsTarget(): Promise<AwsTarget> {
         request: (request: Request) => requestThrough(down, request),
         logs: () => [...lines],
         close: () => down.stop(),
+      };
+    },
+    async usersApiWithSlowStore() {
+      // DynamoDB behind a proxy that holds each request longer than the 1 s timeout of this copy.
+      // The SDK sets no request timeout of its own, so the local runtime's timeout ends the
+      // invocation (its environment discarded) and API Gateway answers the failed invocation.
+      const timeoutSeconds = 1;
+      const dynamodb = new URL(backends.dynamodb.endpoint);
+      const proxy = await startDelayingProxy({ host: dynamodb.hostname, port: Number(dynamodb.port) }, SLOW_STORE_DELAY_MS);
+      const slow = startAwsFunction(backends, awsTestFunctions({ "users-api": { timeoutSeconds } })["users-api"], {
+        env: { AWS_ENDPOINT_URL_DYNAMODB: `http://${proxy.host}` },
+      });
+      const { dynamodb: client } = backends.clients;
+      return {
+        request: (request: Request) => requestThrough(slow, request).catch(() => integrationFailureResponse()),
+        timeoutMs: timeoutSeconds * 1000,
+        timeoutAnswer: {
+          status: 500,
+          body: { message: "Internal Server Error" },
+          source: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html (a Lambda integration that fails, here by timing out, returns {\"message\":\"Internal Server Error\"})",
+        },
+        storeCaughtUp: () => proxy.drained(),
+        async recordsFor(email: string) {
+          const claim = await client.send(new GetItemCommand({ TableName: backends.tableName, Key: { pk: { S: emailKey(email) } }, ConsistentRead: true }));
+          let users = 0;
+          let start: Record<string, AttributeValue> | undefined;
+          do {
+            const page = await client.send(
+              new ScanCommand({
+                TableName: backends.tableName,
+                FilterExpression: "begins_with(pk, :user) AND email = :email",
+                ExpressionAttributeValues: { ":user": { S: "user#" }, ":email": { S: email } },
+                ConsistentRead: true,
+                ExclusiveStartKey: start,
+              }),
+            );
+            users += page.Count ?? 0;
+            start = page.LastEvaluatedKey;
+          } while (start);
+          return { users, claims: claim.Item ? 1 : 0 };
+        },
+        async close() {
+          await slow.stop();
+          await proxy.close();
+        },
       };
     },
     async runReconciler() {

@@ -56,6 +56,8 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
   const reconciler = cloudflareTestFunctions().reconciler;
   return {
     platform: "cloudflare",
+    slowStoreUnsupported:
+      "Workers have no wall-clock limit while awaiting I/O, only a CPU-time limit (https://developers.cloudflare.com/changelog/2025-03-25-higher-cpu-limits/), so a slow D1 holds the request instead of timing it out; and Miniflare's D1 is in-process SQLite, which no proxy can slow",
     apiKey: TEST_API_KEY,
     cloud,
     async request(request) {

@@ -4,6 +4,7 @@
  * from a pull subscription on the events topic; deliveries are real Pub/Sub push envelopes
  * POSTed to the worker, one message per request as Pub/Sub push sends them.
  */
+import { Firestore } from "@google-cloud/firestore";
 import type { Message } from "@google-cloud/pubsub";
 import type { FunctionName } from "../../components/catalog";
 import { planGcp } from "../../components/gcp/rules";
@@ -12,12 +13,18 @@ import { freePort } from "../../local/emulators/loopback";
 import { fireCloudScheduler, pushEnvelope, serveGcpFunction, serveGcpFunctions, startGcpBackends, type GcpBackends } from "../../local/gcp";
 import { reconcilerEnv } from "../../functions/core/reconciler";
 import { gcpEnv } from "../../functions/gcp/contract";
+import { EMAILS_COLLECTION, emailDocumentId, USERS_COLLECTION } from "../../functions/gcp/firestore-store";
+import { startDelayingProxy } from "../../local/fault-proxy";
 import { Teardown } from "../../local/teardown";
 import { plannedCatalog, type Overrides } from "../planned";
 import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 
 export const TEST_API_KEY = "gcp-conformance-key-0123456789";
 export const PROBE_SUBSCRIPTION = "conformance-probe";
+/** How long the slow-store proxy holds each byte: longer than the slow copy's 1 s timeout. */
+export const SLOW_STORE_DELAY_MS = 1_500;
+/** The store deadline of the store-down copy: well inside the suite's 3 s bound for a fault's 500. */
+export const STORE_DOWN_TIMEOUT_MS = 500;
 
 /** The catalog on GCP as a deploy plans it, with `overrides` (test/planned.ts). */
 export const gcpTestFunctions = (overrides: Overrides = {}) => plannedCatalog("gcp", planGcp, overrides, 30).functions;
@@ -74,8 +81,6 @@ export async function startGcpTarget(): Promise<GcpTarget> {
     backends,
     functions,
     push,
-    storeOutageUnbounded:
-      "the Firestore client retries an unreachable host past the test's 60 s timeout (measured), and the driver reads no timeout setting (only Pub/Sub's PUBLISH_TIMEOUT_MS)",
     request: (request) => forward(usersApi, request),
     async receivePublished({ atLeast, timeoutMs = 5_000 }) {
       const deadline = Date.now() + timeoutMs;
@@ -113,13 +118,57 @@ export async function startGcpTarget(): Promise<GcpTarget> {
       };
     },
     async usersApiWithStoreDown() {
-      // Firestore's emulator host is a loopback port nothing listens on: every call is refused.
+      // Firestore's emulator host is a loopback port nothing listens on: every call is refused, and
+      // the client retries it until the store deadline, shortened (from 40 % of the
+      // function's timeout) so that the case answers at once.
       const unreachable = `127.0.0.1:${await freePort()}`;
-      const down = await serveGcpFunction(backends, planned["users-api"], { env: { FIRESTORE_EMULATOR_HOST: unreachable } });
+      const down = await serveGcpFunction(backends, planned["users-api"], {
+        env: { FIRESTORE_EMULATOR_HOST: unreachable, [gcpEnv.storeTimeoutMs]: String(STORE_DOWN_TIMEOUT_MS) },
+      });
       return {
         request: (request: Request) => forward(down.url, request),
         logs: () => down.logs().split("\n"),
         close: () => down.stop(),
+      };
+    },
+    async usersApiWithSlowStore() {
+      // Firestore behind a proxy that holds each byte longer than this copy's 1 s timeout. The copy
+      // is planned with that timeout, so the plan's STORE_TIMEOUT_MS (40 % of it) reaches the
+      // function as a deploy sets it, and the store deadline answers before Cloud Run's 504. The
+      // Functions Framework enforces no timeout itself; the case asserts the answer comes first.
+      const timeoutSeconds = 1;
+      const proxy = await startDelayingProxy({ host: "127.0.0.1", port: backends.firestore.port }, SLOW_STORE_DELAY_MS);
+      const slow = await serveGcpFunction(backends, gcpTestFunctions({ "users-api": { timeoutSeconds } })["users-api"], {
+        env: { FIRESTORE_EMULATOR_HOST: proxy.host },
+      });
+      // A warm instance: one read first loads the Firestore client (not part of the deadline, but
+      // of the timeout), so the case measures the store deadline, not a cold start on a loaded machine.
+      await (await forward(slow.url, new Request("http://parity.test/users/00000000-0000-4000-8000-000000000000", { headers: { "x-api-key": TEST_API_KEY } }))).arrayBuffer();
+      // The universe domain given, the auth library does not probe for a metadata server first
+      // (google-gax ClientOptions.universeDomain; the probe cost 3 s of this case's first read).
+      const reader = new Firestore({ projectId: backends.projectId, host: backends.firestore.host, ssl: false, universeDomain: "googleapis.com" });
+      return {
+        request: (request: Request) => forward(slow.url, request),
+        timeoutMs: timeoutSeconds * 1000,
+        timeoutAnswer: {
+          status: 500,
+          code: "internal_error",
+          source:
+            "parity's store deadline (STORE_TIMEOUT_MS, 40 % of the timeout) answers before Cloud Functions' 504 at the timeout (https://cloud.google.com/functions/docs/configuring/timeout)",
+        },
+        storeCaughtUp: () => proxy.drained(),
+        async recordsFor(email: string) {
+          const [users, claim] = await Promise.all([
+            reader.collection(USERS_COLLECTION).where("email", "==", email).get(),
+            reader.collection(EMAILS_COLLECTION).doc(emailDocumentId(email)).get(),
+          ]);
+          return { users: users.size, claims: claim.exists ? 1 : 0 };
+        },
+        async close() {
+          await slow.stop();
+          await proxy.close();
+          await reader.terminate();
+        },
       };
     },
     async runReconciler() {

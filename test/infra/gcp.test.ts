@@ -328,12 +328,20 @@ for (const stack of ["dev", "prod"] as const) {
       // Each function gets what its capabilities bring (functions/gcp/contract.ts), nothing more.
       const common = { PARITY_PLATFORM: "gcp", NODE_ENV: "production", GOOGLE_CLOUD_PROJECT: PROJECT, FIRESTORE_DATABASE: `parity-${stack}-users` };
       const api = fnResource(run, "users-api").inputs.serviceConfig;
-      // A publish gives up after half the function's timeout, so the API still answers when Pub/Sub is unreachable.
+      // A publish gives up after half the function's timeout, and a store operation after 40 %, so the
+      // API answers itself (201, or 500 internal_error) before Cloud Functions' 504 when Pub/Sub or Firestore hangs.
       const apiTimeout = settingsFor(config, "gcp", "users-api").timeoutSeconds;
-      assert.deepEqual(api.environmentVariables, { ...common, EVENTS_TOPIC: `parity-${stack}-events`, PUBLISH_TIMEOUT_MS: String(apiTimeout * 500) });
+      assert.deepEqual(api.environmentVariables, {
+        ...common,
+        EVENTS_TOPIC: `parity-${stack}-events`,
+        PUBLISH_TIMEOUT_MS: String(apiTimeout * 500),
+        STORE_TIMEOUT_MS: String(apiTimeout * 400),
+      });
+      assert.ok(apiTimeout * 400 + apiTimeout * 500 < api.timeoutSeconds * 1000, "both deadlines end inside the function's timeout");
       assert.deepEqual(api.secretEnvironmentVariables, [{ key: "API_KEY", projectId: PROJECT, secret: `parity-${stack}-api-key`, version: "1" }]);
       const worker = fnResource(run, "queue-worker").inputs.serviceConfig;
-      assert.deepEqual(worker.environmentVariables, common, "the worker did not declare events.publish");
+      const workerTimeout = settingsFor(config, "gcp", "queue-worker").timeoutSeconds;
+      assert.deepEqual(worker.environmentVariables, { ...common, STORE_TIMEOUT_MS: String(workerTimeout * 400) }, "the worker did not declare events.publish");
       assert.equal(worker.secretEnvironmentVariables, undefined, "the worker did not declare apiKey.read");
       // The value goes to Secret Manager only, as a Pulumi secret (encrypted in state).
       const secretData = run.one(T.secretVersion).inputs.secretData;
@@ -408,7 +416,8 @@ describe("GcpFunctions: a different catalog (one HTTP function)", function () {
       NODE_ENV: "production",
       GOOGLE_CLOUD_PROJECT: "greeter-proj",
       FIRESTORE_DATABASE: "greeter-users",
-    }, "users.read brings the database, nothing else");
+      STORE_TIMEOUT_MS: "2000",
+    }, "users.read brings the database and its deadline (40 % of the 5 s timeout), nothing else");
     assert.deepEqual(Object.keys(run.result.nodes), ["hello"]);
     assert.ok(run.result.nodes.hello.publicInvoker);
     assert.deepEqual(run.result.warnings, [], "128 MiB is a tier, 30 days is the default retention: nothing to warn about");

@@ -8,7 +8,7 @@ import { explainedBy, outcome, violations, type Observed } from "../../reliabili
 import { spellingsOf } from "../../reliability/races";
 import { createReference, toWebRequest } from "../../reliability/reference";
 import { runChaos } from "../../reliability/chaos";
-import { passed, reliabilityMarkdown, summaryRows, type ReliabilityReport } from "../../reliability/run";
+import { chaosNotDeployed, passed, reliabilityMarkdown, summaryRows, type ReliabilityReport } from "../../reliability/run";
 
 const json = (status: number, body: unknown, contentType = "application/json; charset=utf-8"): Observed => ({ status, contentType, text: JSON.stringify(body) });
 const error = (status: number, code: string) => json(status, { error: { code, message: "m" } });
@@ -121,7 +121,7 @@ describe("reliability: the differential run", () => {
     const fuzz = await runFuzz([faulty()], { seed: 11, runs: 500 });
     const report: ReliabilityReport = {
       schema: "parity-reliability/1", startedAt: "s", finishedAt: "f", target: "test", seed: 11,
-      options: { runs: 500, fuzzTimeLimitMs: 1, racePosts: 50, phases: ["fuzz", "race"] },
+      options: { runs: 500, fuzzTimeLimitMs: 1, racePosts: 50, chaosUsers: 2, chaosTimeLimitMs: 1, phases: ["fuzz", "race", "chaos"] },
       platforms: ["faulty"], unavailable: [], fuzz, knownDeviations: [], passed: false,
       races: [{ platform: "faulty", posts: 50, created: 1, emailTaken: 49, other: {}, ok: true }],
     };
@@ -133,6 +133,17 @@ describe("reliability: the differential run", () => {
     assert.match(reliabilityMarkdown(report), /## Failure[\s\S]*--seed 11/);
     assert.equal(passed({ ...report, fuzz: undefined }), true);
     assert.equal(passed({ ...report, fuzz: undefined, races: [{ ...report.races![0], created: 2, emailTaken: 48, ok: false }] }), false);
+
+    // Chaos: its counts in the summary, and any problem or lost message fails the run.
+    const chaos = { platform: "faulty", seed: 11, messagesIn: 8, processed: 5, deadLettered: 3, welcomed: 2, duplicatesSuppressed: 3, lost: 0, problems: [], maxAttempts: 3, users: 2 };
+    const withChaos = { ...report, fuzz: undefined, chaos: [chaos] };
+    assert.equal(summaryRows(withChaos).rows[0][10], "8 / 2 / 3 / 3 / 0");
+    assert.equal(passed(withChaos), true);
+    assert.equal(passed({ ...withChaos, chaos: [{ ...chaos, lost: 1, problems: ["1 messages neither processed nor dead-lettered"] }] }), false);
+    assert.match(reliabilityMarkdown(withChaos), /2 users per platform[\s\S]*maxAttempts \(3\)/);
+    const deployed = { ...report, fuzz: undefined, chaosNotRun: chaosNotDeployed };
+    assert.equal(summaryRows(deployed).rows[0][10], "not run");
+    assert.match(reliabilityMarkdown(deployed), /Chaos: not run on deployed endpoints/);
   });
 });
 
@@ -149,5 +160,14 @@ describe("reliability: queue chaos bookkeeping", () => {
     assert.match(twice.problems.join("\n"), /welcomed twice/);
     assert.equal(twice.deadLettered, 3);
     assert.equal(twice.lost, 0);
+  });
+
+  it("stops at its time limit and counts what is still queued as lost", async () => {
+    const stuck = await runChaos(
+      { platform: "stuck", deliver: async (batch) => { await new Promise((resolve) => setTimeout(resolve, 30)); return { failedIds: batch.map((m) => m.id) }; } },
+      { seed: 1, maxAttempts: 1_000, events: [event(1)], welcomedAt: async () => null, timeLimitMs: 100 },
+    );
+    assert.ok(stuck.lost > 0);
+    assert.match(stuck.problems.join("\n"), /still queued when the time limit was reached/);
   });
 });
