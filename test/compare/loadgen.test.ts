@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
 import { classifyStatus, intendedOffsetMs, runOpenLoop, scheduledCount } from "../../compare/loadgen";
 
 /**
@@ -89,6 +90,31 @@ describe("compare: open-loop load generator", function () {
     // slow, so the p75 sits well inside the stall.
     assert.ok(result.latency.at(75) >= 100, `p75 ${result.latency.at(75)} ms should include queueing behind the stall`);
     assert.ok(result.serviceTime.at(50) < result.latency.at(50), "service time excludes the wait for a connection");
+  });
+
+  it("measures from the intended send time even when the generator itself sends late", async () => {
+    // The stall above waits in the pool's queue, where intended and actual send times are the
+    // same. Here the generator's own loop is blocked for 200 ms while preparing request 0, so
+    // requests 0–19 leave up to 200 ms after they were due: measured from the intended time
+    // they are slow; measured from the actual send they would look fast.
+    const blockMs = 200;
+    const result = await runOpenLoop({
+      baseUrl,
+      ratePerSecond: 100,
+      durationMs: 400,
+      request: (i) => {
+        if (i === 0) {
+          const until = performance.now() + blockMs;
+          while (performance.now() < until);
+        }
+        return { path: "/" };
+      },
+    });
+    assert.equal(result.ok, 40);
+    assert.ok(result.dispatchLag.max >= blockMs - 10, `the generator sent late (lag max ${result.dispatchLag.max} ms)`);
+    assert.ok(result.latency.summary().max >= blockMs - 10, `latency max ${result.latency.summary().max} ms includes the late send`);
+    // Requests 1–19 were due 10–190 ms before the loop was free again: half the run is late.
+    assert.ok(result.latency.at(75) >= 50, `p75 ${result.latency.at(75)} ms: half the requests were due during the block`);
   });
 
   it("counts statuses, throttles and refused connections", async () => {

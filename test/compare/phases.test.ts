@@ -4,6 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { coldStartResult, errorRate, queueDelay, rampVerdict, type RampStep } from "../../compare/phases";
 import { LatencyHistogram } from "../../compare/histogram";
+import { fullPhases, quickPhases } from "../../compare/presets";
 
 function step(overrides: Partial<RampStep>): RampStep {
   const latency = new LatencyHistogram();
@@ -48,6 +49,31 @@ describe("compare: phase decisions", () => {
   it("stops when answers fall behind the offered rate, even without errors", () => {
     const behind = step({ ratePerSecond: 400, scheduled: 1200, answered: 1200, ok: 1200, achievedRate: 238, latency: { ...step({}).latency, p99: 2055 } });
     assert.match(rampVerdict(behind, 0.01) ?? "", /could not keep up at 400 req\/s: answered 238 req\/s \(p99 2055 ms\)/);
+  });
+
+  // The thresholds the ramp runs with, at and one step past each boundary: errors stop it above 1 %
+  // (not at 1 %), and answering less than 0.9 of the offered rate stops it (0.9 exactly goes on).
+  it("the ramp's error threshold is > 1 %: 10/1000 goes on, 11/1000 stops", () => {
+    for (const phases of [fullPhases, quickPhases]) {
+      assert.equal(phases.maxErrorRate, 0.01);
+      const atLimit = step({ scheduled: 1000, answered: 1000, ok: 990, otherErrors: 10 });
+      assert.equal(atLimit.errorRate, 0.01);
+      assert.equal(rampVerdict(atLimit, phases.maxErrorRate), undefined, "exactly 1 % is tolerated");
+      const past = step({ scheduled: 1000, answered: 1000, ok: 989, otherErrors: 11 });
+      assert.equal(rampVerdict(past, phases.maxErrorRate), "errors at 100 req/s: 1.1 % (11 other errors)");
+    }
+  });
+
+  it("the ramp's keep-up threshold is 0.9 of the offered rate: 90 of 100 req/s goes on, 89.9 stops", () => {
+    assert.equal(rampVerdict(step({ achievedRate: 90 }), 0.01), undefined);
+    assert.match(rampVerdict(step({ achievedRate: 89.9 }), 0.01) ?? "", /^could not keep up at 100 req\/s: answered 90 req\/s \(p99 10 ms\)$/);
+  });
+
+  it("names every kind of error in the stop reason, and only those that occurred", () => {
+    const all = step({ ok: 250, throttled: 10, unavailable: 10, otherErrors: 10, networkErrors: 10, timeouts: 10 });
+    assert.equal(rampVerdict(all, 0.01), "errors at 100 req/s: 16.7 % (10 × 429, 10 × 503, 10 other errors, 10 network errors, 10 timeouts)");
+    assert.equal(rampVerdict(step({ ok: 290, timeouts: 10 }), 0.01), "errors at 100 req/s: 3.3 % (10 timeouts)");
+    assert.equal(errorRate({ scheduled: 0, ok: 0 }), 0, "an empty step has no errors (not NaN)");
   });
 
   it("summarises cold starts by their median", () => {
