@@ -65,7 +65,11 @@ describe("compare: open-loop load generator", function () {
     assert.equal(classifyStatus(404), "otherErrors");
   });
 
-  it("keeps the offered rate within 2 % and starts requests on time (1000 req/s for 1 s)", async () => {
+  it("keeps the offered rate within 2 % and starts requests on time (1000 req/s for 1 s)", async function () {
+    // Under `npm run mutate` the machine is busy by design (a test runner and a type checker per
+    // core): the scheduler's millisecond accuracy is not asserted there, where it would fail by load
+    // alone and fail the run or kill mutants falsely. `npm test` and `npm run bench` still measure it.
+    if (process.env.PARITY_MUTATION_RUN) this.skip();
     const result = await runOpenLoop({ baseUrl, ratePerSecond: 1000, durationMs: 1000, request: () => ({ path: "/" }) });
     assert.equal(result.scheduled, 1000);
     assert.equal(result.sent, 1000);

@@ -67,6 +67,32 @@ describe("core", () => {
       assert.equal(second.requestId, "r2");
     });
 
+    it("writes a level and above only: info by default, LOG_LEVEL or minLevel to change it", () => {
+      const levelsWritten = (options: { minLevel?: "debug" | "info" | "warn" | "error" } = {}) => {
+        const written: string[] = [];
+        const logger = createLogger({ platform: "aws", function: "x" }, { ...options, sink: (line, level) => written.push(`${level}:${JSON.parse(line).level}`) });
+        logger.debug("d");
+        logger.info("i");
+        logger.warn("w");
+        logger.error("e");
+        return written;
+      };
+      const previous = process.env.LOG_LEVEL;
+      try {
+        delete process.env.LOG_LEVEL;
+        assert.deepEqual(levelsWritten(), ["info:info", "warn:warn", "error:error"]);
+        assert.deepEqual(levelsWritten({ minLevel: "debug" }), ["debug:debug", "info:info", "warn:warn", "error:error"]);
+        assert.deepEqual(levelsWritten({ minLevel: "error" }), ["error:error"]);
+        process.env.LOG_LEVEL = "warn";
+        assert.deepEqual(levelsWritten(), ["warn:warn", "error:error"]);
+        process.env.LOG_LEVEL = "verbose";
+        assert.deepEqual(levelsWritten(), ["info:info", "warn:warn", "error:error"], "an unknown LOG_LEVEL is ignored");
+      } finally {
+        if (previous === undefined) delete process.env.LOG_LEVEL;
+        else process.env.LOG_LEVEL = previous;
+      }
+    });
+
     it("serialises errors with their message", () => {
       const lines: string[] = [];
       createLogger({ platform: "gcp", function: "x" }, { sink: (line) => lines.push(line) }).error("boom", { error: new Error("bad") });
