@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { coldStartResult, errorRate, queueDelay, rampVerdict, type RampStep } from "../../compare/phases";
+import { coldProbe, coldStartResult, errorRate, queueDelay, rampVerdict, type RampStep } from "../../compare/phases";
 import { LatencyHistogram } from "../../compare/histogram";
 import { fullPhases, quickPhases } from "../../compare/presets";
 
@@ -81,6 +81,55 @@ describe("compare: phase decisions", () => {
     assert.equal(cold.median, 250);
     assert.equal(cold.max, 900);
     assert.equal(coldStartResult([{ ms: 42, status: 404 }], "test", { ms: null, note: "" }).median, 42);
+  });
+});
+
+describe("compare: cold-start samples", () => {
+  it("flags samples that did not hit a new instance: not cold, an instance seen before, or none named", () => {
+    const result = coldStartResult(
+      [
+        { ms: 40, status: 404, instance: "a", cold: true },
+        { ms: 10, status: 404, instance: "a", cold: true },
+        { ms: 30, status: 404, instance: "b", cold: false },
+        { ms: 20, status: 404 },
+        { ms: 50, status: 404, instance: "c", cold: true },
+      ],
+      "fresh instance per sample",
+      { ms: 123, note: "init duration" },
+    );
+    assert.deepEqual(result.samples.map((s) => s.newInstance), [true, false, false, false, true]);
+    assert.equal(result.notNewInstance, 3);
+    assert.deepEqual([result.median, result.max, result.method, result.platformInitMs, result.platformInitNote], [30, 50, "fresh instance per sample", 123, "init duration"]);
+    const none = coldStartResult([], "m", { ms: null, note: "" });
+    assert.ok(Number.isNaN(none.median) && Number.isNaN(none.max));
+    assert.equal(none.notNewInstance, 0);
+  });
+
+  it("a probe reads an unknown user with the key and reports the instance's headers; an unreachable endpoint is status 0", async () => {
+    const seen: { path: string; key: string | undefined }[] = [];
+    const server = http.createServer((request, response) => {
+      seen.push({ path: request.url!, key: request.headers["x-api-key"] as string | undefined });
+      response.statusCode = 404;
+      response.setHeader("x-parity-instance", "i-1");
+      response.setHeader("x-parity-cold", seen.length === 1 ? "true" : "false");
+      response.end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const first = await coldProbe({ url, apiKey: "k" });
+      const second = await coldProbe({ url, apiKey: "k" });
+      assert.deepEqual([first.status, first.instance, first.cold, second.cold], [404, "i-1", true, false]);
+      assert.ok(first.ms > 0);
+      assert.match(seen[0].path, /^\/users\/[0-9a-f-]{36}$/);
+      assert.equal(seen[0].key, "k");
+      assert.notEqual(seen[0].path, seen[1].path, "a new unknown user each time");
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const unreachable = await coldProbe({ url, apiKey: "k" }, 1_000);
+    assert.equal(unreachable.status, 0);
+    assert.equal(unreachable.instance, undefined);
   });
 });
 
