@@ -4,12 +4,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { classifyStatus, intendedOffsetMs, runOpenLoop, scheduledCount } from "../../compare/loadgen";
+import { classifyStatus, intendedOffsetMs, runClosedLoop, runOpenLoop, scheduledCount } from "../../compare/loadgen";
 
 /**
  * The server under load runs in its own process, as an endpoint would: the generator's
  * timing is measured, not the server's share of one event loop. `/stall/<ms>` answers late,
- * `/status/<code>` answers with that status.
+ * `/status/<code>` answers with that status, `/echo` with the request's method, `x-n` header and body.
  */
 const serverSource = `
 const http = require("node:http");
@@ -17,7 +17,11 @@ const server = http.createServer((request, response) => {
   const [, kind, value] = request.url.split("/");
   if (kind === "status") response.statusCode = Number(value);
   if (kind === "stall") setTimeout(() => response.end("ok"), Number(value));
-  else response.end("ok");
+  else if (kind === "echo") {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => response.end(request.method + " " + request.headers["x-n"] + " " + body));
+  } else response.end("ok");
 });
 server.keepAliveTimeout = 5000;
 server.listen(0, "127.0.0.1", () => process.send(server.address().port));
@@ -140,6 +144,56 @@ describe("compare: open-loop load generator", function () {
     const refused = await runOpenLoop({ baseUrl: `http://127.0.0.1:${closedPort}`, ratePerSecond: 100, durationMs: 100, request: () => ({ path: "/" }) });
     assert.equal(refused.networkErrors, 10);
     assert.equal(refused.answered, 0);
+  });
+
+  it("passes each request's method, path below the base URL, headers and body, and hands back status and body", async () => {
+    const answered: [number, number, string][] = [];
+    const progress: [number, number][] = [];
+    const result = await runOpenLoop({
+      baseUrl: `${baseUrl}/status/`, // the trailing slash is dropped: paths start with one
+      ratePerSecond: 500,
+      durationMs: 120,
+      request: (i) => ({ method: i === 0 ? "POST" : "GET", path: i % 2 === 0 ? "/201" : "/404", headers: { "x-n": String(i) }, body: i === 0 ? "{}" : undefined }),
+      onResponse: (index, status, body) => answered.push([index, status, body]),
+      onProgress: (finished, total) => progress.push([finished, total]),
+    });
+    assert.equal(result.scheduled, 60);
+    assert.deepEqual([result.ok, result.otherErrors, result.answered, result.sent], [30, 30, 60, 60]);
+    assert.deepEqual(result.statuses, { "201": 30, "404": 30 });
+    assert.equal(answered.length, 60);
+    assert.ok(answered.every(([index, status, body]) => status === (index % 2 === 0 ? 201 : 404) && body === "ok"));
+    assert.deepEqual(progress, [[50, 60], [60, 60]], "progress every 50 requests and at the end");
+    assert.ok(result.achievedRate > 0 && result.achievedSendRate > 0);
+
+    const echoed: string[] = [];
+    await runOpenLoop({
+      baseUrl,
+      ratePerSecond: 100,
+      durationMs: 20,
+      request: (i) => (i === 0 ? { method: "POST", path: "/echo", headers: { "x-n": "0" }, body: "{}" } : { path: "/echo", headers: { "x-n": "1" } }),
+      onResponse: (index, _status, body) => (echoed[index] = body),
+    });
+    assert.deepEqual(echoed, ["POST 0 {}", "GET 1 "]);
+  });
+
+  it("an empty schedule finishes at once with nothing sent", async () => {
+    const result = await runOpenLoop({ baseUrl, ratePerSecond: 0, durationMs: 1000, request: () => ({ path: "/" }) });
+    assert.deepEqual([result.scheduled, result.sent, result.answered, result.achievedSendRate], [0, 0, 0, 0]);
+  });
+
+  it("the closed-loop baseline keeps each connection busy until the deadline and counts errors apart", async () => {
+    const result = await runClosedLoop({ baseUrl, connections: 2, durationMs: 200, request: () => ({ path: "/" }) });
+    assert.ok(result.completed > 10, `${result.completed} requests in 200 ms on 2 connections`);
+    assert.equal(result.errors, 0);
+    assert.equal(result.latency.count, result.completed);
+    assert.ok(result.elapsedMs >= 200 && Math.abs(result.rate - (result.completed * 1000) / result.elapsedMs) < 1e-9);
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const closedPort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const refused = await runClosedLoop({ baseUrl: `http://127.0.0.1:${closedPort}`, connections: 1, durationMs: 50, request: () => ({ path: "/" }) });
+    assert.equal(refused.completed, 0);
+    assert.ok(refused.errors > 0);
   });
 
   it("abandons requests that outlive the timeout and counts them", async () => {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { coldProbe, coldStartResult, errorRate, queueDelay, rampVerdict, type RampStep } from "../../compare/phases";
+import { coldProbe, coldStartResult, createUser, errorRate, queueDelay, rampVerdict, throughputRamp, warmLatency, type RampStep } from "../../compare/phases";
 import { LatencyHistogram } from "../../compare/histogram";
 import { fullPhases, quickPhases } from "../../compare/presets";
 
@@ -130,6 +130,71 @@ describe("compare: cold-start samples", () => {
     const unreachable = await coldProbe({ url, apiKey: "k" }, 1_000);
     assert.equal(unreachable.status, 0);
     assert.equal(unreachable.instance, undefined);
+  });
+});
+
+describe("compare: the load phases against a loopback endpoint", () => {
+  // A stand-in for a users API (not a platform): the first `allowed` reads answer 200, later ones
+  // 429, as a platform at its concurrency limit would. Under test: the phases' bookkeeping.
+  let server: http.Server;
+  let url: string;
+  let reads = 0;
+  let allowed = Infinity;
+  let postStatus = 201;
+  const keys = new Set<string>();
+  before(async () => {
+    server = http.createServer((request, response) => {
+      keys.add(String(request.headers["x-api-key"]));
+      request.resume();
+      if (request.method === "POST") {
+        response.statusCode = postStatus;
+        response.end(JSON.stringify(postStatus === 201 ? { id: "u-1" } : { error: { code: "internal_error" } }));
+        return;
+      }
+      response.statusCode = ++reads <= allowed ? 200 : 429;
+      response.end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    reads = 0;
+    allowed = Infinity;
+    postStatus = 201;
+    keys.clear();
+  });
+
+  it("the ramp goes up while every step succeeds, stops at the first failing step and keeps the last good rate", async () => {
+    allowed = 10;
+    const stepsStarted: number[] = [];
+    const result = await throughputRamp({ url, apiKey: "k" }, "u-1", { rates: [50, 100, 200], stepMs: 200, maxErrorRate: 0.01, onStep: (i) => stepsStarted.push(i) });
+    assert.deepEqual(stepsStarted, [0, 1], "the third step never starts");
+    assert.deepEqual(result.steps.map((s) => [s.ratePerSecond, s.scheduled, s.ok, s.throttled]), [[50, 10, 10, 0], [100, 20, 0, 20]]);
+    assert.equal(result.sustainedRate, 50);
+    assert.equal(result.stoppedBecause, "errors at 100 req/s: 100.0 % (20 × 429)");
+    assert.deepEqual([...keys], ["k"]);
+
+    reads = 0;
+    allowed = Infinity;
+    const clean = await throughputRamp({ url, apiKey: "k" }, "u-1", { rates: [50, 100], stepMs: 100, maxErrorRate: 0.01 });
+    assert.equal(clean.sustainedRate, 100);
+    assert.equal(clean.stoppedBecause, "reached the highest step (100 req/s) without errors");
+  });
+
+  it("warm latency measures after an unmeasured warm-up, with a CDF and the billed service times", async () => {
+    const result = await warmLatency({ url, apiKey: "k" }, "u-1", { ratePerSecond: 50, durationMs: 200, warmupMs: 100 });
+    assert.equal(reads, 15, "5 warm-up reads, then 10 measured");
+    assert.deepEqual([result.scheduled, result.answered, result.ok], [10, 10, 10]);
+    assert.equal(result.serviceTimeMs!.reduce((n, d) => n + d.count, 0), 10);
+    assert.equal(result.cdf[0].percentile, 0);
+    assert.equal(result.latency.count, 10);
+  });
+
+  it("creates the user the load reads, and says so when it cannot", async () => {
+    assert.equal(await createUser({ url, apiKey: "k" }, "t"), "u-1");
+    postStatus = 500;
+    await assert.rejects(createUser({ url, apiKey: "k" }, "t"), /POST \/users answered 500/);
   });
 });
 
