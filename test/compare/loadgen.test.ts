@@ -1,10 +1,9 @@
 /** The open-loop load generator: its schedule, its accuracy against a real local server, and no coordinated omission. */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { classifyStatus, intendedOffsetMs, runClosedLoop, runOpenLoop, scheduledCount } from "../../compare/loadgen";
+import { freePort } from "../../local/emulators/loopback";
 
 /**
  * The server under load runs in its own process, as an endpoint would: the generator's
@@ -137,10 +136,7 @@ describe("compare: open-loop load generator", function () {
     assert.deepEqual(throttled.statuses, { "429": 10, "503": 10 });
 
     // A port nobody listens on (just closed): every request is a network error, none hangs.
-    const probe = http.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const closedPort = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const closedPort = await freePort();
     const refused = await runOpenLoop({ baseUrl: `http://127.0.0.1:${closedPort}`, ratePerSecond: 100, durationMs: 100, request: () => ({ path: "/" }) });
     assert.equal(refused.networkErrors, 10);
     assert.equal(refused.answered, 0);
@@ -187,10 +183,7 @@ describe("compare: open-loop load generator", function () {
     assert.equal(result.errors, 0);
     assert.equal(result.latency.count, result.completed);
     assert.ok(result.elapsedMs >= 200 && Math.abs(result.rate - (result.completed * 1000) / result.elapsedMs) < 1e-9);
-    const probe = http.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const closedPort = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const closedPort = await freePort();
     const refused = await runClosedLoop({ baseUrl: `http://127.0.0.1:${closedPort}`, connections: 1, durationMs: 50, request: () => ({ path: "/" }) });
     assert.equal(refused.completed, 0);
     assert.ok(refused.errors > 0);
