@@ -89,7 +89,7 @@ describe("compare: end to end against the local cloud", function () {
         continue;
       }
       // Every other platform passes the smoke and is measured: a smoke failure fails this test.
-      assert.deepEqual(p.smoke.failures.map((f) => f.title), [], `${p.platform} failed the correctness smoke and was not measured`);
+      assert.deepEqual(p.smoke.failures.map((f) => `${f.title}: ${f.message}`), [], `${p.platform} failed the correctness smoke and was not measured`);
       assert.equal(p.smoke.failed, 0);
       assert.equal(p.measured, true, `${p.platform} was not measured`);
       assert.deepEqual(p.errors, [], `${p.platform} phases ran without errors`);
