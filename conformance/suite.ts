@@ -467,6 +467,87 @@ export function describeConformance(platform: string, start: () => Promise<Confo
       });
     });
 
+    // Issue 18: boundaries and single points of coverage. Each case fails on a bug that a hand
+    // mutation showed the suite missed (test/README.md lists the mutations and the cases).
+    describe("boundaries: at each limit and one past it", () => {
+      /** A unique address of exactly `length` characters. */
+      const emailOfLength = (length: number) => {
+        const tail = uniqueEmail();
+        return "a".repeat(length - tail.length) + tail;
+      };
+      const fieldsOf = async (response: Response) =>
+        Object.keys(((await expectError(response, 422, "validation_failed")) as unknown as { error: { fields: Record<string, string> } }).error.fields);
+
+      it("an email of 254 characters and a name of 100 are stored; 255 and 101 are 422", async () => {
+        const longest = await createUser(emailOfLength(254), "n".repeat(100));
+        assert.deepEqual([longest.email.length, longest.name.length], [254, 100]);
+        assert.deepEqual(await (await send(`/users/${longest.id}`)).json(), longest, "read back whole");
+        assert.deepEqual(await fieldsOf(await postJson({ email: emailOfLength(255), name: "Ada" })), ["email"]);
+        assert.deepEqual(await fieldsOf(await postJson({ email: uniqueEmail(), name: "n".repeat(101) })), ["name"]);
+      });
+
+      it("a prefix of the API key, or the key with one character more, is 401", async () => {
+        for (const key of [target.apiKey.slice(0, -1), target.apiKey.slice(0, 8), `${target.apiKey}x`]) {
+          await expectError(await send("/users/00000000-0000-4000-8000-000000000000", { key }), 401, "unauthorized");
+        }
+      });
+
+      it("a body of exactly 16,384 bytes is accepted; 16,385 bytes are 413", async () => {
+        const bodyOfBytes = (bytes: number) => {
+          const user = { email: uniqueEmail(), name: "Pad", pad: "" };
+          user.pad = "p".repeat(bytes - Buffer.byteLength(JSON.stringify(user)));
+          const body = JSON.stringify(user);
+          assert.equal(Buffer.byteLength(body), bytes);
+          return body;
+        };
+        const atLimit = await postJson(bodyOfBytes(16_384));
+        assert.equal(atLimit.status, 201, await atLimit.clone().text());
+        await expectError(await postJson(bodyOfBytes(16_385)), 413, "payload_too_large");
+      });
+
+      it("a 409 publishes nothing: a 20-way race and a later duplicate publish exactly one event", async () => {
+        await drainPublished();
+        const email = uniqueEmail();
+        const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => postJson({ email, name: `Racer ${i}` })));
+        assert.deepEqual(responses.map((r) => r.status).sort(), [201, ...Array(19).fill(409)]);
+        await expectError(await postJson({ email, name: "Late" }), 409, "email_taken");
+        const winner = (await responses.find((r) => r.status === 201)!.json()) as { id: string };
+        // waitForEventOf lingers after the winner's event; a loser's would carry its own id.
+        const events = [...(await waitForEventOf(winner.id)), ...others].filter((m) => JSON.parse(m.body).email === email);
+        assert.deepEqual(events.map((m) => JSON.parse(m.body).userId), [winner.id], "one user.created, the stored user's");
+      });
+
+      it("a failed publish is swallowed: 201, the user kept, the failure logged at error level with its user id", async () => {
+        const down = await target.usersApiWithQueueDown();
+        try {
+          const response = await down.request(
+            new Request(`${BASE}/users`, {
+              method: "POST",
+              headers: { "x-api-key": target.apiKey, "content-type": "application/json" },
+              body: JSON.stringify({ email: uniqueEmail(), name: "Unpublished" }),
+            }),
+          );
+          assert.equal(response.status, 201, await response.clone().text());
+          const user = (await response.json()) as { id: string };
+          assert.deepEqual(await (await send(`/users/${user.id}`)).json(), user, "the user is kept");
+          // A runtime may hand its lines over after the response (Miniflare does): awaited briefly.
+          const failure = () =>
+            down
+              .logs()
+              .filter((line) => line.includes("{"))
+              .map((line) => { try { return JSON.parse(line.slice(line.indexOf("{"))) as Record<string, any>; } catch { return undefined; } })
+              .find((record) => record?.level === "error" && /publish failed/.test(String(record.message)));
+          for (const deadline = Date.now() + 2_000; !failure() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+          const logged = failure();
+          assert.ok(logged, `no publish failure logged; got:\n${down.logs().join("\n")}`);
+          assert.equal(logged.userId, user.id);
+          assert.ok(String(logged.error?.message ?? "").length > 0, "the failure names its cause");
+        } finally {
+          await down.close();
+        }
+      });
+    });
+
     /**
      * Receives until the event of `userId` arrives. Other users' events are kept for a later
      * wait in the same test (one receive may return several users' events at once).

@@ -34,9 +34,10 @@ export interface ConformanceTarget {
   deliver(messages: DeliveredMessage[]): Promise<{ failedIds: string[] }>;
   /**
    * A second users API on the same store whose publisher points at an unreachable queue (the
-   * queue down), for the reconciler cases.
+   * queue down), for the reconciler cases and the swallowed publish failure. `logs()` returns the
+   * log lines it wrote.
    */
-  usersApiWithQueueDown(): Promise<{ request(request: Request): Promise<Response>; close(): Promise<void> }>;
+  usersApiWithQueueDown(): Promise<{ request(request: Request): Promise<Response>; logs(): string[]; close(): Promise<void> }>;
   /**
    * A second users API whose store is unreachable (its endpoint a closed loopback port, or on
    * Cloudflare a stand-in binding that throws), for the fault cases. Its client's retries are

@@ -124,6 +124,14 @@ describe("stack config", () => {
     assert.match(text, /parity:overrides\.vercel: unknown platform; allowed values: aws, gcp, azure, cloudflare/);
   });
 
+  it("refuses an override naming an unknown function (a typo would silently tune nothing), naming key, stack and allowed values", () => {
+    assert.deepEqual(problemsOf({ ...valid(), overrides: { aws: { "user-api": { memoryMb: 1024 } } } }, "prod-eu"), [
+      "parity:overrides.aws.user-api: unknown function; allowed: users-api, queue-worker, reconciler",
+    ]);
+    assert.deepEqual(problemsOf({ ...valid(), overrides: { gcp: ["users-api"] } }), ["parity:overrides.gcp: must be a map keyed by function name (users-api, queue-worker, reconciler)"]);
+    assert.deepEqual(problemsOf({ ...valid(), overrides: "aws" }), ["parity:overrides: must be a map: <platform>: { <function>: { <setting>: value } }"]);
+  });
+
   it("schedules the reconciler every 5 minutes by default; a stack may set any clock-aligned interval, nothing else", () => {
     const defaults = parseStackConfig({ platforms: ["aws"], apiKey: TEST_API_KEY }, "dev");
     assert.deepEqual(defaults.functions.reconciler, { memoryMb: 256, timeoutSeconds: 60, reservedConcurrency: 1, warmInstances: 0, everyMinutes: 5 });

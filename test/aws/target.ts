@@ -118,12 +118,17 @@ export async function startAwsTarget(): Promise<AwsTarget> {
     async usersApiWithQueueDown() {
       // The queue's endpoint is a loopback port nothing listens on: every publish is refused.
       const closed = `http://127.0.0.1:${await freePort()}`;
+      const lines: string[] = [];
       const down = startAwsFunction(backends, functions["users-api"], {
-        onLog: onLog("users-api (queue down)"),
+        onLog: (line, instance) => {
+          lines.push(line);
+          onLog("users-api (queue down)")(line, instance);
+        },
         env: { AWS_ENDPOINT_URL_SQS: closed, [awsEnv.eventsQueueUrl]: `${closed}/000000000000/parity-events` },
       });
       return {
         request: (request: Request) => requestThrough(down, request),
+        logs: () => [...lines],
         close: () => down.stop(),
       };
     },

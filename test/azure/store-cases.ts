@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { odata, TableClient } from "@azure/data-tables";
-import { createTableUserStore, MAX_QUERY_PAGE, PENDING_PREFIX, pendingRowKey, USERS_PARTITION } from "../../functions/azure/store";
+import { createTableUserStore, emailRowKey, MAX_QUERY_PAGE, PENDING_PREFIX, pendingRowKey, USERS_PARTITION, userRowKey } from "../../functions/azure/store";
 import { EmailTakenError, type User } from "../../functions/core";
 
 export function describePendingIndexStore(connectionString: () => string): void {
@@ -80,6 +80,25 @@ export function describePendingIndexStore(connectionString: () => string): void 
       await assert.rejects(store.create(second), EmailTakenError);
       assert.equal(await store.get(second.id), undefined);
       assert.deepEqual(await indexEntities(), [...before, pendingRowKey(first.createdAt, first.id)].sort());
+    });
+
+    it("20 concurrent creates with one email leave one user, one email claim and one index entity: no orphans", async () => {
+      // What one entity group transaction guarantees: were the entities written by separate
+      // calls, the losers' user (or index) entities would stay behind without an email claim.
+      const email = `${randomUUID()}@example.com`;
+      const racers = Array.from({ length: 20 }, (_, i) => ({ ...user(`2026-01-03T00:00:${String(i).padStart(2, "0")}.000Z`), email }));
+      const results = await Promise.allSettled(racers.map((racer) => store.create(racer)));
+      const winners = racers.filter((_, i) => results[i].status === "fulfilled");
+      assert.equal(winners.length, 1);
+      for (const result of results) if (result.status === "rejected") assert.ok(result.reason instanceof EmailTakenError, String(result.reason));
+      const [winner] = winners;
+      const ids = new Set(racers.map((racer) => racer.id));
+      const left: string[] = [];
+      // A scan of the partition, as the AWS test scans its table: every entity of any racer.
+      for await (const entity of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${USERS_PARTITION}` } })) {
+        if (ids.has(String(entity.id ?? entity.userId)) || entity.email === email) left.push(entity.rowKey!);
+      }
+      assert.deepEqual(left.sort(), [emailRowKey(email), pendingRowKey(winner.createdAt, winner.id), userRowKey(winner.id)].sort());
     });
 
     it("lists pending users created before the cutoff, oldest first, a page at a time through an opaque cursor", async () => {

@@ -81,13 +81,15 @@ export async function startAzureTarget(): Promise<AzureTarget> {
     async usersApiWithQueueDown() {
       // Same table; the queue service is a free loopback port nothing listens on (connection refused).
       const queueEndpoint = `http://127.0.0.1:${await freePort()}/${AZURITE_ACCOUNT}`;
+      const lines: string[] = [];
       const down = startAzureFunction(backends, functions["users-api"], {
+        onLog: (line) => lines.push(line),
         env: {
           [azureEnv.localConnectionString]: backends.azurite.connectionString.replace(/QueueEndpoint=[^;]*/, `QueueEndpoint=${queueEndpoint}`),
           [azureEnv.queueServiceUri]: queueEndpoint,
         },
       });
-      return { request: (request: Request) => invokeAzureHttp(down, request), close: () => down.stop() };
+      return { request: (request: Request) => invokeAzureHttp(down, request), logs: () => [...lines], close: () => down.stop() };
     },
 
     async usersApiWithStoreDown() {

@@ -87,7 +87,8 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
      * `queueDownCopy` in local/emulators/miniflare.ts).
      */
     async usersApiWithQueueDown() {
-      return { request: requestThrough(cloud.queueDown!), close: async () => undefined };
+      const from = logLines.length;
+      return { request: requestThrough(cloud.queueDown!), logs: () => logLines.slice(from), close: async () => undefined };
     },
     /**
      * users-api's real bundle whose USERS_DB binding is a stand-in that throws (a wrapper:

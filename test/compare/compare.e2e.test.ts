@@ -42,6 +42,11 @@ describe("compare: end to end against the local cloud", function () {
   const enabled = readStackFile("dev", "local-0123456789abcdef").platforms;
   // Every platform has a launcher (local/launchers.ts); the stack decides which run.
   const expected = enabled;
+  /**
+   * Platforms that legitimately cannot pass the smoke on the local cloud, with the reason. Empty:
+   * every platform must pass it and be measured; one that fails it fails this test.
+   */
+  const notMeasuredLocally: Partial<Record<string, string>> = {};
   let outDir: string;
   let run: { code: number | null; stdout: string; stderr: string };
   let results: Results;
@@ -76,16 +81,19 @@ describe("compare: end to end against the local cloud", function () {
     for (const p of results.platforms) {
       assert.match(p.url, /^http:\/\/127\.0\.0\.1:\d+$/, "loopback only");
       assert.ok(p.smoke.passed + p.smoke.failed >= 10, `${p.platform}: the HTTP conformance cases ran`);
-      if (p.measured) {
-        assert.equal(p.smoke.failed, 0);
-        assert.deepEqual(p.errors, [], `${p.platform} phases ran without errors`);
-      } else {
-        // A platform failing a conformance case is reported, not measured: say so loudly.
+      const excused = notMeasuredLocally[p.platform];
+      if (excused) {
+        // Listed above, with its reason: reported, not measured, as the smoke gate does.
+        assert.equal(p.measured, false, `${p.platform} is listed as not measurable locally (${excused}) but was measured: remove it from the list`);
         assert.ok(p.smoke.failures.length > 0 && p.coldStart === undefined && p.warm === undefined);
-        console.warn(`\n  !!! ${p.platform} failed the correctness smoke and was not measured: ${p.smoke.failures.map((f) => f.title).join("; ")}\n`);
+        continue;
       }
+      // Every other platform passes the smoke and is measured: a smoke failure fails this test.
+      assert.deepEqual(p.smoke.failures.map((f) => `${f.title}: ${f.message}`), [], `${p.platform} failed the correctness smoke and was not measured`);
+      assert.equal(p.smoke.failed, 0);
+      assert.equal(p.measured, true, `${p.platform} was not measured`);
+      assert.deepEqual(p.errors, [], `${p.platform} phases ran without errors`);
     }
-    assert.ok(results.platforms.some((p) => p.measured), "at least one platform measured");
   });
 
   it("has figures for every phase of every measured platform", () => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { billedDurationMs, checkPricingTable, estimateCost, formatCostSection, freeTierNote, loadPricing, notModelled, meanBilledMs, pricingFor, tieredCost, type CostEstimate, type PricingTable } from "../../compare/cost";
+import { billedDurationMs, checkPricingTable, columns, estimateCost, formatBreakdown, formatCostSection, freeTierNote, loadPricing, meanMs, notModelled, meanBilledMs, pricingFor, tieredCost, unverifiedPrices, type CostEstimate, type PricingTable } from "../../compare/cost";
 import type { Platform } from "../../components/catalog";
 import { stackRegions } from "../../choose/stack";
 
@@ -44,6 +44,24 @@ describe("compare: cost", () => {
         }
       }
     }
+  });
+
+  it("means of measured durations: negative ones count as 0, none is 0; billing refuses none", () => {
+    assert.equal(meanMs([{ ms: 10, count: 3 }, { ms: 30, count: 1 }, { ms: -5, count: 1 }]), 60 / 5);
+    assert.equal(meanMs([]), 0);
+    assert.equal(meanBilledMs([{ ms: 0.5, count: 1 }, { ms: 1.5, count: 3 }], 1), (1 + 2 * 3) / 4);
+    assert.throws(() => meanBilledMs([], 1), /no durations to bill/);
+  });
+
+  it("one-line breakdowns leave out lines under half a cent; plain-text columns pad all but the last", () => {
+    assert.equal(formatBreakdown([{ item: "requests", usd: 1.5, detail: "" }, { item: "compute", usd: 0.004, detail: "" }, { item: "warm", usd: 0.005, detail: "" }]), "requests $1.50, warm $0.01");
+    assert.equal(formatBreakdown([{ item: "requests", usd: 0.001, detail: "" }]), "within the free tier");
+    assert.equal(columns([["a", "bb", "c"], ["ccc", "d", ""]]), "a    bb  c\nccc  d");
+  });
+
+  it("lists the prices that could not be read on the vendor's page, with why", () => {
+    const table = { platform: "aws", region: "x", requestPrice: { value: 1, source: "https://a", read: "2026-11-30" }, gbSecondPrice: { value: 2, source: "https://b", read: "2026-11-30", unverified: "behind a login" } } as unknown as PricingTable;
+    assert.deepEqual(unverifiedPrices(table), ["gbSecondPrice: behind a login"]);
   });
 
   it("rounds each period at and one past the increment, after the minimum", () => {

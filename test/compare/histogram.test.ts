@@ -43,6 +43,40 @@ describe("compare: latency histogram", () => {
     for (let i = 1; i < cdf.length; i++) assert.ok(cdf[i].ms >= cdf[i - 1].ms && cdf[i].percentile > cdf[i - 1].percentile);
   });
 
+  it("samples the CDF at 0, every 5 % to 95, then densely in the tail", () => {
+    const histogram = new LatencyHistogram();
+    for (let ms = 1; ms <= 1000; ms++) histogram.record(ms);
+    const cdf = histogram.cdf();
+    assert.deepEqual(cdf.map((point) => point.percentile), [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95, 96, 97, 98, 99, 99.5, 99.9, 99.99, 100]);
+    for (const point of cdf.slice(1)) within(point.ms, Math.max(1, point.percentile * 10), 0.002, `p${point.percentile}`);
+  });
+
+  it("clamps samples to 1 µs .. 1 h and never reports a percentile above the largest sample", () => {
+    const histogram = new LatencyHistogram();
+    histogram.record(0);
+    histogram.record(-5);
+    assert.equal(histogram.summary().min, 0.001, "a zero or negative sample counts as 1 µs");
+    histogram.record(5 * 3_600_000);
+    assert.equal(histogram.summary().max, 3_600_000, "a sample past an hour counts as one hour");
+    const one = new LatencyHistogram();
+    one.record(50.001);
+    assert.equal(one.at(100), 50.001, "the bucket's upper edge is not reported");
+    assert.equal(one.summary().p50, 50.001);
+  });
+
+  it("bills whole milliseconds: each value rounded up, a bucket counted at its lowest value", () => {
+    const histogram = new LatencyHistogram();
+    for (const ms of [0.2, 1, 50, 50, 50.4, 2.5, 120]) histogram.record(ms);
+    assert.deepEqual(histogram.wholeMs(), [
+      { ms: 1, count: 2 },
+      { ms: 3, count: 1 },
+      { ms: 50, count: 2 },
+      { ms: 51, count: 1 },
+      { ms: 120, count: 1 },
+    ]);
+    assert.deepEqual(new LatencyHistogram().wholeMs(), []);
+  });
+
   it("an empty histogram reports NaN, not zero", () => {
     const summary = new LatencyHistogram().summary();
     assert.equal(summary.count, 0);

@@ -1,14 +1,14 @@
 /** The open-loop load generator: its schedule, its accuracy against a real local server, and no coordinated omission. */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { classifyStatus, intendedOffsetMs, runOpenLoop, scheduledCount } from "../../compare/loadgen";
+import { performance } from "node:perf_hooks";
+import { classifyStatus, intendedOffsetMs, runClosedLoop, runOpenLoop, scheduledCount } from "../../compare/loadgen";
+import { freePort } from "../../local/emulators/loopback";
 
 /**
  * The server under load runs in its own process, as an endpoint would: the generator's
  * timing is measured, not the server's share of one event loop. `/stall/<ms>` answers late,
- * `/status/<code>` answers with that status.
+ * `/status/<code>` answers with that status, `/echo` with the request's method, `x-n` header and body.
  */
 const serverSource = `
 const http = require("node:http");
@@ -16,7 +16,11 @@ const server = http.createServer((request, response) => {
   const [, kind, value] = request.url.split("/");
   if (kind === "status") response.statusCode = Number(value);
   if (kind === "stall") setTimeout(() => response.end("ok"), Number(value));
-  else response.end("ok");
+  else if (kind === "echo") {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => response.end(request.method + " " + request.headers["x-n"] + " " + body));
+  } else response.end("ok");
 });
 server.keepAliveTimeout = 5000;
 server.listen(0, "127.0.0.1", () => process.send(server.address().port));
@@ -64,7 +68,11 @@ describe("compare: open-loop load generator", function () {
     assert.equal(classifyStatus(404), "otherErrors");
   });
 
-  it("keeps the offered rate within 2 % and starts requests on time (1000 req/s for 1 s)", async () => {
+  it("keeps the offered rate within 2 % and starts requests on time (1000 req/s for 1 s)", async function () {
+    // Under `npm run mutate` the machine is busy by design (a test runner and a type checker per
+    // core): the scheduler's millisecond accuracy is not asserted there, where it would fail by load
+    // alone and fail the run or kill mutants falsely. `npm test` and `npm run bench` still measure it.
+    if (process.env.PARITY_MUTATION_RUN) this.skip();
     const result = await runOpenLoop({ baseUrl, ratePerSecond: 1000, durationMs: 1000, request: () => ({ path: "/" }) });
     assert.equal(result.scheduled, 1000);
     assert.equal(result.sent, 1000);
@@ -91,6 +99,31 @@ describe("compare: open-loop load generator", function () {
     assert.ok(result.serviceTime.at(50) < result.latency.at(50), "service time excludes the wait for a connection");
   });
 
+  it("measures from the intended send time even when the generator itself sends late", async () => {
+    // The stall above waits in the pool's queue, where intended and actual send times are the
+    // same. Here the generator's own loop is blocked for 200 ms while preparing request 0, so
+    // requests 0–19 leave up to 200 ms after they were due: measured from the intended time
+    // they are slow; measured from the actual send they would look fast.
+    const blockMs = 200;
+    const result = await runOpenLoop({
+      baseUrl,
+      ratePerSecond: 100,
+      durationMs: 400,
+      request: (i) => {
+        if (i === 0) {
+          const until = performance.now() + blockMs;
+          while (performance.now() < until);
+        }
+        return { path: "/" };
+      },
+    });
+    assert.equal(result.ok, 40);
+    assert.ok(result.dispatchLag.max >= blockMs - 10, `the generator sent late (lag max ${result.dispatchLag.max} ms)`);
+    assert.ok(result.latency.summary().max >= blockMs - 10, `latency max ${result.latency.summary().max} ms includes the late send`);
+    // Requests 1–19 were due 10–190 ms before the loop was free again: half the run is late.
+    assert.ok(result.latency.at(75) >= 50, `p75 ${result.latency.at(75)} ms: half the requests were due during the block`);
+  });
+
   it("counts statuses, throttles and refused connections", async () => {
     const throttled = await runOpenLoop({
       baseUrl,
@@ -103,13 +136,57 @@ describe("compare: open-loop load generator", function () {
     assert.deepEqual(throttled.statuses, { "429": 10, "503": 10 });
 
     // A port nobody listens on (just closed): every request is a network error, none hangs.
-    const probe = http.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const closedPort = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const closedPort = await freePort();
     const refused = await runOpenLoop({ baseUrl: `http://127.0.0.1:${closedPort}`, ratePerSecond: 100, durationMs: 100, request: () => ({ path: "/" }) });
     assert.equal(refused.networkErrors, 10);
     assert.equal(refused.answered, 0);
+  });
+
+  it("passes each request's method, path below the base URL, headers and body, and hands back status and body", async () => {
+    const answered: [number, number, string][] = [];
+    const progress: [number, number][] = [];
+    const result = await runOpenLoop({
+      baseUrl: `${baseUrl}/status/`, // the trailing slash is dropped: paths start with one
+      ratePerSecond: 500,
+      durationMs: 120,
+      request: (i) => ({ method: i === 0 ? "POST" : "GET", path: i % 2 === 0 ? "/201" : "/404", headers: { "x-n": String(i) }, body: i === 0 ? "{}" : undefined }),
+      onResponse: (index, status, body) => answered.push([index, status, body]),
+      onProgress: (finished, total) => progress.push([finished, total]),
+    });
+    assert.equal(result.scheduled, 60);
+    assert.deepEqual([result.ok, result.otherErrors, result.answered, result.sent], [30, 30, 60, 60]);
+    assert.deepEqual(result.statuses, { "201": 30, "404": 30 });
+    assert.equal(answered.length, 60);
+    assert.ok(answered.every(([index, status, body]) => status === (index % 2 === 0 ? 201 : 404) && body === "ok"));
+    assert.deepEqual(progress, [[50, 60], [60, 60]], "progress every 50 requests and at the end");
+    assert.ok(result.achievedRate > 0 && result.achievedSendRate > 0);
+
+    const echoed: string[] = [];
+    await runOpenLoop({
+      baseUrl,
+      ratePerSecond: 100,
+      durationMs: 20,
+      request: (i) => (i === 0 ? { method: "POST", path: "/echo", headers: { "x-n": "0" }, body: "{}" } : { path: "/echo", headers: { "x-n": "1" } }),
+      onResponse: (index, _status, body) => (echoed[index] = body),
+    });
+    assert.deepEqual(echoed, ["POST 0 {}", "GET 1 "]);
+  });
+
+  it("an empty schedule finishes at once with nothing sent", async () => {
+    const result = await runOpenLoop({ baseUrl, ratePerSecond: 0, durationMs: 1000, request: () => ({ path: "/" }) });
+    assert.deepEqual([result.scheduled, result.sent, result.answered, result.achievedSendRate], [0, 0, 0, 0]);
+  });
+
+  it("the closed-loop baseline keeps each connection busy until the deadline and counts errors apart", async () => {
+    const result = await runClosedLoop({ baseUrl, connections: 2, durationMs: 200, request: () => ({ path: "/" }) });
+    assert.ok(result.completed > 10, `${result.completed} requests in 200 ms on 2 connections`);
+    assert.equal(result.errors, 0);
+    assert.equal(result.latency.count, result.completed);
+    assert.ok(result.elapsedMs >= 200 && Math.abs(result.rate - (result.completed * 1000) / result.elapsedMs) < 1e-9);
+    const closedPort = await freePort();
+    const refused = await runClosedLoop({ baseUrl: `http://127.0.0.1:${closedPort}`, connections: 1, durationMs: 50, request: () => ({ path: "/" }) });
+    assert.equal(refused.completed, 0);
+    assert.ok(refused.errors > 0);
   });
 
   it("abandons requests that outlive the timeout and counts them", async () => {

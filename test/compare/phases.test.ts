@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { coldStartResult, errorRate, queueDelay, rampVerdict, type RampStep } from "../../compare/phases";
+import { coldProbe, coldStartResult, createUser, errorRate, queueDelay, rampVerdict, throughputRamp, warmLatency, type RampStep } from "../../compare/phases";
 import { LatencyHistogram } from "../../compare/histogram";
+import { fullPhases, quickPhases } from "../../compare/presets";
 
 function step(overrides: Partial<RampStep>): RampStep {
   const latency = new LatencyHistogram();
@@ -50,11 +51,145 @@ describe("compare: phase decisions", () => {
     assert.match(rampVerdict(behind, 0.01) ?? "", /could not keep up at 400 req\/s: answered 238 req\/s \(p99 2055 ms\)/);
   });
 
+  // The thresholds the ramp runs with, at and one step past each boundary: errors stop it above 1 %
+  // (not at 1 %), and answering less than 0.9 of the offered rate stops it (0.9 exactly goes on).
+  it("the ramp's error threshold is > 1 %: 10/1000 goes on, 11/1000 stops", () => {
+    for (const phases of [fullPhases, quickPhases]) {
+      assert.equal(phases.maxErrorRate, 0.01);
+      const atLimit = step({ scheduled: 1000, answered: 1000, ok: 990, otherErrors: 10 });
+      assert.equal(atLimit.errorRate, 0.01);
+      assert.equal(rampVerdict(atLimit, phases.maxErrorRate), undefined, "exactly 1 % is tolerated");
+      const past = step({ scheduled: 1000, answered: 1000, ok: 989, otherErrors: 11 });
+      assert.equal(rampVerdict(past, phases.maxErrorRate), "errors at 100 req/s: 1.1 % (11 other errors)");
+    }
+  });
+
+  it("the ramp's keep-up threshold is 0.9 of the offered rate: 90 of 100 req/s goes on, 89.9 stops", () => {
+    assert.equal(rampVerdict(step({ achievedRate: 90 }), 0.01), undefined);
+    assert.match(rampVerdict(step({ achievedRate: 89.9 }), 0.01) ?? "", /^could not keep up at 100 req\/s: answered 90 req\/s \(p99 10 ms\)$/);
+  });
+
+  it("names every kind of error in the stop reason, and only those that occurred", () => {
+    const all = step({ ok: 250, throttled: 10, unavailable: 10, otherErrors: 10, networkErrors: 10, timeouts: 10 });
+    assert.equal(rampVerdict(all, 0.01), "errors at 100 req/s: 16.7 % (10 × 429, 10 × 503, 10 other errors, 10 network errors, 10 timeouts)");
+    assert.equal(rampVerdict(step({ ok: 290, timeouts: 10 }), 0.01), "errors at 100 req/s: 3.3 % (10 timeouts)");
+    assert.equal(errorRate({ scheduled: 0, ok: 0 }), 0, "an empty step has no errors (not NaN)");
+  });
+
   it("summarises cold starts by their median", () => {
     const cold = coldStartResult([{ ms: 300, status: 404 }, { ms: 100, status: 404 }, { ms: 200, status: 404 }, { ms: 900, status: 404 }], "test", { ms: null, note: "" });
     assert.equal(cold.median, 250);
     assert.equal(cold.max, 900);
     assert.equal(coldStartResult([{ ms: 42, status: 404 }], "test", { ms: null, note: "" }).median, 42);
+  });
+});
+
+describe("compare: cold-start samples", () => {
+  it("flags samples that did not hit a new instance: not cold, an instance seen before, or none named", () => {
+    const result = coldStartResult(
+      [
+        { ms: 40, status: 404, instance: "a", cold: true },
+        { ms: 10, status: 404, instance: "a", cold: true },
+        { ms: 30, status: 404, instance: "b", cold: false },
+        { ms: 20, status: 404 },
+        { ms: 50, status: 404, instance: "c", cold: true },
+      ],
+      "fresh instance per sample",
+      { ms: 123, note: "init duration" },
+    );
+    assert.deepEqual(result.samples.map((s) => s.newInstance), [true, false, false, false, true]);
+    assert.equal(result.notNewInstance, 3);
+    assert.deepEqual([result.median, result.max, result.method, result.platformInitMs, result.platformInitNote], [30, 50, "fresh instance per sample", 123, "init duration"]);
+    const none = coldStartResult([], "m", { ms: null, note: "" });
+    assert.ok(Number.isNaN(none.median) && Number.isNaN(none.max));
+    assert.equal(none.notNewInstance, 0);
+  });
+
+  it("a probe reads an unknown user with the key and reports the instance's headers; an unreachable endpoint is status 0", async () => {
+    const seen: { path: string; key: string | undefined }[] = [];
+    const server = http.createServer((request, response) => {
+      seen.push({ path: request.url!, key: request.headers["x-api-key"] as string | undefined });
+      response.statusCode = 404;
+      response.setHeader("x-parity-instance", "i-1");
+      response.setHeader("x-parity-cold", seen.length === 1 ? "true" : "false");
+      response.end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const first = await coldProbe({ url, apiKey: "k" });
+      const second = await coldProbe({ url, apiKey: "k" });
+      assert.deepEqual([first.status, first.instance, first.cold, second.cold], [404, "i-1", true, false]);
+      assert.ok(first.ms > 0);
+      assert.match(seen[0].path, /^\/users\/[0-9a-f-]{36}$/);
+      assert.equal(seen[0].key, "k");
+      assert.notEqual(seen[0].path, seen[1].path, "a new unknown user each time");
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const unreachable = await coldProbe({ url, apiKey: "k" }, 1_000);
+    assert.equal(unreachable.status, 0);
+    assert.equal(unreachable.instance, undefined);
+  });
+});
+
+describe("compare: the load phases against a loopback endpoint", () => {
+  // A stand-in for a users API (not a platform): the first `allowed` reads answer 200, later ones
+  // 429, as a platform at its concurrency limit would. Under test: the phases' bookkeeping.
+  let server: http.Server;
+  let url: string;
+  let reads = 0;
+  let allowed = Infinity;
+  let postStatus = 201;
+  const keys = new Set<string>();
+  before(async () => {
+    server = http.createServer((request, response) => {
+      keys.add(String(request.headers["x-api-key"]));
+      request.resume();
+      if (request.method === "POST") {
+        response.statusCode = postStatus;
+        response.end(JSON.stringify(postStatus === 201 ? { id: "u-1" } : { error: { code: "internal_error" } }));
+        return;
+      }
+      response.statusCode = ++reads <= allowed ? 200 : 429;
+      response.end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    reads = 0;
+    allowed = Infinity;
+    postStatus = 201;
+    keys.clear();
+  });
+
+  it("the ramp goes up while a step succeeds, stops at the first failing step and keeps the last good rate", async () => {
+    allowed = 10;
+    const stepsStarted: number[] = [];
+    // 1 s steps: the first step's last answer may come ~200 ms late on a busy machine and still keep up.
+    const result = await throughputRamp({ url, apiKey: "k" }, "u-1", { rates: [10, 20, 40], stepMs: 1000, maxErrorRate: 0.01, onStep: (i) => stepsStarted.push(i) });
+    assert.deepEqual(result.steps.map((s) => [s.ratePerSecond, s.scheduled, s.ok, s.throttled]), [[10, 10, 10, 0], [20, 20, 0, 20]]);
+    assert.deepEqual(stepsStarted, [0, 1], "the third step never starts");
+    assert.equal(result.sustainedRate, 10);
+    assert.equal(result.stoppedBecause, "errors at 20 req/s: 100.0 % (20 × 429)");
+    assert.deepEqual([...keys], ["k"]);
+  });
+
+  it("warm latency measures after an unmeasured warm-up, with a CDF and the billed service times", async () => {
+    const result = await warmLatency({ url, apiKey: "k" }, "u-1", { ratePerSecond: 50, durationMs: 200, warmupMs: 100 });
+    assert.equal(reads, 15, "5 warm-up reads, then 10 measured");
+    assert.deepEqual([result.scheduled, result.answered, result.ok], [10, 10, 10]);
+    assert.equal(result.serviceTimeMs!.reduce((n, d) => n + d.count, 0), 10);
+    assert.equal(result.cdf[0].percentile, 0);
+    assert.equal(result.latency.count, 10);
+  });
+
+  it("creates the user the load reads, and says so when it cannot", async () => {
+    assert.equal(await createUser({ url, apiKey: "k" }, "t"), "u-1");
+    postStatus = 500;
+    await assert.rejects(createUser({ url, apiKey: "k" }, "t"), /POST \/users answered 500/);
   });
 });
 

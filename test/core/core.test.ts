@@ -33,6 +33,23 @@ describe("core", () => {
     });
   });
 
+  describe("user.created events", () => {
+    const good = { type: "user.created", eventId: "e1", userId: "8f14e45f-ceea-4e7a-9b1c-2f1a9c0e1d2b", email: "a@b.co", occurredAt: "2026-11-23T10:00:00.000Z" };
+    const fieldsOf = (body: unknown) => {
+      const result = parseUserCreatedEvent(typeof body === "string" ? body : JSON.stringify(body));
+      return result.ok ? undefined : result.fields;
+    };
+
+    it("names each bad field, and a body that is not a JSON object", () => {
+      assert.equal(fieldsOf(good), undefined);
+      assert.deepEqual(fieldsOf({}), { type: 'must be "user.created"', eventId: "is required", userId: "must be a user id", email: "is required", occurredAt: "must be an ISO-8601 timestamp" });
+      assert.deepEqual(fieldsOf({ ...good, eventId: "", email: "" }), { eventId: "is required", email: "is required" });
+      assert.deepEqual(fieldsOf({ ...good, eventId: 7, email: 7, type: "user.deleted" }), { type: 'must be "user.created"', eventId: "is required", email: "is required" });
+      for (const body of ["null", "[]", "42", '"text"']) assert.deepEqual(fieldsOf(body), { body: "is not a JSON object" }, body);
+      assert.deepEqual(fieldsOf("{"), { body: "is not JSON" });
+    });
+  });
+
   describe("API key", () => {
     it("reads Bearer and x-api-key", () => {
       assert.equal(presentedApiKey(new Headers({ authorization: "Bearer abc" })), "abc");
@@ -65,6 +82,32 @@ describe("core", () => {
       assert.ok(!Number.isNaN(Date.parse(first.timestamp)));
       assert.equal(second.coldStart, false);
       assert.equal(second.requestId, "r2");
+    });
+
+    it("writes a level and above only: info by default, LOG_LEVEL or minLevel to change it", () => {
+      const levelsWritten = (options: { minLevel?: "debug" | "info" | "warn" | "error" } = {}) => {
+        const written: string[] = [];
+        const logger = createLogger({ platform: "aws", function: "x" }, { ...options, sink: (line, level) => written.push(`${level}:${JSON.parse(line).level}`) });
+        logger.debug("d");
+        logger.info("i");
+        logger.warn("w");
+        logger.error("e");
+        return written;
+      };
+      const previous = process.env.LOG_LEVEL;
+      try {
+        delete process.env.LOG_LEVEL;
+        assert.deepEqual(levelsWritten(), ["info:info", "warn:warn", "error:error"]);
+        assert.deepEqual(levelsWritten({ minLevel: "debug" }), ["debug:debug", "info:info", "warn:warn", "error:error"]);
+        assert.deepEqual(levelsWritten({ minLevel: "error" }), ["error:error"]);
+        process.env.LOG_LEVEL = "warn";
+        assert.deepEqual(levelsWritten(), ["warn:warn", "error:error"]);
+        process.env.LOG_LEVEL = "verbose";
+        assert.deepEqual(levelsWritten(), ["info:info", "warn:warn", "error:error"], "an unknown LOG_LEVEL is ignored");
+      } finally {
+        if (previous === undefined) delete process.env.LOG_LEVEL;
+        else process.env.LOG_LEVEL = previous;
+      }
     });
 
     it("serialises errors with their message", () => {

@@ -114,6 +114,7 @@ export async function startGcpTarget(): Promise<GcpTarget> {
       });
       return {
         request: (request: Request) => forward(down.url, request),
+        logs: () => down.logs().split("\n"),
         close: () => down.stop(),
       };
     },

@@ -1,0 +1,62 @@
+// Mutation testing (`npm run mutate`, issue 18): the fast, pure modules, mutated by Stryker and
+// checked by their unit tests only. The driver and emulator suites are too slow to run per mutant
+// on two cores; test/README.md lists the hand mutations they must catch instead.
+// Options: https://stryker-mutator.io/docs/stryker-js/configuration/
+// Inherited by the test runners: timing-accuracy assertions skip themselves (test/compare/loadgen.test.ts).
+process.env.PARITY_MUTATION_RUN = "1";
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: "mocha",
+  checkers: ["typescript"],
+  // Type-checks only the mutated modules (the full program pulls in every cloud provider SDK: minutes per check).
+  tsconfigFile: "tsconfig.mutate.json",
+  // Mutants are type-checked in groups (fast). Should the checker stop with "Typescript error …
+  // reported without a corresponding file" (seen once here, with static mutants included), set this
+  // false: one mutant per check, about three times slower.
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  mutate: [
+    "functions/core/**/*.ts",
+    "components/*/rules.ts",
+    "components/config.ts",
+    "components/schedule.ts",
+    "compare/loadgen.ts",
+    "compare/phases.ts",
+    "compare/cost.ts",
+    "compare/histogram.ts",
+  ],
+  mochaOptions: {
+    // The unit tests of the modules above; .mocharc.json supplies ts-node's transpile-only register.
+    spec: [
+      "test/core/*.test.ts",
+      "components/schedule.test.ts",
+      "components/*/rules.test.ts",
+      "test/config.test.ts",
+      // One by one: mocha's spec globs do not expand {a,b} braces.
+      "test/compare/cost.test.ts",
+      "test/compare/histogram.test.ts",
+      "test/compare/loadgen.test.ts",
+      "test/compare/phases.test.ts",
+    ],
+  },
+  coverageAnalysis: "perTest",
+  // Static mutants (module-level constants: limits, tables, patterns) each need a fresh process
+  // running every test: 5 % of functions/core's mutants took 70 % of its time. They are left out
+  // of the figure; the unit tests assert those constants by value (MAX_BODY_BYTES, the presets'
+  // thresholds, the rules' limits). Set false for a complete, hours-long run.
+  ignoreStatic: true,
+  // A re-run mutates only what changed since the last one (code or tests).
+  incremental: true,
+  incrementalFile: "reports/mutation/stryker-incremental.json",
+  reporters: ["html", "clear-text", "progress"],
+  htmlReporter: { fileName: "reports/mutation/index.html" },
+  // The goal is 90 (high). break: below the figure measured so far (functions/core 84.3 %; the first
+  // full run, stopped at 1,731 of 2,955 mutants by the time box, had 389 survivors, about 77 %);
+  // raise it as survivors are killed (test/README.md lists what is left).
+  thresholds: { high: 90, low: 80, break: 75 },
+  // Two cores, shared: never more than two test runners at once.
+  concurrency: 2,
+  timeoutMS: 10000,
+  tempDirName: ".stryker-tmp",
+  ignorePatterns: ["reports", "dist", ".build", ".pulumi"],
+};
