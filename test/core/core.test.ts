@@ -57,6 +57,15 @@ describe("core", () => {
       assert.equal(presentedApiKey(new Headers({ authorization: "Basic abc" })), undefined);
     });
 
+    it("takes Bearer only at the start of Authorization, and trims what Headers leaves (a no-break space)", () => {
+      assert.equal(presentedApiKey(new Headers({ authorization: "xBearer abc" })), undefined);
+      assert.equal(presentedApiKey(new Headers({ authorization: "bearer   abc" })), "abc", "scheme in any case, any run of spaces");
+      // Headers strips HTTP whitespace only; String#trim also strips U+00A0, which a pasted key can carry.
+      assert.equal(presentedApiKey(new Headers({ authorization: "\u00a0Bearer abc" })), "abc");
+      assert.equal(presentedApiKey(new Headers({ "x-api-key": "def\u00a0" })), "def");
+      assert.equal(presentedApiKey(new Headers({ "x-api-key": "\u00a0" })), undefined, "a blank key is no key");
+    });
+
     it("compares keys of any length, and never accepts an empty expected key", async () => {
       assert.equal(await constantTimeEqual("secret-key", "secret-key"), true);
       assert.equal(await constantTimeEqual("secret-kez", "secret-key"), false);

@@ -5,7 +5,7 @@
  * be checked exactly (a clock, a page size, a failing publish) without an emulator.
  */
 import assert from "node:assert/strict";
-import { createLogger, createReconciler, type EventPublisher, type PendingUserStore, type UserCreatedEvent } from "../../functions/core";
+import { createLogger, createReconciler, EmailTakenError, reconcilerEnv, reconcilerSettingsFrom, type EventPublisher, type PendingUserStore, type UserCreatedEvent } from "../../functions/core";
 
 interface Row {
   id: string;
@@ -160,5 +160,32 @@ describe("core: reconciler", () => {
     const summary = lines.find((l) => l.message === "reconciled")!;
     assert.deepEqual([summary.scanned, summary.republished, summary.skipped, summary.errors], [2, 1, 1, 0]);
     assert.equal(typeof summary.durationMs, "number");
+  });
+});
+
+describe("core: reconciler settings a driver reads", () => {
+  const from = (values: Record<string, string | undefined>) => reconcilerSettingsFrom((name) => values[name]);
+  const valid = { [reconcilerEnv.graceSeconds]: "600", [reconcilerEnv.timeBudgetSeconds]: "48" };
+
+  it("reads seconds, the time budget in milliseconds; 0 is allowed", () => {
+    assert.deepEqual(from(valid), { graceSeconds: 600, timeBudgetMs: 48_000 });
+    assert.deepEqual(from({ [reconcilerEnv.graceSeconds]: "0", [reconcilerEnv.timeBudgetSeconds]: "0" }), { graceSeconds: 0, timeBudgetMs: 0 });
+  });
+
+  it("refuses a missing, non-numeric, infinite or negative value, naming it", () => {
+    for (const name of [reconcilerEnv.graceSeconds, reconcilerEnv.timeBudgetSeconds]) {
+      for (const bad of [undefined, "soon", "Infinity", "-1"]) {
+        assert.throws(() => from({ ...valid, [name]: bad }), new RegExp(`^Error: ${name} must be a number of seconds`), `${name}=${bad}`);
+      }
+    }
+  });
+});
+
+describe("core: EmailTakenError", () => {
+  it("names itself and the email", () => {
+    const error = new EmailTakenError("ada@example.com");
+    assert.equal(error.name, "EmailTakenError");
+    assert.equal(error.message, "email already registered: ada@example.com");
+    assert.equal(error.email, "ada@example.com");
   });
 });
