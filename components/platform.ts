@@ -25,6 +25,19 @@ export interface FunctionDeployment extends FunctionSpec {
   bundle: Bundle;
 }
 
+/**
+ * The store deadline (`STORE_TIMEOUT_MS`) of a function that uses the users store: 40 % of its
+ * timeout, so that a store that does not answer gives parity's 500 internal_error (logged with
+ * its cause) before the platform's own answer at the timeout. A create (one store operation, then
+ * a publish of at most half the timeout) still ends within 90 % of it. Not less: a cold
+ * instance's first Firestore call (channel set-up) took up to 2.9 s against the local emulator on
+ * a loaded 2-core machine (measured), and a 10 s timeout leaves it 4 s. Undefined without a
+ * `users.*` capability.
+ */
+export function storeTimeoutMsFor(capabilities: readonly Capability[], timeoutSeconds: number): number | undefined {
+  return capabilities.some((capability) => capability.startsWith("users.")) ? timeoutSeconds * 400 : undefined;
+}
+
 /** Arguments every platform component shares. */
 export interface PlatformFunctionsArgs {
   /**

@@ -17,7 +17,7 @@ import type { Capability } from "../components/catalog";
 import { azureNativeSummary, azureScheduleFor, planAzure, type AzurePlan, type AzurePlannedFunction } from "../components/azure/rules";
 import type { FunctionDeployment, FunctionSpec } from "../components/platform";
 import { cronerPattern } from "../components/schedule";
-import { azureEnv, azureEnvironment, azureScheduleEnvironment } from "../functions/azure/contract";
+import { azureDeadlineEnvironment, azureEnv, azureEnvironment, azureScheduleEnvironment } from "../functions/azure/contract";
 import { startAzureFunctionRuntime, type AzureFunctionRuntime, type QueueTriggerMetadata } from "./azure-functions-runtime";
 import { startAzurite, type Azurite } from "./emulators/azurite";
 import { serveFetch } from "./front";
@@ -77,12 +77,13 @@ export async function startAzureBackends(options: AzureBackendsOptions): Promise
 }
 
 /**
- * Starts one function's bundle in its own host, with the settings its capabilities bring, and a
- * timer function's schedule settings; `env` adds to (or replaces) them.
+ * Starts one function's bundle in its own host, with the settings its capabilities bring, a
+ * timer function's schedule settings and a planned function's store deadline; `env` adds to (or
+ * replaces) them.
  */
 export function startAzureFunction(
   backends: AzureBackends,
-  fn: Pick<FunctionDeployment, "definition" | "bundle" | "settings">,
+  fn: Pick<FunctionDeployment, "definition" | "bundle" | "settings"> & { native?: { storeTimeoutMs?: number } },
   options: { onLog?: (line: string) => void; env?: Record<string, string> } = {},
 ): AzureFunctionRuntime {
   return startAzureFunctionRuntime({
@@ -91,6 +92,8 @@ export function startAzureFunction(
     env: {
       ...backends.environmentFor(fn.definition.capabilities),
       ...(fn.definition.trigger.kind === "schedule" ? azureScheduleSettings(fn) : {}),
+      // A planned function's store deadline, as the component sets it.
+      ...(fn.native ? azureDeadlineEnvironment(fn.native) : {}),
       ...options.env,
     },
     onLog: options.onLog,

@@ -24,7 +24,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import * as random from "@pulumi/random";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
-import { azureEnv, azureEnvironment, azureScheduleEnvironment } from "../../functions/azure/contract";
+import { azureDeadlineEnvironment, azureEnv, azureEnvironment, azureScheduleEnvironment } from "../../functions/azure/contract";
 import { packageFunction, packageJsonFor, type FunctionPackage } from "../bundle";
 import { platformOutputs, reportWarnings } from "../component";
 import {
@@ -486,6 +486,8 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       }),
       // The timer trigger reads `%RECONCILE_SCHEDULE%` (functions/azure/contract.ts).
       ...(schedule ? azureScheduleEnvironment(schedule) : {}),
+      // STORE_TIMEOUT_MS on every app with a users.* capability (rules.ts).
+      ...azureDeadlineEnvironment(fn.native),
     };
     return Object.entries(settings).map(([name, value]) => ({ name, value }));
   }

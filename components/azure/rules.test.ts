@@ -49,6 +49,20 @@ describe("Azure rules", () => {
     assert.match(d3.warnings[0].reason, /^it bounds the messages one instance fetches at a time, each its own invocation.*\(5\) × /);
   });
 
+  it("the store deadline: 40 % of the applied timeout on a function with any users.* capability, at 230 s and one past it; none without", () => {
+    const d = decisions();
+    const storeTimeoutOf = (kind: "http" | "queue", capabilities: FunctionSpec["definition"]["capabilities"], timeoutSeconds: number) =>
+      azureSettingsFor({ name: "f", trigger: { kind }, capabilities }, { memoryMb: 512, timeoutSeconds, reservedConcurrency: 5, warmInstances: 0, batchSize: 1, maxAttempts: 5 }, d).storeTimeoutMs;
+    for (const timeoutSeconds of [1, 10, 230]) {
+      assert.equal(storeTimeoutOf("http", ["users.create", "events.publish"], timeoutSeconds), timeoutSeconds * 400);
+      assert.ok(storeTimeoutOf("http", ["users.create"], timeoutSeconds)! < timeoutSeconds * 1000, "the store gives up inside the timeout");
+    }
+    assert.equal(storeTimeoutOf("http", ["users.read"], 231), 92_000, "from the 230 s the HTTP timeout is clamped to, not the 231 asked");
+    assert.equal(storeTimeoutOf("queue", ["events.consume", "users.update"], 900), 360_000, "a queue function's timeout is not clamped");
+    assert.equal(storeTimeoutOf("queue", ["users.listPending"], 60), 24_000, "any users.* capability");
+    assert.ok(!("storeTimeoutMs" in azureSettingsFor({ name: "m", trigger: { kind: "queue" }, capabilities: ["events.consume"] }, { memoryMb: 512, timeoutSeconds: 60, reservedConcurrency: 5, warmInstances: 0, batchSize: 1, maxAttempts: 5 }, d)));
+  });
+
   it("a schedule function: 6-field NCRONTAB in UTC and the reconciler's run settings, exactly, without warnings", () => {
     const d = decisions();
     const every = (everyMinutes: number, timeoutSeconds: number) =>

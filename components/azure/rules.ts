@@ -8,7 +8,7 @@
  */
 import type { Capability } from "../catalog";
 import type { FunctionSettings } from "../config";
-import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, storeTimeoutMsFor, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
 import { ncrontab } from "../schedule";
 import { reconcilerRunSettings } from "../../functions/core/reconciler";
 
@@ -277,6 +277,8 @@ export interface FlexSettings {
   httpPerInstanceConcurrency?: number;
   /** host.json functionTimeout, hh:mm:ss. */
   functionTimeout: string;
+  /** Set on functions that use the users store: how long one store operation may take, retries included (STORE_TIMEOUT_MS). */
+  storeTimeoutMs?: number;
   /** host.json extensions.queues, for the queue-triggered app. */
   queues?: { batchSize: number; maxDequeueCount: number };
   /**
@@ -379,7 +381,11 @@ export function planAzure(input: AzurePlanInput): AzurePlan {
 }
 
 /** Maps the portable settings of one function to Flex Consumption, recording every inexact value. */
-export function azureSettingsFor(definition: Pick<PlannedFunction["definition"], "name" | "trigger">, settings: FunctionSettings, decisions: Decisions): FlexSettings {
+export function azureSettingsFor(
+  definition: Pick<PlannedFunction["definition"], "name" | "trigger"> & Partial<Pick<PlannedFunction["definition"], "capabilities">>,
+  settings: FunctionSettings,
+  decisions: Decisions,
+): FlexSettings {
   const fn = definition.name;
   const kind = definition.trigger.kind;
   const memory = nearestInstanceMemory(settings.memoryMb);
@@ -401,6 +407,10 @@ export function azureSettingsFor(definition: Pick<PlannedFunction["definition"],
 
   const result: FlexSettings = { instanceMemoryMB, maximumInstanceCount, alwaysReady, functionTimeout: hhmmss(timeoutSeconds) };
   if (kind === "http") result.httpPerInstanceConcurrency = 1;
+  // 40 % of the timeout (components/platform.ts): the store deadline answers parity's 500 before
+  // the host reaches functionTimeout, for which Azure documents no HTTP answer (README, Faults).
+  const storeTimeoutMs = storeTimeoutMsFor(definition.capabilities ?? [], timeoutSeconds);
+  if (storeTimeoutMs !== undefined) result.storeTimeoutMs = storeTimeoutMs;
   if (kind === "queue") {
     // checkFunctions has guaranteed batchSize and maxAttempts.
     const batch = azureLimits.queueBatchSize;

@@ -10,7 +10,7 @@ import type { FunctionSettings } from "../config";
 import { unixCron } from "../schedule";
 import { reconcilerRunSettings } from "../../functions/core/reconciler";
 import { RECONCILER_BATCH_LIMIT } from "../../functions/gcp/contract";
-import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type FunctionSpec, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, storeTimeoutMsFor, type FunctionSpec, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -437,13 +437,9 @@ export function gcpSettingsFor(
     // Half the timeout: a publish to an unreachable Pub/Sub gives up while the function can still
     // answer (the core keeps the user; the reconciler re-publishes it).
     publishTimeoutMs: definition.capabilities.includes("events.publish") ? Math.max(1000, timeoutSeconds * 500) : undefined,
-    // 40 % of the timeout: a store that does not answer gives parity's 500 internal_error (logged
-    // with its cause) before Cloud Functions answers 504 at the timeout
-    // (https://cloud.google.com/functions/docs/configuring/timeout). A create (one store
-    // operation, then a publish of at most half the timeout) still ends within 90 % of it. Not
-    // less: a cold instance's first Firestore call (channel set-up) took up to 2.9 s against the
-    // local emulator on a loaded 2-core machine (measured), and a 10 s timeout leaves it 4 s.
-    storeTimeoutMs: definition.capabilities.some((capability) => capability.startsWith("users.")) ? timeoutSeconds * 400 : undefined,
+    // 40 % of the timeout (components/platform.ts): the store deadline answers before Cloud
+    // Functions answers 504 at the timeout (https://cloud.google.com/functions/docs/configuring/timeout).
+    storeTimeoutMs: storeTimeoutMsFor(definition.capabilities, timeoutSeconds),
     queue:
       definition.trigger.kind === "queue"
         ? gcpQueueSettingsFor(fn, settings, timeoutSeconds, decisions, { capacity: concurrency.maxInstanceCount * concurrency.maxInstanceRequestConcurrency, burst: context.publishBurst })

@@ -26,6 +26,8 @@ export const azureEnv = {
   localConnectionString: "PARITY_STORAGE_CONNECTION_STRING",
   /** The reconciler's timer schedule, 6-field NCRONTAB (components/schedule.ts `ncrontab`); the trigger reads it as `%RECONCILE_SCHEDULE%`. */
   reconcileSchedule: "RECONCILE_SCHEDULE",
+  /** How long one users-table operation may take, retries included (functions/azure/store.ts); 40 % of the function's timeout. */
+  storeTimeoutMs: "STORE_TIMEOUT_MS",
 } as const;
 export type AzureEnvName = (typeof azureEnv)[keyof typeof azureEnv];
 
@@ -60,6 +62,11 @@ export function azureScheduleEnvironment(schedule: { expression: string; graceSe
   };
 }
 
+/** The store deadline the plan decided (absent without a users.* capability), as the component and the local launcher set it. */
+export function azureDeadlineEnvironment(native: { storeTimeoutMs?: number }): Record<string, string> {
+  return native.storeTimeoutMs ? { [azureEnv.storeTimeoutMs]: String(native.storeTimeoutMs) } : {};
+}
+
 /** The values behind the settings (Outputs in the component, strings locally). */
 export interface AzureEnvValues<T> {
   usersTable: T;
@@ -90,6 +97,9 @@ export function azureEnvironment<T>(capabilities: readonly Capability[], values:
 }
 
 export type Env = Record<string, string | undefined>;
+
+/** The store deadline the component set, or undefined for none (the client's retries alone). */
+export const storeTimeoutMs = (env: Env = process.env) => (env[azureEnv.storeTimeoutMs] ? Number(env[azureEnv.storeTimeoutMs]) : undefined);
 
 /** Reads a setting the component sets on every app that may use it; a missing one is a deployment defect. */
 export function requireSetting(env: Env, name: AzureEnvName): string {

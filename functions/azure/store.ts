@@ -26,19 +26,20 @@
  * https://learn.microsoft.com/azure/storage/tables/table-storage-design-for-query.
  */
 import { odata, RestError, TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
-import { EmailTakenError, type PendingUser, type PendingUserStore, type User, type UserStore, type WelcomeResult } from "../core";
-import { azureEnv, requireSetting, type Env } from "./contract";
+import { EmailTakenError, StoreDeadlineError, type PendingUser, type PendingUserStore, type User, type UserStore, type WelcomeResult } from "../core";
+import { azureEnv, requireSetting, storeTimeoutMs, type Env } from "./contract";
 import { managedIdentity, serviceUri } from "./storage";
 
-/** The users table: Azurite by connection string locally, the managed identity in Azure. */
 /**
  * The users table answers or fails within about a second: a store outage is a 500 the caller can
  * retry, not a request held until the function's timeout. The SDK's default (3 retries, 4 s
  * exponential delay) held a request about 5 s per call against a refused port (measured); here
- * worst case 3 tries with 100–500 ms between them.
+ * worst case 3 tries with 100–500 ms between them. A table that accepts the connection but answers
+ * slowly is not bounded by this (no try fails): the store deadline below is.
  */
 export const STORE_RETRY = { maxRetries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 } as const;
 
+/** The users table: Azurite by connection string locally, the managed identity in Azure. */
 export function usersTableClient(env: Env = process.env): TableClient {
   const table = requireSetting(env, azureEnv.usersTable);
   const local = env[azureEnv.localConnectionString];
@@ -93,10 +94,49 @@ export const pendingRowKey = (createdAt: string, id: string) => `${PENDING_PREFI
 export const MAX_QUERY_PAGE = 1000;
 const MAX_CLAIM_ATTEMPTS = 3;
 
-export function createTableUserStore(table: () => Promise<TableClient>): UserStore & PendingUserStore {
-  async function read(id: string): Promise<TableEntityResult<UserEntity> | undefined> {
+/** What each SDK call of one store operation is given: the operation's deadline. */
+type CallOptions = { abortSignal?: AbortSignal };
+
+export interface TableStoreOptions {
+  /**
+   * How long one store operation may take, all its calls and their retries included;
+   * `STORE_TIMEOUT_MS` (set by the component from the function's timeout) when unset, and
+   * unbounded (STORE_RETRY alone) when that is unset too.
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * Each operation (a read, the entity group transaction, a pending-index query, a welcome or a
+ * claim with its re-reads) runs under one abort signal that fires at the deadline. Every
+ * TableClient method takes it in its options (`getEntity(…, GetTableEntityOptions)`,
+ * `submitTransaction(…, OperationOptions)`, `listEntities(ListTableEntitiesOptions)`:
+ * https://learn.microsoft.com/javascript/api/@azure/data-tables/tableclient), the signal "which
+ * can be used to abort requests" (https://learn.microsoft.com/javascript/api/@azure/core-client/operationoptions);
+ * in 13.3.2 the transaction passes it to its pipeline request (dist/commonjs/TableTransaction.js),
+ * and the retry policy stops waiting when it fires, so STORE_RETRY's tries end with it. An
+ * aborted write may still reach the table (it was on the wire): a create is one entity group
+ * transaction, so it lands whole (user, email claim and pending index) or not at all.
+ */
+export function createTableUserStore(table: () => Promise<TableClient>, options: TableStoreOptions = {}): UserStore & PendingUserStore {
+  const timeoutMs = options.timeoutMs ?? storeTimeoutMs();
+
+  /** Runs `work` under the operation's deadline; an abort becomes a StoreDeadlineError (500 internal_error, logged with its cause). */
+  async function bounded<T>(operation: string, work: (client: TableClient, call: CallOptions) => Promise<T>): Promise<T> {
+    const client = await table();
+    if (!timeoutMs) return work(client, {});
+    const abortSignal = AbortSignal.timeout(timeoutMs);
     try {
-      return await (await table()).getEntity<UserEntity>(USERS_PARTITION, userRowKey(id));
+      return await work(client, { abortSignal });
+    } catch (error) {
+      if (abortSignal.aborted) throw new StoreDeadlineError("Azure Table", operation, timeoutMs, { cause: error });
+      throw error;
+    }
+  }
+
+  async function read(client: TableClient, id: string, call: CallOptions): Promise<TableEntityResult<UserEntity> | undefined> {
+    try {
+      return await client.getEntity<UserEntity>(USERS_PARTITION, userRowKey(id), call);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
@@ -105,7 +145,7 @@ export function createTableUserStore(table: () => Promise<TableClient>): UserSto
 
   return {
     async get(id) {
-      const entity = await read(id);
+      const entity = await bounded("get", (client, call) => read(client, id, call));
       return entity ? toUser(entity) : undefined;
     },
 
@@ -128,7 +168,7 @@ export function createTableUserStore(table: () => Promise<TableClient>): UserSto
         actions.push(["create", index]);
       }
       try {
-        await (await table()).submitTransaction(actions);
+        await bounded("create", (client, call) => client.submitTransaction(actions, call));
       } catch (error) {
         // 409 EntityAlreadyExists: the email claim exists (user ids are random UUIDs).
         if (statusOf(error) === 409) throw new EmailTakenError(user.email);
@@ -136,9 +176,9 @@ export function createTableUserStore(table: () => Promise<TableClient>): UserSto
       }
     },
 
-    async markWelcomed(id, at): Promise<WelcomeResult> {
+    markWelcomed: (id, at) => bounded("markWelcomed", async (client, call): Promise<WelcomeResult> => {
       for (let attempt = 0; attempt < MAX_WELCOME_ATTEMPTS; attempt++) {
-        const entity = await read(id);
+        const entity = await read(client, id, call);
         if (!entity) return "not-found";
         if (entity.welcomedAt) return "already-welcomed";
         // The ETag makes this a compare-and-set: a concurrent welcome (or claim) wins once, the other
@@ -146,25 +186,28 @@ export function createTableUserStore(table: () => Promise<TableClient>): UserSto
         const actions: TransactionAction[] = [["update", { partitionKey: USERS_PARTITION, rowKey: userRowKey(id), welcomedAt: at }, "Merge", { etag: entity.etag }]];
         if (entity.pendingIndexKey) actions.push(["delete", { partitionKey: USERS_PARTITION, rowKey: entity.pendingIndexKey }]);
         try {
-          await (await table()).submitTransaction(actions);
+          await client.submitTransaction(actions, call);
           return "welcomed";
         } catch (error) {
           if (statusOf(error) !== 412) throw error;
         }
       }
       throw new Error(`user ${id} kept changing while being welcomed`);
-    },
+    }),
 
     async listPending({ createdBefore, limit, cursor }) {
-      const pages = (await table())
-        .listEntities<PendingIndexEntity>({
-          queryOptions: {
-            filter: odata`PartitionKey eq ${USERS_PARTITION} and RowKey ge ${PENDING_PREFIX} and RowKey lt ${PENDING_PREFIX + createdBefore}`,
-            select: ["id", "email", "createdAt", "republishCount"],
-          },
-        })
-        .byPage({ maxPageSize: Math.min(limit, MAX_QUERY_PAGE), continuationToken: cursor });
-      const { value: page } = await pages.next();
+      const { value: page } = await bounded("listPending", (client, call) =>
+        client
+          .listEntities<PendingIndexEntity>({
+            ...call,
+            queryOptions: {
+              filter: odata`PartitionKey eq ${USERS_PARTITION} and RowKey ge ${PENDING_PREFIX} and RowKey lt ${PENDING_PREFIX + createdBefore}`,
+              select: ["id", "email", "createdAt", "republishCount"],
+            },
+          })
+          .byPage({ maxPageSize: Math.min(limit, MAX_QUERY_PAGE), continuationToken: cursor })
+          .next(),
+      );
       const users: PendingUser[] = (page ?? []).map((entity: PendingIndexEntity) => ({
         id: entity.id,
         email: entity.email,
@@ -175,9 +218,9 @@ export function createTableUserStore(table: () => Promise<TableClient>): UserSto
       return { users, cursor: page?.continuationToken };
     },
 
-    async claimRepublish(id, at, claimableBefore) {
+    claimRepublish: (id, at, claimableBefore) => bounded("claimRepublish", async (client, call) => {
       for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
-        const entity = await read(id);
+        const entity = await read(client, id, call);
         if (!entity || entity.welcomedAt || !entity.pendingIndexKey) return false;
         if (entity.lastRepublishAt && entity.lastRepublishAt >= claimableBefore) return false;
         const claim = { lastRepublishAt: at, republishCount: (entity.republishCount ?? 0) + 1 };
@@ -185,17 +228,20 @@ export function createTableUserStore(table: () => Promise<TableClient>): UserSto
           // Conditional on the user's ETag: of two racing claims (or a claim and a welcome) one
           // commits and the other sees 412, re-reads, and finds the claim taken (or the user
           // welcomed). The index entity carries the count for listPending, in the same transaction.
-          await (await table()).submitTransaction([
-            ["update", { partitionKey: USERS_PARTITION, rowKey: userRowKey(id), ...claim }, "Merge", { etag: entity.etag }],
-            ["update", { partitionKey: USERS_PARTITION, rowKey: entity.pendingIndexKey, ...claim }, "Merge"],
-          ]);
+          await client.submitTransaction(
+            [
+              ["update", { partitionKey: USERS_PARTITION, rowKey: userRowKey(id), ...claim }, "Merge", { etag: entity.etag }],
+              ["update", { partitionKey: USERS_PARTITION, rowKey: entity.pendingIndexKey, ...claim }, "Merge"],
+            ],
+            call,
+          );
           return true;
         } catch (error) {
           if (statusOf(error) !== 412) throw error;
         }
       }
       return false;
-    },
+    }),
   };
 }
 

@@ -30,3 +30,11 @@ export function errorResponse(
     headers: { "content-type": "application/json; charset=utf-8", ...extra.headers },
   });
 }
+
+/** A store operation that did not finish within its deadline (`STORE_TIMEOUT_MS`); the core answers 500 internal_error and logs this error, with its cause. */
+export class StoreDeadlineError extends Error {
+  constructor(store: string, operation: string, timeoutMs: number, options?: ErrorOptions) {
+    super(`${store} ${operation} did not finish within ${timeoutMs} ms (STORE_TIMEOUT_MS)`, options);
+    this.name = "StoreDeadlineError";
+  }
+}

@@ -21,7 +21,7 @@
  */
 import type { CollectionReference, Firestore, Transaction } from "@google-cloud/firestore";
 import { storeTimeoutMs } from "./contract";
-import { EmailTakenError, once, type PendingUser, type PendingUserStore, type User, type UserStore, type WelcomeResult } from "../core";
+import { EmailTakenError, once, StoreDeadlineError, type PendingUser, type PendingUserStore, type User, type UserStore, type WelcomeResult } from "../core";
 
 export const USERS_COLLECTION = "users";
 export const EMAILS_COLLECTION = "emails";
@@ -53,13 +53,7 @@ export interface FirestoreStoreOptions {
   timeoutMs?: number;
 }
 
-/** A store operation that did not finish within the deadline; the core answers 500 internal_error and logs this message. */
-export class StoreDeadlineError extends Error {
-  constructor(operation: string, timeoutMs: number) {
-    super(`Firestore ${operation} did not finish within ${timeoutMs} ms (STORE_TIMEOUT_MS)`);
-    this.name = "StoreDeadlineError";
-  }
-}
+export { StoreDeadlineError };
 
 /**
  * Rejects when `work` has not settled within `timeoutMs`. The Firestore client takes no per-call
@@ -73,7 +67,7 @@ export function withinDeadline<T>(operation: string, timeoutMs: number | undefin
   if (!timeoutMs) return work();
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreDeadlineError(operation, timeoutMs)), timeoutMs);
+    timer = setTimeout(() => reject(new StoreDeadlineError("Firestore", operation, timeoutMs)), timeoutMs);
   });
   return Promise.race([work(), expired]).finally(() => clearTimeout(timer));
 }

@@ -3,15 +3,17 @@
  * how long a publish to a dead queue may take, and an unresolved Key Vault reference.
  */
 import assert from "node:assert/strict";
+import * as net from "node:net";
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { eventsQueueClient, encodeQueueMessage, decodeQueueMessage, createQueuePublisher } from "../../functions/azure/publisher";
-import { usersTableClient } from "../../functions/azure/store";
+import { createTableUserStore, usersTableClient } from "../../functions/azure/store";
+import { storeTimeoutMs } from "../../functions/azure/contract";
 import { httpHandler } from "../../functions/azure/driver";
 import usersApi, { apiKeyFromSettings } from "../../functions/azure/users-api";
 
 /** users-api as the host calls it: parity's fetch handler through the generic driver's adapter. */
 const usersApiHandler = httpHandler("users-api", usersApi);
-import { userCreatedEvent } from "../../functions/core";
+import { StoreDeadlineError, userCreatedEvent } from "../../functions/core";
 import { freePort } from "../../local/emulators/loopback";
 
 describe("azure driver: storage connections", () => {
@@ -62,6 +64,48 @@ describe("azure driver: publishing to a queue that is down", () => {
     const elapsed = Date.now() - started;
     // One retry after ~200 ms (with jitter): well under a second; the default took 16 s here.
     assert.ok(elapsed < 2_000, `gave up after ${elapsed} ms`);
+  });
+});
+
+describe("azure driver: a users table that accepts and never answers", () => {
+  // A loopback server that takes each connection and sends nothing: no try fails, so STORE_RETRY
+  // alone never ends a call; only the store deadline does.
+  let silent: net.Server;
+  const held: net.Socket[] = [];
+  let connection: string;
+  before(async () => {
+    silent = net.createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    connection = `TableEndpoint=http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/devstoreaccount1;SharedAccessSignature=sv=2023-11-03&sig=unused`;
+  });
+  after(async () => {
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it("every store operation gives up at STORE_TIMEOUT_MS with a StoreDeadlineError naming it, the SDK's abort as its cause", async () => {
+    const env = { USERS_TABLE: "users", PARITY_STORAGE_CONNECTION_STRING: connection, STORE_TIMEOUT_MS: "200" };
+    const store = createTableUserStore(async () => usersTableClient(env), { timeoutMs: storeTimeoutMs(env) });
+    const id = "00000000-0000-4000-8000-000000000000";
+    const user = { id, email: "ada@example.com", name: "Ada", createdAt: new Date().toISOString(), welcomedAt: null };
+    const operations: Array<[string, () => Promise<unknown>]> = [
+      ["get", () => store.get(id)],
+      ["create", () => store.create(user)],
+      ["markWelcomed", () => store.markWelcomed(id, new Date().toISOString())],
+      ["listPending", () => store.listPending({ createdBefore: new Date().toISOString(), limit: 10 })],
+      ["claimRepublish", () => store.claimRepublish(id, new Date().toISOString(), new Date().toISOString())],
+    ];
+    for (const [operation, run] of operations) {
+      const started = Date.now();
+      await assert.rejects(run(), (error: Error) => {
+        assert.ok(error instanceof StoreDeadlineError, `${operation}: ${error}`);
+        assert.equal(error.message, `Azure Table ${operation} did not finish within 200 ms (STORE_TIMEOUT_MS)`);
+        assert.equal((error.cause as Error).name, "AbortError");
+        return true;
+      });
+      const elapsedMs = Date.now() - started;
+      assert.ok(elapsedMs >= 190 && elapsedMs < 1_000, `${operation} gave up after ${elapsedMs} ms`);
+    }
   });
 });
 

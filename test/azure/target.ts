@@ -6,18 +6,23 @@
  * invokes it.
  */
 import { randomUUID } from "node:crypto";
+import { odata } from "@azure/data-tables";
 import { planAzure } from "../../components/azure/rules";
 import { plannedCatalog, type Overrides } from "../planned";
 import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
 import { decodeQueueMessage } from "../../functions/azure/publisher";
 import { azureEnv } from "../../functions/azure/contract";
+import { emailRowKey, USERS_PARTITION } from "../../functions/azure/store";
 import { reconcilerEnv } from "../../functions/core/reconciler";
 import { azureTimer, everyMinutesOf, invokeAzureHttp, queueEntryOf, queueTriggerMetadata, startAzureBackends, startAzureFunction, type AzureBackends } from "../../local/azure";
 import type { AzureFunctionRuntime } from "../../local/azure-functions-runtime";
 import { AZURITE_ACCOUNT } from "../../local/emulators/azurite";
 import { freePort } from "../../local/emulators/loopback";
+import { startDelayingProxy } from "../../local/fault-proxy";
 
 export const TEST_API_KEY = "azure-conformance-key-0123456789";
+/** How long the slow-store proxy holds each byte: longer than the slow copy's 1 s timeout. */
+export const SLOW_STORE_DELAY_MS = 1_500;
 
 /** The catalog on Azure as a deploy plans it, with `overrides` (test/planned.ts). */
 export const azureTestFunctions = (overrides: Overrides = {}) =>
@@ -40,8 +45,6 @@ export async function startAzureTarget(): Promise<AzureTarget> {
 
   return {
     platform: "azure",
-    slowStoreUnsupported:
-      "the local host stand-in does not enforce host.json's functionTimeout yet, and Azure documents no status for an HTTP function that reaches it (the host restarts its worker)",
     apiKey: TEST_API_KEY,
     backends,
     usersApi,
@@ -104,6 +107,56 @@ export async function startAzureTarget(): Promise<AzureTarget> {
         },
       });
       return { request: (request: Request) => invokeAzureHttp(down, request), logs: () => [...lines], close: () => down.stop() };
+    },
+
+    async usersApiWithSlowStore() {
+      // The Table endpoint behind a proxy that holds each byte longer than this copy's 1 s
+      // timeout. The copy is planned with that timeout, so the plan's STORE_TIMEOUT_MS (40 % of
+      // it) reaches it as the component sets it, and the store deadline answers parity's 500
+      // before the host reaches functionTimeout (the local host stand-in does not enforce it; the
+      // case asserts the answer comes first).
+      const timeoutSeconds = 1;
+      const azurite = new URL(backends.azurite.tableEndpoint);
+      const proxy = await startDelayingProxy({ host: azurite.hostname, port: Number(azurite.port) }, SLOW_STORE_DELAY_MS);
+      const tableEndpoint = `http://${proxy.host}/${AZURITE_ACCOUNT}`;
+      const slow = startAzureFunction(backends, azureTestFunctions({ "users-api": { timeoutSeconds } }).functions["users-api"], {
+        env: {
+          [azureEnv.localConnectionString]: backends.azurite.connectionString.replace(/TableEndpoint=[^;]*/, `TableEndpoint=${tableEndpoint}`),
+          [azureEnv.tableServiceUri]: tableEndpoint,
+        },
+      });
+      // A loaded worker: GET /health touches no store, so the case measures the store deadline,
+      // not the bundle's load in a new worker thread on a busy machine.
+      await (await invokeAzureHttp(slow, new Request("http://parity.test/health"))).arrayBuffer();
+      return {
+        request: (request: Request) => invokeAzureHttp(slow, request),
+        timeoutMs: timeoutSeconds * 1000,
+        timeoutAnswer: {
+          status: 500,
+          code: "internal_error",
+          source:
+            "parity's store deadline (STORE_TIMEOUT_MS, 40 % of the timeout) answers before the host reaches functionTimeout, for which Azure documents no HTTP status (https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout)",
+        },
+        storeCaughtUp: () => proxy.drained(),
+        async recordsFor(email: string) {
+          // Read from Azurite directly: the user entities with this email, and its email claim.
+          const users = backends.table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${USERS_PARTITION} and email eq ${email}` } });
+          let userCount = 0;
+          for await (const entity of users) if (String(entity.rowKey).startsWith("user:")) userCount++;
+          const claim = await backends.table.getEntity(USERS_PARTITION, emailRowKey(email)).then(
+            () => 1,
+            (error: { statusCode?: number }) => {
+              if (error.statusCode === 404) return 0;
+              throw error;
+            },
+          );
+          return { users: userCount, claims: claim };
+        },
+        async close() {
+          await slow.stop();
+          await proxy.close();
+        },
+      };
     },
 
     async runReconciler() {

@@ -241,6 +241,12 @@ for (const stack of ["dev", "prod"] as const) {
         } else assert.equal(hostJson.extensions.queues, undefined);
         if (fn.trigger.kind === "http") assert.deepEqual(scale.triggers, { http: { perInstanceConcurrency: 1 } });
         else assert.equal(scale.triggers, undefined);
+        // The store deadline: 40 % of the timeout host.json carries, so parity answers 500 before the host's timeout.
+        const appliedTimeoutSeconds = Math.min(settings.timeoutSeconds, fn.trigger.kind === "http" ? 230 : Infinity);
+        const storeTimeoutMs = appSettings(appOf(run, fn.name))[azureEnv.storeTimeoutMs];
+        assert.ok(fn.capabilities.some((c) => c.startsWith("users.")), `${fn.name} uses the users store`);
+        assert.equal(storeTimeoutMs, String(appliedTimeoutSeconds * 400), `${fn.name}: STORE_TIMEOUT_MS`);
+        assert.ok(Number(storeTimeoutMs) < appliedTimeoutSeconds * 1000, `${fn.name}: the store deadline ends inside the function's timeout`);
       }
       const expected = (await expectedWarnings(config)).sort();
       assert.deepEqual(run.result.warnings.map((w) => `${w.function}.${w.setting}:${w.asked}->${w.applied}`).sort(), expected);
@@ -406,6 +412,7 @@ describe("infra: azure, a second catalog through the same component", function (
     assert.equal(settings.API_KEY, undefined);
     assert.equal(settings.EVENTS_QUEUE, undefined);
     assert.equal(settings.USERS_TABLE, "users");
+    assert.equal(settings[azureEnv.storeTimeoutMs], "8000", "users.read alone brings the store deadline: 40 % of 20 s");
     const scale = run.one(T.app).inputs.functionAppConfig.scaleAndConcurrency;
     assert.deepEqual({ memory: scale.instanceMemoryMB, max: scale.maximumInstanceCount, ready: scale.alwaysReady }, { memory: 2048, max: 50, ready: [{ name: "http", instanceCount: 1 }] });
     assert.equal(run.result.nodes["lookup-api"].package.files["index.js"].length, helloBundleBytes(), "the other catalog's own bundle ships");
@@ -449,6 +456,7 @@ describe("infra: azure, a second catalog through the same component", function (
     assert.deepEqual(run.ofType(T.queue).map((q) => q.inputs.queueName).sort(), ["mail", "mail-poison"]);
     assert.equal(run.one(T.table).inputs.tableName, "customers");
     assert.equal(appSettings(run.one(T.app)).EVENTS_QUEUE, "mail");
+    assert.equal(appSettings(run.one(T.app))[azureEnv.storeTimeoutMs], undefined, "no users.* capability, no store deadline");
     assert.deepEqual(JSON.parse(packageFile(run, "mailer", "host.json")).extensions.queues, { batchSize: 8, maxDequeueCount: 3, messageEncoding: "base64" });
     const scale = run.one(T.app).inputs.functionAppConfig.scaleAndConcurrency;
     assert.deepEqual(scale.alwaysReady, [{ name: "function:mailer", instanceCount: 1 }]);
