@@ -265,7 +265,7 @@ describe("core: users API", () => {
       for (const type of ["application/json", "Application/JSON", "application/json; charset=utf-8", 'application/json;charset="UTF-8"', "application/json; charset=utf8", " application/json "]) {
         assert.equal((await post({ email: `ok${n++}@example.com`, name: "Ok" }, { headers: { "content-type": type } })).status, 201, type);
       }
-      for (const type of ["text/plain", "application/json-patch+json", "application/jsonx", "application/json; charset=latin1", "application/json; charset=utf-16", "x application/json", ""]) {
+      for (const type of ["text/plain", "application/json-patch+json", "application/jsonx", "application/json; charset=latin1", "application/json;charset=latin1", "application/json; charset =latin1", "application/json; charset=xutf-8", "application/json; charset=utf-8x", "application/json; charset=utf-16", "x application/json", ""]) {
         const error = await errorOf(await post({ email: "no@example.com", name: "No" }, { headers: { "content-type": type } }), 415, "unsupported_media_type");
         assert.match(error.message, /JSON in UTF-8/);
       }
@@ -297,7 +297,13 @@ describe("core: users API", () => {
       assert.equal(line.method, "GET");
       assert.equal(line.path, "/health");
       assert.equal(line.status, 200);
-      assert.ok(line.durationMs >= 0);
+      assert.ok(line.durationMs >= 0 && line.durationMs < 60_000, `durationMs ${line.durationMs}`);
+    });
+
+    it("logs each created user by id", async () => {
+      const { post, lines } = harness();
+      const user = (await (await post({ email: "logged@example.com", name: "Logged" })).json()) as { id: string };
+      assert.deepEqual(lines.filter((l) => l.message === "user created").map((l) => l.userId), [user.id]);
     });
   });
 });
