@@ -3,13 +3,9 @@
  * answers, no router, no ports, no portable logging. Every baseline uses it, so a ratio
  * against parity shows what the portable core (Hono, ports, structured logs) costs.
  */
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  createdAt: string;
-  welcomedAt: string | null;
-}
+// The same stored user as the core's: a type import, so no core code reaches a baseline bundle.
+import type { User } from "../../functions/core/ports";
+export type { User };
 
 /** What a baseline handler needs: the store and queue calls, in the platform's own SDK. */
 export interface BaselineDeps {
