@@ -127,9 +127,14 @@ describe("local GCP (npm start)", function () {
       assert.equal(schedule.expression, "*/5 * * * *");
       assert.deepEqual(schedule.next(3, new Date("2026-01-01T10:02:30Z")), ["2026-01-01T10:05:00.000Z", "2026-01-01T10:10:00.000Z", "2026-01-01T10:15:00.000Z"]);
       await schedule.fireNow(new Date("2026-01-01T10:05:00Z"));
-      const reconciled = functionLogs.filter(([fn, line]) => fn === "reconciler" && line.includes('"reconciled"'));
+      // The run's request id is its scheduled time (no trace header locally), which tells it apart
+      // from a real */5 tick that may land while the suite runs.
+      const reconciled = functionLogs
+        .filter(([fn, line]) => fn === "reconciler" && line.includes('"reconciled"'))
+        .map(([, line]) => JSON.parse(line))
+        .filter((record) => record.requestId === "2026-01-01T10:05:00.000Z");
       assert.equal(reconciled.length, 1, "one run, its report forwarded to onFunctionLog");
-      const report = JSON.parse(reconciled[0][1]);
+      const [report] = reconciled;
       assert.equal(report.platform, "gcp");
       assert.equal(report.errors, 0);
       assert.ok(functionLogs.some(([fn]) => fn === "users-api"), "every function's lines are forwarded");
