@@ -103,15 +103,17 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   return {
     async run({ requestId, timeBudgetMs }) {
       const log = deps.logger.forInvocation(requestId ?? crypto.randomUUID());
-      const started = Date.now();
+      // Elapsed time on the same clock as the claims, so a test can put a run exactly at its budget.
       const startedAt = now();
+      const started = startedAt.getTime();
+      const elapsedMs = () => now().getTime() - started;
       const cutoff = new Date(startedAt.getTime() - deps.graceSeconds * 1000).toISOString();
       const claimWindowMs = Math.max(deps.graceSeconds * 1000, timeBudgetMs);
       const claimableBefore = new Date(startedAt.getTime() - claimWindowMs).toISOString();
       const report: ReconcileReport = { republishedIds: [], scanned: 0, republished: 0, skipped: 0, abandoned: 0, errors: 0, durationMs: 0 };
       let cursor: string | undefined;
       scan: do {
-        if (Date.now() - started >= timeBudgetMs) {
+        if (elapsedMs() >= timeBudgetMs) {
           report.stoppedBecause = "time budget";
           break;
         }
@@ -122,7 +124,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
             report.stoppedBecause = "batch limit";
             break scan;
           }
-          if (Date.now() - started >= timeBudgetMs) {
+          if (elapsedMs() >= timeBudgetMs) {
             report.stoppedBecause = "time budget";
             break scan;
           }
@@ -153,7 +155,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           }
         }
       } while (cursor !== undefined);
-      report.durationMs = Date.now() - started;
+      report.durationMs = elapsedMs();
       // The ids (at most batchLimit) let an operator, and the local cloud's comparison, tell re-published users apart.
       log.info("reconciled", { ...report });
       return report;

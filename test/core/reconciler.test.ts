@@ -150,6 +150,34 @@ describe("core: reconciler", () => {
     assert.equal(paged.store.queries, 3, "6 users in pages of 2");
   });
 
+  it("stops exactly at its time budget, inside a page and between pages, and reports the time on the run's clock", async () => {
+    // Each publish takes one second on the injected clock: after two, the run has spent 2,000 ms.
+    const slowPublishes = (pageSize: number) => {
+      let now = T0;
+      // Fresh rows each time: a run's claims are written into its rows.
+      const run = harness(Array.from({ length: 4 }, (_, i) => user(i + 1, (20 + i) * minute)), { pageSize, clock: () => now });
+      const recordPublished = run.published.push.bind(run.published);
+      run.published.push = (...events) => {
+        now += 1_000;
+        return recordPublished(...events);
+      };
+      return run;
+    };
+    const inPage = slowPublishes(10);
+    const inPageReport = await inPage.reconciler.run({ timeBudgetMs: 2_000 });
+    assert.equal(inPage.published.length, 2, "at 2,000 ms of a 2,000 ms budget, the third user is not started");
+    assert.equal(inPageReport.stoppedBecause, "time budget");
+    assert.equal(inPageReport.durationMs, 2_000);
+    const betweenPages = slowPublishes(2);
+    const betweenReport = await betweenPages.reconciler.run({ timeBudgetMs: 2_000 });
+    assert.equal(betweenPages.published.length, 2);
+    assert.equal(betweenPages.store.queries, 1, "the budget is spent at the end of the first page: the second is never read");
+    assert.equal(betweenReport.stoppedBecause, "time budget");
+    const roomy = slowPublishes(10);
+    assert.equal((await roomy.reconciler.run({ timeBudgetMs: 2_001 })).stoppedBecause, "time budget");
+    assert.equal(roomy.published.length, 3, "one millisecond more lets the third start");
+  });
+
   it("leaves a user re-published too often for an operator, logged at error level, and logs every run's figures", async () => {
     const rows = [user(1, 300 * minute, { republishCount: 5 }), user(2, 300 * minute, { republishCount: 4 })];
     const { published, lines, reconciler } = harness(rows);
