@@ -45,6 +45,9 @@ export function liveTarget(platform: string, baseUrl: string, apiKey: string): C
     async usersApiWithStoreDown() {
       throw new Error("a store outage is not available on a live endpoint: its store cannot be taken down by the smoke phase");
     },
+    async usersApiWithEmptyApiKey() {
+      throw new Error("a live endpoint's secret store cannot be emptied by the smoke phase");
+    },
     async runReconciler() {
       throw new Error("a live endpoint's reconciler runs on its own schedule");
     },

@@ -47,6 +47,16 @@ export function describeConformance(platform: string, start: () => Promise<Confo
       assert.doesNotMatch(JSON.stringify(body), /\s+at\s+\S+\s+\(|node_modules/, "no stack trace in a response");
       return body;
     };
+    /** The JSON records among log lines (a runtime may prefix a line, e.g. with a timestamp). */
+    const logRecords = (lines: string[]) =>
+      lines
+        .filter((line) => line.includes("{"))
+        .map((line) => { try { return JSON.parse(line.slice(line.indexOf("{"))) as Record<string, any>; } catch { return undefined; } })
+        .filter((record): record is Record<string, any> => record !== undefined);
+    /** Waits up to 2 s for `logged()`: a runtime may hand its log lines over after the response (Miniflare does). */
+    const awaitLogged = async (logged: () => boolean) => {
+      for (const deadline = Date.now() + 2_000; !logged() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
     const createUser = async (email = uniqueEmail(), name = "Ada Lovelace") => {
       const response = await postJson({ email, name });
       assert.equal(response.status, 201, await response.clone().text());
@@ -403,15 +413,9 @@ export function describeConformance(platform: string, start: () => Promise<Confo
           );
           const got = await expectError(await timed(new Request(`${BASE}/users/00000000-0000-4000-8000-000000000000`, { headers })), 500, "internal_error");
 
-          // The cause is in the log (at error level), never in the answer. A runtime may hand its
-          // lines over after the response (Miniflare does), so they are awaited, briefly.
-          const errorRecords = () =>
-            down
-              .logs()
-              .filter((line) => line.includes("{"))
-              .map((line) => { try { return JSON.parse(line.slice(line.indexOf("{"))) as Record<string, any>; } catch { return undefined; } })
-              .filter((record): record is Record<string, any> => record?.level === "error");
-          for (const deadline = Date.now() + 2_000; errorRecords().length < 2 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+          // The cause is in the log (at error level), never in the answer.
+          const errorRecords = () => logRecords(down.logs()).filter((record) => record.level === "error");
+          await awaitLogged(() => errorRecords().length >= 2);
           const records = errorRecords();
           assert.ok(records.length >= 2, `an error line per failed request, got: ${down.logs().join("\n")}`);
           for (const record of records) {
@@ -540,20 +544,47 @@ export function describeConformance(platform: string, start: () => Promise<Confo
           assert.equal(response.status, 201, await response.clone().text());
           const user = (await response.json()) as { id: string; welcomedAt: string | null };
           await assertReadBack(user, "the user is kept");
-          // A runtime may hand its lines over after the response (Miniflare does): awaited briefly.
-          const failure = () =>
-            down
-              .logs()
-              .filter((line) => line.includes("{"))
-              .map((line) => { try { return JSON.parse(line.slice(line.indexOf("{"))) as Record<string, any>; } catch { return undefined; } })
-              .find((record) => record?.level === "error" && /publish failed/.test(String(record.message)));
-          for (const deadline = Date.now() + 2_000; !failure() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+          const failure = () => logRecords(down.logs()).find((record) => record.level === "error" && /publish failed/.test(String(record.message)));
+          await awaitLogged(() => failure() !== undefined);
           const logged = failure();
           assert.ok(logged, `no publish failure logged; got:\n${down.logs().join("\n")}`);
           assert.equal(logged.userId, user.id);
           assert.ok(String(logged.error?.message ?? "").length > 0, "the failure names its cause");
         } finally {
           await down.close();
+        }
+      });
+
+      it("an empty API key in the secret store: no key is 401; any presented key is 500 internal_error, logged naming the secret; /health is 200", async () => {
+        const empty = await target.usersApiWithEmptyApiKey();
+        try {
+          const get = (headers: Record<string, string>) => empty.request(new Request(`${BASE}/users/00000000-0000-4000-8000-000000000000`, { headers }));
+          // No key presented: refused before the secret is read.
+          for (const headers of [{}, { "x-api-key": "   " }, { authorization: "Bearer " }] as Record<string, string>[]) {
+            await expectError(await get(headers), 401, "unauthorized");
+          }
+          // A key presented: the secret is read, and a missing one is the deployment's fault (a 500
+          // and an error line for the operator), never a match and never the caller's 401.
+          const answers = [];
+          for (const headers of [{ "x-api-key": target.apiKey }, { authorization: `Bearer ${target.apiKey}` }, { "x-api-key": "any-other-key-0123456789" }] as Record<string, string>[]) {
+            answers.push(await expectError(await get(headers), 500, "internal_error"));
+          }
+          const post = new Request(`${BASE}/users`, { method: "POST", headers: { "x-api-key": target.apiKey, "content-type": "application/json" }, body: JSON.stringify({ email: uniqueEmail(), name: "Ada" }) });
+          answers.push(await expectError(await empty.request(post), 500, "internal_error"));
+          const health = await empty.request(new Request(`${BASE}/health`));
+          assert.equal(health.status, 200);
+          assert.deepEqual(await health.json(), { status: "ok" });
+
+          const errorRecords = () => logRecords(empty.logs()).filter((record) => record.level === "error");
+          await awaitLogged(() => errorRecords().length >= answers.length);
+          const records = errorRecords();
+          assert.equal(records.length, answers.length, `an error line per 500, got:\n${empty.logs().join("\n")}`);
+          for (const record of records) {
+            assert.ok(String(record.error?.message).includes(empty.secretName), `the cause names ${empty.secretName}: ${JSON.stringify(record.error)}`);
+          }
+          for (const answer of answers) assert.ok(!JSON.stringify(answer).includes(empty.secretName), "the secret's name is not in the answer");
+        } finally {
+          await empty.close();
         }
       });
     });

@@ -37,14 +37,22 @@ export interface ConformanceTarget {
    * queue down), for the reconciler cases and the swallowed publish failure. `logs()` returns the
    * log lines it wrote.
    */
-  usersApiWithQueueDown(): Promise<{ request(request: Request): Promise<Response>; logs(): string[]; close(): Promise<void> }>;
+  usersApiWithQueueDown(): Promise<SecondUsersApi>;
   /**
    * A second users API whose store is unreachable (its endpoint a closed loopback port, or on
    * Cloudflare a stand-in binding that throws), for the fault cases. Its client's retries are
    * bounded in the target so that a request fails within seconds. `logs()` returns the JSON
    * log lines it wrote.
    */
-  usersApiWithStoreDown(): Promise<{ request(request: Request): Promise<Response>; logs(): string[]; close(): Promise<void> }>;
+  usersApiWithStoreDown(): Promise<SecondUsersApi>;
+  /**
+   * A second users API on the same store and queue whose secret store holds no API key, set
+   * the way that store would hold it: an empty secret environment variable (GCP), an empty app
+   * setting (Azure), an empty secret binding (Cloudflare); on AWS, whose Secrets Manager cannot
+   * hold an empty string, a secret with no value set. `secretName` is the name the logged
+   * cause must carry, so that an operator can tell which secret to set.
+   */
+  usersApiWithEmptyApiKey(): Promise<SecondUsersApi & { secretName: string }>;
   /**
    * A second users API whose store is slow: a proxy (local/fault-proxy.ts) holds every byte it
    * sends to the store longer than the function may run, under a short function timeout that
@@ -78,6 +86,14 @@ export interface ConformanceTarget {
 export const runtimeRejectsMalformedJson: Partial<Record<"aws" | "gcp" | "azure" | "cloudflare", string>> = {
   gcp: "the Functions Framework (what Cloud Functions runs) parses application/json bodies before the function and answers malformed JSON with its own 400",
 };
+
+/** A second users API beside the target's, with one fault of its own. */
+export interface SecondUsersApi {
+  request(request: Request): Promise<Response>;
+  /** The log lines it wrote (JSON, possibly prefixed by the runtime). */
+  logs(): string[];
+  close(): Promise<void>;
+}
 
 /** A users API in front of a slow store (see `ConformanceTarget.usersApiWithSlowStore`). */
 export interface SlowStoreUsersApi {

@@ -17,7 +17,15 @@ export interface SecretsStandIn {
   stop(): Promise<void>;
 }
 
-export async function startSecretsStandIn(secrets: { name: string; value: string; region?: string }): Promise<SecretsStandIn> {
+/**
+ * `value` undefined: the secret exists with no value set, no AWSCURRENT version, as after
+ * CreateSecret without SecretString or SecretBinary
+ * (https://docs.aws.amazon.com/cli/latest/reference/secretsmanager/create-secret.html). That is
+ * how Secrets Manager holds an "empty" secret: a SecretString has a minimum length of 1
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_SecretValueEntry.html;
+ * an empty one is refused: https://github.com/hashicorp/terraform-provider-aws/issues/19731).
+ */
+export async function startSecretsStandIn(secrets: { name: string; value: string | undefined; region?: string }): Promise<SecretsStandIn> {
   const region = secrets.region ?? "us-east-1";
   const secretArn = `arn:aws:secretsmanager:${region}:000000000000:secret:${secrets.name}-AbCdEf`;
   let calls = 0;
@@ -40,6 +48,10 @@ export async function startSecretsStandIn(secrets: { name: string; value: string
       const { SecretId } = JSON.parse(body || "{}") as { SecretId?: string };
       if (SecretId !== secretArn && SecretId !== secrets.name) {
         return reply(400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." });
+      }
+      if (secrets.value === undefined) {
+        // GetSecretValue's answer for a secret with no value (https://github.com/boto/boto3/issues/2794).
+        return reply(400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT" });
       }
       reply(200, {
         ARN: secretArn,

@@ -12,7 +12,11 @@ export interface SecretApiKeyOptions {
 
 export function secretsManagerApiKey({ client, secretArn }: SecretApiKeyOptions): ApiKeySource {
   return once(async () => {
-    const result = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    // Secrets Manager's own message does not name the secret (for one with no value: "can't find
+    // the specified secret value for staging label: AWSCURRENT"); the logged cause must.
+    const result = await client.send(new GetSecretValueCommand({ SecretId: secretArn })).catch((error: Error) => {
+      throw new Error(`secret ${secretArn} could not be read: ${error.message}`, { cause: error });
+    });
     if (!result.SecretString) throw new Error(`secret ${secretArn} has no string value`);
     return result.SecretString;
   });

@@ -29,6 +29,7 @@ const STORE_DOWN = "parity-store-down";
 /** The name of the queue-down copy of the HTTP function. */
 export const queueDownWorkerName = (fn: string) => `${fn}-queue-down`;
 export const storeDownWorkerName = (fn: string) => `${fn}-store-down`;
+export const emptyKeyWorkerName = (fn: string) => `${fn}-empty-key`;
 /** The recorder's producer binding on the events queue, for its backlog (`Queue.metrics()`). */
 const EVENTS_METRICS = "EVENTS_METRICS";
 
@@ -80,6 +81,11 @@ export interface MiniflareCloudOptions {
    */
   storeDownCopy?: boolean;
   /**
+   * Also runs a copy of the HTTP function on the same D1 and queue whose API_KEY secret binding
+   * is empty ({@link MiniflareCloud.emptyKey}), for the conformance case of a missing key.
+   */
+  emptyKeyCopy?: boolean;
+  /**
    * Tests: the grace period bound to every schedule function instead of the plan's, e.g. 0 so
    * users created by the test are pending at once.
    */
@@ -104,6 +110,8 @@ export interface MiniflareCloud {
   queueDown?: { fetch(url: string, init?: RequestInit): Promise<Response> };
   /** The store-down copy of the HTTP function (`storeDownCopy`), reached through its own fetch handler. */
   storeDown?: { fetch(url: string, init?: RequestInit): Promise<Response> };
+  /** The empty-key copy of the HTTP function (`emptyKeyCopy`), reached through its own fetch handler. */
+  emptyKey?: { fetch(url: string, init?: RequestInit): Promise<Response> };
   /** Runs one function's `queue()` handler with a batch and reports each message's settlement. */
   dispatchBatch(functionName: string, messages: { id: string; body: string; attempts?: number }[]): Promise<QueueDispatchResult>;
   /**
@@ -229,6 +237,11 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
   };
   if (options.queueDownCopy && http[0]) failingCopy(queueDownWorkerName(http[0].definition.name), cloudflareEnv.events, "queueProducers", QUEUE_DOWN, queueDownScript);
   if (options.storeDownCopy && http[0]) failingCopy(storeDownWorkerName(http[0].definition.name), cloudflareEnv.usersDb, "d1Databases", STORE_DOWN, storeDownScript);
+  if (options.emptyKeyCopy && http[0]) {
+    const copy = workerOf(http[0], emptyKeyWorkerName(http[0].definition.name));
+    copy.bindings = { ...(copy.bindings as Record<string, string>), [cloudflareEnv.apiKey]: "" };
+    workers.push(copy);
+  }
   /** Sends requests to one Worker of this Miniflare through its fetch handler. */
   const fetcherOf = (workerName: string) => ({
     async fetch(url: string, init?: RequestInit): Promise<Response> {
@@ -290,6 +303,7 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
       },
       queueDown: options.queueDownCopy && http[0] ? fetcherOf(queueDownWorkerName(http[0].definition.name)) : undefined,
       storeDown: options.storeDownCopy && http[0] ? fetcherOf(storeDownWorkerName(http[0].definition.name)) : undefined,
+      emptyKey: options.emptyKeyCopy && http[0] ? fetcherOf(emptyKeyWorkerName(http[0].definition.name)) : undefined,
       async dispatchBatch(functionName, messages) {
         const worker = (await miniflare.getWorker(functionName)) as unknown as {
           queue(queue: string, messages: { id: string; timestamp: Date; body: unknown; attempts: number }[]): Promise<QueueDispatchResult>;

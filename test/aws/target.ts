@@ -8,7 +8,8 @@ import { GetItemCommand, ScanCommand, type AttributeValue } from "@aws-sdk/clien
 import { httpApiEventFromRequest, integrationFailureResponse, responseFromHttpApiResult, sqsEventFromMessages } from "../../local/aws-events";
 import { startDelayingProxy } from "../../local/fault-proxy";
 import { emailKey } from "../../functions/aws/dynamodb-store";
-import { invokeAsScheduler, startAwsBackends, startAwsFunction, type AwsBackends } from "../../local/aws";
+import { invokeAsScheduler, LOCAL_REGION, startAwsBackends, startAwsFunction, type AwsBackends } from "../../local/aws";
+import { startSecretsStandIn } from "../../local/aws-secrets-standin";
 import { freePort } from "../../local/emulators/loopback";
 import { awsEnv } from "../../functions/aws/contract";
 import { reconcilerEnv } from "../../functions/core/reconciler";
@@ -146,6 +147,25 @@ export async function startAwsTarget(): Promise<AwsTarget> {
         request: (request: Request) => requestThrough(down, request),
         logs: () => [...lines],
         close: () => down.stop(),
+      };
+    },
+    async usersApiWithEmptyApiKey() {
+      // Secrets Manager cannot hold an empty string: the "empty" secret is one with no value set,
+      // served by a second stand-in (local/aws-secrets-standin.ts).
+      const secrets = await startSecretsStandIn({ name: "parity-api-key-unset", value: undefined, region: LOCAL_REGION });
+      const lines: string[] = [];
+      const empty = startAwsFunction(backends, functions["users-api"], {
+        onLog: (line) => lines.push(line),
+        env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint, [awsEnv.apiKeySecretArn]: secrets.secretArn },
+      });
+      return {
+        request: (request: Request) => requestThrough(empty, request),
+        logs: () => [...lines],
+        secretName: secrets.secretArn,
+        async close() {
+          await empty.stop();
+          await secrets.stop();
+        },
       };
     },
     async usersApiWithSlowStore() {

@@ -109,6 +109,13 @@ export async function startAzureTarget(): Promise<AzureTarget> {
       return { request: (request: Request) => invokeAzureHttp(down, request), logs: () => [...lines], close: () => down.stop() };
     },
 
+    async usersApiWithEmptyApiKey() {
+      // The API_KEY app setting (a Key Vault reference the platform resolves) empty.
+      const lines: string[] = [];
+      const empty = startAzureFunction(backends, functions["users-api"], { onLog: (line) => lines.push(line), env: { [azureEnv.apiKey]: "" } });
+      return { request: (request: Request) => invokeAzureHttp(empty, request), logs: () => [...lines], secretName: azureEnv.apiKey, close: () => empty.stop() };
+    },
+
     async usersApiWithSlowStore() {
       // The Table endpoint behind a proxy that holds each byte longer than this copy's 1 s
       // timeout. The copy is planned with that timeout, so the plan's STORE_TIMEOUT_MS (40 % of

@@ -8,6 +8,7 @@ import { plannedCatalog, type Overrides } from "../planned";
 import type { ConformanceTarget } from "../../conformance/target";
 import { TEST_API_KEY } from "../infra/harness";
 import { planCloudflare } from "../../components/cloudflare/rules";
+import { cloudflareEnv } from "../../functions/cloudflare/contract";
 import { EVENTS_QUEUE, startMiniflareCloud, workerdStatus, type MiniflareCloud, type QueueDispatchResult } from "../../local/emulators/miniflare";
 
 /**
@@ -50,6 +51,8 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
     queueDownCopy: true,
     // users-api's copy whose D1 is down (a stand-in binding that throws; see storeDownCopy).
     storeDownCopy: true,
+    // users-api's copy whose API_KEY secret binding is empty (see emptyKeyCopy).
+    emptyKeyCopy: true,
     onLog: (line) => logLines.push(line),
     graceSecondsOverride: 0,
   });
@@ -102,6 +105,11 @@ export async function startCloudflareTarget(): Promise<ConformanceTarget & { clo
         logs: () => logLines.slice(from),
         close: async () => undefined,
       };
+    },
+    /** users-api's real bundle on the same D1 and queue, its API_KEY secret binding empty. */
+    async usersApiWithEmptyApiKey() {
+      const from = logLines.length;
+      return { request: requestThrough(cloud.emptyKey!), logs: () => logLines.slice(from), secretName: cloudflareEnv.apiKey, close: async () => undefined };
     },
     /** One run through the reconciler Worker's `scheduled()`, as its Cron Trigger fires it. */
     async runReconciler() {

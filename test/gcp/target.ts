@@ -132,6 +132,19 @@ export async function startGcpTarget(): Promise<GcpTarget> {
         close: () => down.stop(),
       };
     },
+    async usersApiWithEmptyApiKey() {
+      // Cloud Functions resolves the secret version into API_KEY when the instance starts. Secret
+      // Manager refuses an empty version ("Field [payload] is required":
+      // https://github.com/hashicorp/terraform-provider-google/issues/10475), so an empty variable
+      // is a misconfiguration the adapter must refuse, played here as the component would set it.
+      const empty = await serveGcpFunction(backends, planned["users-api"], { env: { [gcpEnv.apiKey]: "" } });
+      return {
+        request: (request: Request) => forward(empty.url, request),
+        logs: () => empty.logs().split("\n"),
+        secretName: gcpEnv.apiKey,
+        close: () => empty.stop(),
+      };
+    },
     async usersApiWithSlowStore() {
       // Firestore behind a proxy that holds each byte longer than this copy's 1 s timeout. The copy
       // is planned with that timeout, so the plan's STORE_TIMEOUT_MS (40 % of it) reaches the
