@@ -213,6 +213,20 @@ export const awsPolicies: ParityPolicy[] = [
     },
   }),
   stackPolicy({
+    name: "aws-secret-value-before-reader",
+    description: "A Lambda that reads the API key is created after the key's value (the SecretVersion): the secret's ARN exists before any version does, and until one does GetSecretValue fails, so a new stack's first requests would answer 500.",
+    enforcementLevel: "mandatory",
+    url: "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html",
+    validate: ({ resources }, report) => {
+      for (const lambda of ofType(resources, T.lambda)) {
+        if (lambda.props.environment?.variables?.API_KEY_SECRET_ARN === undefined) continue;
+        if (![...transitiveDependencies(lambda)].some((d) => d.type === T.secretVersion)) {
+          report(`${lambda.name} reads the API key but is not created after its SecretVersion: dependsOn the value, not only the secret's ARN`, lambda.urn);
+        }
+      }
+    },
+  }),
+  stackPolicy({
     name: "aws-grants-on-exact-resource",
     description: "Each capability's actions name only the kind of resource that capability is for: users.listPending queries the pending index, never the table.",
     enforcementLevel: "mandatory",

@@ -142,6 +142,8 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
   readonly eventsQueue: aws.sqs.Queue;
   readonly eventsDeadLetterQueue: aws.sqs.Queue;
   readonly apiKeySecret: aws.secretsmanager.Secret;
+  /** The secret's value: a function that reads the key is created after it (see createFunction). */
+  readonly apiKeySecretValue: aws.secretsmanager.SecretVersion;
   /** The HTTP API; undefined when no function has an HTTP trigger. */
   readonly api: aws.apigatewayv2.Api | undefined;
   /** Function name → every resource made for it. */
@@ -168,7 +170,7 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
     this.usersTable = this.createUsersTable(name, this.plan.protectData, tags);
     this.eventsDeadLetterQueue = this.createDeadLetterQueue(name, tags);
     this.eventsQueue = this.createEventsQueue(name, this.plan.consumerQueue, tags);
-    this.apiKeySecret = this.createApiKeySecret(name, args.apiKey, this.plan.protectData, tags);
+    ({ secret: this.apiKeySecret, value: this.apiKeySecretValue } = this.createApiKeySecret(name, args.apiKey, this.plan.protectData, tags));
     for (const fn of this.plan.functions) {
       const nodes = this.createFunction(name, fn, bundles.get(fn.definition.name)!, quotaChecked, tags);
       this.nodes[fn.definition.name] = nodes;
@@ -252,15 +254,15 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
     );
   }
 
-  private createApiKeySecret(name: string, apiKey: pulumi.Input<string>, protectData: boolean, tags: Record<string, string>): aws.secretsmanager.Secret {
+  private createApiKeySecret(name: string, apiKey: pulumi.Input<string>, protectData: boolean, tags: Record<string, string>): { secret: aws.secretsmanager.Secret; value: aws.secretsmanager.SecretVersion } {
     const secret = new aws.secretsmanager.Secret(
       `${name}-api-key`,
       // 0 deletes immediately so a dev stack can be destroyed and recreated; 30 is the default window.
       { recoveryWindowInDays: protectData ? 30 : 0, tags },
       { parent: this },
     );
-    new aws.secretsmanager.SecretVersion(`${name}-api-key-value`, { secretId: secret.id, secretString: pulumi.secret(apiKey) }, { parent: this });
-    return secret;
+    const value = new aws.secretsmanager.SecretVersion(`${name}-api-key-value`, { secretId: secret.id, secretString: pulumi.secret(apiKey) }, { parent: this });
+    return { secret, value };
   }
 
   /**
@@ -351,8 +353,12 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
         tags,
       },
       // The group must exist first, or Lambda creates it itself with no retention; the policy
-      // must exist first, or the first invocations cannot write logs.
-      { parent: this, dependsOn: [logGroup, policy] },
+      // must exist first, or the first invocations cannot write logs. A function that reads the
+      // API key waits for the key's value: the ARN exists before any version does, and until
+      // one does GetSecretValue fails (ResourceNotFoundException), so the first requests of a
+      // new stack would answer 500
+      // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html).
+      { parent: this, dependsOn: [logGroup, policy, ...(definition.capabilities.includes("apiKey.read") ? [this.apiKeySecretValue] : [])] },
     );
 
     const nodes: AwsFunctionNodes = { role, policy, logGroup, lambda };

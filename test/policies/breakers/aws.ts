@@ -26,6 +26,11 @@ export const awsBreakers: Record<string, Breaker> = {
   "aws-consumed-queue-has-dead-letter-queue": (g) => breakOne(g, "aws:sqs/queue:Queue", (r) => delete r.inputs.redrivePolicy, "events-queue"),
   "aws-no-plain-secret": (g) =>
     breakOne(g, "aws:lambda/function:Function", (r) => (r.inputs.environment.variables.API_KEY_SECRET_ARN = "the-key-itself"), "users-api"),
+  // The users API created before the key's value exists (only the secret's ARN waited for).
+  "aws-secret-value-before-reader": (g) => {
+    const versions = new Set(g.filter((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion").map((r) => r.urn));
+    return breakOne(g, "aws:lambda/function:Function", (r) => (r.dependencies = r.dependencies.filter((urn) => !versions.has(urn))), "users-api");
+  },
   "aws-log-retention": (g) => breakOne(g, "aws:cloudwatch/logGroup:LogGroup", (r) => (r.inputs.retentionInDays = 10)),
   // The reconciler's Query on the table instead of its pending index: same actions, wider resource.
   "aws-grants-on-exact-resource": (g) =>
