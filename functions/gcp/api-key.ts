@@ -10,7 +10,7 @@ import { gcpEnv } from "./contract";
 export function apiKeyFromSecretEnv(env: NodeJS.ProcessEnv = process.env): ApiKeySource {
   return async () => {
     const value = env[gcpEnv.apiKey];
-    if (!value) throw new Error(`${gcpEnv.apiKey} is not set: the secret environment variable is missing`);
+    if (!value) throw new Error(`${gcpEnv.apiKey} is empty or not set: the secret environment variable is missing or its secret has no value`);
     return value;
   };
 }
