@@ -184,18 +184,10 @@ export function createUsersApi(deps: UsersApiDeps): UsersApi {
 }
 
 function withInstanceHeaders(response: Response, instanceId: string, cold: boolean): Response {
-  // Responses the core builds have mutable headers; copy one that does not (e.g. fetched).
-  const answer = isMutable(response.headers) ? response : new Response(response.body, response);
+  // A copy: a response's headers may be immutable (e.g. one that was fetched), and copying costs
+  // less than probing for it.
+  const answer = new Response(response.body, response);
   answer.headers.set(INSTANCE_HEADER, instanceId);
   answer.headers.set(COLD_HEADER, String(cold));
   return answer;
-}
-
-function isMutable(headers: Headers): boolean {
-  try {
-    headers.set(COLD_HEADER, "");
-    return true;
-  } catch {
-    return false;
-  }
 }
