@@ -58,6 +58,7 @@ export function createLogger(
       info: (m, f) => emit("info", m, f),
       warn: (m, f) => emit("warn", m, f),
       error: (m, f) => emit("error", m, f),
+      // Stryker disable next-line UpdateOperator: counting down from 0 never returns to 0 either; only the first call is cold.
       forInvocation: (requestId) => make({ requestId, coldStart: invocations++ === 0 }),
     };
   };
@@ -65,6 +66,7 @@ export function createLogger(
 }
 
 function envLevel(): LogLevel | undefined {
+  // Stryker disable next-line ConditionalExpression,OptionalChaining: Node always has process.env; the guards matter on Workers, which the unit tests do not run.
   const value = typeof process !== "undefined" ? process.env?.LOG_LEVEL : undefined;
   return value && value in levelOrder ? (value as LogLevel) : undefined;
 }

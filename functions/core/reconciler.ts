@@ -38,7 +38,8 @@ export function reconcilerSettingsFrom(read: (name: string) => string | undefine
   const number = (name: string) => {
     const raw = read(name);
     const value = Number(raw);
-    if (raw === undefined || !Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of seconds ≥ 0; the component sets it on the reconciler`);
+    // Number("") is 0: an empty setting is refused, not read as no grace at all.
+    if (!raw?.trim() || !Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of seconds ≥ 0; the component sets it on the reconciler`);
     return value;
   };
   return { graceSeconds: number(reconcilerEnv.graceSeconds), timeBudgetMs: number(reconcilerEnv.timeBudgetSeconds) * 1000 };

@@ -119,10 +119,35 @@ describe("core", () => {
       }
     });
 
-    it("serialises errors with their message", () => {
+    it("serialises errors with their message, and their cause only when there is one", () => {
       const lines: string[] = [];
-      createLogger({ platform: "gcp", function: "x" }, { sink: (line) => lines.push(line) }).error("boom", { error: new Error("bad") });
-      assert.equal(JSON.parse(lines[0]).error.message, "bad");
+      const logger = createLogger({ platform: "gcp", function: "x" }, { sink: (line) => lines.push(line) });
+      logger.error("boom", { error: new Error("bad") });
+      logger.error("boom", { error: new Error("outer", { cause: new Error("inner") }) });
+      const [plain, caused] = lines.map((line) => JSON.parse(line).error);
+      assert.equal(plain.message, "bad");
+      assert.equal("cause" in plain, false);
+      assert.deepEqual([caused.message, caused.cause.name, caused.cause.message], ["outer", "Error", "inner"]);
+    });
+
+    it("writes to the console by default: errors to console.error, warnings to console.warn, the rest to console.log", () => {
+      // The platforms' collectors read the process's streams; the console methods are swapped
+      // for recorders for this test only (the last resort: there is no other way to see them).
+      const written: [string, string][] = [];
+      const saved = { error: console.error, warn: console.warn, log: console.log };
+      console.error = (line: string) => void written.push(["error", line]);
+      console.warn = (line: string) => void written.push(["warn", line]);
+      console.log = (line: string) => void written.push(["log", line]);
+      try {
+        const logger = createLogger({ platform: "aws", function: "x" }, { minLevel: "debug" });
+        logger.error("e");
+        logger.warn("w");
+        logger.info("i");
+        logger.debug("d");
+      } finally {
+        Object.assign(console, saved);
+      }
+      assert.deepEqual(written.map(([stream, line]) => [stream, JSON.parse(line).message]), [["error", "e"], ["warn", "w"], ["log", "i"], ["log", "d"]]);
     });
   });
 

@@ -5,7 +5,7 @@
  * be checked exactly (a clock, a page size, a failing publish) without an emulator.
  */
 import assert from "node:assert/strict";
-import { createLogger, createReconciler, EmailTakenError, reconcilerEnv, reconcilerSettingsFrom, type EventPublisher, type PendingUserStore, type UserCreatedEvent } from "../../functions/core";
+import { createLogger, createReconciler, EmailTakenError, StoreDeadlineError, reconcilerEnv, reconcilerSettingsFrom, type EventPublisher, type PendingUserStore, type UserCreatedEvent } from "../../functions/core";
 
 interface Row {
   id: string;
@@ -127,6 +127,7 @@ describe("core: reconciler", () => {
     assert.deepEqual(published.map((e) => e.userId), [rows[1].id]);
     const error = lines.find((l) => l.level === "error")!;
     assert.equal(error.userId, rows[0].id);
+    assert.equal(error.message, "re-publishing failed; the next run retries");
     assert.equal((error.error as { message: string }).message, "queue unreachable");
   });
 
@@ -202,10 +203,20 @@ describe("core: reconciler settings a driver reads", () => {
 
   it("refuses a missing, non-numeric, infinite or negative value, naming it", () => {
     for (const name of [reconcilerEnv.graceSeconds, reconcilerEnv.timeBudgetSeconds]) {
-      for (const bad of [undefined, "soon", "Infinity", "-1"]) {
+      for (const bad of [undefined, "", "  ", "soon", "Infinity", "-1"]) {
         assert.throws(() => from({ ...valid, [name]: bad }), new RegExp(`^Error: ${name} must be a number of seconds`), `${name}=${bad}`);
       }
     }
+  });
+});
+
+describe("core: StoreDeadlineError", () => {
+  it("names itself, the store, the operation and the deadline, and keeps its cause", () => {
+    const cause = new Error("socket hang up");
+    const error = new StoreDeadlineError("Firestore", "create", 400, { cause });
+    assert.equal(error.name, "StoreDeadlineError");
+    assert.equal(error.message, "Firestore create did not finish within 400 ms (STORE_TIMEOUT_MS)");
+    assert.equal(error.cause, cause);
   });
 });
 

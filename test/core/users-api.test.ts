@@ -19,6 +19,7 @@ import {
   type UserStore,
   type WelcomeResult,
 } from "../../functions/core";
+import { isJsonContentType } from "../../functions/core/users-api";
 
 const KEY = "a-test-api-key-of-some-length";
 const FIXED_ID = "8f14e45f-ceea-4e7a-9b1c-2f1a9c0e1d2b";
@@ -269,6 +270,11 @@ describe("core: users API", () => {
         const error = await errorOf(await post({ email: "no@example.com", name: "No" }, { headers: { "content-type": type } }), 415, "unsupported_media_type");
         assert.match(error.message, /JSON in UTF-8/);
       }
+    });
+
+    it("isJsonContentType, called directly (the reliability suite does), trims what no Headers object trimmed", () => {
+      assert.equal(isJsonContentType("\t application/json; charset=utf-8 \n"), true);
+      assert.equal(isJsonContentType(" text/plain "), false);
     });
 
     it("malformed JSON is 400 malformed_json", async () => {
