@@ -241,4 +241,302 @@ describe("compare: cost", () => {
     assert.throws(() => checkPricingTable({ ...base, gbSecondPrice: priced, frontPriceTiers: { ...priced, value: [{ upToMillions: 300, pricePerMillion: 1 }] } }, "t.json"), /the last with upToMillions null/);
     assert.throws(() => checkPricingTable(base, "t.json"), /at least one of/);
   });
+
+  // Every line of the estimate as `npm run plan` prints it: the item, its amount and how it was computed.
+  // Prices are those of pricing/*.json (each with its URL there); the rules those cited in compare/cost.ts.
+  const details = (e: CostEstimate) => e.breakdown.map((l) => `${l.item}: ${l.detail}`);
+
+  it("says how each line was computed, with its quantities and prices (prod: warm capacity, no free tier on AWS)", () => {
+    assert.deepEqual(details(estimate("aws", prod)), [
+      "requests: 10,000,000 requests × $0.2/M, no free tier (provisioned concurrency)",
+      "warm capacity: provisioned concurrency: 2 × 1024 MB × 2,628,000 s × $0.0000033334/GB-s",
+      "duration on provisioned concurrency: 500,000 GB-s × $0.0000077778",
+      "HTTP API (API Gateway): 10,000,000 requests: $1.11/M to 300 M, $1/M beyond; its 12-month free tier left out",
+    ]);
+    assert.deepEqual(details(estimate("gcp", prod)), [
+      "requests: 10,000,000 requests × $0.4/M, 2,000,000 free",
+      "CPU (active): 583,000 vCPU-s (0.583 vCPU, each request rounded up to 100 ms) × $0.000024, 180,000 free",
+      "memory (active): 1,000,000 GiB-s (1024 MiB tier) × $0.0000025, 360,000 free",
+      "warm capacity: idle min instances: 2 × 2,628,000 s − 1,000,000 s busy = 4,256,000 idle s × (0.583 vCPU × $0.0000025 + 1 GiB × $0.0000025)",
+    ]);
+    assert.deepEqual(details(estimate("azure", prod)), [
+      "warm capacity: always-ready baseline: 2 × 2048 MB × 2,628,000 s × $0.000004/GB-s",
+      "executions (always ready): 10,000,000 executions × $0.4/M, no free grant",
+      "execution time (always ready): 20,000,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000016",
+    ]);
+    assert.deepEqual(details(estimate("cloudflare", prod)), [
+      "plan fee: Workers Paid, per account and month",
+      "requests: 10,000,000 requests × $0.3/M, 10,000,000 included",
+      "CPU time: 500,000,000 CPU-ms (wall time, an upper bound) × $0.02/M, 30,000,000 included",
+    ]);
+  });
+
+  it("says how each line was computed on the dev stack, with the free tiers and without them", () => {
+    assert.deepEqual(details(estimate("aws", dev)), [
+      "requests: 10,000,000 requests × $0.2/M, 1,000,000 free",
+      "duration: 125,000 GB-s (each request rounded up to 1 ms) × $0.0000133334, 400,000 free",
+      "HTTP API (API Gateway): 10,000,000 requests: $1.11/M to 300 M, $1/M beyond; its 12-month free tier left out",
+    ]);
+    assert.deepEqual(details(estimate("aws", { ...dev, freeTier: false })).slice(0, 2), [
+      "requests: 10,000,000 requests × $0.2/M",
+      "duration: 125,000 GB-s (each request rounded up to 1 ms) × $0.0000133334",
+    ]);
+    assert.deepEqual(details(estimate("gcp", { ...dev, freeTier: false })), [
+      "requests: 10,000,000 requests × $0.4/M",
+      "CPU (active): 167,000 vCPU-s (0.167 vCPU, each request rounded up to 100 ms) × $0.000024",
+      "memory (active): 250,000 GiB-s (256 MiB tier) × $0.0000025",
+    ]);
+    assert.deepEqual(details(estimate("azure", dev)), [
+      "executions (on demand): 10,000,000 executions × $0.4/M, 250,000 free",
+      "execution time (on demand): 5,000,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000026, 100,000 free",
+    ]);
+    assert.deepEqual(details(estimate("azure", { ...dev, freeTier: false })), [
+      "executions (on demand): 10,000,000 executions × $0.4/M",
+      "execution time (on demand): 5,000,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000026",
+    ]);
+    assert.deepEqual(details(estimate("cloudflare", { ...dev, freeTier: false })), [
+      "plan fee: Workers Paid, per account and month",
+      "requests: 10,000,000 requests × $0.3/M",
+      "CPU time: 500,000,000 CPU-ms (wall time, an upper bound) × $0.02/M",
+    ]);
+    // Cloudflare without the included usage: $5 + 10 × $0.30 + 500 × $0.02 (developers.cloudflare.com/workers/platform/pricing)
+    close(estimate("cloudflare", { ...dev, freeTier: false }).perMonth, 18, "cloudflare");
+    // Azure without the free grant: 10 × $0.40 + 5,000,000 GB-s × $0.000026
+    close(estimate("azure", { ...dev, freeTier: false }).perMonth, 134, "azure");
+  });
+
+  it("states its assumptions: the billing rule, the warm share, a stated duration; nothing for what does not apply", () => {
+    assert.deepEqual(estimate("aws", prod).assumptions, [
+      "duration billed per request, rounded up to 1 ms (Lambda's rule, exact per sample)",
+      "requests spread evenly over the month, so warm capacity serves 100 % of them; bursts above 2 concurrent requests cost on-demand rates",
+      "every request takes 50 ms (stated, not measured)",
+    ]);
+    assert.deepEqual(estimate("gcp", dev).assumptions, [
+      "each request billed as its own instance period rounded up to 100 ms (https://cloud.google.com/run/pricing): exact when periods are separate, an upper bound when requests follow back to back on one instance (periods merge) or share one (per-instance concurrency > 1)",
+      "free tier applied to active time only; idle min instances are billed at idle rates",
+      "every request takes 50 ms (stated, not measured)",
+    ]);
+    assert.deepEqual(estimate("azure", dev).assumptions, [
+      "each execution billed as its own activity period, at least 1000 ms then rounded up to 100 ms (https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#billing): parity's HTTP app serves one request per instance, so this is exact when requests do not follow back to back on one instance, an upper bound when periods merge",
+      "every request takes 50 ms (stated, not measured)",
+    ]);
+    // Google Cloud's min instances are their own line, not a share of the requests: no warm-share assumption.
+    assert.ok(!estimate("gcp", prod).assumptions.some((a) => a.includes("warm capacity serves")));
+    assert.deepEqual(estimate("cloudflare", prod).assumptions, ["warmInstances has no Workers equivalent (isolates start in milliseconds): not priced", "every request takes 50 ms (stated, not measured)"]);
+    assert.deepEqual(estimate("cloudflare", dev).assumptions, ["every request takes 50 ms (stated, not measured)"]);
+    // Measured durations are not "stated": one bucket of several requests, or several buckets.
+    for (const durations of [[{ ms: 50, count: 5 }], [{ ms: 50, count: 1 }, { ms: 60, count: 1 }]]) {
+      assert.deepEqual(estimate("cloudflare", { durations, memoryMb: 128 }).assumptions, []);
+    }
+  });
+
+  it("prices 1M more requests on demand: request fee, HTTP front and compute at list prices", () => {
+    // AWS: $0.20 + $1.11 (HTTP API, first tier) + 0.05 s × 1 GB × $0.0000133334 × 1M
+    close(estimate("aws", prod).perMillion, 0.2 + 1.11 + 0.66667, "aws");
+    // Google Cloud: $0.40 + 0.1 s × (0.583 vCPU × $0.000024 + 1 GiB × $0.0000025) × 1M
+    close(estimate("gcp", prod).perMillion, 0.4 + 0.1 * (0.583 * 24 + 2.5), "gcp");
+    // Azure: $0.40 + 1 s (the minimum) × 2 GB × $0.000026 × 1M
+    close(estimate("azure", prod).perMillion, 0.4 + 52, "azure");
+    // Cloudflare: $0.30 + 50 CPU-ms × $0.02/M CPU-ms × 1M
+    close(estimate("cloudflare", prod).perMillion, 0.3 + 1, "cloudflare");
+  });
+
+  it("AWS with one provisioned instance at 100M × 50 ms: warm capacity serves 52.56 %, the rest bills on demand", () => {
+    // Occupied 100M × 0.05 s = 5,000,000 s; one instance is 2,628,000 s: share 0.5256.
+    const aws = estimate("aws", { durationMs: 50, memoryMb: 1024, warmInstances: 1, monthlyRequests: 100_000_000 });
+    assert.deepEqual(details(aws), [
+      "requests: 100,000,000 requests × $0.2/M, no free tier (provisioned concurrency)",
+      "warm capacity: provisioned concurrency: 1 × 1024 MB × 2,628,000 s × $0.0000033334/GB-s",
+      "duration on provisioned concurrency: 2,628,000 GB-s × $0.0000077778",
+      "duration: 2,372,000 GB-s (each request rounded up to 1 ms) × $0.0000133334",
+      "HTTP API (API Gateway): 100,000,000 requests: $1.11/M to 300 M, $1/M beyond; its 12-month free tier left out",
+    ]);
+    close(lineOf(aws, "requests"), 20, "requests");
+    close(lineOf(aws, "warm capacity: provisioned concurrency"), 2_628_000 * 0.0000033334, "capacity");
+    close(lineOf(aws, "duration on provisioned concurrency"), 2_628_000 * 0.0000077778, "PC duration");
+    close(lineOf(aws, "duration"), 2_372_000 * 0.0000133334, "on-demand duration, no free tier");
+    close(lineOf(aws, "HTTP API (API Gateway)"), 111, "HTTP API");
+    close(aws.perMonth, 20 + 8.7601752 + 20.4400584 + 31.6268248 + 111, "per month");
+    assert.match(aws.assumptions.join("\n"), /warm capacity serves 53 % of them; bursts above 1 concurrent requests cost on-demand rates/);
+  });
+
+  it("Azure with one always-ready instance at 100M × 50 ms: 52.56 % on it, the rest on demand with the free grant", () => {
+    const azure = estimate("azure", { durationMs: 50, memoryMb: 1024, warmInstances: 1, monthlyRequests: 100_000_000 });
+    assert.deepEqual(details(azure), [
+      "warm capacity: always-ready baseline: 1 × 2048 MB × 2,628,000 s × $0.000004/GB-s",
+      "executions (always ready): 52,560,000 executions × $0.4/M, no free grant",
+      "execution time (always ready): 105,120,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000016",
+      "executions (on demand): 47,440,000 executions × $0.4/M, 250,000 free",
+      "execution time (on demand): 94,880,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000026, 100,000 free",
+    ]);
+    close(lineOf(azure, "warm capacity: always-ready baseline"), 21.024, "baseline");
+    close(lineOf(azure, "executions (always ready)"), 21.024, "52.56 M × $0.40/M");
+    close(lineOf(azure, "execution time (always ready)"), 1681.92, "105,120,000 GB-s × $0.000016");
+    close(lineOf(azure, "executions (on demand)"), 18.876, "(47.44 M − 0.25 M) × $0.40/M");
+    close(lineOf(azure, "execution time (on demand)"), 2464.28, "(94,880,000 − 100,000) GB-s × $0.000026");
+    close(azure.perMonth, 4207.124, "per month");
+    assert.match(azure.assumptions.join("\n"), /warm capacity serves 53 % of them; bursts above 1 concurrent requests/);
+  });
+
+  it("Google Cloud min instances busier than they are idle: no idle time billed, never a negative line", () => {
+    // 100M × 0.1 s billed = 10,000,000 busy s > 2,628,000 s of one min instance.
+    const gcp = estimate("gcp", { durationMs: 50, memoryMb: 1024, warmInstances: 1, monthlyRequests: 100_000_000 });
+    assert.equal(lineOf(gcp, "warm capacity: idle min instances"), 0);
+    assert.equal(
+      details(gcp)[3],
+      "warm capacity: idle min instances: 1 × 2,628,000 s − 2,628,000 s busy = 0 idle s × (0.583 vCPU × $0.0000025 + 1 GiB × $0.0000025)",
+    );
+  });
+
+  it("no traffic: warm capacity alone, nothing billed for requests or duration", () => {
+    const aws = estimate("aws", { ...prod, monthlyRequests: 0 });
+    assert.deepEqual(aws.breakdown.map((l) => l.item), ["requests", "warm capacity: provisioned concurrency", "duration on provisioned concurrency", "HTTP API (API Gateway)"]);
+    close(aws.perMonth, 17.5203504, "provisioned concurrency only");
+    close(estimate("azure", { ...prod, monthlyRequests: 0 }).perMonth, 42.048, "always-ready baseline only");
+  });
+
+  it("a measured distribution bills each bucket rounded on its own; an empty one falls back to the stated duration", () => {
+    const cf = estimate("cloudflare", { durations: [{ ms: 30, count: 2 }, { ms: 50, count: 1 }], memoryMb: 128, freeTier: false });
+    // (30 + 30 + 50) / 3 CPU-ms per request; 10M of them × $0.02/M CPU-ms
+    close(cf.billedMs, 110 / 3, "mean billed");
+    close(lineOf(cf, "CPU time"), (10_000_000 * 110) / 3 / 1e6 * 0.02, "CPU");
+    assert.equal(estimate("aws", { durations: [], durationMs: 80, memoryMb: 256 }).billedMs, 80);
+    assert.throws(() => estimate("aws", { memoryMb: 256 }), /a cost needs durationMs or durations/);
+    assert.throws(() => estimate("aws", { durations: [], memoryMb: 256 }), /a cost needs durationMs or durations/);
+  });
+
+  it("without a region the table's own name is used; a table missing a price the rule needs is named", () => {
+    const { table } = tableFor("aws");
+    assert.deepEqual(estimateCost(table, { durationMs: 50, memoryMb: 256, monthlyRequests: 1 }).region, { prices: "Europe (Ireland)" });
+    assert.deepEqual(estimateCost({ ...table, regionName: undefined }, { durationMs: 50, memoryMb: 256, monthlyRequests: 1 }).region, { prices: "eu-west-1" });
+    assert.throws(
+      () => estimateCost({ ...table, gbSecondPrice: undefined }, { durationMs: 50, memoryMb: 256, monthlyRequests: 1 }),
+      /^Error: pricing\/aws\.json \(eu-west-1\) has no gbSecondPrice, which this estimate needs$/,
+    );
+    // No HTTP front in the table: no front line and nothing for it in the marginal price.
+    const bare = estimateCost({ ...table, frontPriceTiers: undefined }, { durationMs: 50, memoryMb: 1024, monthlyRequests: 1, freeTier: false });
+    assert.ok(!bare.breakdown.some((l) => l.item.startsWith("HTTP API")));
+    close(bare.perMillion, 0.2 + 0.66667, "no front");
+  });
+
+  it("picks the stack region's table, else the first with a note; a global list says so; no table, no estimate", () => {
+    const none = pricingFor(pricing, "aws");
+    assert.equal(none!.table.region, "eu-west-1");
+    assert.deepEqual(none!.region, { prices: "Europe (Ireland)", stack: undefined, note: "no stack region known; prices of Europe (Ireland) used" });
+    assert.deepEqual(pricingFor(pricing, "aws", "us-east-1")!.region, { prices: "US East (N. Virginia)", stack: "us-east-1" });
+    assert.deepEqual(pricingFor(pricing, "cloudflare")!.region, { prices: "global (one price list)", stack: "global" });
+    assert.deepEqual(pricingFor(pricing, "cloudflare", "weur")!.region, { prices: "global (one price list)", stack: "weur" });
+    assert.equal(pricingFor(new Map(), "aws", "eu-west-1"), undefined);
+    const unnamed = { ...tableFor("aws").table, regionName: undefined };
+    assert.deepEqual(pricingFor(new Map([["aws", [unnamed]]]), "aws", "ap-south-1")!.region, {
+      prices: "eu-west-1",
+      stack: "ap-south-1",
+      note: "prices of eu-west-1 used: the stack deploys to ap-south-1, whose prices differ and are not in pricing/",
+    });
+    assert.equal(pricingFor(new Map([["aws", [unnamed]]]), "aws")!.region.note, "no stack region known; prices of eu-west-1 used");
+    assert.deepEqual(pricingFor(new Map([["aws", [unnamed]]]), "aws", "eu-west-1")!.region, { prices: "eu-west-1", stack: "eu-west-1" });
+  });
+
+  it("npm run plan's cost section, line by line: the header, each platform's summary, its lines and assumptions", () => {
+    const estimates = [estimate("aws", prod), estimate("gcp", prod), estimate("cloudflare", dev)];
+    const lines = formatCostSection({ assumptions: { durationMs: 50, monthlyRequests: 10_000_000 }, estimates, notModelled: ["a", "b"], freeTier: "shared", unverified: {} });
+    assert.equal(
+      lines[0],
+      "\nCost estimate of users-api per month (list prices from pricing/*.json; assumed 50 ms per request, 10,000,000 requests a month (stated, not measured); the stack's memory, warmInstances and regions; free tiers applied)",
+    );
+    assert.equal(lines[1], "  aws: USD 34.51 a month; USD 1.98 per 1M more requests on demand; prices of Europe (Ireland); 1024 MB billed; billed 50 ms per request; warm 2");
+    assert.equal(lines[2].split("\n")[0], "    requests                                    2.00  10,000,000 requests × $0.2/M, no free tier (provisioned concurrency)");
+    assert.equal(lines[3], "    assumes duration billed per request, rounded up to 1 ms (Lambda's rule, exact per sample)");
+    const gcp = lines.find((l) => l.startsWith("  gcp:"));
+    assert.equal(gcp, "  gcp: USD 31.32 a month; USD 2.05 per 1M more requests on demand; prices of Tier 1 (europe-west1 is a Tier 1 region); 1024 MB billed (0.583 vCPU); billed 100 ms per request; warm 2");
+    assert.equal(lines.find((l) => l.startsWith("  cloudflare:")), "  cloudflare: USD 14.40 a month; USD 1.30 per 1M more requests on demand; prices of global (one price list); memory not billed; billed 50 ms per request; warm 0");
+    assert.deepEqual(lines.slice(-2), ["  Free tiers: shared", "  Not included: a; b."]);
+    assert.ok(!lines.some((l) => l.includes("NOTE")), "no region note when the stack's region has its prices");
+
+    // A measured mean billed duration is shown to 0.1 ms; the unverified prices get their own heading.
+    const measured = estimate("cloudflare", { durations: [{ ms: 30, count: 2 }, { ms: 50, count: 1 }], memoryMb: 128 });
+    const more = formatCostSection({ assumptions: { durationMs: 50, monthlyRequests: 1 }, estimates: [measured], notModelled: [], freeTier: "", unverified: { aws: ["x: why", "y: because"], gcp: [] } });
+    assert.match(more[1], /; billed 36\.7 ms per request; /);
+    assert.deepEqual(more.slice(-3), ["  Prices not read on the vendor's own page (check before you publish a figure):", "    aws x: why", "    aws y: because"]);
+  });
+
+  it("lists as unverified only prices whose `unverified` is a reason", () => {
+    const priced = { value: 1, source: "https://a", read: "2026-11-30" };
+    const table = { platform: "aws", region: "x", regions: ["x"], notes: "unverified: in a note", requestPricePerMillion: priced, gbSecondPrice: { ...priced, unverified: "behind a login" }, vcpuSecondPrice: { ...priced, unverified: 1 }, minimumBilledMs: null } as unknown as PricingTable;
+    assert.deepEqual(unverifiedPrices(table), ["gbSecondPrice: behind a login"]);
+    assert.deepEqual(unverifiedPrices(tableFor("gcp").table), [
+      "warmCapacityGbSecondPrice: the stored vendor page excerpt lacks the idle row; the figure is quoted from that page by a secondary source (a cost note citing cloud.google.com/run/pricing, read April 2026)",
+      "warmCapacityVcpuSecondPrice: as warmCapacityGbSecondPrice",
+    ]);
+  });
+
+  it("checks every field of a pricing table and names the file and the field at fault", () => {
+    const priced = { value: 0.2, source: "https://x", read: "2026-11-23" };
+    const base = { platform: "aws", currency: "USD", region: "eu-west-1", regions: ["eu-west-1"], requestPricePerMillion: priced, billingIncrementMs: { ...priced, value: 1 }, gbSecondPrice: priced };
+    const refuses = (raw: unknown, message: string) => assert.throws(() => checkPricingTable(raw, "t.json"), (error: Error) => error.message === `t.json: ${message}`, message);
+    assert.equal(checkPricingTable(base, "t.json"), base);
+    refuses(null, "a pricing table must be a JSON object");
+    refuses("aws", "a pricing table must be a JSON object");
+    refuses({ ...base, platform: "heroku" }, "platform must be one of aws, gcp, azure, cloudflare");
+    refuses({ ...base, currency: undefined }, "currency is required (e.g. USD)");
+    refuses({ ...base, region: undefined }, "region is required: the price list's region (e.g. eu-west-1)");
+    refuses({ ...base, region: "" }, "region is required: the price list's region (e.g. eu-west-1)");
+    const regions = 'regions must list the stack regions these prices are for (["*"] for a global price list)';
+    refuses({ ...base, regions: "eu-west-1" }, regions);
+    refuses({ ...base, regions: [] }, regions);
+    refuses({ ...base, regions: ["eu-west-1", 1] }, regions);
+    refuses({ ...base, requestPricePerMillion: undefined }, "requestPricePerMillion is required");
+    refuses({ ...base, billingIncrementMs: undefined }, "billingIncrementMs is required");
+    refuses({ ...base, gbSecondPrice: 0.2 }, "gbSecondPrice must be { value, source, read }");
+    refuses({ ...base, minimumBilledMs: null }, "minimumBilledMs must be { value, source, read }");
+    refuses({ ...base, gbSecondPrice: { ...priced, value: -1 } }, "gbSecondPrice.value must be a number ≥ 0");
+    refuses({ ...base, gbSecondPrice: { ...priced, value: "0.2" } }, "gbSecondPrice.value must be a number ≥ 0");
+    assert.ok(checkPricingTable({ ...base, gbSecondPrice: { ...priced, value: 0 } }, "t.json"), "a price of 0 is a price");
+    refuses({ ...base, gbSecondPrice: { ...priced, source: "" } }, "gbSecondPrice.source must say where the value was read");
+    refuses({ ...base, gbSecondPrice: { ...priced, read: "last week" } }, "gbSecondPrice.read must be the date it was read (YYYY-MM-DD)");
+    refuses({ ...base, gbSecondPrice: { ...priced, read: 20261123 } }, "gbSecondPrice.read must be the date it was read (YYYY-MM-DD)");
+    // Tiers: a list, each price ≥ 0, each limit > 0, only the last without a limit.
+    const tiers = (value: unknown) => ({ ...base, frontPriceTiers: { ...priced, value } });
+    const badTiers = "frontPriceTiers.value must be [{ upToMillions, pricePerMillion }, …], the last with upToMillions null";
+    assert.ok(checkPricingTable(tiers([{ upToMillions: 300, pricePerMillion: 1.11 }, { upToMillions: null, pricePerMillion: 0 }]), "t.json"));
+    for (const value of [
+      [],
+      "1.11",
+      [{ upToMillions: null, pricePerMillion: -1 }],
+      [{ upToMillions: null, pricePerMillion: "1" }],
+      [{ upToMillions: 0, pricePerMillion: 1 }, { upToMillions: null, pricePerMillion: 1 }],
+      [{ upToMillions: "300", pricePerMillion: 1 }, { upToMillions: null, pricePerMillion: 1 }],
+      [{ upToMillions: null, pricePerMillion: 1 }, { upToMillions: null, pricePerMillion: 1 }],
+      [{ upToMillions: null, pricePerMillion: 1 }, { upToMillions: 300, pricePerMillion: 1 }],
+    ]) {
+      refuses(tiers(value), badTiers);
+    }
+    // A compute price of any kind is enough.
+    const { gbSecondPrice: _, ...noCompute } = base;
+    refuses(noCompute, "needs at least one of gbSecondPrice, vcpuSecondPrice or cpuMsPricePerMillion");
+    assert.ok(checkPricingTable({ ...noCompute, vcpuSecondPrice: priced }, "t.json"));
+    assert.ok(checkPricingTable({ ...noCompute, cpuMsPricePerMillion: priced }, "t.json"));
+  });
+
+  it("loads every .json of a pricing directory in name order, a file's tables in its order, and overrides from a directory", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-pricing-"));
+    const priced = { value: 0.2, source: "https://x", read: "2026-11-23" };
+    const table = (region: string, price: number) => ({ platform: "gcp", currency: "USD", region, regions: [region], requestPricePerMillion: { ...priced, value: price }, billingIncrementMs: { ...priced, value: 100 }, gbSecondPrice: priced });
+    try {
+      fs.writeFileSync(path.join(dir, "b.json"), JSON.stringify([table("r1", 1), table("r2", 2)]));
+      fs.writeFileSync(path.join(dir, "a.json"), JSON.stringify(table("r3", 3)));
+      fs.writeFileSync(path.join(dir, "README.md"), "not a table");
+      const loaded = loadPricing(dir);
+      assert.deepEqual([...loaded.keys()], ["gcp"]);
+      assert.deepEqual(loaded.get("gcp")!.map((t) => t.region), ["r3", "r1", "r2"], "a.json first, then b.json's tables in their order");
+      const overrides = fs.mkdtempSync(path.join(dir, "mine-"));
+      fs.writeFileSync(path.join(overrides, "x.json"), JSON.stringify(table("r1", 9)));
+      const mine = loadPricing(dir, overrides);
+      assert.deepEqual(mine.get("gcp")!.map((t) => [t.region, t.requestPricePerMillion.value]), [["r1", 9], ["r3", 3], ["r2", 2]], "the user's table replaces r1 and goes first");
+      fs.writeFileSync(path.join(dir, "c.json"), JSON.stringify({ ...table("r4", 1), currency: 1 }));
+      assert.throws(() => loadPricing(dir), (error: Error) => error.message === `${path.join(dir, "c.json")}: currency is required (e.g. USD)`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
