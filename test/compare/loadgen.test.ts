@@ -57,6 +57,12 @@ describe("compare: open-loop load generator", function () {
     assert.equal(scheduledCount(0.5, 1000), 0);
     assert.equal(scheduledCount(5000, 1000, 1200), 1200, "maxRequests caps a run");
     assert.equal(scheduledCount(100, 0), 0);
+    // Floating noise does not lose a request: 4.1 × 30 s is 122.99999999999999 in binary floating point.
+    assert.equal(scheduledCount(4.1, 30_000), 123);
+    assert.equal(scheduledCount(0.29, 10_000), 2, "2.9 requests are 2");
+    for (const [rate, duration] of [[-100, 1000], [100, -1000], [-1, -1000], [Number.NaN, 1000], [100, Number.NaN]]) {
+      assert.equal(scheduledCount(rate, duration), 0, `rate ${rate}, duration ${duration}: nothing to send`);
+    }
   });
 
   it("counts 429 and 503 apart from other errors", () => {
@@ -66,6 +72,11 @@ describe("compare: open-loop load generator", function () {
     assert.equal(classifyStatus(503), "unavailable");
     assert.equal(classifyStatus(500), "otherErrors");
     assert.equal(classifyStatus(404), "otherErrors");
+    // 2xx exactly: 199 and 300 are not successes.
+    assert.equal(classifyStatus(199), "otherErrors");
+    assert.equal(classifyStatus(299), "ok");
+    assert.equal(classifyStatus(300), "otherErrors");
+    assert.equal(classifyStatus(502), "otherErrors");
   });
 
   it("keeps the offered rate within 10 % and starts requests on time (1000 req/s for 1 s)", async function () {
@@ -198,5 +209,87 @@ describe("compare: open-loop load generator", function () {
     assert.equal(result.timeouts, 1);
     assert.equal(result.answered, 0);
     assert.ok(result.elapsedMs < 1_500, `abandoned after the timeout, not after the stall (${result.elapsedMs} ms)`);
+  });
+
+  /** `actual` within [low, high], allowing for the histogram's 0.1 % and its microsecond rounding. */
+  const between = (actual: number, low: number, high: number, what: string) =>
+    assert.ok(actual >= Math.max(0.001, low) * 0.999 - 0.001 && actual <= Math.max(0.001, high) * 1.001 + 0.001, `${what}: ${actual} not within [${low}, ${high}]`);
+
+  it("its rates, lags, latencies and run time agree with the times seen from outside the generator", async () => {
+    // Bounds, not tolerances: the generator's start lies between t0 and t1, request i leaves after
+    // `request(i)` is called and is answered before `onResponse(i)`. However loaded the machine,
+    // each figure must lie between the bounds these times give; only a wrong formula falls outside.
+    const rate = 20; // 3 requests, due at 0, 50 and 100 ms
+    const requested: number[] = [];
+    const responded: number[] = [];
+    const t0 = performance.now();
+    const running = runOpenLoop({
+      baseUrl,
+      ratePerSecond: rate,
+      durationMs: 150,
+      request: (i) => {
+        requested[i] = performance.now();
+        return { path: "/" };
+      },
+      onResponse: (i) => (responded[i] = performance.now()),
+    });
+    const t1 = performance.now();
+    const result = await running;
+    const t2 = performance.now();
+    assert.deepEqual([result.scheduled, result.sent, result.answered, result.ok], [3, 3, 3, 3]);
+    const due = [0, 50, 100];
+    // Lag and latency of request i: from its due time (start + due) to leaving / being answered.
+    const lagLow = due.map((d, i) => requested[i] - t1 - d);
+    const lagHigh = due.map((d, i) => responded[i] - t0 - d);
+    between(result.dispatchLag.max, Math.max(...lagLow), Math.max(...lagHigh), "dispatch lag max");
+    between(result.dispatchLag.min, Math.min(...lagLow), Math.min(...lagHigh), "dispatch lag min");
+    assert.equal(result.dispatchLag.count, 3);
+    between(result.latency.summary().max, Math.max(...lagLow), Math.max(...lagHigh), "latency max");
+    between(result.latency.summary().min, Math.min(...lagLow), Math.min(...lagHigh), "latency min");
+    between(result.serviceTime.summary().max, 0, Math.max(...due.map((_, i) => responded[i] - requested[i])), "service time max");
+    assert.equal(result.serviceTime.count, 3);
+    // Send rate: 2 intervals over the send window, from the start to the last send (at least the 100 ms scheduled).
+    between(result.achievedSendRate, 2000 / Math.max(responded[2] - t0, 100), 2000 / Math.max(requested[2] - t1, 100), "send rate");
+    // Answer rate: 3 answers over the 150 ms scheduled, or until the last answer if later.
+    between(result.achievedRate, 3000 / Math.max(150, Math.max(...responded) - t0), 3000 / 150, "answer rate");
+    between(result.elapsedMs, Math.max(...responded) - t1, t2 - t0, "elapsed");
+    assert.deepEqual([result.ratePerSecond, result.durationMs], [20, 150]);
+  });
+
+  it("an answer that trails past the scheduled window stretches the answer rate's window; a single request's send rate is 1", async () => {
+    let requested = 0;
+    let responded = 0;
+    const t0 = performance.now();
+    const running = runOpenLoop({
+      baseUrl,
+      ratePerSecond: 20,
+      durationMs: 50,
+      request: () => {
+        requested = performance.now();
+        return { path: "/stall/150" };
+      },
+      onResponse: () => (responded = performance.now()),
+    });
+    const t1 = performance.now();
+    const result = await running;
+    assert.equal(result.ok, 1);
+    // Answered at least 150 ms after it left (the server's stall, less a timer's 1 ms of slack).
+    between(result.achievedRate, 1000 / (responded - t0), 1000 / (requested + 149 - t1), "answer rate over the answer's time, not the 50 ms");
+    assert.equal(result.achievedSendRate, 1, "one request: no interval to measure");
+  });
+
+  it("abandons requests still queued for a connection once they are older than the timeout", async () => {
+    // One connection, held by a request that never answers in time; ten more wait behind it. The
+    // sweep gives up on each queued one after 100 ms: the run ends in a few hundred ms. Left to the
+    // connection's own timeout, each would wait for the previous one: ten times 100 ms at least.
+    const result = await runOpenLoop({ baseUrl, ratePerSecond: 50, durationMs: 200, connections: 1, requestTimeoutMs: 100, request: () => ({ path: "/stall/5000" }) });
+    assert.deepEqual([result.scheduled, result.timeouts, result.answered, result.networkErrors], [10, 10, 0, 0]);
+    assert.ok(result.elapsedMs < 900, `queued requests abandoned by the sweep (${result.elapsedMs} ms)`);
+  });
+
+  it("does not abandon a request younger than the timeout", async () => {
+    // Answered after 300 ms with 400 ms allowed: the sweep (every 250 ms) sees it in flight and keeps it.
+    const result = await runOpenLoop({ baseUrl, ratePerSecond: 10, durationMs: 100, requestTimeoutMs: 400, request: () => ({ path: "/stall/300" }) });
+    assert.deepEqual([result.ok, result.timeouts], [1, 0]);
   });
 });
