@@ -8,7 +8,8 @@ import { freePort } from "../../local/emulators/loopback";
 /**
  * The server under load runs in its own process, as an endpoint would: the generator's
  * timing is measured, not the server's share of one event loop. `/stall/<ms>` answers late,
- * `/status/<code>` answers with that status, `/echo` with the request's method, `x-n` header and body.
+ * `/status/<code>` answers with that status, `/echo` with the request's method, `x-n` header and body,
+ * `/slowbody/<ms>` sends its headers and a first byte at once and the rest late.
  */
 const serverSource = `
 const http = require("node:http");
@@ -16,6 +17,11 @@ const server = http.createServer((request, response) => {
   const [, kind, value] = request.url.split("/");
   if (kind === "status") response.statusCode = Number(value);
   if (kind === "stall") setTimeout(() => response.end("ok"), Number(value));
+  else if (kind === "slowbody") {
+    response.writeHead(200, { "content-length": "4" });
+    response.write("o");
+    setTimeout(() => response.end("ok!"), Number(value));
+  }
   else if (kind === "echo") {
     let body = "";
     request.on("data", (chunk) => (body += chunk));
@@ -291,5 +297,58 @@ describe("compare: open-loop load generator", function () {
     // Answered after 300 ms with 400 ms allowed: the sweep (every 250 ms) sees it in flight and keeps it.
     const result = await runOpenLoop({ baseUrl, ratePerSecond: 10, durationMs: 100, requestTimeoutMs: 400, request: () => ({ path: "/stall/300" }) });
     assert.deepEqual([result.ok, result.timeouts], [1, 0]);
+  });
+
+  it("sleeps between sends and stops its scheduler when done: the event loop idles, during the run and after it", async () => {
+    // 10 req/s for 300 ms: 3 sends 100 ms apart, the last answered 150 ms after it left (past the
+    // schedule's end). The scheduler may spin only in the last millisecond before each send.
+    const idleBefore = performance.eventLoopUtilization();
+    const result = await runOpenLoop({ baseUrl, ratePerSecond: 10, durationMs: 300, request: (i) => ({ path: i === 2 ? "/stall/150" : "/" }) });
+    const during = performance.eventLoopUtilization(idleBefore);
+    assert.equal(result.ok, 3);
+    const idleAfter = performance.eventLoopUtilization();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = performance.eventLoopUtilization(idleAfter);
+    assert.ok(during.utilization < 0.5, `event loop busy ${(during.utilization * 100).toFixed(0)} % of the run`);
+    assert.ok(after.utilization < 0.5, `event loop busy ${(after.utilization * 100).toFixed(0)} % after the run`);
+  });
+
+  it("counts a body that stops arriving as a timeout, like an answer that never starts", async () => {
+    const result = await runOpenLoop({ baseUrl, ratePerSecond: 10, durationMs: 100, requestTimeoutMs: 100, request: () => ({ path: "/slowbody/2000" }) });
+    assert.deepEqual([result.timeouts, result.networkErrors, result.answered], [1, 0, 0]);
+  });
+
+  it("never sends more than the schedule, even when the generator falls behind at its end", async () => {
+    // Preparing request 3 of 5 (due at 30 ms) blocks the loop for 40 ms: when it is free again,
+    // request 4 and the times of three more past the schedule's end are all overdue.
+    const indexes: number[] = [];
+    const result = await runOpenLoop({
+      baseUrl,
+      ratePerSecond: 100,
+      durationMs: 50,
+      request: (i) => {
+        indexes.push(i);
+        if (i === 3) {
+          const until = performance.now() + 40;
+          while (performance.now() < until);
+        }
+        return { path: "/" };
+      },
+    });
+    assert.deepEqual(indexes, [0, 1, 2, 3, 4]);
+    assert.deepEqual([result.sent, result.ok], [5, 5]);
+  });
+
+  it("drops every trailing slash of the base URL", async () => {
+    const bodies: string[] = [];
+    await runOpenLoop({ baseUrl: `${baseUrl}//`, ratePerSecond: 100, durationMs: 10, request: () => ({ path: "/echo", headers: { "x-n": "7" } }), onResponse: (_i, _s, body) => bodies.push(body) });
+    assert.deepEqual(bodies, ["GET 7 "], "sent to /echo, not //echo");
+  });
+
+  it("the closed loop asks for request 0, 1, 2, … in turn, to the base URL's origin", async () => {
+    const indexes: number[] = [];
+    const result = await runClosedLoop({ baseUrl, connections: 2, durationMs: 50, request: (i) => (indexes.push(i), { path: "/" }) });
+    assert.deepEqual(indexes, Array.from({ length: indexes.length }, (_, i) => i));
+    assert.equal(result.completed + result.errors, indexes.length, "each request asked for is answered (or failed) before its loop stops");
   });
 });
