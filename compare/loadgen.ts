@@ -89,6 +89,14 @@ export function scheduledCount(ratePerSecond: number, durationMs: number, maxReq
   return Math.min(maxRequests, Math.floor((ratePerSecond * durationMs) / 1000 + 1e-9));
 }
 
+/**
+ * How often in-flight requests are checked against their timeout: every 250 ms, or every
+ * `requestTimeoutMs` if shorter, so a request is abandoned at most that long after its timeout.
+ */
+export function sweepIntervalMs(requestTimeoutMs: number): number {
+  return Math.min(250, requestTimeoutMs);
+}
+
 export function classifyStatus(status: number): "ok" | "throttled" | "unavailable" | "otherErrors" {
   if (status >= 200 && status < 300) return "ok";
   if (status === 429) return "throttled";
@@ -148,7 +156,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
           done();
         }
       }
-    }, Math.min(250, requestTimeoutMs));
+    }, sweepIntervalMs(requestTimeoutMs));
 
     const done = () => {
       finished++;

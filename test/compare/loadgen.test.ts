@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { classifyStatus, intendedOffsetMs, runClosedLoop, runOpenLoop, scheduledCount } from "../../compare/loadgen";
+import { classifyStatus, intendedOffsetMs, runClosedLoop, runOpenLoop, scheduledCount, sweepIntervalMs } from "../../compare/loadgen";
 import { freePort } from "../../local/emulators/loopback";
 
 /**
@@ -291,6 +291,12 @@ describe("compare: open-loop load generator", function () {
     const result = await runOpenLoop({ baseUrl, ratePerSecond: 50, durationMs: 200, connections: 1, requestTimeoutMs: 100, request: () => ({ path: "/stall/5000" }) });
     assert.deepEqual([result.scheduled, result.timeouts, result.answered, result.networkErrors], [10, 10, 0, 0]);
     assert.ok(result.elapsedMs < 900, `queued requests abandoned by the sweep (${result.elapsedMs} ms)`);
+  });
+
+  it("checks requests against their timeout every 250 ms, or every timeout if shorter", () => {
+    assert.equal(sweepIntervalMs(10_000), 250);
+    assert.equal(sweepIntervalMs(250), 250);
+    assert.equal(sweepIntervalMs(100), 100, "a 100 ms timeout is enforced within 100 ms, not 250");
   });
 
   it("does not abandon a request younger than the timeout", async () => {
