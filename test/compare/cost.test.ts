@@ -539,4 +539,41 @@ describe("compare: cost", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("requests that take no measurable time still bill their executions and the minimum period", () => {
+    // Azure Flex: 10M executions × $0.40/M + 10M × 1 s (the minimum) × 0.5 GB × $0.000026 (no free grant)
+    const azure = estimate("azure", { durationMs: 0, memoryMb: 512, freeTier: false });
+    assert.equal(azure.billedMs, 1000);
+    close(lineOf(azure, "executions (on demand)"), 4, "executions");
+    close(lineOf(azure, "execution time (on demand)"), 130, "execution time");
+    // A duration that could not be measured (NaN) bills one increment, not NaN dollars.
+    assert.equal(billedDurationMs(Number.NaN, 100), 100);
+    assert.equal(billedDurationMs(-5, 1), 1);
+  });
+
+  it("a price list without free tiers bills from the first request, and says 0 free", () => {
+    const { table } = tableFor("aws");
+    const noFree: PricingTable = { ...table, freeRequestsPerMonth: undefined, freeGbSecondsPerMonth: undefined };
+    const aws = estimateCost(noFree, { durationMs: 50, memoryMb: 1024, monthlyRequests: 1_000_000 });
+    assert.deepEqual(details(aws).slice(0, 2), ["requests: 1,000,000 requests × $0.2/M, 0 free", "duration: 50,000 GB-s (each request rounded up to 1 ms) × $0.0000133334, 0 free"]);
+    close(lineOf(aws, "requests"), 0.2, "1M × $0.20/M");
+    close(lineOf(aws, "duration"), 50_000 * 0.0000133334, "50,000 GB-s");
+    const gcp = tableFor("gcp").table;
+    const gcpNoFree: PricingTable = { ...gcp, freeRequestsPerMonth: undefined, freeGbSecondsPerMonth: undefined, freeVcpuSecondsPerMonth: undefined };
+    assert.deepEqual(details(estimateCost(gcpNoFree, { durationMs: 50, memoryMb: 256, monthlyRequests: 1_000_000 })), [
+      "requests: 1,000,000 requests × $0.4/M, 0 free",
+      "CPU (active): 16,700 vCPU-s (0.167 vCPU, each request rounded up to 100 ms) × $0.000024, 0 free",
+      "memory (active): 25,000 GiB-s (256 MiB tier) × $0.0000025, 0 free",
+    ]);
+    const azure = tableFor("azure").table;
+    assert.deepEqual(details(estimateCost({ ...azure, freeRequestsPerMonth: undefined, freeGbSecondsPerMonth: undefined }, { durationMs: 50, memoryMb: 512, monthlyRequests: 1_000_000 })), [
+      "executions (on demand): 1,000,000 executions × $0.4/M, 0 free",
+      "execution time (on demand): 500,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000026, 0 free",
+    ]);
+    const cf = tableFor("cloudflare").table;
+    assert.deepEqual(details(estimateCost({ ...cf, freeRequestsPerMonth: undefined, freeCpuMsPerMonth: undefined }, { durationMs: 50, memoryMb: 128, monthlyRequests: 1_000_000 })).slice(1), [
+      "requests: 1,000,000 requests × $0.3/M, 0 included",
+      "CPU time: 50,000,000 CPU-ms (wall time, an upper bound) × $0.02/M, 0 included",
+    ]);
+  });
 });
