@@ -244,6 +244,8 @@ describe("compare: open-loop load generator", function () {
     const t2 = performance.now();
     assert.deepEqual([result.scheduled, result.sent, result.answered, result.ok], [3, 3, 3, 3]);
     const due = [0, 50, 100];
+    // No request leaves before it is due (the start was at t0 or later).
+    due.forEach((d, i) => assert.ok(requested[i] - t0 >= d, `request ${i} left ${requested[i] - t0} ms after the start, due at ${d}`));
     // Lag and latency of request i: from its due time (start + due) to leaving / being answered.
     const lagLow = due.map((d, i) => requested[i] - t1 - d);
     const lagHigh = due.map((d, i) => responded[i] - t0 - d);
@@ -345,6 +347,37 @@ describe("compare: open-loop load generator", function () {
     assert.deepEqual([result.sent, result.ok], [5, 5]);
   });
 
+  it("caps a run at maxRequests, and keeps to the schedule: 5 requests 20 ms apart take a fraction of a second", async () => {
+    const capped = await runOpenLoop({ baseUrl, ratePerSecond: 100, durationMs: 100, maxRequests: 3, request: () => ({ path: "/" }) });
+    assert.deepEqual([capped.scheduled, capped.sent, capped.ok], [3, 3, 3]);
+    // Due at 0–80 ms: even on a loaded machine the run is over long before 500 ms. A scheduler that
+    // waited too long each time (e.g. counting the elapsed time twice) falls further behind with
+    // every request and takes 800 ms or more.
+    const paced = await runOpenLoop({ baseUrl, ratePerSecond: 50, durationMs: 100, request: () => ({ path: "/" }) });
+    assert.equal(paced.ok, 5);
+    assert.ok(paced.elapsedMs < 500, `5 requests due within 80 ms took ${paced.elapsedMs} ms`);
+  });
+
+  it("catches up with the schedule after the generator was blocked, instead of drifting later", async () => {
+    // Requests due at 0–340 ms; preparing request 0 blocks the loop for 300 ms. The overdue ones
+    // leave at once and the rest on time: the run is over at about 350 ms. A scheduler whose
+    // waits grew with the time already elapsed would sleep 600 ms more after the block.
+    const result = await runOpenLoop({
+      baseUrl,
+      ratePerSecond: 100,
+      durationMs: 350,
+      request: (i) => {
+        if (i === 0) {
+          const until = performance.now() + 300;
+          while (performance.now() < until);
+        }
+        return { path: "/" };
+      },
+    });
+    assert.equal(result.ok, 35);
+    assert.ok(result.elapsedMs < 650, `the run took ${result.elapsedMs} ms for a 350 ms schedule`);
+  });
+
   it("drops every trailing slash of the base URL", async () => {
     const bodies: string[] = [];
     await runOpenLoop({ baseUrl: `${baseUrl}//`, ratePerSecond: 100, durationMs: 10, request: () => ({ path: "/echo", headers: { "x-n": "7" } }), onResponse: (_i, _s, body) => bodies.push(body) });
@@ -353,7 +386,11 @@ describe("compare: open-loop load generator", function () {
 
   it("the closed loop asks for request 0, 1, 2, … in turn, to the base URL's origin", async () => {
     const indexes: number[] = [];
+    const t0 = performance.now();
     const result = await runClosedLoop({ baseUrl, connections: 2, durationMs: 50, request: (i) => (indexes.push(i), { path: "/" }) });
+    const took = performance.now() - t0;
+    assert.ok(result.elapsedMs >= 50 && result.elapsedMs <= took, `elapsed ${result.elapsedMs} ms, measured around it ${took} ms`);
+    assert.ok(result.latency.summary().max <= took * 1.001, `latency max ${result.latency.summary().max} ms within the run`);
     assert.deepEqual(indexes, Array.from({ length: indexes.length }, (_, i) => i));
     assert.equal(result.completed + result.errors, indexes.length, "each request asked for is answered (or failed) before its loop stops");
   });
