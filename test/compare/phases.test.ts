@@ -174,7 +174,7 @@ describe("compare: the load phases against a loopback endpoint", () => {
         request.on("end", () => {
           posts.push({ url: request.url!, contentType: request.headers["content-type"], body });
           response.statusCode = postStatus;
-          response.end(JSON.stringify(postStatus === 201 ? postBody : { error: { code: "internal_error" } }));
+          response.end(JSON.stringify(postStatus >= 500 ? { error: { code: "internal_error" } } : postBody));
         });
         return;
       }
@@ -249,6 +249,9 @@ describe("compare: the load phases against a loopback endpoint", () => {
     assert.deepEqual([...keys], ["k"]);
     postBody = {};
     await assert.rejects(createUser({ url, apiKey: "k" }, "t"), /^Error: POST \/users answered 201$/, "a 201 without an id");
+    postBody = { id: "u-2" };
+    postStatus = 200;
+    await assert.rejects(createUser({ url, apiKey: "k" }, "t"), /^Error: POST \/users answered 200$/, "an id without the 201");
     postStatus = 500;
     await assert.rejects(createUser({ url, apiKey: "k" }, "t"), /^Error: POST \/users answered 500$/);
   });
@@ -300,9 +303,14 @@ describe("compare: the queue phase's pacing, delays, losses and dead letters", (
   let postStatus = 201;
   const arrived = new Map<string, number>();
   let read: (id: string, sinceMs: number) => { status: number; body: string } = () => ({ status: 404, body: "{}" });
+  const keys = new Set<string>();
+  const emails: string[] = [];
   before(async () => {
     server = http.createServer((request, response) => {
-      request.resume();
+      keys.add(`${request.method} ${request.headers["x-api-key"]}`);
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
+      request.on("end", () => (body ? emails.push((JSON.parse(body) as { email: string }).email) : undefined));
       if (request.method === "POST") {
         const id = `q${next++}`;
         arrived.set(id, performance.now());
@@ -324,6 +332,8 @@ describe("compare: the queue phase's pacing, delays, losses and dead letters", (
     next = 0;
     postStatus = 201;
     arrived.clear();
+    keys.clear();
+    emails.length = 0;
   });
   const user = (id: string, createdAt: string | undefined, welcomedAt: string | null) => ({ status: 200, body: JSON.stringify({ id, createdAt, welcomedAt }) });
 
@@ -341,6 +351,9 @@ describe("compare: the queue phase's pacing, delays, losses and dead letters", (
     assert.deepEqual([result.posted, result.welcomed, result.lost, result.deadLettered, result.republished], [3, 3, 0, null, null]);
     assert.deepEqual([result.pollIntervalMs, result.timeoutMs], [10, 5_000]);
     assert.deepEqual(progress, [[1, 3], [2, 3], [3, 3]]);
+    assert.deepEqual([...keys].sort(), ["GET k", "POST k"], "every POST and read carries the key");
+    assert.equal(emails.length, 3);
+    assert.ok(emails.every((email) => /^queue-delay-[0-9a-f-]{36}@example\.com$/.test(email)), emails.join(", "));
     assert.equal(result.samples.length, 3);
     for (const sample of result.samples) {
       assert.ok(sample >= 59 && sample <= took, `delay ${sample} ms: not before the welcome, not after the phase`);
