@@ -97,6 +97,27 @@ export function sweepIntervalMs(requestTimeoutMs: number): number {
   return Math.min(250, requestTimeoutMs);
 }
 
+/** Whether a request sent at `dispatchedAt` has outlived its timeout at `now` (past it, not at it). */
+export function pastTimeout(now: number, dispatchedAt: number, requestTimeoutMs: number): boolean {
+  return now - dispatchedAt > requestTimeoutMs;
+}
+
+/** How a request that failed without an answer counts: undici's header and body timeouts as timeouts, anything else as a network error. */
+export function classifyError(error: Error): "timeouts" | "networkErrors" {
+  const code = (error as { code?: string }).code ?? "";
+  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" ? "timeouts" : "networkErrors";
+}
+
+/**
+ * How long the scheduler sleeps when the next send is `waitMs` away. Timers are coarse (whole
+ * milliseconds, often a little late): it sleeps until ~1 ms before the send is due, then
+ * (undefined) yields to I/O turn by turn until it is. The spinning costs CPU only in that last
+ * millisecond of each interval.
+ */
+export function sleepBeforeSendMs(waitMs: number): number | undefined {
+  return waitMs > 1.5 ? waitMs - 1 : undefined;
+}
+
 export function classifyStatus(status: number): "ok" | "throttled" | "unavailable" | "otherErrors" {
   if (status >= 200 && status < 300) return "ok";
   if (status === 429) return "throttled";
@@ -149,7 +170,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
     const sweep = setInterval(() => {
       const now = performance.now();
       for (const [index, flight] of inFlight) {
-        if (now - flight.dispatchedAt > requestTimeoutMs) {
+        if (pastTimeout(now, flight.dispatchedAt, requestTimeoutMs)) {
           inFlight.delete(index);
           counts.timeouts++;
           flight.abort?.(new AbandonedError("abandoned after the request timeout"));
@@ -234,9 +255,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
           onError(error) {
             if (inFlight.get(index) !== flight || error instanceof AbandonedError) return;
             inFlight.delete(index);
-            const code = (error as { code?: string }).code ?? "";
-            if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") counts.timeouts++;
-            else counts.networkErrors++;
+            counts[classifyError(error)]++;
             done();
           },
         },
@@ -251,11 +270,8 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
         dispatch(index, start + intendedOffsetMs(index, options.ratePerSecond));
       }
       if (next < total) {
-        const wait = intendedOffsetMs(next, options.ratePerSecond) - (performance.now() - start);
-        // Timers are coarse (whole milliseconds, often a little late): sleep until ~1 ms
-        // before the next send is due, then yield to I/O turn by turn until it is. The
-        // spinning costs CPU only in that last millisecond of each interval.
-        if (wait > 1.5) timer = setTimeout(tick, wait - 1);
+        const sleepMs = sleepBeforeSendMs(intendedOffsetMs(next, options.ratePerSecond) - (performance.now() - start));
+        if (sleepMs !== undefined) timer = setTimeout(tick, sleepMs);
         else setImmediate(tick);
       } else if (finished === total) {
         finish();

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { classifyStatus, intendedOffsetMs, runClosedLoop, runOpenLoop, scheduledCount, sweepIntervalMs } from "../../compare/loadgen";
+import { classifyError, classifyStatus, intendedOffsetMs, pastTimeout, runClosedLoop, runOpenLoop, scheduledCount, sleepBeforeSendMs, sweepIntervalMs } from "../../compare/loadgen";
 import { freePort } from "../../local/emulators/loopback";
 
 /**
@@ -293,6 +293,34 @@ describe("compare: open-loop load generator", function () {
     const result = await runOpenLoop({ baseUrl, ratePerSecond: 50, durationMs: 200, connections: 1, requestTimeoutMs: 100, request: () => ({ path: "/stall/5000" }) });
     assert.deepEqual([result.scheduled, result.timeouts, result.answered, result.networkErrors], [10, 10, 0, 0]);
     assert.ok(result.elapsedMs < 900, `queued requests abandoned by the sweep (${result.elapsedMs} ms)`);
+  });
+
+  it("abandons a request past its timeout, not at it", () => {
+    assert.equal(pastTimeout(1300, 1000, 300), false, "exactly 300 ms old with 300 ms allowed");
+    assert.equal(pastTimeout(1300.001, 1000, 300), true);
+    assert.equal(pastTimeout(1000, 1300, 300), false, "a clock that went backwards is not a timeout");
+  });
+
+  it("counts undici's header and body timeouts as timeouts, every other failure as a network error", () => {
+    const failure = (code?: string) => Object.assign(new Error("failed"), code === undefined ? {} : { code });
+    assert.equal(classifyError(failure("UND_ERR_HEADERS_TIMEOUT")), "timeouts");
+    assert.equal(classifyError(failure("UND_ERR_BODY_TIMEOUT")), "timeouts");
+    assert.equal(classifyError(failure("ECONNREFUSED")), "networkErrors");
+    assert.equal(classifyError(failure("UND_ERR_SOCKET")), "networkErrors");
+    assert.equal(classifyError(failure()), "networkErrors", "an error without a code");
+  });
+
+  it("sleeps on a timer until 1 ms before the next send, and yields turn by turn within 1.5 ms of it", () => {
+    assert.equal(sleepBeforeSendMs(10), 9);
+    assert.equal(sleepBeforeSendMs(1.6), 1.6 - 1);
+    assert.equal(sleepBeforeSendMs(1.5), undefined);
+    assert.equal(sleepBeforeSendMs(0), undefined);
+    assert.equal(sleepBeforeSendMs(-20), undefined, "overdue: no sleep at all");
+  });
+
+  it("a zero or infinite rate or duration schedules nothing, never NaN", () => {
+    assert.equal(scheduledCount(0, Number.POSITIVE_INFINITY), 0);
+    assert.equal(scheduledCount(Number.POSITIVE_INFINITY, 0), 0);
   });
 
   it("checks requests against their timeout every 250 ms, or every timeout if shorter", () => {
