@@ -173,6 +173,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
         if (pastTimeout(now, flight.dispatchedAt, requestTimeoutMs)) {
           inFlight.delete(index);
           counts.timeouts++;
+          // Stryker disable next-line StringLiteral: the message is never read: onError returns on any AbandonedError before looking at it
           flight.abort?.(new AbandonedError("abandoned after the request timeout"));
           done();
         }
@@ -182,18 +183,23 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
     const done = () => {
       finished++;
       if (finished % 50 === 0 || finished === total) options.onProgress?.(finished, total);
+      // Stryker disable next-line ConditionalExpression: `next === total` forced true is equivalent: finished <= sent = next, so finished === total implies it (the other mutants of this line are killed)
       if (finished === total && next === total) finish();
     };
 
     let resolved = false;
     const finish = () => {
+      // Stryker disable next-line ConditionalExpression: forced false is equivalent: a second finish() is a no-op (resolve ignored, timers already cleared, pool.destroy's rejection caught); forced true never resolves and is killed
       if (resolved) return;
+      // Stryker disable next-line BooleanLiteral: as the guard above: a second finish() changes nothing observable
       resolved = true;
       clearInterval(sweep);
+      // Stryker disable next-line ConditionalExpression: no timer is pending when finish() runs: it runs only once every request was dispatched, and the tick that dispatched the last one set none
       if (timer) clearTimeout(timer);
       // Requests still queued in the pool (abandoned by the sweep) are dropped here.
       void pool.destroy().catch(() => undefined);
       const elapsedMs = performance.now() - start;
+      // Stryker disable next-line MethodExpression: the intended-offset term is never the largest (the last request leaves at or after its intended offset), so Math.max(0, total - 1) -> Math.min is equivalent; the outer Math.max -> Math.min is killed by the bounds test
       const sendWindowMs = Math.max(lastDispatch - start, intendedOffsetMs(Math.max(0, total - 1), options.ratePerSecond), 1);
       resolve({
         ratePerSecond: options.ratePerSecond,
@@ -236,6 +242,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
             return true;
           },
           onData(chunk) {
+            // Stryker disable next-line ConditionalExpression: forced true only keeps chunks that are never read without onResponse; forced false is killed by the body tests
             if (options.onResponse) chunks.push(chunk);
             return true;
           },
@@ -265,6 +272,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
     const tick = () => {
       timer = undefined;
       const elapsed = performance.now() - start;
+      // Stryker disable next-line EqualityOperator: `<=` -> `<` differs only when the elapsed time equals the offset to the nanosecond: the request then leaves on the next turn of the same millisecond; the other operators of this line are killed
       while (next < total && intendedOffsetMs(next, options.ratePerSecond) <= elapsed) {
         const index = next++;
         dispatch(index, start + intendedOffsetMs(index, options.ratePerSecond));
@@ -273,11 +281,13 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
         const sleepMs = sleepBeforeSendMs(intendedOffsetMs(next, options.ratePerSecond) - (performance.now() - start));
         if (sleepMs !== undefined) timer = setTimeout(tick, sleepMs);
         else setImmediate(tick);
+      // Stryker disable next-line ConditionalExpression,BlockStatement: dead branch: when every request is done, done() has already called finish() (also for errors raised synchronously by dispatch); forced true finishes early and is killed
       } else if (finished === total) {
         finish();
       }
     };
 
+    // Stryker disable next-line ConditionalExpression: forced false: tick() with nothing scheduled finishes at once through its own `finished === total` branch; forced true is killed
     if (total === 0) finish();
     else tick();
   });
@@ -314,6 +324,7 @@ export function runClosedLoop(options: {
   const loop = (): Promise<void> =>
     new Promise((resolve) => {
       const sendNext = () => {
+        // Stryker disable next-line EqualityOperator: `>=` -> `>` differs only when now equals the deadline to the nanosecond (one more request may start); `<` is killed
         if (performance.now() >= deadline) return resolve();
         const spec = options.request(index++);
         const sentAt = performance.now();
