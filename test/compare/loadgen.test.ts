@@ -329,6 +329,26 @@ describe("compare: open-loop load generator", function () {
     assert.equal(sweepIntervalMs(100), 100, "a 100 ms timeout is enforced within 100 ms, not 250");
   });
 
+  it("a request abandoned while queued is not counted again when its answer comes after all", async () => {
+    // One connection. Request 0 stalls; 1 and 2 queue behind it (due at 150 and 300 ms; 300 ms
+    // allowed). At the 500 ms sweep 0 and 1 are abandoned and 2 is still young; freed, the
+    // connection then carries 1 (answered, but already counted as a timeout) and 2. Counting 1's
+    // late answer would end the run before 2's answer, which must be the one reported.
+    const answered: number[] = [];
+    const result = await runOpenLoop({
+      baseUrl,
+      ratePerSecond: 1000 / 150,
+      durationMs: 450,
+      connections: 1,
+      requestTimeoutMs: 300,
+      request: (i) => ({ path: i === 0 ? "/stall/5000" : "/" }),
+      onResponse: (i) => answered.push(i),
+    });
+    assert.equal(result.scheduled, 3);
+    assert.ok(answered.includes(2), `request 2 answered (answers reported for ${answered.join(", ")})`);
+    assert.equal(result.answered + result.timeouts, 3, "each request counted once");
+  });
+
   it("does not abandon a request younger than the timeout", async () => {
     // Answered after 300 ms with 400 ms allowed: the sweep (every 250 ms) sees it in flight and keeps it.
     const result = await runOpenLoop({ baseUrl, ratePerSecond: 10, durationMs: 100, requestTimeoutMs: 400, request: () => ({ path: "/stall/300" }) });
