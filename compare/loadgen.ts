@@ -109,12 +109,13 @@ export function classifyError(error: Error): "timeouts" | "networkErrors" {
 }
 
 /**
- * How long the scheduler sleeps when the next send is `waitMs` away. Timers are coarse (whole
- * milliseconds, often a little late): it sleeps until ~1 ms before the send is due, then
- * (undefined) yields to I/O turn by turn until it is. The spinning costs CPU only in that last
- * millisecond of each interval.
+ * How long the scheduler sleeps when the next send is due at `dueMs` and `elapsedMs` have passed.
+ * Timers are coarse (whole milliseconds, often a little late): it sleeps until ~1 ms before the
+ * send is due, then (undefined) yields to I/O turn by turn until it is. The spinning costs CPU
+ * only in that last millisecond of each interval.
  */
-export function sleepBeforeSendMs(waitMs: number): number | undefined {
+export function sleepBeforeSendMs(dueMs: number, elapsedMs: number): number | undefined {
+  const waitMs = dueMs - elapsedMs;
   return waitMs > 1.5 ? waitMs - 1 : undefined;
 }
 
@@ -278,7 +279,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
         dispatch(index, start + intendedOffsetMs(index, options.ratePerSecond));
       }
       if (next < total) {
-        const sleepMs = sleepBeforeSendMs(intendedOffsetMs(next, options.ratePerSecond) - (performance.now() - start));
+        const sleepMs = sleepBeforeSendMs(intendedOffsetMs(next, options.ratePerSecond), performance.now() - start);
         if (sleepMs !== undefined) timer = setTimeout(tick, sleepMs);
         else setImmediate(tick);
       // Stryker disable next-line ConditionalExpression,BlockStatement: dead branch: when every request is done, done() has already called finish() (also for errors raised synchronously by dispatch); forced true finishes early and is killed

@@ -372,7 +372,7 @@ describe("compare: the queue phase's pacing, delays, losses and dead letters", (
       return { status: 503, body: JSON.stringify({ welcomedAt: "2026-11-30T10:00:00.250Z" }) };
     };
     const depths = [5, 6];
-    const result = await queueDelay({ url, apiKey: "k" }, { count: 3, ratePerSecond: 100, pollIntervalMs: 10, timeoutMs: 150, deadLetterDepth: async () => depths.shift()! });
+    const result = await queueDelay({ url, apiKey: "k" }, { count: 3, ratePerSecond: 100, pollIntervalMs: 10, timeoutMs: 600, deadLetterDepth: async () => depths.shift()! });
     assert.ok(q0Reads >= 2, "read again after an unreadable answer");
     // q0 welcomed (its answer had no createdAt: no server-side delay); q1 never welcomed; q2 only ever answered 503.
     assert.deepEqual([result.posted, result.welcomed, result.deadLettered, result.lost], [3, 1, 1, 1]);
