@@ -231,6 +231,13 @@ describe("stack config", () => {
     ]);
   });
 
+  it("checks warm instances against the reserved concurrency in force when the stack's own value is refused", () => {
+    assert.deepEqual(problemsOf({ ...valid(), functions: { "users-api": { reservedConcurrency: 0, warmInstances: 20 } } }), [
+      "parity:functions.users-api.reservedConcurrency: 0 is not allowed; allowed: an integer from 1 to 1000",
+      "parity:functions.users-api.warmInstances: 20 exceeds reservedConcurrency 10; allowed: 0 to 10",
+    ]);
+  });
+
   it("refuses parity:functions, or one function's settings, that are not a map, naming what is allowed", () => {
     const notAMap = "parity:functions: must be a map keyed by function name (users-api, queue-worker, reconciler)";
     assert.deepEqual(problemsOf({ ...valid(), functions: "users-api" }), [notAMap]);
