@@ -33,6 +33,12 @@ describe("schedules", () => {
     assert.equal(awsCronToCroner("cron(0/30 * * * ? *)"), "0 */30 * * * *");
     assert.equal(awsCronToCroner("cron(0 0/12 * * ? *)"), "0 0 */12 * * *");
     assert.equal(awsCronToCroner("cron(0 0 ? * * *)"), "0 0 0 * * *");
+    assert.equal(awsCronToCroner("cron(0 ? * * ? *)"), "0 0 * * * *", "? as *");
+  });
+
+  it("leaves a step it did not write as written, so the local scheduler's refusal names the field the stack has", () => {
+    for (const field of ["10/5", "0/5,30"]) assert.equal(awsCronToCroner(`cron(${field} * * * ? *)`), `0 ${field} * * * *`);
+    assert.throws(() => new Cron(awsCronToCroner("cron(10/5 * * * ? *)"), { paused: true }), /'10\/5'/);
   });
 
   it("every dialect fires at the same UTC minutes, aligned to the clock", () => {
