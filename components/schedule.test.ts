@@ -60,7 +60,7 @@ describe("schedules", () => {
       assert.throws(() => awsCronToCroner(padded), (error: Error) => error.message === `not an EventBridge Scheduler cron expression: ${padded}`, padded);
     }
     assert.throws(() => awsCronToCroner("cron(0 12 * * ? 2027)"), (error: Error) => error.message === "a year other than * is not supported locally: cron(0 12 * * ? 2027)");
-    assert.throws(() => awsCronToCroner("cron(0 12 1 * ? *)"), (error: Error) => error.message === "only every-day schedules are supported locally: cron(0 12 1 * ? *)");
+    assert.throws(() => awsCronToCroner("cron(0 12 15 * ? *)"), (error: Error) => error.message === "only every-day schedules are supported locally: cron(0 12 15 * ? *)");
     assert.throws(() => awsCronToCroner("cron(0 12 * JAN ? *)"), /every-day/);
   });
 
