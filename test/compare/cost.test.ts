@@ -185,6 +185,151 @@ describe("compare: cost", () => {
     assert.match(estimate("aws", dev, "ap-south-1").region.note!, /Europe \(Ireland\) used: the stack deploys to ap-south-1/);
   });
 
+  const itemsOf = (e: CostEstimate) => e.breakdown.map((l) => `${l.item}: ${l.detail}`);
+
+  it("each line says how it was computed, with the quantities, prices and free amounts a reader checks", () => {
+    const awsProd = estimate("aws", prod);
+    assert.deepEqual(itemsOf(awsProd), [
+      "requests: 10,000,000 requests × $0.2/M, no free tier (provisioned concurrency)",
+      "warm capacity: provisioned concurrency: 2 × 1024 MB × 2,628,000 s × $0.0000033334/GB-s",
+      "duration on provisioned concurrency: 500,000 GB-s × $0.0000077778",
+      "HTTP API (API Gateway): 10,000,000 requests: $1.11/M to 300 M, $1/M beyond; its 12-month free tier left out",
+    ]);
+    assert.deepEqual(awsProd.assumptions, [
+      "duration billed per request, rounded up to 1 ms (Lambda's rule, exact per sample)",
+      "requests spread evenly over the month, so warm capacity serves 100 % of them; bursts above 2 concurrent requests cost on-demand rates",
+      "every request takes 50 ms (stated, not measured)",
+    ]);
+    assert.deepEqual(itemsOf(estimate("aws", dev)).slice(0, 2), [
+      "requests: 10,000,000 requests × $0.2/M, 1,000,000 free",
+      "duration: 125,000 GB-s (each request rounded up to 1 ms) × $0.0000133334, 400,000 free",
+    ]);
+    assert.deepEqual(itemsOf(estimate("aws", { ...dev, freeTier: false })).slice(0, 2), [
+      "requests: 10,000,000 requests × $0.2/M",
+      "duration: 125,000 GB-s (each request rounded up to 1 ms) × $0.0000133334",
+    ]);
+
+    const gcpProd = estimate("gcp", prod);
+    assert.deepEqual(itemsOf(gcpProd), [
+      "requests: 10,000,000 requests × $0.4/M, 2,000,000 free",
+      "CPU (active): 583,000 vCPU-s (0.583 vCPU, each request rounded up to 100 ms) × $0.000024, 180,000 free",
+      "memory (active): 1,000,000 GiB-s (1024 MiB tier) × $0.0000025, 360,000 free",
+      "warm capacity: idle min instances: 2 × 2,628,000 s − 1,000,000 s busy = 4,256,000 idle s × (0.583 vCPU × $0.0000025 + 1 GiB × $0.0000025)",
+    ]);
+    assert.deepEqual(gcpProd.assumptions.slice(0, 2), [
+      "each request billed as its own instance period rounded up to 100 ms (https://cloud.google.com/run/pricing): exact when periods are separate, an upper bound when requests follow back to back on one instance (periods merge) or share one (per-instance concurrency > 1)",
+      "free tier applied to active time only; idle min instances are billed at idle rates",
+    ]);
+    assert.deepEqual(itemsOf(estimate("gcp", { ...dev, freeTier: false })), [
+      "requests: 10,000,000 requests × $0.4/M",
+      "CPU (active): 167,000 vCPU-s (0.167 vCPU, each request rounded up to 100 ms) × $0.000024",
+      "memory (active): 250,000 GiB-s (256 MiB tier) × $0.0000025",
+    ]);
+
+    const azureProd = estimate("azure", prod);
+    assert.deepEqual(itemsOf(azureProd), [
+      "warm capacity: always-ready baseline: 2 × 2048 MB × 2,628,000 s × $0.000004/GB-s",
+      "executions (always ready): 10,000,000 executions × $0.4/M, no free grant",
+      "execution time (always ready): 20,000,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000016",
+    ]);
+    assert.equal(
+      azureProd.assumptions[0],
+      "each execution billed as its own activity period, at least 1000 ms then rounded up to 100 ms (https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#billing): parity's HTTP app serves one request per instance, so this is exact when requests do not follow back to back on one instance, an upper bound when periods merge",
+    );
+    assert.deepEqual(itemsOf(estimate("azure", dev)), [
+      "executions (on demand): 10,000,000 executions × $0.4/M, 250,000 free",
+      "execution time (on demand): 5,000,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000026, 100,000 free",
+    ]);
+    assert.deepEqual(itemsOf(estimate("azure", { ...dev, freeTier: false })), [
+      "executions (on demand): 10,000,000 executions × $0.4/M",
+      "execution time (on demand): 5,000,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000026",
+    ]);
+
+    const cf = estimate("cloudflare", dev);
+    assert.deepEqual(itemsOf(cf), [
+      "plan fee: Workers Paid, per account and month",
+      "requests: 10,000,000 requests × $0.3/M, 10,000,000 included",
+      "CPU time: 500,000,000 CPU-ms (wall time, an upper bound) × $0.02/M, 30,000,000 included",
+    ]);
+    assert.deepEqual(cf.assumptions, ["every request takes 50 ms (stated, not measured)"], "no warm-capacity assumption without warm instances");
+    const cfPaying = estimate("cloudflare", { ...dev, freeTier: false });
+    assert.deepEqual(itemsOf(cfPaying).slice(1), ["requests: 10,000,000 requests × $0.3/M", "CPU time: 500,000,000 CPU-ms (wall time, an upper bound) × $0.02/M"]);
+    // $5 + 10 × $0.30 + 500 × $0.02
+    close(cfPaying.perMonth, 18, "cloudflare without what the plan includes");
+    assert.deepEqual(estimate("cloudflare", prod).assumptions, [
+      "warmInstances has no Workers equivalent (isolates start in milliseconds): not priced",
+      "every request takes 50 ms (stated, not measured)",
+    ]);
+  });
+
+  it("per 1M more requests on demand: request price, the HTTP front's first tier and the billed compute", () => {
+    // AWS: $0.20 + $1.11 + 0.05 s × 1 GB × $0.0000133334 × 1M; the 256 MB dev function a quarter of that compute
+    close(estimate("aws", prod).perMillion, 0.2 + 1.11 + 0.66667, "aws prod");
+    close(estimate("aws", dev).perMillion, 0.2 + 1.11 + 0.1666675, "aws dev");
+    // Google Cloud: $0.40 + 0.1 s × (0.583 vCPU × $0.000024 + 1 GiB × $0.0000025) × 1M
+    close(estimate("gcp", prod).perMillion, 0.4 + 1.6492, "gcp prod");
+    close(estimate("gcp", dev).perMillion, 0.4 + 0.4633, "gcp dev");
+    // Azure: $0.40 + 1 s × 2 GB × $0.000026 × 1M (on-demand rates, warm capacity or not)
+    close(estimate("azure", prod).perMillion, 0.4 + 52, "azure prod");
+    close(estimate("azure", dev).perMillion, 0.4 + 13, "azure dev");
+    // Workers: $0.30 + 50 CPU-ms × $0.02/M × 1M
+    close(estimate("cloudflare", prod).perMillion, 0.3 + 1, "cloudflare");
+  });
+
+  it("warm capacity that serves half the requests: the other half at on-demand rates", () => {
+    // 5,256,000 requests × 1 s occupy 5,256,000 s, twice what 1 warm instance has in a month (2,628,000 s).
+    const half = { durationMs: 1000, memoryMb: 1024, warmInstances: 1, monthlyRequests: 5_256_000 };
+    const aws = estimate("aws", half);
+    assert.deepEqual(itemsOf(aws).slice(0, 4), [
+      "requests: 5,256,000 requests × $0.2/M, no free tier (provisioned concurrency)",
+      "warm capacity: provisioned concurrency: 1 × 1024 MB × 2,628,000 s × $0.0000033334/GB-s",
+      "duration on provisioned concurrency: 2,628,000 GB-s × $0.0000077778",
+      "duration: 2,628,000 GB-s (each request rounded up to 1 ms) × $0.0000133334",
+    ]);
+    close(lineOf(aws, "requests"), 5.256 * 0.2, "requests");
+    close(lineOf(aws, "warm capacity: provisioned concurrency"), 2_628_000 * 0.0000033334, "provisioned concurrency");
+    close(lineOf(aws, "duration on provisioned concurrency"), 2_628_000 * 0.0000077778, "half on provisioned concurrency");
+    close(lineOf(aws, "duration"), 2_628_000 * 0.0000133334, "half on demand, no free tier");
+    close(lineOf(aws, "HTTP API (API Gateway)"), 5.256 * 1.11, "HTTP API");
+    assert.equal(aws.assumptions[1], "requests spread evenly over the month, so warm capacity serves 50 % of them; bursts above 1 concurrent requests cost on-demand rates");
+
+    // The same occupancy as a measured distribution: 500 ms and 1,500 ms alike, a mean of 1 s.
+    const measured = estimate("aws", { ...half, durationMs: undefined, durations: [{ ms: 500, count: 2_628_000 }, { ms: 1500, count: 2_628_000 }] });
+    close(lineOf(measured, "duration"), lineOf(aws, "duration"), "a measured mean of 1 s as a stated 1 s");
+    assert.ok(!measured.assumptions.some((a) => a.includes("stated")), "measured durations are not stated");
+
+    // Azure: 1,024 MB → the 2,048 MB instance; half the executions always ready, half on demand.
+    const azure = estimate("azure", half);
+    assert.deepEqual(itemsOf(azure), [
+      "warm capacity: always-ready baseline: 1 × 2048 MB × 2,628,000 s × $0.000004/GB-s",
+      "executions (always ready): 2,628,000 executions × $0.4/M, no free grant",
+      "execution time (always ready): 5,256,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000016",
+      "executions (on demand): 2,628,000 executions × $0.4/M, 250,000 free",
+      "execution time (on demand): 5,256,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000026, 100,000 free",
+    ]);
+    close(lineOf(azure, "executions (always ready)"), 2.628 * 0.4, "always-ready executions");
+    close(lineOf(azure, "execution time (always ready)"), 5_256_000 * 0.000016, "always-ready execution time");
+    close(lineOf(azure, "executions (on demand)"), (2.628 - 0.25) * 0.4, "on-demand executions beyond the free grant");
+    close(lineOf(azure, "execution time (on demand)"), (5_256_000 - 100_000) * 0.000026, "on-demand execution time beyond the free grant");
+    assert.equal(azure.assumptions[1], "requests spread evenly over the month, so warm capacity serves 50 % of them; bursts above 1 concurrent requests cost on-demand rates");
+
+    // Google Cloud: busy 5,256,000 s is more than the min instance's month: nothing idle.
+    const gcp = estimate("gcp", half);
+    assert.equal(gcp.breakdown.find((l) => l.item.startsWith("warm"))!.detail, "1 × 2,628,000 s − 2,628,000 s busy = 0 idle s × (0.583 vCPU × $0.0000025 + 1 GiB × $0.0000025)");
+    close(lineOf(gcp, "warm capacity: idle min instances"), 0, "no idle time");
+  });
+
+  it("instant requests: warm capacity serves them all; without it they all run on demand", () => {
+    // 0 ms still bills the minimum (Azure Flex 1,000 ms; Lambda 1 ms), but occupies nothing.
+    const azureCold = estimate("azure", { durationMs: 0, memoryMb: 256 });
+    close(lineOf(azureCold, "executions (on demand)"), (10 - 0.25) * 0.4, "every execution on demand");
+    const azureWarm = estimate("azure", { durationMs: 0, memoryMb: 256, warmInstances: 1 });
+    assert.deepEqual(azureWarm.breakdown.map((l) => l.item), ["warm capacity: always-ready baseline", "executions (always ready)", "execution time (always ready)"], "no on-demand lines when warm capacity serves everything");
+    const awsWarm = estimate("aws", { durationMs: 0, memoryMb: 1024, warmInstances: 1 });
+    assert.ok(!awsWarm.breakdown.some((l) => l.item === "duration"), "no on-demand duration line");
+    close(lineOf(awsWarm, "duration on provisioned concurrency"), 10_000_000 * 0.001 * 0.0000077778, "1 ms each on provisioned concurrency");
+  });
+
   it("applies the HTTP API's monthly tiers at and past 300 M requests", () => {
     const tiers = tableFor("aws").table.frontPriceTiers!.value;
     close(tieredCost(300e6, tiers), 333, "300 M × $1.11");
