@@ -33,6 +33,7 @@ describe("compare: cost", () => {
   const dev = { durationMs: 50, memoryMb: 256, warmInstances: 0 };
 
   it("ships tables per platform and region, every number with a source and the date it was read", () => {
+    const pricing = loadPricing();
     assert.deepEqual([...pricing.keys()].sort(), ["aws", "azure", "cloudflare", "gcp"]);
     assert.deepEqual(pricing.get("aws")!.map((t) => t.region), ["eu-west-1", "us-east-1"]);
     for (const tables of pricing.values()) {
@@ -62,6 +63,7 @@ describe("compare: cost", () => {
   it("lists the prices that could not be read on the vendor's page, with why", () => {
     const table = { platform: "aws", region: "x", requestPrice: { value: 1, source: "https://a", read: "2026-11-30" }, gbSecondPrice: { value: 2, source: "https://b", read: "2026-11-30", unverified: "behind a login" } } as unknown as PricingTable;
     assert.deepEqual(unverifiedPrices(table), ["gbSecondPrice: behind a login"]);
+    assert.deepEqual(unverifiedPrices({ ...table, notes: null } as unknown as PricingTable), ["gbSecondPrice: behind a login"], "a null field (JSON null) is no price");
   });
 
   it("rounds each period at and one past the increment, after the minimum", () => {
@@ -70,6 +72,9 @@ describe("compare: cost", () => {
     assert.equal(billedDurationMs(100.5, 100), 200);
     assert.equal(billedDurationMs(100.0000000001, 100), 100, "float noise does not bill another increment");
     assert.equal(billedDurationMs(0, 100), 100, "at least one increment");
+    assert.equal(billedDurationMs(-5, 1), 1, "a negative duration bills one increment");
+    assert.equal(billedDurationMs(Number.NaN, 100), 100, "a failed measurement bills one increment, not NaN");
+    assert.equal(billedDurationMs(Number.NaN, 100, 1000), 1000, "a failed measurement bills the minimum");
     // Azure Flex: at least 1,000 ms, then 100 ms steps (learn.microsoft.com flex-consumption-plan, Billing).
     assert.equal(billedDurationMs(50, 100, 1000), 1000);
     assert.equal(billedDurationMs(1000, 100, 1000), 1000);
@@ -216,10 +221,11 @@ describe("compare: cost", () => {
       "memory (active): 1,000,000 GiB-s (1024 MiB tier) × $0.0000025, 360,000 free",
       "warm capacity: idle min instances: 2 × 2,628,000 s − 1,000,000 s busy = 4,256,000 idle s × (0.583 vCPU × $0.0000025 + 1 GiB × $0.0000025)",
     ]);
-    assert.deepEqual(gcpProd.assumptions.slice(0, 2), [
+    assert.deepEqual(gcpProd.assumptions, [
       "each request billed as its own instance period rounded up to 100 ms (https://cloud.google.com/run/pricing): exact when periods are separate, an upper bound when requests follow back to back on one instance (periods merge) or share one (per-instance concurrency > 1)",
       "free tier applied to active time only; idle min instances are billed at idle rates",
-    ]);
+      "every request takes 50 ms (stated, not measured)",
+    ], "min instances are billed idle, not as a share of the requests");
     assert.deepEqual(itemsOf(estimate("gcp", { ...dev, freeTier: false })), [
       "requests: 10,000,000 requests × $0.4/M",
       "CPU (active): 167,000 vCPU-s (0.167 vCPU, each request rounded up to 100 ms) × $0.000024",
@@ -335,6 +341,43 @@ describe("compare: cost", () => {
     close(tieredCost(300e6, tiers), 333, "300 M × $1.11");
     close(tieredCost(300e6 + 1e6, tiers), 334, "+ 1 M × $1.00");
     close(tieredCost(400e6, tiers), 433, "300 × $1.11 + 100 × $1.00");
+    // A user's table may have more tiers: each tier holds its own width (here 100 M, then 200 M).
+    const three = [{ upToMillions: 100, pricePerMillion: 3 }, { upToMillions: 300, pricePerMillion: 2 }, { upToMillions: null, pricePerMillion: 1 }];
+    close(tieredCost(300e6, three), 300 + 400, "100 × $3 + 200 × $2");
+    close(tieredCost(301e6, three), 300 + 400 + 1, "+ 1 × $1");
+    close(tieredCost(0, three), 0, "nothing");
+  });
+
+  it("picks the stack region's table, a global one for any region, or says whose prices it used", () => {
+    assert.deepEqual(pricingFor(pricing, "aws", "us-east-1")!.region, { prices: "US East (N. Virginia)", stack: "us-east-1" });
+    assert.equal(pricingFor(pricing, "aws", "us-east-1")!.table.region, "us-east-1");
+    assert.deepEqual(pricingFor(pricing, "cloudflare")!.region, { prices: "global (one price list)", stack: "global" });
+    assert.deepEqual(pricingFor(pricing, "cloudflare", "weur")!.region, { prices: "global (one price list)", stack: "weur" });
+    assert.deepEqual(pricingFor(pricing, "aws")!.region, { prices: "Europe (Ireland)", stack: undefined, note: "no stack region known; prices of Europe (Ireland) used" });
+    assert.deepEqual(pricingFor(pricing, "aws", "ap-south-1")!.region, {
+      prices: "Europe (Ireland)",
+      stack: "ap-south-1",
+      note: "prices of Europe (Ireland) used: the stack deploys to ap-south-1, whose prices differ and are not in pricing/",
+    });
+    const unnamed: PricingTable = { ...tableFor("aws").table, regionName: undefined };
+    const onlyUnnamed = new Map([["aws", [unnamed]]]) as typeof pricing;
+    assert.equal(pricingFor(onlyUnnamed, "aws")!.region.note, "no stack region known; prices of eu-west-1 used", "the table's region when it has no name");
+    assert.equal(pricingFor(new Map([["aws", []]]) as typeof pricing, "aws"), undefined, "no table, no price");
+    assert.equal(pricingFor(new Map() as typeof pricing, "gcp"), undefined);
+  });
+
+  it("takes a stated duration or a measured distribution, and says which table lacks a price it needs", () => {
+    const { table } = tableFor("aws");
+    const stated = estimateCost(table, { durationMs: 50, durations: [], memoryMb: 256, monthlyRequests: 1e6, freeTier: false });
+    assert.equal(stated.billedMs, 50, "an empty distribution falls back to the stated duration");
+    const measured = estimateCost(table, { durationMs: 50, durations: [{ ms: 20, count: 3 }], memoryMb: 256, monthlyRequests: 1e6 });
+    assert.equal(measured.billedMs, 20, "a measured distribution wins over the stated duration");
+    assert.deepEqual(measured.assumptions, ["duration billed per request, rounded up to 1 ms (Lambda's rule, exact per sample)"], "three measured requests are not a stated duration");
+    assert.throws(() => estimateCost(table, { memoryMb: 256, monthlyRequests: 1 }), /^Error: a cost needs durationMs or durations$/);
+    assert.throws(() => estimateCost({ ...table, gbSecondPrice: undefined }, { durationMs: 50, memoryMb: 256, monthlyRequests: 1 }), /^Error: pricing\/aws\.json \(eu-west-1\) has no gbSecondPrice, which this estimate needs$/);
+    // The region defaults to the table's name, else its region.
+    assert.deepEqual(estimateCost(table, { durationMs: 50, memoryMb: 256, monthlyRequests: 1 }).region, { prices: "Europe (Ireland)" });
+    assert.deepEqual(estimateCost({ ...table, regionName: undefined }, { durationMs: 50, memoryMb: 256, monthlyRequests: 1 }).region, { prices: "eu-west-1" });
   });
 
   it("rounds Google Cloud memory up to the deployed tier, with that tier's vCPU", () => {
@@ -359,6 +402,36 @@ describe("compare: cost", () => {
     assert.match(text, /azure warmCapacityGbSecondPrice: why/);
     const withoutFree = formatCostSection({ assumptions: { durationMs: 50, monthlyRequests: 1, freeTier: false }, estimates: [], notModelled, freeTier: freeTierNote, unverified: {} }).join("\n");
     assert.match(withoutFree, /free tiers left out \(--no-free-tier\)/);
+    assert.doesNotMatch(withoutFree, /Prices not read/, "no heading without unverified prices");
+  });
+
+  it("npm run plan's cost section, line by line: header, each platform's figures, memory, region note, details, assumptions", () => {
+    const aws = estimate("aws", prod);
+    const gcp = estimate("gcp", prod);
+    const cf = estimate("cloudflare", prod);
+    const lines = formatCostSection({ assumptions: { durationMs: 50, monthlyRequests: 10_000_000 }, estimates: [aws, gcp, cf], notModelled: ["logs", "egress"], freeTier: "shared.", unverified: { aws: ["a: b", "c: d"], gcp: undefined } });
+    assert.equal(
+      lines[0],
+      "\nCost estimate of users-api per month (list prices from pricing/*.json; assumed 50 ms per request, 10,000,000 requests a month (stated, not measured); the stack's memory, warmInstances and regions; free tiers applied)",
+    );
+    assert.equal(lines[1], "  aws: USD 34.51 a month; USD 1.98 per 1M more requests on demand; prices of Europe (Ireland); 1024 MB billed; billed 50 ms per request; warm 2");
+    // Items padded to the longest ("warm capacity: provisioned concurrency"), amounts right-aligned in 8, then the detail.
+    assert.equal(lines[2].split("\n")[0], `${"    requests".padEnd(4 + 38)}      2.00  10,000,000 requests × $0.2/M, no free tier (provisioned concurrency)`);
+    assert.deepEqual(lines.slice(3, 6), [
+      "    assumes duration billed per request, rounded up to 1 ms (Lambda's rule, exact per sample)",
+      "    assumes requests spread evenly over the month, so warm capacity serves 100 % of them; bursts above 2 concurrent requests cost on-demand rates",
+      "    assumes every request takes 50 ms (stated, not measured)",
+    ]);
+    assert.equal(lines[6], "  gcp: USD 31.32 a month; USD 2.05 per 1M more requests on demand; prices of Tier 1 (europe-west1 is a Tier 1 region); 1024 MB billed (0.583 vCPU); billed 100 ms per request; warm 2");
+    const cfAt = lines.findIndex((l) => l.startsWith("  cloudflare:"));
+    assert.equal(lines[cfAt], "  cloudflare: USD 14.40 a month; USD 1.30 per 1M more requests on demand; prices of global (one price list); memory not billed; billed 50 ms per request; warm 2");
+    assert.ok(lines[cfAt + 1].startsWith("    plan fee "), "no NOTE line when prices and stack region agree");
+    assert.ok(!lines.some((l) => l.includes("NOTE")));
+    assert.deepEqual(lines.slice(-5), ["  Free tiers: shared.", "  Not included: logs; egress.", "  Prices not read on the vendor's own page (check before you publish a figure):", "    aws a: b", "    aws c: d"]);
+    const billedTenths = formatCostSection({ assumptions: { durationMs: 1, monthlyRequests: 1, freeTier: true }, estimates: [{ ...aws, billedMs: 1.25, billedMemoryMb: 0, region: { prices: "x", note: "n" } }], notModelled: [], freeTier: "", unverified: {} });
+    assert.match(billedTenths[0], /free tiers applied\)$/);
+    assert.match(billedTenths[1], /prices of x; memory not billed; billed 1\.3 ms per request/);
+    assert.equal(billedTenths[2], "    NOTE: n");
   });
 
   it("a user's pricing file replaces the shipped table of the platform and region it names", () => {
@@ -374,6 +447,59 @@ describe("compare: cost", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("loads only the .json files of a directory, in name order", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-pricing-"));
+    const aws = tableFor("aws").table;
+    try {
+      fs.writeFileSync(path.join(dir, "README.md"), "# not a table");
+      fs.writeFileSync(path.join(dir, "b.json"), JSON.stringify({ ...aws, region: "b" }));
+      fs.writeFileSync(path.join(dir, "a.json"), JSON.stringify({ ...aws, region: "a" }));
+      fs.writeFileSync(path.join(dir, "c.json"), JSON.stringify([{ ...aws, region: "c1" }, { ...aws, region: "c2" }]));
+      assert.deepEqual(loadPricing(dir).get("aws")!.map((t) => t.region), ["a", "b", "c1", "c2"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rejects each malformed part of a pricing table, naming the file and the key", () => {
+    const priced = { value: 0.2, source: "https://x", read: "2026-11-23" };
+    const base = { platform: "aws", currency: "USD", region: "eu-west-1", regions: ["eu-west-1"], requestPricePerMillion: priced, billingIncrementMs: { ...priced, value: 1 }, gbSecondPrice: priced };
+    const rejects = (table: unknown, message: string) => assert.throws(() => checkPricingTable(table, "t.json"), (e: Error) => e.message === `t.json: ${message}`, message);
+    rejects(null, "a pricing table must be a JSON object");
+    rejects("aws", "a pricing table must be a JSON object");
+    rejects({ ...base, platform: undefined }, "platform must be one of aws, gcp, azure, cloudflare");
+    rejects({ ...base, currency: undefined }, "currency is required (e.g. USD)");
+    rejects({ ...base, region: "" }, "region is required: the price list's region (e.g. eu-west-1)");
+    rejects({ ...base, region: 1 }, "region is required: the price list's region (e.g. eu-west-1)");
+    rejects({ ...base, regions: "eu-west-1" }, 'regions must list the stack regions these prices are for (["*"] for a global price list)');
+    rejects({ ...base, regions: ["eu-west-1", 1] }, 'regions must list the stack regions these prices are for (["*"] for a global price list)');
+    rejects({ ...base, requestPricePerMillion: undefined }, "requestPricePerMillion is required");
+    rejects({ ...base, billingIncrementMs: undefined }, "billingIncrementMs is required");
+    rejects({ ...base, gbSecondPrice: 0.2 }, "gbSecondPrice must be { value, source, read }");
+    rejects({ ...base, gbSecondPrice: null }, "gbSecondPrice must be { value, source, read }");
+    rejects({ ...base, gbSecondPrice: { ...priced, value: -0.1 } }, "gbSecondPrice.value must be a number ≥ 0");
+    rejects({ ...base, gbSecondPrice: { ...priced, value: "0.2" } }, "gbSecondPrice.value must be a number ≥ 0");
+    rejects({ ...base, gbSecondPrice: { ...priced, source: "" } }, "gbSecondPrice.source must say where the value was read");
+    rejects({ ...base, gbSecondPrice: { ...priced, read: "yesterday" } }, "gbSecondPrice.read must be the date it was read (YYYY-MM-DD)");
+    const badTiers = "frontPriceTiers.value must be [{ upToMillions, pricePerMillion }, …], the last with upToMillions null";
+    for (const value of [
+      "1.11",
+      [],
+      [{ upToMillions: null, pricePerMillion: "1" }],
+      [{ upToMillions: null, pricePerMillion: -1 }],
+      [{ upToMillions: null, pricePerMillion: 1 }, { upToMillions: null, pricePerMillion: 1 }],
+      [{ upToMillions: 0, pricePerMillion: 1 }, { upToMillions: null, pricePerMillion: 1 }],
+      [{ upToMillions: "300", pricePerMillion: 1 }, { upToMillions: null, pricePerMillion: 1 }],
+    ]) {
+      rejects({ ...base, frontPriceTiers: { ...priced, value } }, badTiers);
+    }
+    // At the limits: free (0) prices and tiers, a tier from 1 M, only CPU or vCPU prices.
+    const ok = (table: object) => assert.equal(checkPricingTable(table, "t.json"), table);
+    ok({ ...base, gbSecondPrice: { ...priced, value: 0 }, frontPriceTiers: { ...priced, value: [{ upToMillions: 1, pricePerMillion: 0 }, { upToMillions: null, pricePerMillion: 0 }] } });
+    ok({ ...base, gbSecondPrice: undefined, cpuMsPricePerMillion: priced, monthlyFee: { ...priced, value: 5 } });
+    ok({ ...base, gbSecondPrice: undefined, vcpuSecondPrice: priced });
   });
 
   it("rejects a price without its source or date, a table without regions, and malformed tiers", () => {
