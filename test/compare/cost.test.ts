@@ -104,6 +104,11 @@ describe("compare: cost", () => {
     // API Gateway HTTP API, Europe (Ireland): 10M × $1.11 per M (first 300M)
     close(lineOf(aws, "HTTP API (API Gateway)"), 11.1, "HTTP API");
     close(aws.perMonth, 34.5092504, "per month");
+    // At 512 MB, half a GB: 2 × 0.5 × 2,628,000 × $0.0000033334; 10M × 0.05 s × 0.5 GB = 250,000 GB-s × $0.0000077778
+    const half = estimate("aws", { ...prod, memoryMb: 512 });
+    close(lineOf(half, "warm capacity: provisioned concurrency"), 8.7601752, "provisioned concurrency at 512 MB");
+    close(lineOf(half, "duration on provisioned concurrency"), 1.94445, "duration at 512 MB");
+    assert.equal(half.breakdown[2].detail, "250,000 GB-s × $0.0000077778");
   });
 
   it("Google Cloud, prod (1024 MiB tier, 0.583 vCPU, 2 min instances), 10M × 50 ms: $31.32", () => {
