@@ -90,6 +90,7 @@ describe("compare: cost", () => {
     assert.equal(gcp.billedMs, 150);
     // 10M × 0.15 s × 0.167 vCPU = 250,500 vCPU-s × $0.000024 = $6.012 (cloud.google.com/run/pricing, Tier 1)
     close(lineOf(gcp, "CPU (active)"), 6.012, "CPU from per-request rounding");
+    assert.ok(!gcp.assumptions.some((a) => a.includes("stated")), "two measured requests are not a stated duration");
   });
 
   it("AWS, prod (1024 MB, 2 provisioned), 10M × 50 ms in eu-west-1: $34.51", () => {
