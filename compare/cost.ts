@@ -146,6 +146,7 @@ export const freeTierNote =
 
 /** Rounds one period up to the billing increment, after the minimum (at least one increment). */
 export function billedDurationMs(durationMs: number, incrementMs: number, minimumMs = 0): number {
+  // Stryker disable next-line EqualityOperator: at exactly 0 both branches give 0 (NaN and negatives are tested).
   const ms = Math.max(durationMs > 0 ? durationMs : 0, minimumMs);
   // Tolerate floating noise (100.0000001 ms must not bill as 200 ms).
   return Math.max(1, Math.ceil(ms / incrementMs - 1e-9)) * incrementMs;
@@ -181,6 +182,7 @@ export function tieredCost(requests: number, tiers: PriceTier[]): number {
     usd += (inTier / 1e6) * tier.pricePerMillion;
     left -= inTier;
     floor = ceiling;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: an early exit only; with nothing left every later tier adds min(0, …) = 0.
     if (left <= 0) break;
   }
   return usd;
@@ -238,7 +240,13 @@ export function estimateCost(table: PricingTable, input: CostInput, region: Cost
   // instances are occupied for the requests' real durations (billing rounds them up later);
   // bursts above `warm` concurrent requests spill over to on-demand rates.
   const occupiedSeconds = (n * meanMs(durations)) / 1000;
-  const warmShare = warm === 0 ? 0 : occupiedSeconds > 0 ? Math.min(1, warmSeconds / occupiedSeconds) : 1;
+  const warmShare =
+    warm === 0
+      ? 0
+      : // Stryker disable next-line ConditionalExpression,EqualityOperator: true and >= are equivalent: at 0 occupied seconds, warmSeconds / 0 is Infinity and min(1, Infinity) is the same 1.
+        occupiedSeconds > 0
+        ? Math.min(1, warmSeconds / occupiedSeconds)
+        : 1;
   let billedMemoryMb = 0;
   let billedVcpu = 0;
   let perRequestCompute = 0;
@@ -456,7 +464,8 @@ export function loadPricing(dir = defaultPricingDir, overrides?: string): Pricin
   };
   const filesOf = (where: string) =>
     fs.statSync(where).isDirectory()
-      ? fs.readdirSync(where).filter((f) => f.endsWith(".json")).sort().map((f) => path.join(where, f))
+      ? // Stryker disable next-line MethodExpression: without .sort() the order is the same, as Node's readdir (libuv scandir) already returns names sorted; the .json filter on this line is tested ("loads only the .json files").
+        fs.readdirSync(where).filter((f) => f.endsWith(".json")).sort().map((f) => path.join(where, f))
       : [where];
   for (const file of filesOf(dir)) add(file);
   // Shipped files list their tables in order of preference; `add` put each at the front.
