@@ -269,6 +269,8 @@ describe("Azure rules", () => {
       ],
     ]);
     assert.deepEqual(plan.scheduled.map((f) => f.definition.name), ["reconciler"]);
+    assert.equal(plan.httpFunction, undefined, "no HTTP function, no endpoint");
+    assert.equal(plan.consumer, undefined);
     assert.equal(azureNativeSummary(plan.scheduled[0]).schedule, "0 */5 * * * *");
   });
 
@@ -320,6 +322,16 @@ describe("Azure rules", () => {
       hostId: hostIdFor(resourceNames("parity-dev", "parity", "dev"), "api"),
       logRetentionDays: 30,
     });
+    // Whatever the order: the HTTP function is the endpoint, the queue function the consumer, the schedule functions the timers.
+    const timer = (name: string): FunctionSpec => ({
+      definition: { name, trigger: { kind: "schedule", everyMinutes: 5 }, capabilities: ["users.listPending"], description: "" },
+      settings: { ...base, everyMinutes: 5 },
+    });
+    const mixed = planAzure(input({ functions: [timer("nightly"), spec("queue-worker", "queue"), timer("hourly"), spec("users-api", "http")] }));
+    assert.deepEqual(
+      [mixed.httpFunction?.definition.name, mixed.consumer?.definition.name, mixed.scheduled.map((f) => f.definition.name)],
+      ["users-api", "queue-worker", ["nightly", "hourly"]],
+    );
     const named = planAzure(input({ usersTableName: "customers", eventsQueueName: "signups", protectData: true }));
     assert.deepEqual([named.usersTable, named.eventsQueue, named.poisonQueue], ["customers", "signups", "signups-poison"]);
     assert.deepEqual([plan.protectData, named.protectData], [false, true]);

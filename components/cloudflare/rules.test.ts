@@ -138,6 +138,7 @@ describe("Cloudflare rules", () => {
     assert.equal(plan.consumer?.native.scriptName, "c-worker");
     assert.deepEqual(plan.consumer?.native.consumer, { batchSize: 10, maxRetries: 2, maxConcurrency: 5 });
     assert.equal(plan.protectData, true);
+    assert.deepEqual(plan.scheduled, [], "no schedule function, no Cron Trigger");
     assert.deepEqual([plan.warnings[0].function, plan.warnings[0].setting, plan.warnings[0].asked, plan.warnings[0].applied], ["*", "logRetentionDays", 30, "plan default"]);
     assert.deepEqual(cloudflareNativeSummary(plan.consumer!), { cpuMs: 30_000, memoryMb: 128, batchSize: 10, maxRetries: 2, maxConcurrency: 5 });
     assert.deepEqual(cloudflareNativeSummary(plan.httpFunction!), { cpuMs: 30_000, memoryMb: 128 });
@@ -189,6 +190,12 @@ describe("Cloudflare rules", () => {
 
     it("every 5 minutes: the Cron Trigger */5 * * * *, CPU capped at 30 s, the timeout as the run's budget, grace twice the interval", () => {
       const p = plan([scheduled("reconciler")]);
+      assert.deepEqual([p.httpFunction, p.consumer], [undefined, undefined], "a schedule function is neither the endpoint nor the consumer");
+      const mixed = plan([spec("worker", "queue"), scheduled("nightly"), spec("api", "http"), scheduled("hourly")]);
+      assert.deepEqual(
+        [mixed.httpFunction?.native.scriptName, mixed.consumer?.native.scriptName, mixed.scheduled.map((f) => f.native.scriptName)],
+        ["c-api", "c-worker", ["c-nightly", "c-hourly"]],
+      );
       assert.deepEqual(p.scheduled.map((f) => f.native), [
         { scriptName: "c-reconciler", cpuMs: 30_000, memoryMb: 128, schedule: { cron: "*/5 * * * *", graceSeconds: 600, timeBudgetSeconds: 48 } },
       ]);
@@ -227,6 +234,9 @@ describe("Cloudflare rules", () => {
       assert.equal(plan(many(5), "free").scheduled.length, 5);
       assert.throws(() => plan(many(6), "free"), /6 schedule functions need 6 Cron Triggers, but a Workers Free account holds at most 5 .* or use Workers Paid/);
       assert.equal(plan(many(250)).scheduled.length, 250, "Paid is the default");
+      assert.throws(() => plan(many(251)), /251 schedule functions need 251 Cron Triggers, but a Workers Paid account/, "Paid is the default");
+      // Only schedule functions hold Cron Triggers: an HTTP and a queue function beside five is still five.
+      assert.equal(plan([spec("api", "http"), ...many(5), spec("worker", "queue")], "free").scheduled.length, 5);
       assert.throws(
         () => plan(many(251), "paid"),
         (error: Error) =>
