@@ -12,6 +12,7 @@ import {
   compileCloudflareGrants,
   grantResourceNames,
   planCloudflare,
+  WORKERS_COMPATIBILITY_DATE,
 } from "./rules";
 
 describe("Cloudflare rules", () => {
@@ -106,7 +107,7 @@ describe("Cloudflare rules", () => {
         ["apiKey.read", ["secret_text binding API_KEY"], "secret:s/API_KEY"],
       ],
     );
-    assert.deepEqual(compileCloudflareGrants(["events.publish"], { usersDatabase: "", eventsQueue: "queue:q", apiKeySecret: "" })[0].permissions, ["queue binding EVENTS"]);
+    assert.deepEqual(compileCloudflareGrants(["events.publish"], { usersDatabase: "", eventsQueue: "queue:q", apiKeySecret: "" }), [{ capability: "events.publish", permissions: ["queue binding EVENTS"], resource: "queue:q" }]);
   });
 
   it("the version message declares the capabilities, and reads back exactly; any other message declares none", () => {
@@ -118,6 +119,11 @@ describe("Cloudflare rules", () => {
     for (const other of [undefined, 42, ["parity:capabilities: users.read"], "", "parity:capabilities", "parity:capabilitie: users.read", " parity:capabilities: users.read", "deployed by hand"]) {
       assert.equal(capabilitiesOfAnnotation(other), undefined, JSON.stringify(other));
     }
+  });
+
+  it("the compatibility date is pinned, a real calendar date (a change must be deliberate: it changes the runtime of every deployed Worker)", () => {
+    assert.equal(WORKERS_COMPATIBILITY_DATE, "2026-04-01");
+    assert.equal(new Date(`${WORKERS_COMPATIBILITY_DATE}T00:00:00Z`).toISOString().slice(0, 10), WORKERS_COMPATIBILITY_DATE);
   });
 
   it("grants name their resources as d1:<database>, queue:<queue> and secret:<script>/API_KEY", () => {
