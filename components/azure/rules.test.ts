@@ -11,6 +11,7 @@ import {
   capabilityRoles,
   hostAccessRoles,
   hostIdFor,
+  hhmmss,
   hostJsonFor,
   logRetentionFor,
   nearestInstanceMemory,
@@ -49,6 +50,39 @@ describe("Azure rules", () => {
     assert.match(d3.warnings[0].reason, /^it bounds the messages one instance fetches at a time, each its own invocation.*\(5\) × /);
   });
 
+  it("each inexact value is warned with the Flex Consumption limit that forced it, in full; exact values at the limits are not", () => {
+    const warned = (kind: "http" | "queue", settings: Partial<FunctionSettings>) => {
+      const d = decisions();
+      const native = azureSettingsFor({ name: "f", trigger: { kind } }, { memoryMb: 512, timeoutSeconds: 30, reservedConcurrency: 5, warmInstances: 0, batchSize: 16, maxAttempts: 5, ...settings }, d);
+      return { native, warnings: d.warnings.filter((w) => w.setting !== "batchSize").map((w) => [w.platform, w.function, w.setting, w.asked, w.applied, w.reason]) };
+    };
+    assert.deepEqual(warned("http", { memoryMb: 1024, reservedConcurrency: 0, timeoutSeconds: 231 }).warnings, [
+      ["azure", "f", "memoryMb", 1024, 2048, "Flex Consumption instance memory is one of 512, 2048, 4096 MB"],
+      ["azure", "f", "reservedConcurrency", 0, 1, "Flex Consumption maximum instance count is 1 to 1000"],
+      ["azure", "f", "timeoutSeconds", 231, 230, "an HTTP response must start within 230 s"],
+    ]);
+    assert.deepEqual(warned("http", { memoryMb: 4096, reservedConcurrency: 1000, timeoutSeconds: 230 }).warnings, []);
+    assert.deepEqual(warned("http", { reservedConcurrency: 1 }).warnings, []);
+    assert.deepEqual(warned("http", { reservedConcurrency: 1001 }).warnings.map((w) => w.slice(3, 5)), [[1001, 1000]]);
+    // A queue function's timeout is not the HTTP front end's: 3661 s stays, in host.json's hh:mm:ss.
+    const queue = warned("queue", { timeoutSeconds: 3661, warmInstances: 2 });
+    assert.deepEqual(queue.warnings, []);
+    assert.equal(queue.native.functionTimeout, "01:01:01");
+    // Always-ready instances go to the app's scale group: `http` for HTTP, `function:<name>` otherwise.
+    assert.deepEqual(queue.native.alwaysReady, [{ name: "function:f", instanceCount: 2 }]);
+    assert.deepEqual(warned("http", { warmInstances: 1 }).native.alwaysReady, [{ name: "http", instanceCount: 1 }]);
+    const d = decisions();
+    assert.deepEqual([29, 30, 730, 731].map((days) => logRetentionFor(days, d)), [30, 30, 730, 730]);
+    assert.deepEqual(d.warnings.map((w) => [w.platform, w.function, w.setting, w.asked, w.applied, w.reason]), [
+      ["azure", "*", "logRetentionDays", 29, 30, "Log Analytics workspace retention is 30 to 730 days"],
+      ["azure", "*", "logRetentionDays", 731, 730, "Log Analytics workspace retention is 30 to 730 days"],
+    ]);
+  });
+
+  it("hh:mm:ss for host.json's functionTimeout: hours, minutes and seconds, each two digits", () => {
+    assert.deepEqual([0, 9, 59, 60, 61, 599, 3599, 3600, 3661, 36_000, 86_399].map(hhmmss), ["00:00:00", "00:00:09", "00:00:59", "00:01:00", "00:01:01", "00:09:59", "00:59:59", "01:00:00", "01:01:01", "10:00:00", "23:59:59"]);
+  });
+
   it("the store deadline: 40 % of the applied timeout on a function with any users.* capability, at 230 s and one past it; none without", () => {
     const d = decisions();
     const storeTimeoutOf = (kind: "http" | "queue", capabilities: FunctionSpec["definition"]["capabilities"], timeoutSeconds: number) =>
@@ -70,6 +104,9 @@ describe("Azure rules", () => {
     assert.deepEqual(every(5, 60), { expression: "0 */5 * * * *", graceSeconds: 600, timeBudgetSeconds: 48 });
     assert.deepEqual(every(10, 120), { expression: "0 */10 * * * *", graceSeconds: 1200, timeBudgetSeconds: 96 });
     assert.deepEqual(every(120, 60)?.expression, "0 0 */2 * * *");
+    // Without settings.everyMinutes, the definition's own interval.
+    const byDefinition = azureSettingsFor({ name: "r", trigger: { kind: "schedule", everyMinutes: 15 } }, { memoryMb: 512, timeoutSeconds: 60, reservedConcurrency: 1, warmInstances: 0 }, d);
+    assert.equal(byDefinition.schedule?.expression, "0 */15 * * * *");
     assert.deepEqual(d.warnings, []);
   });
 
@@ -141,6 +178,36 @@ describe("Azure rules", () => {
     assert.deepEqual(azureLimits.maximumInstanceCount, { min: 1, max: 1000 });
   });
 
+  it("derived names, exactly: lower case, only the characters each resource allows, each cut to its length (deployed names must never change)", () => {
+    // A name with upper case, "_", "." and "-" and every edge of [a-z0-9], longer than every cut.
+    assert.deepEqual(resourceNames("My_Parity-Azure.Component2019z-extra", "parity", "prod"), {
+      storageAccount: "myparityazurecomf6f8ce17",
+      packageAccount: "myparityazurecpkf6f8ce17",
+      vaultPrefix: "kvmyparityazure",
+      appPrefix: "my-parity-azure-component2019z-f6f8ce17",
+      hostIdSeed: "parity/prod/My_Parity-Azure.Component2019z-extra",
+    });
+    // The suffix is always 8 hex digits: this stack's hash starts with two zeros.
+    assert.deepEqual(resourceNames("parity-azure", "parity", "staging"), {
+      storageAccount: "parityazure00364158",
+      packageAccount: "parityazurepk00364158",
+      vaultPrefix: "kvparityazure",
+      appPrefix: "parity-azure-00364158",
+      hostIdSeed: "parity/staging/parity-azure",
+    });
+  });
+
+  it("host ids, exactly: the function name cut to 23 characters without a dangling dash, then an 8-digit hash; only the hash when nothing is left", () => {
+    const names = resourceNames("parity-dev", "parity", "dev");
+    assert.equal(hostIdFor(names, "users-api"), "users-api-07bed510", "a hash with a leading zero keeps its 8 digits");
+    assert.equal(hostIdFor(names, "worker"), "worker-07db2b9d");
+    assert.equal(hostIdFor(names, "Z9a0"), "z9a0-7c0e01db");
+    assert.equal(hostIdFor(names, "_Odd__Name_"), "odd-name-1cef68dd", "runs of other characters become one dash, trimmed at both ends");
+    assert.equal(hostIdFor(names, "abcdefghijklmnopqrstuv-wxyz"), "abcdefghijklmnopqrstuv-2ec0e073", "cut at 23, the dash it ends on dropped");
+    assert.equal(hostIdFor(names, "a-function-name-cut-at-23-exactly"), "a-function-name-cut-at-f5a76e95");
+    assert.equal(hostIdFor(names, "___"), "4863e8b6");
+  });
+
   it("the vault name: a prefix, one hyphen, the random suffix; within Key Vault's rules for every stack, at 24 and not past it", () => {
     const random = "a1b2c3d4";
     assert.equal(random.length, VAULT_RANDOM_LENGTH);
@@ -191,8 +258,19 @@ describe("Azure rules", () => {
         ],
       }),
     );
-    assert.deepEqual(plan.warnings.map((w) => [w.function, w.setting, w.applied]), [["reconciler", "users.listPending", "Storage Table Data Reader on the users table"]]);
+    assert.deepEqual(plan.warnings.map((w) => [w.platform, w.function, w.setting, w.asked, w.applied, w.reason]), [
+      [
+        "azure",
+        "reconciler",
+        "users.listPending",
+        "the pending index only",
+        "Storage Table Data Reader on the users table",
+        "Table Storage RBAC scopes to a whole table at the narrowest; the index entities share the users table",
+      ],
+    ]);
     assert.deepEqual(plan.scheduled.map((f) => f.definition.name), ["reconciler"]);
+    assert.equal(plan.httpFunction, undefined, "no HTTP function, no endpoint");
+    assert.equal(plan.consumer, undefined);
     assert.equal(azureNativeSummary(plan.scheduled[0]).schedule, "0 */5 * * * *");
   });
 
@@ -244,8 +322,19 @@ describe("Azure rules", () => {
       hostId: hostIdFor(resourceNames("parity-dev", "parity", "dev"), "api"),
       logRetentionDays: 30,
     });
-    const named = planAzure(input({ usersTableName: "customers", eventsQueueName: "signups" }));
+    // Whatever the order: the HTTP function is the endpoint, the queue function the consumer, the schedule functions the timers.
+    const timer = (name: string): FunctionSpec => ({
+      definition: { name, trigger: { kind: "schedule", everyMinutes: 5 }, capabilities: ["users.listPending"], description: "" },
+      settings: { ...base, everyMinutes: 5 },
+    });
+    const mixed = planAzure(input({ functions: [timer("nightly"), spec("queue-worker", "queue"), timer("hourly"), spec("users-api", "http")] }));
+    assert.deepEqual(
+      [mixed.httpFunction?.definition.name, mixed.consumer?.definition.name, mixed.scheduled.map((f) => f.definition.name)],
+      ["users-api", "queue-worker", ["nightly", "hourly"]],
+    );
+    const named = planAzure(input({ usersTableName: "customers", eventsQueueName: "signups", protectData: true }));
     assert.deepEqual([named.usersTable, named.eventsQueue, named.poisonQueue], ["customers", "signups", "signups-poison"]);
+    assert.deepEqual([plan.protectData, named.protectData], [false, true]);
   });
 
   it("rejects args it cannot deploy, with one prefix and a sentence", () => {
@@ -261,5 +350,57 @@ describe("Azure rules", () => {
       [{ logRetentionDays: 2.5 }, /`logRetentionDays` must be a whole number/],
     ];
     for (const [extra, message] of attempts) assert.throws(() => planAzure(input(extra)), message);
+  });
+
+  it("each refusal is one whole sentence naming the value, the rule and what to do; the limits pass exactly and fail one past", () => {
+    const refusal = (extra: Partial<AzurePlanInput>) => {
+      try {
+        planAzure(input(extra));
+      } catch (error) {
+        assert.ok(error instanceof Error);
+        return error.message;
+      }
+      return "accepted";
+    };
+    const prefix = 'AzureFunctions "parity-dev": ';
+    assert.equal(
+      refusal({ functions: [spec("Users_API", "http")] }),
+      `${prefix}function name "Users_API" gives the package container "deploy-Users_API", which must be lowercase letters, digits and single hyphens (at most 63); rename the function.`,
+    );
+    // The app prefix "parity-dev-c751b68a" is 19 characters: a 40-character function name makes 60.
+    assert.equal(refusal({ functions: [spec("f".repeat(40), "http")] }), "accepted");
+    assert.equal(
+      refusal({ functions: [spec("f".repeat(41), "http")] }),
+      `${prefix}Function App name "parity-dev-c751b68a-${"f".repeat(41)}" must be at most 60 letters, digits or inner hyphens; use a shorter component or function name.`,
+    );
+    assert.equal(refusal({ usersTableName: "abc" }), "accepted");
+    assert.equal(refusal({ usersTableName: "ab" }), `${prefix}\`usersTableName\` "ab" must be 3 to 63 letters and digits, starting with a letter.`);
+    // The queue itself must fit too, not only its poison queue: "ab-poison" is a valid name, "ab" is not.
+    assert.equal(refusal({ eventsQueueName: "abc" }), "accepted");
+    assert.equal(refusal({ eventsQueueName: "ab" }), `${prefix}\`eventsQueueName\` "ab" must be lowercase letters, digits and single hyphens, at most 56 long (the host adds "-poison").`);
+    assert.equal(refusal({ eventsQueueName: "q".repeat(56) }), "accepted");
+    assert.match(refusal({ eventsQueueName: "q".repeat(57) }), /`eventsQueueName` "q{57}" must be/);
+    assert.equal(refusal({ logRetentionDays: 1 }), "accepted");
+    assert.equal(refusal({ logRetentionDays: 0 }), `${prefix}\`logRetentionDays\` must be a whole number of days ≥ 1; got 0.`);
+    assert.equal(refusal({ logRetentionDays: 2.5 }), `${prefix}\`logRetentionDays\` must be a whole number of days ≥ 1; got 2.5.`);
+  });
+
+  it("refuses two functions whose host ids collide: the same first 23 characters and the same hash would share one host's leases and timers", () => {
+    // Found by search: both names cut to "reconcile-pending-users", and both hashes are a85dbf32 in parity/dev/parity-dev.
+    const [first, second] = ["reconcile-pending-users-wl23c1yz", "reconcile-pending-users-0hmfkxaz"];
+    const names = resourceNames("parity-dev", "parity", "dev");
+    assert.equal(hostIdFor(names, first), "reconcile-pending-users-a85dbf32");
+    assert.equal(hostIdFor(names, second), hostIdFor(names, first));
+    const scheduled = (name: string): FunctionSpec => ({
+      definition: { name, trigger: { kind: "schedule", everyMinutes: 5 }, capabilities: ["users.listPending"], description: "" },
+      settings: { memoryMb: 512, timeoutSeconds: 60, reservedConcurrency: 1, warmInstances: 0, everyMinutes: 5 },
+    });
+    assert.equal(planAzure(input({ functions: [scheduled(first), scheduled("reconcile-pending-users-other")] })).scheduled.length, 2);
+    assert.throws(
+      () => planAzure(input({ functions: [scheduled(first), scheduled(second)] })),
+      (error: Error) =>
+        error.message ===
+        `AzureFunctions "parity-dev": function name "${second}" gives the host id "reconcile-pending-users-a85dbf32", which must be 1 to 32 lowercase letters, digits and single dashes and differ from every other app's; rename the function.`,
+    );
   });
 });
