@@ -254,6 +254,7 @@ describe("AWS rules: names, statements, checks and the plan's summary", () => {
     assert.equal(routeSlug("GET /users/{id}"), "get-users-id");
     assert.equal(routeSlug("ANY /{proxy+}"), "any-proxy");
     assert.equal(routeSlug("POST /users/"), "post-users");
+    assert.equal(routeSlug("/users/"), "users", "a hyphen trimmed at both ends");
     assert.equal(routeSlug("$default"), "default");
     assert.equal(routeSlug("/"), "default", "nothing left: a name is still needed");
   });
