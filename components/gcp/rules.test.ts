@@ -319,18 +319,22 @@ describe("GCP rules: names, checks, warning reasons and the plan", () => {
     assert.equal(serviceAccountId(base), `${"a".repeat(21)}-${hash6(base)}`);
     const other = `${"a".repeat(21)}--${"c".repeat(10)}`;
     assert.notEqual(serviceAccountId(other), serviceAccountId(base), "same prefix, different names: different ids");
+    const realistic = "a-very-long-component-name-for-tests-users-api";
+    assert.equal(serviceAccountId(realistic), `a-very-long-component-n-${hash6(realistic)}`, "hyphens inside are kept");
   });
 
   it("keeps an Artifact Registry repository id of 63 characters and shortens a longer one with a hash", () => {
     assert.equal(artifactRepositoryId("x".repeat(53)), `${"x".repeat(53)}-functions`);
-    const long = `${"x".repeat(54)}-`;
-    assert.equal(artifactRepositoryId(long), `${"x".repeat(54)}-${hash6(`${long}-functions`)}`);
+    const stem = `${"x".repeat(26)}-${"x".repeat(27)}`;
+    const long = `${stem}-`;
+    assert.equal(artifactRepositoryId(long), `${stem}-${hash6(`${long}-functions`)}`);
   });
 
   it("keeps a Firestore database id of 63 characters and shortens a longer one with a hash", () => {
     assert.equal(firestoreDatabaseId("x".repeat(57)), `${"x".repeat(57)}-users`);
-    const long = `${"x".repeat(54)}--yy`;
-    assert.equal(firestoreDatabaseId(long), `${"x".repeat(54)}-${hash6(`${long}-users`)}`);
+    const stem = `${"x".repeat(26)}-${"x".repeat(27)}`;
+    const long = `${stem}--yy`;
+    assert.equal(firestoreDatabaseId(long), `${stem}-${hash6(`${long}-users`)}`);
     assert.equal(firestoreDatabaseResource("p", "c-users"), "projects/p/databases/c-users");
   });
 
