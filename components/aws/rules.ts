@@ -375,6 +375,7 @@ export function scheduleSettingsFor(fn: string, settings: FunctionSettings, time
     timezone: "UTC",
     flexibleTimeWindow: "OFF",
     retryAttempts: awsLimits.schedulerRetryAttempts.min,
+    // Stryker disable next-line StringLiteral: never warned: awsCron above throws for any interval but the allowed 1 to 1440 minutes, which are 60 to 86400 s, Scheduler's exact range
     schedulerEventAgeSeconds: decisions.clamp(fn, "everyMinutes (Scheduler maximum event age)", intervalSeconds, scheduler.min, scheduler.max, `EventBridge Scheduler keeps an event ${scheduler.min} to ${scheduler.max} s`),
     asyncRetryAttempts: awsLimits.asyncRetryAttempts.min,
     asyncEventAgeSeconds: decisions.clamp(

@@ -1,14 +1,18 @@
 /** The GCP rules and environment contract on their own: pure functions, no Pulumi, no cloud. */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { entryPointName, gcpEnvironment, RECONCILER_BATCH_LIMIT } from "../../functions/gcp/contract";
 import type { FunctionSettings } from "../config";
 import { Decisions, type FunctionSpec } from "../platform";
 import {
+  artifactRepositoryId,
   compileGcpBindings,
   firestoreDatabaseCondition,
+  firestoreDatabaseResource,
   firestoreDatabaseId,
   gcpConcurrencyFor,
   gcpLabels,
+  gcpLogRetention,
   gcpMemoryFor,
   gcpNativeSummary,
   buildAccountId,
@@ -16,6 +20,7 @@ import {
   gcpPublishBurst,
   gcpPushConcurrency,
   gcpPushRetryFor,
+  gcpQueueSettingsFor,
   gcpScheduleSettingsFor,
   gcpSettingsFor,
   planGcp,
@@ -288,6 +293,200 @@ describe("GCP rules", () => {
 
   it("derives labels GCP accepts", () => {
     assert.deepEqual(gcpLabels({ Project: "Parity", "cost center": "R&D 42" }), { project: "parity", cost_center: "r_d_42" });
+  });
+});
+
+describe("GCP rules: names, checks, warning reasons and the plan", () => {
+  const decisions = () => new Decisions("gcp");
+  const hash6 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 6);
+  const reasons = (d: Decisions) => d.warnings.map((w) => [w.setting, w.asked, w.applied, w.reason]);
+
+  it("cleans service account ids: lower case, other characters as -, a letter first, a trailing - as 0", () => {
+    assert.equal(serviceAccountId("Parity_Dev.API"), "parity-dev-api");
+    assert.equal(serviceAccountId("9-abc-def"), "abc-def", "leading digits and hyphens are dropped");
+    assert.equal(serviceAccountId("abc-d9-x"), "abc-d9-x", "digits and hyphens inside are kept");
+    assert.equal(serviceAccountId("abcdefg--"), "abcdefg0", "trailing hyphens become one 0");
+  });
+
+  it("pads a service account id below 6 characters, and keeps one of exactly 6", () => {
+    assert.equal(serviceAccountId("ab"), "ab-sa0");
+    assert.equal(serviceAccountId("abcde"), "abcde0");
+    assert.equal(serviceAccountId("abcdef"), "abcdef");
+  });
+
+  it("shortens a service account id past 30 characters to 23, hyphens trimmed, and a hash of the whole name", () => {
+    const base = `${"a".repeat(21)}--${"b".repeat(10)}`;
+    assert.equal(serviceAccountId(base), `${"a".repeat(21)}-${hash6(base)}`);
+    const other = `${"a".repeat(21)}--${"c".repeat(10)}`;
+    assert.notEqual(serviceAccountId(other), serviceAccountId(base), "same prefix, different names: different ids");
+    const realistic = "a-very-long-component-name-for-tests-users-api";
+    assert.equal(serviceAccountId(realistic), `a-very-long-component-n-${hash6(realistic)}`, "hyphens inside are kept");
+  });
+
+  it("keeps an Artifact Registry repository id of 63 characters and shortens a longer one with a hash", () => {
+    assert.equal(artifactRepositoryId("x".repeat(53)), `${"x".repeat(53)}-functions`);
+    const stem = `${"x".repeat(26)}-${"x".repeat(27)}`;
+    const long = `${stem}-`;
+    assert.equal(artifactRepositoryId(long), `${stem}-${hash6(`${long}-functions`)}`);
+  });
+
+  it("keeps a Firestore database id of 63 characters and shortens a longer one with a hash", () => {
+    assert.equal(firestoreDatabaseId("x".repeat(57)), `${"x".repeat(57)}-users`);
+    const stem = `${"x".repeat(26)}-${"x".repeat(27)}`;
+    const long = `${stem}--yy`;
+    assert.equal(firestoreDatabaseId(long), `${stem}-${hash6(`${long}-users`)}`);
+    assert.equal(firestoreDatabaseResource("p", "c-users"), "projects/p/databases/c-users");
+  });
+
+  it("derives label keys that start with a letter (or `tag`), and cuts keys and values at 63", () => {
+    assert.deepEqual(gcpLabels({ "99Team": "a", "team-9": "b", __: "c" }), { team: "a", "team-9": "b", tag: "c" });
+    assert.deepEqual(gcpLabels({ ["k".repeat(70)]: "V".repeat(70) }), { ["k".repeat(63)]: "v".repeat(63) });
+  });
+
+  it("gives a capability declared twice one binding, naming it once, and asks for its resource once", () => {
+    const asked: GcpGrantTarget[] = [];
+    const bindings = compileGcpBindings(["users.create", "users.create"], "function", (target) => {
+      asked.push(target);
+      return target;
+    });
+    assert.deepEqual(bindings, [{ role: "roles/datastore.user", target: "database", principal: "function", capabilities: ["users.create"], resource: "database" }]);
+    assert.deepEqual(asked, ["database"]);
+  });
+
+  it("caps per-instance concurrency at Cloud Functions' 1000", () => {
+    assert.deepEqual(gcpConcurrencyFor(2000, 16), { maxInstanceCount: 2, maxInstanceRequestConcurrency: 1000 });
+    assert.deepEqual(gcpConcurrencyFor(1100, 16), { maxInstanceCount: 2, maxInstanceRequestConcurrency: 550 }, "1100 on one instance would exceed 1000");
+    assert.deepEqual(gcpConcurrencyFor(160, 2), { maxInstanceCount: 1, maxInstanceRequestConcurrency: 160 }, "80 per vCPU");
+  });
+
+  it("sets the vCPU only when an instance serves more than one request", () => {
+    const single = gcpSettingsFor("c", http, { ...base, memoryMb: 2048, reservedConcurrency: 1 }, decisions());
+    assert.deepEqual([single.maxInstanceRequestConcurrency, single.availableCpu], [1, undefined]);
+    const many = gcpSettingsFor("c", http, { ...base, memoryMb: 4096, reservedConcurrency: 4 }, decisions());
+    assert.deepEqual([many.maxInstanceRequestConcurrency, many.availableCpu], [4, "2"]);
+  });
+
+  it("says why memory, timeout and warm instances were changed", () => {
+    const d = decisions();
+    gcpSettingsFor("c", http, { ...base, memoryMb: 300, timeoutSeconds: 3601, warmInstances: 9, reservedConcurrency: 4 }, d);
+    assert.deepEqual(reasons(d), [
+      ["memoryMb", 300, 512, "Cloud Functions memory comes in tiers; the next tier up was applied"],
+      ["timeoutSeconds", 3601, 3600, "Cloud Functions HTTP timeout is 1–3600 s"],
+      ["warmInstances", 9, 4, "min instances cannot exceed max instances (4 at 1 requests each)"],
+    ]);
+    const exact = decisions();
+    assert.equal(gcpSettingsFor("c", http, { ...base, memoryMb: 32768, timeoutSeconds: 3600 }, exact).timeoutSeconds, 3600);
+    assert.deepEqual(exact.warnings, [], "3600 s and the largest tier are exact");
+    const over = decisions();
+    assert.equal(gcpMemoryFor("f", 40000, over).mb, 32768, "above the largest tier: the largest");
+    assert.deepEqual(reasons(over).map((r) => r.slice(0, 3)), [["memoryMb", 40000, 32768]]);
+  });
+
+  it("says why the push subscription differs from what was asked", () => {
+    const d = decisions();
+    const q = gcpQueueSettingsFor("w", { ...base, batchSize: 10, maxAttempts: 101 }, 601, d, { capacity: 5, burst: 5 });
+    assert.deepEqual([q.ackDeadlineSeconds, q.maxDeliveryAttempts, q.minimumBackoff], [600, 100, "600s"]);
+    assert.deepEqual(reasons(d), [
+      ["batchSize", 10, 1, "Pub/Sub push delivers one message per request; there is no batch size"],
+      ["timeoutSeconds (push ack deadline)", 601, 600, "a subscription's ack deadline is 10–600 s"],
+      ["maxAttempts", 101, 100, "Pub/Sub maxDeliveryAttempts is 5–100"],
+      ["push retry minimumBackoff", "10s (Pub/Sub's default)", "600s", "a push throttled at the worker's 5 concurrent requests comes back no sooner than the worker's 601 s timeout, so each retry round finds the instances free"],
+    ]);
+    const exact = decisions();
+    assert.equal(gcpQueueSettingsFor("w", { ...base, maxAttempts: 100 }, 600, exact, { capacity: 5, burst: 5 }).ackDeadlineSeconds, 600);
+    assert.deepEqual(reasons(exact).map((r) => r[0]), ["push retry minimumBackoff"], "600 s and 100 attempts are within range");
+  });
+
+  it("says why push retries were raised, and warns only when the burst exceeds what 100 attempts drain", () => {
+    const raised = decisions();
+    gcpPushRetryFor("w", { capacity: 5, timeoutSeconds: 10, maxAttempts: 5, burst: 26 }, raised);
+    assert.deepEqual(reasons(raised), [
+      ["maxAttempts", 5, 6, "a burst of 26 events (the largest publisher's) at 5 concurrent pushes needs 6 attempts when throttled; a poison message is retried as often before it is dead-lettered"],
+    ]);
+    const atLimit = decisions();
+    gcpPushRetryFor("w", { capacity: 1, timeoutSeconds: 10, maxAttempts: 5, burst: 100 }, atLimit);
+    assert.deepEqual(reasons(atLimit).map((r) => r[0]), ["maxAttempts"], "a burst of exactly 100 × capacity: no headroom warning");
+    const beyond = decisions();
+    gcpPushRetryFor("w", { capacity: 1, timeoutSeconds: 10, maxAttempts: 5, burst: 101 }, beyond);
+    assert.deepEqual(reasons(beyond)[1], [
+      "throttling headroom",
+      "101 events",
+      "100 events",
+      "Pub/Sub allows at most 100 delivery attempts: a larger burst can dead-letter good messages; raise the worker's reservedConcurrency",
+    ]);
+    assert.equal(gcpPushRetryFor("w", { capacity: 5, timeoutSeconds: 3, maxAttempts: 5, burst: 5 }, decisions()).minimumBackoffSeconds, 10, "never below Pub/Sub's default");
+  });
+
+  it("says why the scheduler's attempt deadline and the log retention differ", () => {
+    const d = decisions();
+    gcpScheduleSettingsFor("c", "reconciler", { ...base, everyMinutes: 5 }, 10, d);
+    assert.equal(gcpLogRetention(30, d), 30);
+    assert.equal(gcpLogRetention(90, d), 30);
+    assert.deepEqual(d.warnings.map((w) => [w.function, w.setting, w.asked, w.applied, w.reason]), [
+      ["reconciler", "timeoutSeconds (scheduler attempt deadline)", 10, 15, "Cloud Scheduler HTTP attempt deadlines are 15 s to 30 min; a run longer than the deadline is counted failed while it still runs"],
+      ["*", "logRetentionDays", 90, 30, "function logs go to the project's _Default log bucket; Cloud Logging has no per-function retention"],
+    ]);
+  });
+
+  const spec = (definition: FunctionSpec["definition"], settings: FunctionSettings = base): FunctionSpec => ({ definition, settings });
+  const reconciler = { name: "reconciler", trigger: { kind: "schedule" as const, everyMinutes: 5 }, capabilities: ["users.listPending" as const], description: "" };
+
+  it("plans each trigger's functions apart, and warns about users.listPending with what was asked", () => {
+    const plan = planGcp({ name: "c", functions: [spec(http), spec(reconciler, { ...base, everyMinutes: 5, timeoutSeconds: 60 }), spec(queue)], logRetentionDays: 30, protectData: false });
+    assert.deepEqual(plan.scheduleFunctions.map((f) => f.definition.name), ["reconciler"]);
+    assert.equal(plan.httpFunction?.definition.name, "api");
+    assert.equal(plan.queueFunction?.definition.name, "worker");
+    assert.equal(plan.protectData, false);
+    assert.deepEqual(plan.warnings.map((w) => [w.platform, w.function, w.setting, w.asked, w.applied, w.reason]), [
+      [
+        "gcp",
+        "reconciler",
+        "users.listPending",
+        "the users store's pending index only",
+        "roles/datastore.viewer on the users database",
+        "Google Cloud IAM cannot narrow a Firestore grant to one field or query; the role reads the whole database",
+      ],
+    ]);
+    assert.deepEqual(gcpNativeSummary(plan.scheduleFunctions[0]), {
+      availableMemory: "256Mi",
+      timeoutSeconds: 60,
+      maxInstanceCount: 5,
+      maxInstanceRequestConcurrency: 1,
+      minInstanceCount: 0,
+      schedule: "*/5 * * * *",
+      timeZone: "Etc/UTC",
+      attemptDeadline: "60s",
+      retryCount: 0,
+    });
+    const onlyQueue = planGcp({ name: "c", functions: [spec(queue)], logRetentionDays: 30, protectData: false });
+    assert.equal(onlyQueue.httpFunction, undefined);
+    assert.deepEqual(onlyQueue.scheduleFunctions, []);
+    assert.equal(planGcp({ name: "c", functions: [spec(http)], logRetentionDays: 30, protectData: false }).queueFunction, undefined);
+  });
+
+  it("summarises the vCPU when it is set", () => {
+    const plan = planGcp({ name: "c", functions: [spec(http, { ...base, memoryMb: 2048, reservedConcurrency: 10 })], logRetentionDays: 30, protectData: false });
+    assert.deepEqual(gcpNativeSummary(plan.functions[0]), {
+      availableMemory: "2048Mi",
+      availableCpu: "1",
+      timeoutSeconds: 10,
+      maxInstanceCount: 1,
+      maxInstanceRequestConcurrency: 10,
+      minInstanceCount: 0,
+    });
+  });
+
+  it("accepts component names of a-z, 0-9 and - that start with a letter, and function names up to 63 ending in a letter or digit", () => {
+    const plan = (name: string, fn = "api") => () => planGcp({ name, functions: [spec({ ...http, name: fn })], logRetentionDays: 30, protectData: false });
+    const nameError = (name: string) =>
+      `ComponentArgsError: GcpFunctions "${name}": the name must start with a lower-case letter and hold only a-z, 0-9 and "-", because it prefixes function, topic and database names.`;
+    for (const name of ["9c", "c_x", "-c", "cX"]) assert.throws(plan(name), (e: Error) => String(e) === nameError(name), name);
+    for (const name of ["c", "c-9x", "c".repeat(59)]) assert.doesNotThrow(plan(name), name);
+    const functionError = (fn: string, component = "c") =>
+      `ComponentArgsError: GcpFunctions "${component}": function name "${fn}" must be 2–63 characters of a-z, 0-9 and "-", starting with a letter; shorten the component or function name.`;
+    assert.throws(plan("c", "x-"), (e: Error) => String(e) === functionError("c-x-"));
+    assert.throws(plan("c", "X"), (e: Error) => String(e) === functionError("c-X"));
+    assert.throws(plan("c".repeat(60)), (e: Error) => String(e) === functionError(`${"c".repeat(60)}-api`, "c".repeat(60)));
   });
 });
 

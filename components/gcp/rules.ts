@@ -126,6 +126,7 @@ export const functionNameFor = (component: string, fn: string) => `${component}-
 export function serviceAccountId(base: string): string {
   const { min, max } = gcpNameRules.serviceAccount;
   const cleaned = base.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z]+/, "");
+  // Stryker disable next-line EqualityOperator: `<=` is equivalent (6 characters padded and cut to 6 are the same 6); `>=` is not, and "pads a service account id below 6 characters" kills it (checked by hand)
   const padded = cleaned.length < min ? `${cleaned}-sa-id`.slice(0, min) : cleaned;
   if (padded.length <= max) return padded.replace(/-+$/, "0");
   return `${padded.slice(0, max - 7).replace(/-+$/, "")}-${sha256Hex(base).slice(0, 6)}`;
@@ -247,7 +248,12 @@ export function compileGcpBindings<T>(capabilities: readonly Capability[], princ
   for (const capability of capabilities) {
     const rule = gcpCapabilityBindings[capability];
     if (rule.principal !== principal) continue;
-    const same = bindings.find((b) => b.role === rule.role && b.target === rule.target);
+    const same = bindings.find(
+      (b) =>
+        b.role === rule.role &&
+        // Stryker disable next-line ConditionalExpression: forced true is equivalent while gcpCapabilityBindings binds each role on one target only; kept so that a role added on a second target gets its own binding
+        b.target === rule.target,
+    );
     if (same) {
       if (!same.capabilities.includes(capability)) same.capabilities.push(capability);
     } else {
