@@ -242,11 +242,18 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
     copy.bindings = { ...(copy.bindings as Record<string, string>), [cloudflareEnv.apiKey]: "" };
     workers.push(copy);
   }
-  /** Sends requests to one Worker of this Miniflare through its fetch handler. */
+  /**
+   * Sends requests to one Worker of this Miniflare: through the entry worker, routed by name with
+   * Miniflare's route-override header (every Worker has a route binding under its name). Not
+   * through getWorker()'s proxy: its synchronous property reads race under CPU load and fail an
+   * internal assertion (`message?.id === id`; cloudflare/workers-sdk#15552, fixed after the
+   * Miniflare pinned here), which broke a conformance case once in a full parallel run.
+   */
   const fetcherOf = (workerName: string) => ({
     async fetch(url: string, init?: RequestInit): Promise<Response> {
-      const worker = (await miniflare.getWorker(workerName)) as unknown as { fetch(url: string, init?: RequestInit): Promise<Response> };
-      return worker.fetch(url, init);
+      const headers = new Headers(init?.headers);
+      headers.set("MF-Route-Override", workerName);
+      return (await miniflare.dispatchFetch(url, { ...(init as object), headers } as Parameters<Miniflare["dispatchFetch"]>[1])) as unknown as Response;
     },
   });
   const recorded = options.delivery === "record" ? [EVENTS_QUEUE, DEAD_LETTER_QUEUE] : [DEAD_LETTER_QUEUE];
@@ -288,8 +295,7 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
       return (await miniflare.getD1Database(cloudflareEnv.usersDb, dbWorker.definition.name)) as unknown as D1DatabaseLike;
     };
     if (dbWorker) await applyMigrations(await usersDb());
-    // Miniflare types its Fetcher with @cloudflare/workers-types, which this project does not install.
-    const recorder = async () => (await miniflare.getWorker(RECORDER)) as unknown as { fetch(url: string): Promise<Response> };
+    const recorder = async () => fetcherOf(RECORDER);
     const recordedOn = async (queue: string, peek: boolean) =>
       (await (await (await recorder()).fetch(`http://recorder/?queue=${encodeURIComponent(queue)}${peek ? "&peek" : ""}`)).json()) as RecordedMessage[];
 
