@@ -295,9 +295,9 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
       return (await miniflare.getD1Database(cloudflareEnv.usersDb, dbWorker.definition.name)) as unknown as D1DatabaseLike;
     };
     if (dbWorker) await applyMigrations(await usersDb());
-    const recorder = async () => fetcherOf(RECORDER);
+    const recorder = fetcherOf(RECORDER);
     const recordedOn = async (queue: string, peek: boolean) =>
-      (await (await (await recorder()).fetch(`http://recorder/?queue=${encodeURIComponent(queue)}${peek ? "&peek" : ""}`)).json()) as RecordedMessage[];
+      (await (await recorder.fetch(`http://recorder/?queue=${encodeURIComponent(queue)}${peek ? "&peek" : ""}`)).json()) as RecordedMessage[];
 
     return {
       miniflare,
@@ -320,7 +320,7 @@ export async function startMiniflareCloud(options: MiniflareCloudOptions): Promi
         );
       },
       async queueDepth() {
-        const pending = (await (await (await recorder()).fetch("http://recorder/backlog")).json()) as number;
+        const pending = (await (await recorder.fetch("http://recorder/backlog")).json()) as number;
         return { pending, deadLettered: (await recordedOn(DEAD_LETTER_QUEUE, true)).length };
       },
       usersDb,
