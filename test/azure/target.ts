@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { odata } from "@azure/data-tables";
 import { planAzure } from "../../components/azure/rules";
 import { plannedCatalog, type Overrides } from "../planned";
-import type { ConformanceTarget, DeliveredMessage } from "../../conformance/target";
+import type { ConformanceTarget, DeliveredMessage, SecondUsersApi } from "../../conformance/target";
 import { decodeQueueMessage } from "../../functions/azure/publisher";
 import { azureEnv } from "../../functions/azure/contract";
 import { emailRowKey, USERS_PARTITION } from "../../functions/azure/store";
@@ -40,6 +40,17 @@ export async function startAzureTarget(): Promise<AzureTarget> {
   const usersApi = startAzureFunction(backends, functions["users-api"]);
   const queueWorker = startAzureFunction(backends, functions["queue-worker"]);
   const eventsQueue = backends.eventsQueue;
+  /** A second users-api host with `env` on top of the stack's settings, its log lines kept. */
+  const secondUsersApi = (env: Record<string, string>): SecondUsersApi => {
+    const lines: string[] = [];
+    const second = startAzureFunction(backends, functions["users-api"], { onLog: (line) => lines.push(line), env });
+    return { request: (request: Request) => invokeAzureHttp(second, request), logs: () => [...lines], close: () => second.stop() };
+  };
+  /** The settings that point a host's Table client at `tableEndpoint` instead of Azurite's. */
+  const tableAt = (tableEndpoint: string) => ({
+    [azureEnv.localConnectionString]: backends.azurite.connectionString.replace(/TableEndpoint=[^;]*/, `TableEndpoint=${tableEndpoint}`),
+    [azureEnv.tableServiceUri]: tableEndpoint,
+  });
   // Started on first use; grace 0 so that users the test just created are pending.
   let reconciler: AzureFunctionRuntime | undefined;
 
@@ -84,36 +95,20 @@ export async function startAzureTarget(): Promise<AzureTarget> {
     async usersApiWithQueueDown() {
       // Same table; the queue service is a free loopback port nothing listens on (connection refused).
       const queueEndpoint = `http://127.0.0.1:${await freePort()}/${AZURITE_ACCOUNT}`;
-      const lines: string[] = [];
-      const down = startAzureFunction(backends, functions["users-api"], {
-        onLog: (line) => lines.push(line),
-        env: {
-          [azureEnv.localConnectionString]: backends.azurite.connectionString.replace(/QueueEndpoint=[^;]*/, `QueueEndpoint=${queueEndpoint}`),
-          [azureEnv.queueServiceUri]: queueEndpoint,
-        },
+      return secondUsersApi({
+        [azureEnv.localConnectionString]: backends.azurite.connectionString.replace(/QueueEndpoint=[^;]*/, `QueueEndpoint=${queueEndpoint}`),
+        [azureEnv.queueServiceUri]: queueEndpoint,
       });
-      return { request: (request: Request) => invokeAzureHttp(down, request), logs: () => [...lines], close: () => down.stop() };
     },
 
     async usersApiWithStoreDown() {
       // Same queue; the table service is a free loopback port nothing listens on (connection refused).
-      const tableEndpoint = `http://127.0.0.1:${await freePort()}/${AZURITE_ACCOUNT}`;
-      const lines: string[] = [];
-      const down = startAzureFunction(backends, functions["users-api"], {
-        onLog: (line) => lines.push(line),
-        env: {
-          [azureEnv.localConnectionString]: backends.azurite.connectionString.replace(/TableEndpoint=[^;]*/, `TableEndpoint=${tableEndpoint}`),
-          [azureEnv.tableServiceUri]: tableEndpoint,
-        },
-      });
-      return { request: (request: Request) => invokeAzureHttp(down, request), logs: () => [...lines], close: () => down.stop() };
+      return secondUsersApi(tableAt(`http://127.0.0.1:${await freePort()}/${AZURITE_ACCOUNT}`));
     },
 
     async usersApiWithEmptyApiKey() {
       // The API_KEY app setting (a Key Vault reference the platform resolves) empty.
-      const lines: string[] = [];
-      const empty = startAzureFunction(backends, functions["users-api"], { onLog: (line) => lines.push(line), env: { [azureEnv.apiKey]: "" } });
-      return { request: (request: Request) => invokeAzureHttp(empty, request), logs: () => [...lines], secretName: azureEnv.apiKey, close: () => empty.stop() };
+      return { ...secondUsersApi({ [azureEnv.apiKey]: "" }), secretName: azureEnv.apiKey };
     },
 
     async usersApiWithSlowStore() {
@@ -125,12 +120,8 @@ export async function startAzureTarget(): Promise<AzureTarget> {
       const timeoutSeconds = 1;
       const azurite = new URL(backends.azurite.tableEndpoint);
       const proxy = await startDelayingProxy({ host: azurite.hostname, port: Number(azurite.port) }, SLOW_STORE_DELAY_MS);
-      const tableEndpoint = `http://${proxy.host}/${AZURITE_ACCOUNT}`;
       const slow = startAzureFunction(backends, azureTestFunctions({ "users-api": { timeoutSeconds } }).functions["users-api"], {
-        env: {
-          [azureEnv.localConnectionString]: backends.azurite.connectionString.replace(/TableEndpoint=[^;]*/, `TableEndpoint=${tableEndpoint}`),
-          [azureEnv.tableServiceUri]: tableEndpoint,
-        },
+        env: tableAt(`http://${proxy.host}/${AZURITE_ACCOUNT}`),
       });
       // A loaded worker: GET /health touches no store, so the case measures the store deadline,
       // not the bundle's load in a new worker thread on a busy machine.
