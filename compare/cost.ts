@@ -15,8 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { platforms, type Platform } from "../components/catalog";
 import { nearestInstanceMemory } from "../components/azure/rules";
-import { gcpMemoryFor } from "../components/gcp/rules";
-import { Decisions } from "../components/platform";
+import { gcpMemoryTier } from "../components/gcp/rules";
 
 /** A number from a price list, with where it came from. */
 export interface PricedValue<T = number> {
@@ -247,6 +246,8 @@ export function estimateCost(table: PricingTable, input: CostInput, region: Cost
         occupiedSeconds > 0
         ? Math.min(1, warmSeconds / occupiedSeconds)
         : 1;
+  // The rest, billed at on-demand rates; with no warm capacity, all of it.
+  const onDemandShare = 1 - warmShare;
   let billedMemoryMb = 0;
   let billedVcpu = 0;
   let perRequestCompute = 0;
@@ -270,9 +271,9 @@ export function estimateCost(table: PricingTable, input: CostInput, region: Cost
         line("warm capacity: provisioned concurrency", warmSeconds * gb * capacityPrice, `${warm} × ${billedMemoryMb} MB × ${count(SECONDS_PER_MONTH)} s × $${capacityPrice}/GB-s`);
         line("duration on provisioned concurrency", busySeconds * warmShare * gb * executionPrice, `${count(busySeconds * warmShare * gb)} GB-s × $${executionPrice}`);
       }
-      const onDemandGbSeconds = busySeconds * (1 - warmShare) * gb;
+      const onDemandGbSeconds = busySeconds * onDemandShare * gb;
       const gbPrice = need(table, "gbSecondPrice");
-      if (warm === 0 || onDemandGbSeconds > 0) {
+      if (onDemandShare > 0) {
         line("duration", beyond(onDemandGbSeconds, table.freeGbSecondsPerMonth, useFree) * gbPrice, `${count(onDemandGbSeconds)} GB-s (each request rounded up to ${increment} ms) × $${gbPrice}${useFree ? `, ${count(table.freeGbSecondsPerMonth?.value ?? 0)} free` : ""}`);
       }
       perRequestCompute = (billedMs / 1000) * gb * gbPrice;
@@ -285,7 +286,7 @@ export function estimateCost(table: PricingTable, input: CostInput, region: Cost
     }
     case "gcp": {
       // Cloud Functions 2nd gen memory comes in tiers, each with its vCPU (components/gcp/rules.ts).
-      const tier = gcpMemoryFor("users-api", input.memoryMb, new Decisions("gcp"));
+      const tier = gcpMemoryTier(input.memoryMb);
       billedMemoryMb = tier.mb;
       billedVcpu = tier.vcpu;
       const gib = tier.mb / 1024;
@@ -315,7 +316,6 @@ export function estimateCost(table: PricingTable, input: CostInput, region: Cost
       // parity deploys (components/azure/rules.ts).
       billedMemoryMb = nearestInstanceMemory(input.memoryMb);
       const gb = billedMemoryMb / 1024;
-      const onDemandShare = 1 - warmShare;
       const requestPrice = table.requestPricePerMillion.value;
       const gbPrice = need(table, "gbSecondPrice");
       if (warm > 0) {
@@ -329,7 +329,7 @@ export function estimateCost(table: PricingTable, input: CostInput, region: Cost
         line("executions (always ready)", ((n * warmShare) / 1e6) * warmRequestPrice, `${count(n * warmShare)} executions × $${warmRequestPrice}/M, no free grant`);
         line("execution time (always ready)", busySeconds * warmShare * gb * executionPrice, `${count(busySeconds * warmShare * gb)} GB-s (each execution ≥ ${minimum} ms, then ${increment} ms steps) × $${executionPrice}`);
       }
-      if (warm === 0 || onDemandShare > 0) {
+      if (onDemandShare > 0) {
         line("executions (on demand)", (beyond(n * onDemandShare, table.freeRequestsPerMonth, freeTier) / 1e6) * requestPrice, `${count(n * onDemandShare)} executions × $${requestPrice}/M${freeTier ? `, ${count(table.freeRequestsPerMonth?.value ?? 0)} free` : ""}`);
         line("execution time (on demand)", beyond(busySeconds * onDemandShare * gb, table.freeGbSecondsPerMonth, freeTier) * gbPrice, `${count(busySeconds * onDemandShare * gb)} GB-s (each execution ≥ ${minimum} ms, then ${increment} ms steps) × $${gbPrice}${freeTier ? `, ${count(table.freeGbSecondsPerMonth?.value ?? 0)} free` : ""}`);
       }
@@ -536,6 +536,6 @@ export function checkPricingTable(raw: unknown, file: string): PricingTable {
 /** Every price of a table that could not be read on the vendor's page, as "key: why". */
 export function unverifiedPrices(table: PricingTable): string[] {
   return Object.entries(table)
-    .filter(([, v]) => typeof v === "object" && v !== null && typeof (v as PricedValue).unverified === "string")
+    .filter(([, v]) => typeof (v as PricedValue | null)?.unverified === "string")
     .map(([k, v]) => `${k}: ${(v as PricedValue).unverified}`);
 }

@@ -388,9 +388,14 @@ export function planGcp(input: PlanInput): GcpPlan {
   };
 }
 
+/** The memory tier (with its vCPU) Cloud Functions runs `memoryMb` in: the smallest at or above it, else the largest. */
+export function gcpMemoryTier(memoryMb: number): { mb: number; vcpu: number } {
+  return memoryTiers.find((t) => t.mb >= memoryMb) ?? memoryTiers[memoryTiers.length - 1];
+}
+
 /** The smallest memory tier ≥ the asked memory; anything else is warned about. */
 export function gcpMemoryFor(fn: string, memoryMb: number, decisions: Decisions): { mb: number; vcpu: number } {
-  const tier = memoryTiers.find((t) => t.mb >= memoryMb) ?? memoryTiers[memoryTiers.length - 1];
+  const tier = gcpMemoryTier(memoryMb);
   if (tier.mb !== memoryMb) {
     // https://cloud.google.com/functions/docs/configuring/memory: memory comes in fixed tiers.
     decisions.adjust(fn, "memoryMb", memoryMb, tier.mb, "Cloud Functions memory comes in tiers; the next tier up was applied");
