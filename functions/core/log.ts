@@ -71,8 +71,11 @@ function envLevel(): LogLevel | undefined {
   return value && value in levelOrder ? (value as LogLevel) : undefined;
 }
 
-/** Errors serialise as name and message, and their cause if any (stack traces stay in logs, never in responses). */
+/**
+ * Errors serialise as name and message, and their cause if any (stack traces stay in logs, never
+ * in responses). An absent cause is `undefined`, which JSON.stringify leaves out.
+ */
 function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack, ...(value.cause !== undefined ? { cause: value.cause } : {}) };
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack, cause: value.cause };
   return value;
 }
