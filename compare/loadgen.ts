@@ -104,7 +104,7 @@ export function pastTimeout(now: number, dispatchedAt: number, requestTimeoutMs:
 
 /** How a request that failed without an answer counts: undici's header and body timeouts as timeouts, anything else as a network error. */
 export function classifyError(error: Error): "timeouts" | "networkErrors" {
-  const code = (error as { code?: string }).code ?? "";
+  const { code } = error as { code?: string };
   return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" ? "timeouts" : "networkErrors";
 }
 

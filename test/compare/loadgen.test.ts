@@ -299,6 +299,35 @@ describe("compare: open-loop load generator", function () {
     assert.ok(result.elapsedMs < 4_000, `queued requests abandoned by the sweep (${result.elapsedMs} ms)`);
   });
 
+  it("a request abandoned while queued is counted once, even when the server answers it after all", async function () {
+    // One connection; request 0 stalls, the rest queue behind it. 600 ms allowed, checked every
+    // 250 ms: the 750 ms sweep abandons request 0 and the ~30 queued ones already older than
+    // 600 ms (due every 5 ms); no timer lag short of 100 ms lets a sweep take request 0 alone.
+    // Its abort frees the connection, which then carries those abandoned requests (the server
+    // answers them) and the younger ones. Counting an abandoned request's answer would count it
+    // twice: the run would end before the last answers, or never (finished passes the total).
+    this.timeout(15_000);
+    const answered: number[] = [];
+    const run = runOpenLoop({
+      baseUrl,
+      ratePerSecond: 200,
+      durationMs: 2000,
+      connections: 1,
+      requestTimeoutMs: 600,
+      request: (i) => ({ path: i === 0 ? "/stall/5000" : "/" }),
+      onResponse: (i) => answered.push(i),
+    });
+    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the run did not finish within 10 s")), 10_000).unref());
+    const result = await Promise.race([run, deadline]);
+    assert.equal(result.scheduled, 400);
+    assert.ok(result.timeouts >= 2, `request 0 and at least one queued behind it abandoned (${result.timeouts})`);
+    assert.equal(result.answered + result.timeouts, 400, "each request counted once");
+    assert.equal(answered.length, result.answered, "an answer reported for every request counted as answered, and only those");
+    assert.equal(new Set(answered).size, answered.length, "no request reported twice");
+    assert.ok(!answered.includes(0), "the stalled request is not reported");
+    assert.ok(answered.includes(399), "the last request, answered in time, is reported before the run ends");
+  });
+
   it("abandons a request past its timeout, not at it", () => {
     assert.equal(pastTimeout(1300, 1000, 300), false, "exactly 300 ms old with 300 ms allowed");
     assert.equal(pastTimeout(1300.001, 1000, 300), true);
