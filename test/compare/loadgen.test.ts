@@ -9,7 +9,8 @@ import { freePort } from "../../local/emulators/loopback";
  * The server under load runs in its own process, as an endpoint would: the generator's
  * timing is measured, not the server's share of one event loop. `/stall/<ms>` answers late,
  * `/status/<code>` answers with that status, `/echo` with the request's method, `x-n` header and body,
- * `/slowbody/<ms>` sends its headers and a first byte at once and the rest late.
+ * `/slowbody/<ms>` sends its headers and a first byte at once and the rest late, `/trickle/<ms>`
+ * sends a byte every 100 ms until then (undici's own idle timeouts never fire; only the sweep can end it).
  */
 const serverSource = `
 const http = require("node:http");
@@ -21,6 +22,12 @@ const server = http.createServer((request, response) => {
     response.writeHead(200, { "content-length": "4" });
     response.write("o");
     setTimeout(() => response.end("ok!"), Number(value));
+  }
+  else if (kind === "trickle") {
+    response.writeHead(200);
+    const drip = setInterval(() => response.write("."), 100);
+    const end = setTimeout(() => { clearInterval(drip); response.end(); }, Number(value));
+    response.on("close", () => { clearInterval(drip); clearTimeout(end); });
   }
   else if (kind === "echo") {
     let body = "";
@@ -300,12 +307,15 @@ describe("compare: open-loop load generator", function () {
   });
 
   it("a request abandoned while queued is counted once, even when the server answers it after all", async function () {
-    // One connection; request 0 stalls, the rest queue behind it. 600 ms allowed, checked every
-    // 250 ms: the 750 ms sweep abandons request 0 and the ~30 queued ones already older than
-    // 600 ms (due every 5 ms); no timer lag short of 100 ms lets a sweep take request 0 alone.
-    // Its abort frees the connection, which then carries those abandoned requests (the server
-    // answers them) and the younger ones. Counting an abandoned request's answer would count it
-    // twice: the run would end before the last answers, or never (finished passes the total).
+    // One connection; request 0 trickles its body for 5 s, the rest queue behind it. 600 ms
+    // allowed, checked every 250 ms: the 750 ms sweep abandons request 0 and the ~30 queued ones
+    // already older than 600 ms (due every 5 ms); no timer lag short of 100 ms lets a sweep take
+    // request 0 alone. (A trickle, not a stall: undici's own headers timeout would end a stall
+    // anywhere from 600 to ~1,100 ms, its timers tick every ~500 ms, and could free the
+    // connection before that sweep.) Its abort frees the connection, which then carries those
+    // abandoned requests (the server answers them) and the younger ones. Counting an abandoned
+    // request's answer would count it twice: the run would end before the last answers, or never
+    // (finished passes the total).
     this.timeout(15_000);
     const answered: number[] = [];
     const run = runOpenLoop({
@@ -314,7 +324,7 @@ describe("compare: open-loop load generator", function () {
       durationMs: 2000,
       connections: 1,
       requestTimeoutMs: 600,
-      request: (i) => ({ path: i === 0 ? "/stall/5000" : "/" }),
+      request: (i) => ({ path: i === 0 ? "/trickle/5000" : "/" }),
       onResponse: (i) => answered.push(i),
     });
     const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the run did not finish within 10 s")), 10_000).unref());
