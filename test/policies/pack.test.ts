@@ -8,10 +8,12 @@ import { parityPolicies } from "../../policies/pack";
 import type { RecordedResource } from "../../scripts/offline";
 import { helloCatalog } from "../fixtures/hello/catalog";
 import { breakers } from "./breakers/index";
-import { breakOne, LONG_STACK, stackGraph } from "./graphs";
+import { userAssignedIdentityIds } from "../../policies/azure";
+import { SECRET_SIG, SIG_KEY } from "../../scripts/analyzer-requests";
+import { copyGraph, LONG_STACK, stackGraph } from "./graphs";
 
 describe("policy pack: cloud rules", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   const graphs: Record<string, RecordedResource[]> = {};
 
   before(async () => {
@@ -38,10 +40,28 @@ describe("policy pack: cloud rules", function () {
     });
   }
 
-  it("aws-no-plain-secret also fires when the stored API key is a plain string (unencrypted in the state)", async () => {
-    const plain = breakOne(graphs.prod, "aws:secretsmanager/secretVersion:SecretVersion", (r) => (r.inputs.secretString = "the-key-itself"));
-    const violations = await evaluatePolicies(plain, parityPolicies);
-    assert.deepEqual(violations.map((v) => [v.policy, v.message]), [["aws-no-plain-secret", "secretString is a plain value: pass a pulumi.secret so the state encrypts it"]]);
+  it("no rule depends on a secret marker: the graph with every secret unwrapped (as the CLI hands it over) gets the same verdicts", async () => {
+    const unwrap = (value: unknown): unknown => {
+      if (value === null || typeof value !== "object") return value;
+      if ((value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG) return unwrap((value as { value: unknown }).value);
+      if (Array.isArray(value)) return value.map(unwrap);
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
+    };
+    for (const graph of [graphs.prod, breakers["aws-no-plain-secret"](graphs.prod), breakers["cloudflare-no-secret-in-plain-text"](graphs.prod)]) {
+      const unwrapped = copyGraph(graph).map((r) => ({ ...r, inputs: unwrap(r.inputs) as Record<string, any>, state: unwrap(r.state) as Record<string, any> }));
+      assert.deepEqual((await evaluatePolicies(unwrapped, parityPolicies)).map(formatViolation), (await evaluatePolicies(graph, parityPolicies)).map(formatViolation));
+    }
+  });
+
+  it("the azure rules read an app's user-assigned identities in both shapes: inputs list them, azure-native's outputs map them", () => {
+    const id = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/parity-prod-users-api-identity";
+    assert.deepEqual(userAssignedIdentityIds({ userAssignedIdentities: [id] }), [id]);
+    assert.deepEqual(userAssignedIdentityIds({ userAssignedIdentities: { [id]: { principalId: "p", clientId: "c" } } }), [id]);
+    assert.deepEqual(userAssignedIdentityIds(undefined), []);
+    // The stack rules get the outputs: the recorded WebApps' state holds the map (scripts/offline.ts azureState).
+    const app = graphs.prod.find((r) => r.type === "azure-native:web:WebApp" && r.name.endsWith("-users-api"))!;
+    assert.ok(!Array.isArray(app.state.identity.userAssignedIdentities) && Object.keys(app.state.identity.userAssignedIdentities).length === 1);
+    assert.equal(app.state.siteConfig.appSettings, undefined, "azure-native's WebApp outputs carry no app settings");
   });
 
   for (const policy of parityPolicies) {
