@@ -28,7 +28,7 @@ const alive = (pid: number) => {
 };
 
 describe("npm start: the local cloud (and compare --endpoints against it)", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   // The fastest launcher keeps this short; compare.e2e covers every platform.
   const platform = "cloudflare";
   let child: ChildProcess | undefined;
