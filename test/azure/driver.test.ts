@@ -85,7 +85,7 @@ describe("azure driver: the SDKs' tries, counted by a server that answers 503", 
     port = (server.address() as net.AddressInfo).port;
   });
   beforeEach(() => void (requests = []));
-  after(async () => new Promise((resolve) => server.close(resolve)));
+  after(async () => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("a publish sends PUBLISH_RETRY.maxTries (2) requests, then fails with the 503", async () => {
     const connection = `QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1;SharedAccessSignature=sv=2023-11-03&sig=unused`;
