@@ -276,7 +276,7 @@ export type GcpBuildTarget = "project" | "artifactRepository" | "sourceBucket";
  *   on the first deploy, so no binding could name it beforehand).
  * - Storage: the docs list roles/storage.objectAdmin (project-wide) "for retrieving the function
  *   source"; the build only reads the source object, so parity grants roles/storage.objectViewer
- *   on the source bucket only. A real deploy must confirm it suffices (see the notes/README).
+ *   on the source bucket only. A real deploy must confirm it suffices (docs/least-privilege.md).
  */
 export const gcpBuildBindings: ReadonlyArray<{ role: string; target: GcpBuildTarget; reason: string }> = [
   { role: "roles/logging.logWriter", target: "project", reason: "write build logs" },
