@@ -177,7 +177,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
       // driver passed content-length and 415 where it streamed the body; the type is checked first.
       it("a JSON charset other than UTF-8, or an oversized body of the wrong type, is 415", async () => {
         const latin1 = await postJson({ email: uniqueEmail(), name: "Ada" }, { headers: { "content-type": "application/json; charset=latin1" } });
-        // Cloud Functions' runtime answers this 415 itself (README: known deviations); the status is the same everywhere.
+        // Cloud Functions' runtime answers this 415 itself (docs/reliability.md: known deviations); the status is the same everywhere.
         if (target.platform === "gcp") assert.equal(latin1.status, 415);
         else await expectError(latin1, 415, "unsupported_media_type");
         const mixedCase = await postJson({ email: uniqueEmail(), name: "Ada" }, { headers: { "content-type": "Application/JSON; Charset=UTF-8" } });
