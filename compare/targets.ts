@@ -128,7 +128,7 @@ export async function readDeployedStack(stack: string): Promise<{ endpoints: Dep
     } catch (error) {
       const e = error as NodeJS.ErrnoException & { stderr?: string };
       if (e.code === "ENOENT") {
-        throw new Error("the Pulumi CLI is not installed; use --endpoints endpoints.json (see README: comparing deployed stacks)");
+        throw new Error("the Pulumi CLI is not installed; use --endpoints endpoints.json (see docs/comparing.md: Comparing deployed stacks)");
       }
       throw new Error(`pulumi ${args.join(" ")} failed: ${e.stderr?.trim() || e.message}`);
     }
@@ -190,9 +190,9 @@ export async function openTargets(target: TargetChoice, progress: Progress, opti
       endpoint,
       description: describeDeployed(deployed),
       settings: config ? stackSettings(config, deployed.platform) : undefined,
-      // The first request of this run: cold only if the function sat idle (see README).
+      // The first request of this run: cold only if the function sat idle (see docs/comparing.md).
       firstProbe: await coldProbe(endpoint),
-      coldMethod: "first request of this run; cold only if the function was idle or freshly deployed (see README)",
+      coldMethod: "first request of this run; cold only if the function was idle or freshly deployed (see docs/comparing.md)",
       coldForcer: coldContext ? coldForcerFor(deployed, coldContext) : undefined,
     });
   }

@@ -65,7 +65,7 @@ export const platformTargets: Record<Platform, PlatformTarget> = {
       platform: "node",
       format: "esm",
       target: "node22",
-      // The AWS SDK v3 is bundled, not taken from the Lambda runtime: measured (README), the
+      // The AWS SDK v3 is bundled, not taken from the Lambda runtime: measured (docs/how-it-works.md, Bundles), the
       // bundle loads faster than the runtime's hundreds of SDK files and pins the SDK version
       // the tests ran (the runtime's copy lags and changes under us:
       // https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html#nodejs-sdk-included);

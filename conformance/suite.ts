@@ -179,7 +179,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
       // driver passed content-length and 415 where it streamed the body; the type is checked first.
       it("a JSON charset other than UTF-8, or an oversized body of the wrong type, is 415", async () => {
         const latin1 = await postJson({ email: uniqueEmail(), name: "Ada" }, { headers: { "content-type": "application/json; charset=latin1" } });
-        // Cloud Functions' runtime answers this 415 itself (README: known deviations); the status is the same everywhere.
+        // Cloud Functions' runtime answers this 415 itself (docs/reliability.md: known deviations); the status is the same everywhere.
         if (target.platform === "gcp") assert.equal(latin1.status, 415);
         else await expectError(latin1, 415, "unsupported_media_type");
         const mixedCase = await postJson({ email: uniqueEmail(), name: "Ada" }, { headers: { "content-type": "Application/JSON; Charset=UTF-8" } });
@@ -397,8 +397,8 @@ export function describeConformance(platform: string, start: () => Promise<Confo
        * How long a request may take to fail: the targets bound their store clients' retries, so a
        * request fails in about a second on an idle machine (3.2 s was seen at load average 7). The
        * bound only says "answers, not held until the function's timeout": the number of tries that
-       * makes it so is counted, not timed, where parity sets it (test/azure/driver.test.ts, "a
-       * storage service that is down"); the targets' own settings shorten the others'.
+       * makes it so is counted, not timed, where parity sets it (test/azure/driver.test.ts, "the
+       * SDKs' tries, counted by a server that answers 503"); the targets' own settings shorten the others'.
        */
       const FAIL_WITHIN_MS = 15_000;
 

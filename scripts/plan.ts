@@ -181,7 +181,7 @@ export function formatPlan(report: PlanReport): string {
   out.push(...formatCostSection(report.cost));
 
   if (report.quotas.length > 0) {
-    out.push("\nAccount quotas this stack needs (check them before `pulumi up`; README: Deploying for real)");
+    out.push("\nAccount quotas this stack needs (check them before `pulumi up`; docs/platforms.md)");
     for (const q of report.quotas) out.push(`  ${q.platform}: ${q.quota} (${q.code}) ≥ ${q.needed}: ${q.why}`);
   }
 

@@ -3,10 +3,11 @@
  * how long a publish to a dead queue may take, and an unresolved Key Vault reference.
  */
 import assert from "node:assert/strict";
+import * as http from "node:http";
 import * as net from "node:net";
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { eventsQueueClient, encodeQueueMessage, decodeQueueMessage, createQueuePublisher, PUBLISH_RETRY } from "../../functions/azure/publisher";
-import { createTableUserStore, usersTableClient, STORE_RETRY } from "../../functions/azure/store";
+import { createTableUserStore, STORE_RETRY, usersTableClient } from "../../functions/azure/store";
 import { storeTimeoutMs } from "../../functions/azure/contract";
 import { httpHandler } from "../../functions/azure/driver";
 import usersApi, { apiKeyFromSettings } from "../../functions/azure/users-api";
@@ -52,61 +53,56 @@ describe("azure driver: storage connections", () => {
   });
 });
 
-/**
- * A loopback server that takes each connection and resets it at once: every try fails with a
- * network error, which both SDKs' retry policies retry, and each try is one connection, so the
- * tries are counted, not timed (a count holds on a loaded machine; a time bound there failed by
- * load alone).
- */
-async function resettingServer(): Promise<{ port: number; tries: () => number; close: () => Promise<void> }> {
-  let connections = 0;
-  const server = net.createServer((socket) => {
-    connections++;
-    socket.resetAndDestroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    tries: () => connections,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-describe("azure driver: a storage service that is down", () => {
-  it("a publish gives up after PUBLISH_RETRY's 2 tries, not the SDK's default 4", async () => {
-    const down = await resettingServer();
-    try {
-      // A SAS connection string: no account key needed to be reset.
-      const connection = `QueueEndpoint=http://127.0.0.1:${down.port}/devstoreaccount1;SharedAccessSignature=sv=2023-11-03&sig=unused`;
-      const publisher = createQueuePublisher(async () => eventsQueueClient({ EVENTS_QUEUE: "q", PARITY_STORAGE_CONNECTION_STRING: connection }));
-      await assert.rejects(publisher.publish(userCreatedEvent({ id: "u1", email: "a@example.com", createdAt: new Date().toISOString() })), /ECONNRESET|socket hang up/);
-      assert.equal(PUBLISH_RETRY.maxTries, 2);
-      assert.equal(down.tries(), 2);
-    } finally {
-      await down.close();
-    }
-  });
-
-  it("a users-table read gives up after STORE_RETRY's 3 tries (2 retries), not the SDK's default 4", async () => {
-    const down = await resettingServer();
-    try {
-      const connection = `TableEndpoint=http://127.0.0.1:${down.port}/devstoreaccount1;SharedAccessSignature=sv=2023-11-03&sig=unused`;
-      // No store deadline: the retry policy alone ends the call.
-      const store = createTableUserStore(async () => usersTableClient({ USERS_TABLE: "users", PARITY_STORAGE_CONNECTION_STRING: connection }));
-      await assert.rejects(store.get("00000000-0000-4000-8000-000000000000"), /ECONNRESET|socket hang up/);
-      assert.equal(STORE_RETRY.maxRetries, 2);
-      assert.equal(down.tries(), 3);
-    } finally {
-      await down.close();
-    }
-  });
-
-  it("a publish to a refused port fails with the cause named", async () => {
+describe("azure driver: publishing to a queue that is down", () => {
+  it("fails with ECONNREFUSED (its tries are counted below, not timed)", async () => {
     // A free loopback port: nothing listens there.
     const port = await freePort();
+    // A SAS connection string: no account key needed to be refused.
     const connection = `QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1;SharedAccessSignature=sv=2023-11-03&sig=unused`;
     const publisher = createQueuePublisher(async () => eventsQueueClient({ EVENTS_QUEUE: "q", PARITY_STORAGE_CONNECTION_STRING: connection }));
+    // How many tries it takes is counted below, against a server that answers; here only that a refused port rejects.
     await assert.rejects(publisher.publish(userCreatedEvent({ id: "u1", email: "a@example.com", createdAt: new Date().toISOString() })), /ECONNREFUSED/);
+  });
+});
+
+/**
+ * The retry bounds counted, not timed (issue 30: a limit that doubled still finished within the
+ * time a test allowed). A loopback server counts the requests it is sent and answers each with
+ * 503, which both SDKs retry (core-rest-pipeline's exponential retry policy and
+ * @azure/storage-common's StorageRetryPolicy retry every 5xx except 501 and 505).
+ */
+describe("azure driver: the SDKs' tries, counted by a server that answers 503", () => {
+  let server: http.Server;
+  let requests: string[] = [];
+  let port: number;
+  before(async () => {
+    server = http.createServer((request, response) => {
+      requests.push(`${request.method} ${request.url}`);
+      request.resume();
+      request.on("end", () => response.writeHead(503, { "content-type": "application/xml" }).end("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>ServerBusy</Code><Message>busy</Message></Error>"));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  beforeEach(() => void (requests = []));
+  after(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("a publish sends PUBLISH_RETRY.maxTries (2) requests, then fails with the 503", async () => {
+    const connection = `QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1;SharedAccessSignature=sv=2023-11-03&sig=unused`;
+    const publisher = createQueuePublisher(async () => eventsQueueClient({ EVENTS_QUEUE: "q", PARITY_STORAGE_CONNECTION_STRING: connection }));
+    await assert.rejects(publisher.publish(userCreatedEvent({ id: "u1", email: "a@example.com", createdAt: new Date().toISOString() })), (error: { statusCode?: number }) => error.statusCode === 503);
+    assert.equal(PUBLISH_RETRY.maxTries, 2);
+    assert.deepEqual(requests.map((r) => r.split("?")[0]), ["POST /devstoreaccount1/q/messages", "POST /devstoreaccount1/q/messages"]);
+  });
+
+  it("a store call sends 1 + STORE_RETRY.maxRetries (3) requests, then fails with the 503", async () => {
+    const connection = `TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;SharedAccessSignature=sv=2023-11-03&sig=unused`;
+    // No store deadline: the retry policy alone ends the call.
+    const store = createTableUserStore(async () => usersTableClient({ USERS_TABLE: "users", PARITY_STORAGE_CONNECTION_STRING: connection }), { timeoutMs: 0 });
+    await assert.rejects(store.get("00000000-0000-4000-8000-000000000000"), (error: { statusCode?: number }) => error.statusCode === 503);
+    assert.equal(STORE_RETRY.maxRetries, 2);
+    assert.equal(requests.length, 3, requests.join("\n"));
+    assert.ok(requests.every((r) => r.startsWith("GET /devstoreaccount1/users(")), requests.join("\n"));
   });
 });
 
