@@ -29,7 +29,7 @@ const alive = (pid: number) => {
 
 describe("npm start: the local cloud (and compare --endpoints against it)", function () {
   this.timeout(180_000);
-  // The fastest launcher keeps this short; compare.e2e covers every platform.
+  // The fastest launcher keeps this short; compare.e2e.ts (npm run test:e2e) covers every platform.
   const platform = "cloudflare";
   let child: ChildProcess | undefined;
 
