@@ -81,6 +81,7 @@ const run = workerdOrSkip("local cloudflare (npm start)");
     const before = await local.queueDepth();
     // Sent straight to the queue, as a corrupted event would arrive.
     const producer = await local.cloud.miniflare.getQueueProducer<string>("EVENTS", "users-api");
+    const linesBefore = functionLogs.length;
     await producer.send("{not json", { contentType: "text" });
     const depth = await waitUntil(async () => {
       const now = await local.queueDepth();
@@ -88,6 +89,14 @@ const run = workerdOrSkip("local cloudflare (npm start)");
     }, "the poison message in the DLQ");
     assert.equal(depth.deadLettered, before.deadLettered + 1);
     assert.equal(depth.pending, 0);
+    // Delivered exactly maxAttempts (2) times, counted by the worker's line per failed delivery, not
+    // by how soon it reached the DLQ (issue 30); the earlier tests' messages were all welcomed.
+    const attempts = functionLogs
+      .slice(linesBefore)
+      .filter(([fn, line]) => fn === "queue-worker" && line.includes('"message failed"'))
+      .map(([, line]) => JSON.parse(line.slice(line.indexOf("{"))) as { messageId: string; attempt: number });
+    assert.deepEqual(attempts.map((a) => a.attempt), [1, 2]);
+    assert.equal(new Set(attempts.map((a) => a.messageId)).size, 1, "one message");
   });
 });
 
