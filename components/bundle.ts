@@ -14,9 +14,8 @@ import { builtinModules } from "node:module";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { catalog, entryFor, type FunctionDefinition, type Platform, type TriggerKind } from "./catalog";
-import { specsFor, type ParityConfig } from "./config";
+import { specsFor, type FunctionSpec, type ParityConfig } from "./config";
 import { packageFile, packageRoot } from "./package-root";
-import type { FunctionDeployment } from "./platform";
 
 /** Parity's own root (its checkout, or `node_modules/parity` once installed): read from, never written to. */
 export const projectRoot = packageRoot;
@@ -113,6 +112,12 @@ export const platformTargets: Record<Platform, PlatformTarget> = {
     },
   },
 };
+
+/** One function to deploy on one platform: its spec and the bundle to upload. */
+export interface FunctionDeployment extends FunctionSpec {
+  /** The bundle to upload; see `bundleFunction`. */
+  bundle: Bundle;
+}
 
 export interface Bundle {
   platform: Platform;
