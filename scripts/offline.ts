@@ -69,6 +69,13 @@ function randomState(type: string, inputs: Record<string, any>): Record<string, 
 
 /** A service account's outputs in the shape Google returns them, so bindings and schedules name a real-looking identity. */
 function gcpState(type: string, inputs: Record<string, any>): Record<string, unknown> {
+  if (type === "gcp:cloudfunctionsv2/function:Function") {
+    // Both URLs a 2nd-gen function has: `url` (cloudfunctions.net) and its Cloud Run service's run.app `uri`.
+    return {
+      url: `https://${inputs.location}-${MOCK_GCP_PROJECT}.cloudfunctions.net/${inputs.name}`,
+      serviceConfig: { ...inputs.serviceConfig, uri: `https://${inputs.name}-h4sh-ew.a.run.app` },
+    };
+  }
   if (type !== "gcp:serviceaccount/account:Account" || typeof inputs.accountId !== "string") return {};
   const email = `${inputs.accountId}@${MOCK_GCP_PROJECT}.iam.gserviceaccount.com`;
   return { email, member: `serviceAccount:${email}`, name: `projects/${MOCK_GCP_PROJECT}/serviceAccounts/${email}` };
