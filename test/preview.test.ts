@@ -12,7 +12,7 @@ import { d1MigrationsProvider, subdomainProvider } from "../components/cloudflar
 import { iamPropagationWaitProvider } from "../components/gcp/iam-wait";
 import { platforms } from "../components/catalog";
 import { engineProperties, UNKNOWN } from "../scripts/analyzer-requests";
-import { runWithMocks, stackFileValues, TEST_API_KEY, type MockRun, type RecordedResource } from "./infra/harness";
+import { runWithMocks, stackFileValues, TEST_API_KEY, type MockRun } from "./infra/harness";
 
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const ACCOUNT_ID = "9f2c4e1a7b3d5f6e8a0c2e4f6b8d0a1c";
