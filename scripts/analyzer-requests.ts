@@ -20,13 +20,12 @@
  *   server turns that into an advisory "can't run policy … during preview" (server.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { RecordedResource } from "./offline";
+import { UNKNOWN, type RecordedResource } from "./offline";
 
 /** Pulumi's signature key and its secret value (sdk/nodejs/runtime/rpc.ts `specialSigKey`, `specialSecretSig`). */
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** The engine's unknown sentinel (rpc.go `UnknownStringValue`; the SDK's `unknownValue`). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export { UNKNOWN };
 
 /** A property value as the engine marshals it for an analyzer (see the file comment). */
 export function engineValue(value: unknown): unknown {

@@ -4,7 +4,9 @@
  * infrastructure tests and by `npm run plan`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN } from "./analyzer-requests";
+
+/** The engine's unknown sentinel (pulumi/pulumi sdk/go/common/resource/plugin/rpc.go `UnknownStringValue`; the SDK's `unknownValue`). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface RecordedResource {
   type: string;
