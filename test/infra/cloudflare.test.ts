@@ -211,7 +211,7 @@ describe("infra: CloudflareFunctions", function () {
         const routes = run.ofType(T.subdomain);
         assert.deepEqual(routes.map((r) => [r.inputs.scriptName, r.inputs.enabled]), [["parity-cf-users-api", true]]);
         assert.equal(await valueOf(run.result.endpoint!), "https://parity-cf-users-api.parity-team.workers.dev");
-        assert.equal(await valueOf(run.result.queues.deadLetter), "parity-cf-events-dlq");
+        assert.equal(await valueOf(run.result.queues!.deadLetter), "parity-cf-events-dlq");
         assert.equal(await valueOf(run.result.functionNames["queue-worker"]), "parity-cf-queue-worker");
       });
 
