@@ -14,7 +14,7 @@ import { CloudflareFunctions } from "../components/cloudflare";
 import { defaultsFor, settingRanges, type FunctionSettingKey, type FunctionSettings } from "../components/config";
 import { GcpFunctions } from "../components/gcp";
 import { ComponentArgsError, formatWarning, type FunctionDeployment, type PlatformFunctionsArgs, type PlatformOutputs } from "../components/platform";
-import type { CloudflareFunctionsArgs, DeployPlatform, FunctionArgs, FunctionsArgs, WrapperOutputs } from "./components";
+import type { AwsServerlessArgs, CloudflareFunctionsArgs, DeployPlatform, FunctionArgs, FunctionsArgs, WrapperOutputs } from "./components";
 
 const defaultEveryMinutes = 60;
 
@@ -50,7 +50,7 @@ function platformArgs(platform: Platform, name: string, args: FunctionsArgs): Pl
   const projectDir = path.resolve(args.projectDir ?? process.cwd());
   return {
     functions: (args.functions ?? []).map((fn) => deploymentOf(platform, name, fn, projectDir)),
-    apiKey: pulumi.secret(args.apiKey),
+    apiKey: args.apiKey === undefined ? undefined : pulumi.secret(args.apiKey),
     logRetentionDays: args.logRetentionDays,
     protectData: args.protectData,
     tags: args.tags,
@@ -70,7 +70,7 @@ function outputsOf(inner: PlatformOutputs): WrapperOutputs & pulumi.Inputs {
 }
 
 const components: Record<Platform, (name: string, args: FunctionsArgs | CloudflareFunctionsArgs, opts: pulumi.ComponentResourceOptions) => PlatformOutputs> = {
-  aws: (name, args, opts) => new AwsFunctions(name, platformArgs("aws", name, args), opts),
+  aws: (name, args, opts) => new AwsFunctions(name, { ...platformArgs("aws", name, args), routes: (args as AwsServerlessArgs).routes }, opts),
   gcp: (name, args, opts) => new GcpFunctions(name, platformArgs("gcp", name, args), opts),
   azure: (name, args, opts) => new AzureFunctions(name, platformArgs("azure", name, args), opts),
   cloudflare: (name, args, opts) => {
