@@ -13,11 +13,10 @@ import * as path from "node:path";
 import { generateApiKey, parsePlatformList } from "../local/cloud";
 import { startLocalCloudProcess } from "../local/cloud-process";
 import { readStackFile } from "../local/stack";
-import { stackRegions } from "../choose/stack";
-import { knownStacks, stackProviderValues } from "../components/stack-file";
+import { knownStacks, stackProviderValues, stackRegions } from "../components/stack-file";
 import { coldForcerFor } from "./cold/forced";
 import type { ColdForcer } from "./cold/force";
-import { coldProbe, type ColdSample, type Endpoint } from "./phases";
+import { coldProbe, type ColdSample, type DeployedEndpoint, type Endpoint } from "./phases";
 import type { Progress } from "./progress";
 
 export type TargetChoice =
@@ -39,16 +38,6 @@ export function targetChoiceFrom(flags: { endpoints?: string; stack?: string; lo
 
 
 /** One platform's deployed endpoint, as the stack outputs describe it. */
-export interface DeployedEndpoint {
-  platform: Platform;
-  /** Base URL of users-api. */
-  url: string;
-  queue?: string;
-  deadLetter?: string;
-  /** Function name → native name. */
-  functions?: Record<string, string>;
-}
-
 /**
  * Parses the stack outputs `index.ts` exports (`endpoints`, `queues`, `functions`, each
  * keyed by platform). Platforms without an endpoint are left out.

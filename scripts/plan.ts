@@ -14,7 +14,7 @@ import { AwsFunctions, LAMBDA_CONCURRENCY_QUOTA } from "../components/aws";
 import { deployStack } from "../components/program";
 import { knownStacks, stackFileValues } from "../components/stack-file";
 import { columns as table, estimateCost, formatCostSection, freeTierNote, loadPricing, notModelled, pricingFor, unverifiedPrices, type CostSection } from "../compare/cost";
-import { stackRegions } from "../choose/stack";
+import { stackRegions } from "../components/stack-file";
 import { evaluatePolicies, formatViolation, type Violation } from "../policies/evaluate";
 import { parityPolicies } from "../policies/pack";
 import { runWithMocks, valueOf, type RecordedResource } from "./offline";
