@@ -65,10 +65,11 @@ const helloOnly: Record<Platform, Record<string, number>> = {
     "gcp:artifactregistry/repository:Repository": 1,
     "gcp:storage/bucket:Bucket": 1,
     "gcp:storage/bucketObject:BucketObject": 1,
+    // The function's runtime identity and the build identity, with the build's roles and the wait for them (components/gcp/iam-wait.ts).
     "gcp:serviceaccount/account:Account": 2,
-    "gcp:projects/iAMMember:IAMMember": 1,
-    "gcp:storage/bucketIAMMember:BucketIAMMember": 1,
+    "gcp:projects/iAMMember:IAMMember": 2,
     "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": 1,
+    "pulumi-nodejs:dynamic:Resource": 1,
     "gcp:cloudfunctionsv2/function:Function": 1,
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": 1,
   },
