@@ -3,7 +3,7 @@ export * from "./ports";
 export * from "./log";
 export * from "./errors";
 export * from "./validation";
-export { createUsersApi, MAX_BODY_BYTES, INSTANCE_HEADER, COLD_HEADER, type UsersApi, type UsersApiDeps, type Invocation } from "./users-api";
+export { createUsersApi, MAX_BODY_BYTES, INSTANCE_HEADER, INSTANCE_PROBE_HEADER, COLD_HEADER, type UsersApi, type UsersApiDeps, type Invocation } from "./users-api";
 export { createQueueWorker, isFailure, type QueueWorker, type QueueWorkerDeps, type QueueMessage, type MessageOutcome } from "./queue-worker";
 export { constantTimeEqual, presentedApiKey } from "./auth";
 export { createReconciler, reconcilerEnv, reconcilerRunSettings, reconcilerSettingsFrom, type Reconciler, type ReconcilerDeps, type ReconcileOptions, type ReconcileReport } from "./reconciler";

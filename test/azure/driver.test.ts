@@ -60,7 +60,7 @@ describe("azure driver: publishing to a queue that is down", () => {
     const connection = `QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1;SharedAccessSignature=sv=2023-11-03&sig=unused`;
     const publisher = createQueuePublisher(async () => eventsQueueClient({ EVENTS_QUEUE: "q", PARITY_STORAGE_CONNECTION_STRING: connection }));
     const started = Date.now();
-    await assert.rejects(publisher.publish(userCreatedEvent({ id: "u1", email: "a@example.com", createdAt: new Date().toISOString() })), /ECONNREFUSED/);
+    await assert.rejects(publisher.publish(userCreatedEvent({ id: "u1", createdAt: new Date().toISOString() })), /ECONNREFUSED/);
     const elapsed = Date.now() - started;
     // One retry after ~200 ms (with jitter): well under a second; the default took 16 s here.
     assert.ok(elapsed < 2_000, `gave up after ${elapsed} ms`);
