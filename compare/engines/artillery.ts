@@ -91,8 +91,8 @@ export function scriptDurationMs(script: Record<string, unknown>): number {
 }
 
 /**
- * The Artillery command line for a mode. Flags as Artillery 2.0.21 defines them
- * (packages/artillery/lib/cmds/run-lambda.js, run-fargate.js, run-aci.js, lib/cli/common-flags.js;
+ * The Artillery command line for a mode. Flags as Artillery 2.0.34 defines them
+ * (packages/artillery/lib/cmds/run-lambda.ts, run-fargate.ts, run-aci.ts, lib/cli/common-flags;
  * https://www.artillery.io/docs/reference/cli/run-lambda, /run-fargate, /run-aci).
  */
 export function artilleryArgs(choice: Pick<EngineChoice, "mode" | "workers" | "region">, scriptFile: string, outputFile: string): string[] {
@@ -248,7 +248,7 @@ export function installArgs(): string[] {
   return ["ci", "--prefix", ARTILLERY_DIR, "--no-audit", "--no-fund"];
 }
 
-/** Installs Artillery into engines/artillery once (about a minute here; see the README for the figures). */
+/** Installs Artillery into engines/artillery once (about a minute here; see docs/comparing.md for the figures). */
 export async function ensureArtillery(log: (line: string) => void): Promise<void> {
   if (artilleryInstalled()) return;
   log(`Artillery is not installed yet: installing it once into engines/artillery (npm ${installArgs().join(" ")}; about a minute, ~600 MB) ...`);

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { billedDurationMs, checkPricingTable, columns, estimateCost, formatBreakdown, formatCostSection, freeTierNote, loadPricing, meanMs, notModelled, meanBilledMs, pricingFor, tieredCost, unverifiedPrices, type CostEstimate, type PricingTable } from "../../compare/cost";
 import type { Platform } from "../../components/catalog";
-import { stackRegions } from "../../choose/stack";
+import { stackRegions } from "../../components/stack-file";
 
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-6 * Math.max(1, expected), `${what}: ${actual} ≠ ${expected}`);
