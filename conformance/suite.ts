@@ -13,13 +13,13 @@ const BASE = "http://parity.test";
 
 export function describeConformance(platform: string, start: () => Promise<ConformanceTarget>): void {
   describe(`conformance: ${platform}`, function () {
-    this.timeout(60_000);
+    this.timeout(90_000);
     let target: ConformanceTarget;
     let counter = 0;
     const uniqueEmail = () => `user${Date.now()}${counter++}@example.com`;
 
     before(async function () {
-      this.timeout(120_000);
+      this.timeout(180_000);
       target = await start();
     });
     after(async () => {
@@ -65,9 +65,11 @@ export function describeConformance(platform: string, start: () => Promise<Confo
         .filter((line) => line.includes("{"))
         .map((line) => { try { return JSON.parse(line.slice(line.indexOf("{"))) as Record<string, any>; } catch { return undefined; } })
         .filter((record): record is Record<string, any> => record !== undefined);
-    /** Waits up to 2 s for `logged()`: a runtime may hand its log lines over after the response (Miniflare does). */
+    /** Waits for `logged()`: a runtime may hand its log lines over after the response (Miniflare does). */
     const awaitLogged = async (logged: () => boolean) => {
-      for (const deadline = Date.now() + 2_000; !logged() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Polls until logged: the bound only ends a wait for a line that never comes (a loaded machine
+      // may take seconds to carry a line from a worker).
+      for (const deadline = Date.now() + 15_000; !logged() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
     };
     const createUser = async (email = uniqueEmail(), name = "Ada Lovelace") => {
       const response = await postJson({ email, name });
@@ -198,7 +200,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
       });
 
       it("a seeded sample of generated requests gets the core's own answer (differential fuzzing)", async function () {
-        this.timeout(60_000);
+        this.timeout(90_000);
         // A fixed seed: the same sample on every platform and every run; PARITY_FUZZ_SEED explores others.
         const seed = Number(process.env.PARITY_FUZZ_SEED ?? 20261130);
         const result = await runFuzz([targetSubject(target)], { seed, runs: 150 });
@@ -402,12 +404,21 @@ export function describeConformance(platform: string, start: () => Promise<Confo
     });
 
     describe("faults: the store unreachable", () => {
-      /** How long a request may take to fail: the targets bound their store clients' retries. */
-      const FAIL_WITHIN_MS = 3_000;
+      /**
+       * How long a request may take to fail: the targets bound their store clients' retries, so a
+       * request fails in about a second on an idle machine (3.2 s was seen at load average 7). The
+       * bound only says "answers, not held until the function's timeout": the number of tries that
+       * makes it so is counted, not timed, where parity sets it (test/azure/driver.test.ts, "the
+       * SDKs' tries, counted by a server that answers 503"); the targets' own settings shorten the others'.
+       */
+      const FAIL_WITHIN_MS = 15_000;
 
       it("POST and GET answer 500 internal_error within seconds, the cause is logged at error level, nothing is half-written", async () => {
         const down = await target.usersApiWithStoreDown();
         try {
+          // A loaded worker: GET /health touches no store, so the timing below is the store's
+          // failure, not the bundle's first load in a new worker on a busy machine.
+          assert.equal((await down.request(new Request(`${BASE}/health`))).status, 200);
           const email = uniqueEmail();
           const timed = async (request: Request) => {
             const started = Date.now();

@@ -9,13 +9,13 @@ import { startAwsLocal, type AwsLocalPlatform } from "../../local/aws";
 import { awsTestFunctions, requireDynamoDbLocal, TEST_API_KEY } from "./target";
 
 describe("local AWS (npm start)", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let local: AwsLocalPlatform;
   const logLines: string[] = [];
   const functionLines: { fn: string; line: string }[] = [];
 
   before(async function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     requireDynamoDbLocal(this);
     const functions = awsTestFunctions({
       "users-api": { reservedConcurrency: 2 },

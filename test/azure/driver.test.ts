@@ -143,7 +143,9 @@ describe("azure driver: a users table that accepts and never answers", () => {
         return true;
       });
       const elapsedMs = Date.now() - started;
-      assert.ok(elapsedMs >= 190 && elapsedMs < 1_000, `${operation} gave up after ${elapsedMs} ms`);
+      // Not before the deadline (a busy machine only delays a timer); the upper bound is loose, as
+      // a loaded machine adds seconds: without the deadline the silent server never answers at all.
+      assert.ok(elapsedMs >= 190 && elapsedMs < 10_000, `${operation} gave up after ${elapsedMs} ms`);
     }
   });
 });

@@ -17,7 +17,7 @@ import { cloudflareTestFunctions, eventually, workerdOrSkip } from "./target";
 const run = workerdOrSkip("local cloudflare (npm start)");
 
 (run ? describe : describe.skip)("local cloudflare (npm start)", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let local: CloudflareLocalPlatform;
   const lines: string[] = [];
   const functionLogs: [string, string][] = [];
@@ -101,7 +101,7 @@ const run = workerdOrSkip("local cloudflare (npm start)");
 });
 
 (run ? describe : describe.skip)("local cloudflare: another catalog", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let local: LocalPlatform;
   before(async () => {
     const launch = await launchers.cloudflare();
@@ -123,7 +123,7 @@ const run = workerdOrSkip("local cloudflare (npm start)");
 });
 
 (run ? describe : describe.skip)("local cloudflare: a schedule whose run fails", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   it("fireNow() rejects with the outcome when scheduled() throws (here: a reconciler declared without users.listPending has no USERS_DB)", async () => {
     const reconciler = cloudflareTestFunctions().reconciler;
     const local = await startCloudflareLocal({
@@ -149,7 +149,7 @@ describe("local cloudflare: log lines to functions", () => {
 
 describe("local cloudflare: loads no Pulumi package", () => {
   it("the launcher and its emulator load without any @pulumi/* module", function () {
-    this.timeout(60_000);
+    this.timeout(90_000);
     const script = `require("./local/cloudflare"); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules[\\\\/]@pulumi[\\\\/]/.test(f))));`;
     const output = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: projectRoot }).toString();
     assert.deepEqual(JSON.parse(output.trim().split("\n").pop()!), []);
