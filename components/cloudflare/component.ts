@@ -105,8 +105,8 @@ export interface CloudflareFunctionsArgs extends PlatformFunctionsArgs {
 /** One function's deployed resources. */
 export interface CloudflareFunctionNodes {
   script: cloudflare.WorkersScript;
-  /** Present for the HTTP function: its workers.dev route. */
-  workersDev?: cloudflare.WorkersScriptSubdomain;
+  /** Its workers.dev state: on for the HTTP function (its endpoint), declared off for the others. */
+  workersDev: cloudflare.WorkersScriptSubdomain;
   /** Present for the queue function: its registration as the events queue's consumer. */
   consumer?: cloudflare.QueueConsumer;
   /** Present for a schedule function: its Cron Trigger. */
@@ -253,14 +253,16 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
     });
     this.grants.push(...grants.map((g) => ({ function: definition.name, capability: g.capability, permissions: g.permissions, resource: g.resource })));
 
-    const nodes: CloudflareFunctionNodes = { script };
-    if (definition.trigger.kind === "http") {
-      nodes.workersDev = new cloudflare.WorkersScriptSubdomain(
-        `${name}-${definition.name}-workers-dev`,
-        { accountId, scriptName: script.scriptName, enabled: true, previewsEnabled: false },
-        { parent: this },
-      );
-    }
+    // Every Worker declares its workers.dev state, not only the HTTP one: "All Workers are assigned
+    // a workers.dev route when they are created" (https://developers.cloudflare.com/workers/configuration/routing/workers-dev/),
+    // and a queue consumer or cron Worker has no business answering the internet (wrangler's
+    // `workers_dev = false`). The HTTP Worker is served there; the others are switched off.
+    const workersDev = new cloudflare.WorkersScriptSubdomain(
+      `${name}-${definition.name}-workers-dev`,
+      { accountId, scriptName: script.scriptName, enabled: definition.trigger.kind === "http", previewsEnabled: false },
+      { parent: this },
+    );
+    const nodes: CloudflareFunctionNodes = { script, workersDev };
     if (native.consumer) nodes.consumer = this.createConsumer(name, script, native.consumer, accountId);
     if (native.schedule) nodes.cronTrigger = this.createCronTrigger(name, definition.name, script, native.schedule, accountId);
     return nodes;
@@ -299,7 +301,7 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
       args.workersDevSubdomain ??
       new WorkersDevSubdomain(`${name}-workers-dev-subdomain`, { accountId: args.accountId, apiToken: args.deployApiToken }, { parent: this }).subdomain;
     // The URL only answers once the route is enabled.
-    return pulumi.all([nodes.script.scriptName, subdomain, nodes.workersDev!.enabled]).apply(([script, sub]) => `https://${script}.${sub}.workers.dev`);
+    return pulumi.all([nodes.script.scriptName, subdomain, nodes.workersDev.enabled]).apply(([script, sub]) => `https://${script}.${sub}.workers.dev`);
   }
 }
 
