@@ -30,6 +30,8 @@ export type Capability = (typeof capabilities)[number];
  */
 export type Trigger = { kind: "http" } | { kind: "queue" } | { kind: "schedule"; everyMinutes: number };
 export type TriggerKind = Trigger["kind"];
+/** Every trigger kind, for run-time checks and messages. */
+export const triggerKinds = ["http", "queue", "schedule"] as const satisfies readonly TriggerKind[];
 
 /**
  * A function's handler module (functions/handler.ts): its default export is a fetch handler

@@ -30,6 +30,8 @@ export interface MockRun<T> {
    * to the console; here they are captured instead).
    */
   loggedWarnings: string[];
+  /** The token of every provider function (invoke) the program called, in order, e.g. `aws:index/getRegion:getRegion`. */
+  invoked: string[];
   /** Resources of one type token, e.g. `aws:lambda/function:Function`. */
   ofType(type: string): RecordedResource[];
   /** The one resource of a type whose name ends with `suffix`; fails otherwise. */
@@ -151,8 +153,11 @@ export async function runWithMocks<T>(
     stack?: string;
     stateFor?: StateFor;
     config?: Record<string, string>;
-    /** Answers for provider functions (invokes), by token, over the built-in ones. */
-    invokes?: Record<string, Record<string, any>>;
+    /**
+     * Answers for provider functions (invokes), by token, over the built-in ones; a function
+     * answers from the invoke's inputs, and throws to make the invoke fail as a provider would.
+     */
+    invokes?: Record<string, Record<string, any> | ((inputs: Record<string, any>) => Record<string, any>)>;
     /**
      * A first preview (`pulumi preview` of a new stack): the runtime is in dry-run mode and a
      * resource's state is its inputs only, so every provider-computed output is unknown.
@@ -161,6 +166,7 @@ export async function runWithMocks<T>(
   } = {},
 ): Promise<MockRun<T>> {
   const resources: RecordedResource[] = [];
+  const invoked: string[] = [];
   const graph = recordGraph();
   await pulumi.runtime.setMocks(
     {
@@ -176,7 +182,17 @@ export async function runWithMocks<T>(
         return { id: extra.id ?? `${args.name}-id`, state };
       },
       call(args) {
-        return options.invokes?.[args.token] ?? fakeInvokes[args.token] ?? args.inputs;
+        invoked.push(args.token);
+        const answer = options.invokes?.[args.token];
+        if (typeof answer === "function") {
+          try {
+            return answer(args.inputs);
+          } catch (error) {
+            // The engine answers a failed invoke over gRPC, and the SDK rejects with its `details`.
+            throw Object.assign(error instanceof Error ? error : new Error(String(error)), { details: error instanceof Error ? error.message : String(error) });
+          }
+        }
+        return answer ?? fakeInvokes[args.token] ?? args.inputs;
       },
     },
     "parity",
@@ -214,6 +230,7 @@ export async function runWithMocks<T>(
     result,
     resources,
     loggedWarnings,
+    invoked,
     ofType,
     one(type, suffix) {
       const matches = ofType(type).filter((r) => suffix === undefined || r.name.endsWith(suffix));

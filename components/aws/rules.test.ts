@@ -18,6 +18,8 @@ import {
   scheduleSettingsFor,
   schedulerAssumeRolePolicy,
   schedulerInvokeStatement,
+  concurrencyQuotaVerdict,
+  LAMBDA_QUOTA_READ_ACTIONS,
 } from "./rules";
 
 describe("AWS rules", () => {
@@ -283,10 +285,19 @@ describe("AWS rules: names, statements, checks and the plan's summary", () => {
     assert.throws(() => plan({ routes: [] }), /^ComponentArgsError: AwsFunctions "c": `routes` is empty; omit it for the default routes or list at least one route key\.$/);
   });
 
+  it("refuses a route that is not an HTTP API route key, naming it and the allowed methods", () => {
+    for (const route of ["/users", "FETCH /x", "GET users", "", "GET /a b"]) {
+      assert.throws(() => plan({ routes: [route] }), new RegExp(`^ComponentArgsError: AwsFunctions "c": route ${JSON.stringify(route).replace(/[/]/g, "\\/")} is not a route key: "<METHOD> /<path>" with METHOD one of ANY, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS`));
+    }
+    assert.throws(() => plan({ routes: "ANY /" as unknown as string[] }), /`routes` must be an array of route keys/);
+    for (const route of ["ANY /", "GET /users/{id}", "ANY /{proxy+}", "$default"]) assert.deepEqual(plan({ routes: [route] }).routes, [route]);
+  });
+
   it("plans the routes, the HTTP function, the consumer's queue, the warnings and data protection", () => {
     const p = plan({ functions: [spec(http, { ...base, memoryMb: 64 }), spec(queue, { ...base, batchSize: 25 })], protectData: true });
     assert.deepEqual(p.routes, [...defaultHttpRoutes]);
-    assert.deepEqual(p.routes, ["GET /users/{id}", "POST /users", "GET /health", "ANY /{proxy+}"]);
+    // Every path, the root included: `{proxy+}` alone matches child paths only.
+    assert.deepEqual(p.routes, ["ANY /", "ANY /{proxy+}"]);
     assert.notEqual(p.routes, defaultHttpRoutes, "a copy: the plan's routes never alias the module's list");
     assert.equal(p.httpFunction?.definition.name, "api");
     assert.equal(p.consumerQueue, p.functions[1].native.queue);
@@ -400,5 +411,30 @@ describe("AWS rules: names, statements, checks and the plan's summary", () => {
       reconcileTimeBudgetSeconds: 48,
       logRetentionDays: 14,
     });
+  });
+});
+
+describe("AWS rules: the account concurrency check", () => {
+  const concurrency = { reserved: 121, accountQuotaNeeded: 221 };
+
+  it("stops at one below what the plan needs, goes on at exactly it", () => {
+    const short = concurrencyQuotaVerdict({ value: 220 }, concurrency);
+    assert.equal(short.kind, "short");
+    assert.match("error" in short ? short.error : "", /L-B99A9384\) is 220.*at least 221/);
+    assert.equal(concurrencyQuotaVerdict({ value: 221 }, concurrency).kind, "enough");
+  });
+
+  it("warns instead of stopping when the quota cannot be read, naming both actions the provider calls", () => {
+    const unread = concurrencyQuotaVerdict({ failed: "AccessDeniedException: no" }, concurrency);
+    assert.equal(unread.kind, "unread");
+    assert.deepEqual([...LAMBDA_QUOTA_READ_ACTIONS], ["servicequotas:GetAWSDefaultServiceQuota", "servicequotas:GetServiceQuota"]);
+    const text = "warning" in unread ? unread.warning : "";
+    assert.match(text, /AccessDeniedException: no/);
+    assert.match(text, /servicequotas:GetAWSDefaultServiceQuota and servicequotas:GetServiceQuota/);
+  });
+
+  it("says, even when the quota is enough, that unreserved concurrency counts other reservations (reserved + 100)", () => {
+    const enough = concurrencyQuotaVerdict({ value: 1000 }, concurrency);
+    assert.match("warning" in enough ? enough.warning : "", /UnreservedConcurrentExecutions.*at least 221/);
   });
 });

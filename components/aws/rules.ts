@@ -8,7 +8,7 @@ import { awsUsersTable } from "../../functions/aws/contract";
 import { reconcilerRunSettings } from "../../functions/core/reconciler";
 import type { Capability } from "../catalog";
 import type { FunctionSettings } from "../config";
-import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+import { checkFunctions, ComponentArgsError, describe, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
 import { awsCron } from "../schedule";
 
 // ---------------------------------------------------------------------------------------------
@@ -63,6 +63,51 @@ export const awsLimits = {
 export const LAMBDA_CONCURRENCY_QUOTA = { serviceCode: "lambda", quotaCode: "L-B99A9384" } as const;
 
 /**
+ * What the deployer needs to read that quota: the provider's `getServiceQuota` reads the default
+ * (`GetAWSDefaultServiceQuota`) before the applied value (`GetServiceQuota`)
+ * (terraform-provider-aws `internal/service/servicequotas/service_quota_data_source.go`).
+ */
+export const LAMBDA_QUOTA_READ_ACTIONS = ["servicequotas:GetAWSDefaultServiceQuota", "servicequotas:GetServiceQuota"] as const;
+
+/** A reading of the concurrency quota: its value, or why it could not be made (access denied, throttling, …). */
+export type QuotaReading = { value: number } | { failed: string };
+
+/**
+ * What the deploy does with a reading of the account's concurrency quota:
+ * - below what the plan needs: stop, before any Lambda exists (a reservation the account cannot
+ *   hold fails at CreateFunction/PutFunctionConcurrency anyway, after half the stack exists);
+ * - not readable: warn and go on. The reading is a courtesy; a deployer without the Service Quotas
+ *   actions, or a throttled call, must not stop every platform's deployment;
+ * - enough: go on, with a note all the same that the quota is not the whole story: Lambda lets
+ *   a function reserve at most the account's *unreserved* concurrency minus 100
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), and other
+ *   stacks or applications in the account hold reservations of their own. The AWS provider has
+ *   no data source for Lambda's account settings (GetAccountSettings'
+ *   `UnreservedConcurrentExecutions`; none in @pulumi/aws 7.48 `lambda/get*`), so that figure is
+ *   left to the deployer: `aws lambda get-account-settings` (docs/deploying.md).
+ */
+export function concurrencyQuotaVerdict(
+  reading: QuotaReading,
+  concurrency: AwsPlan["concurrency"],
+): { kind: "enough" | "unread"; warning: string } | { kind: "short"; error: string } {
+  const { quotaCode } = LAMBDA_CONCURRENCY_QUOTA;
+  const unreserved = `Other reservations in the account count too: AccountLimit.UnreservedConcurrentExecutions from \`aws lambda get-account-settings\` (plus what this stack already reserves, on an update) must be at least ${concurrency.reserved + awsLimits.unreservedConcurrencyFloor}.`;
+  if ("failed" in reading) {
+    return {
+      kind: "unread",
+      warning: `could not read the account's Lambda "Concurrent executions" quota (${quotaCode}): ${reading.failed}. Deploying without the check; it needs ${LAMBDA_QUOTA_READ_ACTIONS.join(" and ")}. This stack needs a quota of at least ${concurrency.accountQuotaNeeded}. ${unreserved}`,
+    };
+  }
+  if (reading.value < concurrency.accountQuotaNeeded) {
+    return {
+      kind: "short",
+      error: `the account's Lambda "Concurrent executions" quota (${quotaCode}) is ${reading.value}; this component reserves ${concurrency.reserved} and Lambda keeps 100 unreserved, so it needs at least ${concurrency.accountQuotaNeeded}. Request an increase in Service Quotas, or lower reservedConcurrency.`,
+    };
+  }
+  return { kind: "enough", warning: `the account's Lambda concurrency quota (${quotaCode}) is ${reading.value}, enough for this stack's ${concurrency.reserved} reserved. ${unreserved}` };
+}
+
+/**
  * CloudWatch Logs retention values (PutRetentionPolicy):
  * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
  */
@@ -82,8 +127,16 @@ export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 export const DEFAULT_MAX_RECEIVE_COUNT = 5;
 /** The alias provisioned concurrency lives on. */
 export const LIVE_ALIAS = "live";
-/** Route keys the HTTP API sends to the HTTP function unless `routes` says otherwise. */
-export const defaultHttpRoutes = ["GET /users/{id}", "POST /users", "GET /health", "ANY /{proxy+}"] as const;
+/**
+ * Route keys the HTTP API sends to the HTTP function unless `routes` says otherwise: every path,
+ * the root included, as every other platform serves it. A greedy path variable matches child
+ * paths only ("A greedy path variable catches all child resources of a route", `{proxy+}`), and
+ * `/` is a route of its own, so both are listed; "the `ANY` method" matches every method:
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
+ */
+export const defaultHttpRoutes = ["ANY /", "ANY /{proxy+}"] as const;
+/** parity's own application's routes: the users API's two, the health check, and a catch-all for its JSON 404/405 (components/program.ts). */
+export const parityHttpRoutes = ["GET /users/{id}", "POST /users", "GET /health", "ANY /{proxy+}"] as const;
 
 /**
  * Physical-name rules, each from the service's API reference:
@@ -490,10 +543,23 @@ export function checkAwsInput(input: AwsPlanInput): void {
   if (!Number.isInteger(input.logRetentionDays) || input.logRetentionDays < 1) {
     fail(`\`logRetentionDays\` must be a whole number of days ≥ 1; got ${input.logRetentionDays}.`);
   }
+  if (input.routes !== undefined && !Array.isArray(input.routes)) fail(`\`routes\` must be an array of route keys such as "ANY /{proxy+}"; got ${describe(input.routes)}.`);
   if (input.routes !== undefined && input.routes.length === 0) {
     fail("`routes` is empty; omit it for the default routes or list at least one route key.");
   }
+  for (const route of input.routes ?? []) {
+    if (typeof route !== "string" || !routeKeyPattern.test(route)) {
+      fail(`route ${describe(route)} is not a route key: "<METHOD> /<path>" with METHOD one of ${routeMethods.join(", ")} (e.g. "ANY /{proxy+}"), or "$default".`);
+    }
+  }
 }
+
+/**
+ * An HTTP API route key: "the HTTP method and the resource path", ANY for every method, or the
+ * `$default` route: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
+ */
+const routeMethods = ["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+const routeKeyPattern = new RegExp(`^(?:(?:${routeMethods.join("|")}) /\\S*|\\$default)$`);
 
 function sidFor(capability: Capability): string {
   return capability.replace(/(^|\.)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());

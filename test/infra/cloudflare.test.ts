@@ -207,11 +207,14 @@ describe("infra: CloudflareFunctions", function () {
         }
       });
 
-      it("users-api is on workers.dev and its endpoint is that URL; the worker has no route", async () => {
+      it("users-api is on workers.dev and its endpoint is that URL; the worker and the reconciler declare workers.dev off", async () => {
         const routes = run.ofType(T.subdomain);
-        assert.deepEqual(routes.map((r) => [r.inputs.scriptName, r.inputs.enabled]), [["parity-cf-users-api", true]]);
+        assert.deepEqual(
+          routes.map((r) => [r.inputs.scriptName, r.inputs.enabled, r.inputs.previewsEnabled]).sort(),
+          [["parity-cf-queue-worker", false, false], ["parity-cf-reconciler", false, false], ["parity-cf-users-api", true, false]],
+        );
         assert.equal(await valueOf(run.result.endpoint!), "https://parity-cf-users-api.parity-team.workers.dev");
-        assert.equal(await valueOf(run.result.queues.deadLetter), "parity-cf-events-dlq");
+        assert.equal(await valueOf(run.result.queues!.deadLetter), "parity-cf-events-dlq");
         assert.equal(await valueOf(run.result.functionNames["queue-worker"]), "parity-cf-queue-worker");
       });
 
