@@ -55,8 +55,8 @@ describe("compare: cost", () => {
   });
 
   it("one-line breakdowns leave out lines under half a cent; plain-text columns pad all but the last", () => {
-    assert.equal(formatBreakdown([{ item: "requests", usd: 1.5, detail: "" }, { item: "compute", usd: 0.004, detail: "" }, { item: "warm", usd: 0.005, detail: "" }]), "requests $1.50, warm $0.01");
-    assert.equal(formatBreakdown([{ item: "requests", usd: 0.001, detail: "" }]), "within the free tier");
+    assert.equal(formatBreakdown([{ kind: "compute", item: "requests", usd: 1.5, detail: "" }, { kind: "compute", item: "compute", usd: 0.004, detail: "" }, { kind: "compute", item: "warm", usd: 0.005, detail: "" }]), "requests $1.50, warm $0.01");
+    assert.equal(formatBreakdown([{ kind: "compute", item: "requests", usd: 0.001, detail: "" }]), "within the free tier");
     assert.equal(columns([["a", "bb", "c"], ["ccc", "d", ""]]), "a    bb  c\nccc  d");
   });
 
