@@ -2,8 +2,6 @@
 // checked by their unit tests only. The driver and emulator suites are too slow to run per mutant
 // on two cores; test/README.md lists the hand mutations they must catch instead.
 // Options: https://stryker-mutator.io/docs/stryker-js/configuration/
-// Inherited by the test runners: timing-accuracy assertions skip themselves (test/compare/loadgen.test.ts).
-process.env.PARITY_MUTATION_RUN = "1";
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -9,13 +9,12 @@ import { projectRoot } from "../components/bundle";
 import type { Platform } from "../components/catalog";
 import { componentNameFor, specsFor, type ParityConfig } from "../components/config";
 import { ComponentArgsError, formatWarning, planInputOf, type PlanInput, type PlatformPlan } from "../components/platform";
-import { stackProviderValues } from "../components/stack-file";
 import { readStackFile } from "../local/stack";
 import { planAws } from "../components/aws/rules";
 import { planGcp } from "../components/gcp/rules";
 import { planAzure } from "../components/azure/rules";
 import { planCloudflare } from "../components/cloudflare/rules";
-import { stackRegionKeys, type Reason } from "./verdict";
+import type { Reason } from "./verdict";
 
 /** Stands in for the secret API key, which the plan never reads (as `npm run plan` does). */
 const PLACEHOLDER_API_KEY = "offline-choose-placeholder-key";
@@ -71,12 +70,3 @@ function projectName(): string {
   return document?.name ?? "parity";
 }
 
-/** The region the stack deploys each platform to, as its provider settings say. */
-export function stackRegions(stack: string): Partial<Record<Platform, string>> {
-  const values = stackProviderValues(stack);
-  const out: Partial<Record<Platform, string>> = {};
-  for (const [platform, key] of Object.entries(stackRegionKeys) as [Platform, string][]) {
-    if (typeof values[key] === "string") out[platform] = values[key] as string;
-  }
-  return out;
-}

@@ -13,6 +13,7 @@ import { platforms, type Platform } from "../components/catalog";
 import { defaultSettings } from "../components/config";
 import { gcpConcurrencyFor } from "../components/gcp/rules";
 import { awsCron, ncrontab, unixCron } from "../components/schedule";
+import { stackRegionKeys } from "../components/stack-file";
 import { estimateCost, formatBreakdown, pricingFor, trafficDescriptions, type CostEstimate, type PricingTable, type PricingTables } from "../compare/cost";
 import { LOCAL_LABEL } from "../compare/results";
 import { awsFacts, azureFacts, cloudflareFacts, gcpFacts, parityFacts } from "./facts";
@@ -394,9 +395,6 @@ export const regionListSources: Record<Platform, string> = {
   azure: "not listed; check Get-AzFunctionAppAvailableLocation -PlanType FlexConsumption (https://learn.microsoft.com/powershell/module/az.functions/get-azfunctionappavailablelocation)",
   cloudflare: "not listed; parity's stacks set no region for Workers (no cloudflare region key in Pulumi.<stack>.yaml)",
 };
-
-/** The stack's provider key that names each platform's region. */
-export const stackRegionKeys: Partial<Record<Platform, string>> = { aws: "aws:region", gcp: "gcp:region", azure: "azure-native:location" };
 
 export function regions(platform: Platform, asked: string[] | undefined, stack?: { name: string; region?: string }): Reason[] {
   if (asked === undefined) return [];

@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { LatencyHistogram, type CdfPoint, type LatencySummary } from "./histogram";
 import { runOpenLoop, type OpenLoopResult } from "./loadgen";
 import { COLD_HEADER, INSTANCE_HEADER } from "../functions/core/users-api";
-import type { ForcedColdSummary } from "./cold/forced";
+import type { Platform } from "../components/catalog";
 
 export interface ColdSample {
   /** First-request latency on a fresh instance, ms (includes the new connection). */
@@ -22,6 +22,32 @@ export interface ColdSample {
    * an earlier sample of the run was answered by the same instance, or no instance answered.
    */
   newInstance?: boolean;
+}
+
+/** n, min, median and max: the figures a handful of cold samples supports (no p99 from five values). */
+export interface SmallSummary {
+  n: number;
+  min: number;
+  median: number;
+  max: number;
+}
+
+/** Whether the answering instance said it was new: from `x-parity-cold`/`x-parity-instance`, else unconfirmed. */
+export type ColdConfirmation = "confirmed" | "not cold" | "unconfirmed";
+
+export interface ForcedColdSummary {
+  requested: number;
+  /** Client latency of each sample: whole request on a new connection. */
+  client: SmallSummary;
+  /** DNS + TCP + TLS. */
+  connect: SmallSummary;
+  /** Request written → first byte. */
+  firstByte: SmallSummary;
+  /** The platform's own figure, kept apart from the client's. */
+  platform: SmallSummary & { name: string; note: string };
+  confirmations: ColdConfirmation[];
+  /** The permissions the force and the figure needed. */
+  permissions: string;
 }
 
 export interface ColdStartResult {
@@ -106,6 +132,17 @@ export interface QueueDelayResult {
 export interface Endpoint {
   url: string;
   apiKey: string;
+}
+
+/** A platform of a deployed stack, as its outputs name it (`parseStackOutputs` in targets.ts). */
+export interface DeployedEndpoint {
+  platform: Platform;
+  /** Base URL of users-api. */
+  url: string;
+  queue?: string;
+  deadLetter?: string;
+  /** Function name → native name. */
+  functions?: Record<string, string>;
 }
 
 export const keyHeaders = (apiKey: string) => ({ "x-api-key": apiKey });

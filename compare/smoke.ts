@@ -4,6 +4,8 @@
  * platform's queue directly, which a live endpoint does not allow; the queue-delay phase
  * checks the same path end to end instead.
  */
+import type { AssertionError } from "node:assert";
+import { inspect } from "node:util";
 import Mocha from "mocha";
 import { describeConformance } from "../conformance/suite";
 import { runtimeRejectsMalformedJson, type ConformanceTarget } from "../conformance/target";
@@ -79,7 +81,28 @@ export function runSmoke(target: ConformanceTarget, options: { grep?: RegExp; ti
     });
     runner.on(Mocha.Runner.constants.EVENT_TEST_PASS, () => passed++);
     runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test, error: Error) => {
-      failures.push({ title: test.fullTitle(), message: error.message.split("\n")[0] });
+      failures.push({ title: test.fullTitle(), message: failureMessage(error) });
     });
   });
 }
+
+/** The longest failure message kept, in characters: a line of the console and the report. */
+const MESSAGE_CHARS = 600;
+
+/**
+ * A failed case's message on one line, saying what came back. The cases' own messages name the
+ * statuses and codes (conformance/answers.ts); an assertion left with Node's generated message
+ * ("Expected values to be strictly deep-equal:" and a multi-line diff) is given its expected and
+ * actual values instead of the diff.
+ */
+export function failureMessage(error: Error): string {
+  const assertion = error as Partial<AssertionError>;
+  const text =
+    assertion.code === "ERR_ASSERTION" && assertion.generatedMessage
+      ? `${error.message.split("\n")[0]!.replace(/:\s*$/, "")}: expected ${brief(assertion.expected)}, got ${brief(assertion.actual)}`
+      : error.message;
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > MESSAGE_CHARS ? `${line.slice(0, MESSAGE_CHARS)}…` : line;
+}
+
+const brief = (value: unknown) => inspect(value, { breakLength: Infinity, depth: 3, maxArrayLength: 30, maxStringLength: 200 });

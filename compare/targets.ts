@@ -13,11 +13,10 @@ import * as path from "node:path";
 import { generateApiKey, parsePlatformList } from "../local/cloud";
 import { startLocalCloudProcess } from "../local/cloud-process";
 import { readStackFile } from "../local/stack";
-import { stackRegions } from "../choose/stack";
-import { knownStacks, stackProviderValues } from "../components/stack-file";
+import { knownStacks, stackProviderValues, stackRegions } from "../components/stack-file";
 import { coldForcerFor } from "./cold/forced";
 import type { ColdForcer } from "./cold/force";
-import { coldProbe, type ColdSample, type Endpoint } from "./phases";
+import { coldProbe, type ColdSample, type DeployedEndpoint, type Endpoint } from "./phases";
 import type { Progress } from "./progress";
 
 export type TargetChoice =
@@ -39,16 +38,6 @@ export function targetChoiceFrom(flags: { endpoints?: string; stack?: string; lo
 
 
 /** One platform's deployed endpoint, as the stack outputs describe it. */
-export interface DeployedEndpoint {
-  platform: Platform;
-  /** Base URL of users-api. */
-  url: string;
-  queue?: string;
-  deadLetter?: string;
-  /** Function name → native name. */
-  functions?: Record<string, string>;
-}
-
 /**
  * Parses the stack outputs `index.ts` exports (`endpoints`, `queues`, `functions`, each
  * keyed by platform). Platforms without an endpoint are left out.
@@ -128,7 +117,7 @@ export async function readDeployedStack(stack: string): Promise<{ endpoints: Dep
     } catch (error) {
       const e = error as NodeJS.ErrnoException & { stderr?: string };
       if (e.code === "ENOENT") {
-        throw new Error("the Pulumi CLI is not installed; use --endpoints endpoints.json (see README: comparing deployed stacks)");
+        throw new Error("the Pulumi CLI is not installed; use --endpoints endpoints.json (see docs/comparing.md: Comparing deployed stacks)");
       }
       throw new Error(`pulumi ${args.join(" ")} failed: ${e.stderr?.trim() || e.message}`);
     }
@@ -190,9 +179,9 @@ export async function openTargets(target: TargetChoice, progress: Progress, opti
       endpoint,
       description: describeDeployed(deployed),
       settings: config ? stackSettings(config, deployed.platform) : undefined,
-      // The first request of this run: cold only if the function sat idle (see README).
+      // The first request of this run: cold only if the function sat idle (see docs/comparing.md).
       firstProbe: await coldProbe(endpoint),
-      coldMethod: "first request of this run; cold only if the function was idle or freshly deployed (see README)",
+      coldMethod: "first request of this run; cold only if the function was idle or freshly deployed (see docs/comparing.md)",
       coldForcer: coldContext ? coldForcerFor(deployed, coldContext) : undefined,
     });
   }

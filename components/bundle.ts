@@ -14,9 +14,8 @@ import { builtinModules } from "node:module";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { catalog, entryFor, type FunctionDefinition, type Platform, type TriggerKind } from "./catalog";
-import { specsFor, type ParityConfig } from "./config";
+import { specsFor, type FunctionSpec, type ParityConfig } from "./config";
 import { packageFile, packageRoot } from "./package-root";
-import type { FunctionDeployment } from "./platform";
 
 /** Parity's own root (its checkout, or `node_modules/parity` once installed): read from, never written to. */
 export const projectRoot = packageRoot;
@@ -65,7 +64,7 @@ export const platformTargets: Record<Platform, PlatformTarget> = {
       platform: "node",
       format: "esm",
       target: "node22",
-      // The AWS SDK v3 is bundled, not taken from the Lambda runtime: measured (README), the
+      // The AWS SDK v3 is bundled, not taken from the Lambda runtime: measured (docs/how-it-works.md, Bundles), the
       // bundle loads faster than the runtime's hundreds of SDK files and pins the SDK version
       // the tests ran (the runtime's copy lags and changes under us:
       // https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html#nodejs-sdk-included);
@@ -114,6 +113,12 @@ export const platformTargets: Record<Platform, PlatformTarget> = {
   },
 };
 
+/** One function to deploy on one platform: its spec and the bundle to upload. */
+export interface FunctionDeployment extends FunctionSpec {
+  /** The bundle to upload; see `bundleFunction`. */
+  bundle: Bundle;
+}
+
 export interface Bundle {
   platform: Platform;
   functionName: string;
@@ -134,6 +139,33 @@ const cache = new Map<string, Bundle>();
 /** What bundling needs of a function: its name and handler module, and its trigger (none: the entry is already the platform's native handler, e.g. a benchmark baseline). */
 export type BundleInput = Pick<FunctionDefinition, "name" | "entry"> & { trigger?: { kind: TriggerKind } };
 
+/** What one bundle is built from, resolved, and the cache key that holds them. */
+export interface BundleInputs {
+  /**
+   * Every input of the build: the platform (its esbuild target), the function's name (in the
+   * generated entry), its trigger kind (the driver adapter), the handler file, the output
+   * folder and the esbuild overrides. Two calls that differ in any of these build different
+   * bundles, so none may share a cached one (issue 30: a build input missing from the key
+   * let two different builds share one output). A JSON array, not a ':'-joined string, so a
+   * separator inside a name cannot make two inputs one key.
+   */
+  key: string;
+  root: string;
+  handlerFile: string;
+  outDir: string;
+  overrides: esbuild.BuildOptions;
+}
+
+/** Resolves a bundle's inputs against its root (pure: reads no file). */
+export function bundleInputs(fn: BundleInput, platform: Platform, options: BundleOptions = {}): BundleInputs {
+  const root = path.resolve(options.root ?? process.cwd());
+  const handlerFile = path.resolve(root, entryFor(fn.entry, platform));
+  const overrides = options.esbuild ?? {};
+  const outDir = path.resolve(root, options.outDir ?? buildDirOf(root));
+  const key = JSON.stringify([platform, fn.name, fn.trigger?.kind ?? null, handlerFile, outDir, overrides]);
+  return { key, root, handlerFile, outDir, overrides };
+}
+
 /**
  * Bundles one function for one platform (cached for the life of the process). The entry is
  * generated: it imports the function's handler module and parity's generic driver for the
@@ -142,11 +174,7 @@ export type BundleInput = Pick<FunctionDefinition, "name" | "entry"> & { trigger
  * the consumer's project (https://esbuild.github.io/api/#stdin).
  */
 export function bundleFunction(fn: BundleInput, platform: Platform, options: BundleOptions = {}): Bundle {
-  const root = path.resolve(options.root ?? process.cwd());
-  const handlerFile = path.resolve(root, entryFor(fn.entry, platform));
-  const overrides = options.esbuild ?? {};
-  const outDir = path.resolve(root, options.outDir ?? buildDirOf(root));
-  const key = `${platform}:${fn.name}:${fn.trigger?.kind}:${handlerFile}:${outDir}:${JSON.stringify(overrides)}`;
+  const { key, root, handlerFile, outDir, overrides } = bundleInputs(fn, platform, options);
   const cached = cache.get(key);
   if (cached) return cached;
   if (!fs.existsSync(handlerFile)) throw new Error(`function "${fn.name}": its ${platform} handler ${handlerFile} does not exist (relative entries resolve against ${root})`);

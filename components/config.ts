@@ -6,8 +6,15 @@
  * `readStackConfig` (components/program.ts) reads the running program's config through it.
  */
 import { catalog, findFunction, functionNames, platforms, type FunctionDefinition, type FunctionName, type Platform, type TriggerKind } from "./catalog";
-import type { FunctionSpec } from "./platform";
 import { allowedEveryMinutes, isAllowedEveryMinutes } from "./schedule";
+
+/** A function as the rules see it: what it is and the portable settings it asks for. */
+export interface FunctionSpec {
+  /** Name, trigger and declared capabilities (from the catalog, or your own). */
+  definition: Pick<FunctionDefinition, "name" | "trigger" | "capabilities" | "description">;
+  /** Portable settings; each platform's rules map them to native knobs. */
+  settings: FunctionSettings;
+}
 
 /** Portable settings of one function; each component maps them to its platform's knobs. */
 export interface FunctionSettings {

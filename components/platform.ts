@@ -6,24 +6,14 @@
  * pack load it without any Pulumi package.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Bundle } from "./bundle";
-import type { Capability, FunctionDefinition, Platform, TriggerKind } from "./catalog";
-import type { FunctionSettings } from "./config";
+import type { FunctionDeployment } from "./bundle";
+import type { Capability, Platform, TriggerKind } from "./catalog";
+import type { FunctionSpec } from "./config";
 import { allowedEveryMinutes, isAllowedEveryMinutes } from "./schedule";
 
-/** A function as the rules see it: what it is and the portable settings it asks for. */
-export interface FunctionSpec {
-  /** Name, trigger and declared capabilities (from the catalog, or your own). */
-  definition: Pick<FunctionDefinition, "name" | "trigger" | "capabilities" | "description">;
-  /** Portable settings; each platform's rules map them to native knobs. */
-  settings: FunctionSettings;
-}
-
-/** One function to deploy on one platform: its spec and the bundle to upload. */
-export interface FunctionDeployment extends FunctionSpec {
-  /** The bundle to upload; see `bundleFunction`. */
-  bundle: Bundle;
-}
+// Declared where bundle.ts and config.ts can use them without importing this module (no import cycle).
+export type { FunctionSpec } from "./config";
+export type { FunctionDeployment } from "./bundle";
 
 /**
  * The store deadline (`STORE_TIMEOUT_MS`) of a function that uses the users store: 40 % of its

@@ -6,19 +6,20 @@ import assert from "node:assert/strict";
 import { normalizeEmail } from "../functions/core/validation";
 import { chaosRound } from "../reliability/chaos";
 import { describeFailure, runFuzz, targetSubject } from "../reliability/fuzz";
+import { answerOf, tallyOf } from "./answers";
 import type { ConformanceTarget, DeliveredMessage } from "./target";
 
 const BASE = "http://parity.test";
 
 export function describeConformance(platform: string, start: () => Promise<ConformanceTarget>): void {
   describe(`conformance: ${platform}`, function () {
-    this.timeout(60_000);
+    this.timeout(90_000);
     let target: ConformanceTarget;
     let counter = 0;
     const uniqueEmail = () => `user${Date.now()}${counter++}@example.com`;
 
     before(async function () {
-      this.timeout(120_000);
+      this.timeout(180_000);
       target = await start();
     });
     after(async () => {
@@ -38,11 +39,22 @@ export function describeConformance(platform: string, start: () => Promise<Confo
         headers: { "content-type": "application/json", ...(init.headers as Record<string, string>) },
         body: typeof body === "string" ? body : JSON.stringify(body),
       });
+    /** Fails naming what came back (status, and error code or body excerpt) unless the status is `status`. */
+    const expectStatus = async (response: Response, status: number, why?: string) => {
+      if (response.status !== status) assert.fail(`expected ${status}${why ? ` (${why})` : ""}, got ${await answerOf(response)}`);
+    };
+    /** Exactly one 201 and every other answer 409 email_taken; else fails with the count of each answer that came back. */
+    const expectOneCreated = async (responses: Response[]) => {
+      const answers = await Promise.all(responses.map(answerOf));
+      const created = answers.filter((answer) => answer === "201").length;
+      const taken = answers.filter((answer) => answer === "409 email_taken").length;
+      if (created !== 1 || taken !== responses.length - 1) assert.fail(`expected 1 × 201, ${responses.length - 1} × 409 email_taken; got ${await tallyOf(responses)}`);
+    };
     const expectError = async (response: Response, status: number, code: string) => {
-      assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status}`);
+      const answer = await answerOf(response);
+      assert.equal(answer, `${status} ${code}`, `expected ${status} ${code}, got ${answer}`);
       assert.match(response.headers.get("content-type") ?? "", /application\/json/);
       const body = (await response.json()) as { error: { code: string; message: string } };
-      assert.equal(body.error.code, code);
       assert.equal(typeof body.error.message, "string");
       assert.doesNotMatch(JSON.stringify(body), /\s+at\s+\S+\s+\(|node_modules/, "no stack trace in a response");
       return body;
@@ -53,13 +65,15 @@ export function describeConformance(platform: string, start: () => Promise<Confo
         .filter((line) => line.includes("{"))
         .map((line) => { try { return JSON.parse(line.slice(line.indexOf("{"))) as Record<string, any>; } catch { return undefined; } })
         .filter((record): record is Record<string, any> => record !== undefined);
-    /** Waits up to 2 s for `logged()`: a runtime may hand its log lines over after the response (Miniflare does). */
+    /** Waits for `logged()`: a runtime may hand its log lines over after the response (Miniflare does). */
     const awaitLogged = async (logged: () => boolean) => {
-      for (const deadline = Date.now() + 2_000; !logged() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Polls until logged: the bound only ends a wait for a line that never comes (a loaded machine
+      // may take seconds to carry a line from a worker).
+      for (const deadline = Date.now() + 15_000; !logged() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
     };
     const createUser = async (email = uniqueEmail(), name = "Ada Lovelace") => {
       const response = await postJson({ email, name });
-      assert.equal(response.status, 201, await response.clone().text());
+      await expectStatus(response, 201);
       return (await response.json()) as { id: string; email: string; name: string; welcomedAt: string | null };
     };
 
@@ -70,7 +84,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
      */
     const assertReadBack = async (created: { id: string; welcomedAt: string | null }, message?: string) => {
       const response = await send(`/users/${created.id}`);
-      assert.equal(response.status, 200, message);
+      await expectStatus(response, 200, message);
       const stored = (await response.json()) as { welcomedAt: string | null };
       assert.ok(stored.welcomedAt === created.welcomedAt || (created.welcomedAt === null && !Number.isNaN(Date.parse(String(stored.welcomedAt)))), `welcomedAt ${stored.welcomedAt}`);
       assert.deepEqual({ ...stored, welcomedAt: created.welcomedAt }, created, message);
@@ -79,14 +93,14 @@ export function describeConformance(platform: string, start: () => Promise<Confo
     describe("HTTP", () => {
       it("GET /health answers 200 without a key", async () => {
         const response = await send("/health", { key: null });
-        assert.equal(response.status, 200);
+        await expectStatus(response, 200);
         assert.deepEqual(await response.json(), { status: "ok" });
       });
 
       it("POST /users creates a user: 201, Location, normalised email", async () => {
         const email = uniqueEmail();
         const response = await postJson({ email: `  ${email.toUpperCase()} `, name: " Grace Hopper " });
-        assert.equal(response.status, 201);
+        await expectStatus(response, 201);
         const user = (await response.json()) as Record<string, unknown>;
         assert.equal(user.email, email);
         assert.equal(user.name, "Grace Hopper");
@@ -129,8 +143,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
         const responses = await Promise.all(
           Array.from({ length: 20 }, (_, i) => postJson({ email, name: `Racer ${i}` })),
         );
-        const statuses = responses.map((r) => r.status).sort();
-        assert.deepEqual(statuses, [201, ...Array(19).fill(409)]);
+        await expectOneCreated(responses);
         for (const response of responses.filter((r) => r.status === 409)) {
           await expectError(response, 409, "email_taken");
         }
@@ -151,7 +164,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
         const response = await postJson('{"email": "a@b.co", ');
         if (target.runtimeRejectsMalformedJson) {
           // The platform's runtime answers before the function runs (see ConformanceTarget).
-          assert.equal(response.status, 400);
+          await expectStatus(response, 400);
           assert.doesNotMatch(await response.text(), /\s+at\s+\S+\s+\(|node_modules/, "no stack trace in a response");
           return;
         }
@@ -177,17 +190,17 @@ export function describeConformance(platform: string, start: () => Promise<Confo
       // driver passed content-length and 415 where it streamed the body; the type is checked first.
       it("a JSON charset other than UTF-8, or an oversized body of the wrong type, is 415", async () => {
         const latin1 = await postJson({ email: uniqueEmail(), name: "Ada" }, { headers: { "content-type": "application/json; charset=latin1" } });
-        // Cloud Functions' runtime answers this 415 itself (README: known deviations); the status is the same everywhere.
-        if (target.platform === "gcp") assert.equal(latin1.status, 415);
+        // Cloud Functions' runtime answers this 415 itself (docs/reliability.md: known deviations); the status is the same everywhere.
+        if (target.platform === "gcp") await expectStatus(latin1, 415);
         else await expectError(latin1, 415, "unsupported_media_type");
         const mixedCase = await postJson({ email: uniqueEmail(), name: "Ada" }, { headers: { "content-type": "Application/JSON; Charset=UTF-8" } });
-        assert.equal(mixedCase.status, 201, "UTF-8 in any case is JSON");
+        await expectStatus(mixedCase, 201, "UTF-8 in any case is JSON");
         const big = await send("/users", { method: "POST", headers: { "content-type": "json" }, body: JSON.stringify({ email: uniqueEmail(), name: "n".repeat(17 * 1024) }) });
         await expectError(big, 415, "unsupported_media_type");
       });
 
       it("a seeded sample of generated requests gets the core's own answer (differential fuzzing)", async function () {
-        this.timeout(60_000);
+        this.timeout(90_000);
         // A fixed seed: the same sample on every platform and every run; PARITY_FUZZ_SEED explores others.
         const seed = Number(process.env.PARITY_FUZZ_SEED ?? 20261130);
         const result = await runFuzz([targetSubject(target)], { seed, runs: 150 });
@@ -327,7 +340,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
                 body: JSON.stringify({ email: uniqueEmail(), name: `Offline ${i}` }),
               }),
             );
-            assert.equal(response.status, 201, "a failed publish still creates the user");
+            await expectStatus(response, 201, "a failed publish still creates the user");
             users.push((await response.json()) as { id: string; email: string });
           }
           return users;
@@ -391,12 +404,21 @@ export function describeConformance(platform: string, start: () => Promise<Confo
     });
 
     describe("faults: the store unreachable", () => {
-      /** How long a request may take to fail: the targets bound their store clients' retries. */
-      const FAIL_WITHIN_MS = 3_000;
+      /**
+       * How long a request may take to fail: the targets bound their store clients' retries, so a
+       * request fails in about a second on an idle machine (3.2 s was seen at load average 7). The
+       * bound only says "answers, not held until the function's timeout": the number of tries that
+       * makes it so is counted, not timed, where parity sets it (test/azure/driver.test.ts, "the
+       * SDKs' tries, counted by a server that answers 503"); the targets' own settings shorten the others'.
+       */
+      const FAIL_WITHIN_MS = 15_000;
 
       it("POST and GET answer 500 internal_error within seconds, the cause is logged at error level, nothing is half-written", async () => {
         const down = await target.usersApiWithStoreDown();
         try {
+          // A loaded worker: GET /health touches no store, so the timing below is the store's
+          // failure, not the bundle's first load in a new worker on a busy machine.
+          assert.equal((await down.request(new Request(`${BASE}/health`))).status, 200);
           const email = uniqueEmail();
           const timed = async (request: Request) => {
             const started = Date.now();
@@ -427,7 +449,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
           // Nothing half-written: the real store has neither the user nor its email claim, so the
           // same email is free on the healthy API (a leftover claim would answer 409).
           const again = await postJson({ email, name: "Ada Online" });
-          assert.equal(again.status, 201, `the email is still free: ${await again.clone().text()}`);
+          await expectStatus(again, 201, "the email is still free");
         } finally {
           await down.close();
         }
@@ -457,7 +479,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
             await expectError(response, expected.status, expected.code);
             assert.ok(elapsedMs < slow.timeoutMs, `the store deadline answers before the ${slow.timeoutMs} ms timeout, not after ${elapsedMs} ms`);
           } else {
-            assert.equal(response.status, expected.status, `the platform's timeout answer (${expected.source})`);
+            await expectStatus(response, expected.status, `the platform's timeout answer (${expected.source})`);
             assert.deepEqual(await response.json(), expected.body);
             assert.ok(elapsedMs >= slow.timeoutMs - 50 && elapsedMs <= slow.timeoutMs + ANSWER_SLACK_MS, `answered after ${elapsedMs} ms, the timeout is ${slow.timeoutMs} ms`);
           }
@@ -472,7 +494,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
           const landed = await slow.recordsFor(normalizeEmail(email));
           assert.ok([0, 1].includes(landed.users) && landed.users === landed.claims, `the user and its email claim, both or neither: ${JSON.stringify(landed)}`);
           const again = await postJson({ email, name: "Ada Fast" });
-          assert.ok([201, 409].includes(again.status), `the same email again: ${again.status} ${await again.clone().text()}`);
+          assert.ok([201, 409].includes(again.status), `the same email again: expected 201 or 409, got ${await answerOf(again)}`);
           await new Promise((resolve) => setTimeout(resolve, STORE_APPLY_MS));
           assert.deepEqual(await slow.recordsFor(normalizeEmail(email)), { users: 1, claims: 1 }, "one user and its claim, never two");
         } finally {
@@ -515,7 +537,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
           return body;
         };
         const atLimit = await postJson(bodyOfBytes(16_384));
-        assert.equal(atLimit.status, 201, await atLimit.clone().text());
+        await expectStatus(atLimit, 201);
         await expectError(await postJson(bodyOfBytes(16_385)), 413, "payload_too_large");
       });
 
@@ -523,7 +545,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
         await drainPublished();
         const email = uniqueEmail();
         const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => postJson({ email, name: `Racer ${i}` })));
-        assert.deepEqual(responses.map((r) => r.status).sort(), [201, ...Array(19).fill(409)]);
+        await expectOneCreated(responses);
         await expectError(await postJson({ email, name: "Late" }), 409, "email_taken");
         const winner = (await responses.find((r) => r.status === 201)!.json()) as { id: string };
         // waitForEventOf lingers after the winner's event; a loser's would carry its own id.
@@ -541,7 +563,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
               body: JSON.stringify({ email: uniqueEmail(), name: "Unpublished" }),
             }),
           );
-          assert.equal(response.status, 201, await response.clone().text());
+          await expectStatus(response, 201);
           const user = (await response.json()) as { id: string; welcomedAt: string | null };
           await assertReadBack(user, "the user is kept");
           const failure = () => logRecords(down.logs()).find((record) => record.level === "error" && /publish failed/.test(String(record.message)));
@@ -572,7 +594,7 @@ export function describeConformance(platform: string, start: () => Promise<Confo
           const post = new Request(`${BASE}/users`, { method: "POST", headers: { "x-api-key": target.apiKey, "content-type": "application/json" }, body: JSON.stringify({ email: uniqueEmail(), name: "Ada" }) });
           answers.push(await expectError(await empty.request(post), 500, "internal_error"));
           const health = await empty.request(new Request(`${BASE}/health`));
-          assert.equal(health.status, 200);
+          await expectStatus(health, 200);
           assert.deepEqual(await health.json(), { status: "ok" });
 
           const errorRecords = () => logRecords(empty.logs()).filter((record) => record.level === "error");

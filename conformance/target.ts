@@ -81,7 +81,7 @@ export interface ConformanceTarget {
 /**
  * Platforms whose runtime answers malformed JSON itself, before the function runs (the
  * conformance suite accepts a plain 400 there). Deployed or local, the runtime is the same;
- * the README lists it among the documented differences.
+ * docs/reliability.md lists it among the known deviations.
  */
 export const runtimeRejectsMalformedJson: Partial<Record<"aws" | "gcp" | "azure" | "cloudflare", string>> = {
   gcp: "the Functions Framework (what Cloud Functions runs) parses application/json bodies before the function and answers malformed JSON with its own 400",

@@ -10,7 +10,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { capabilities, type Capability } from "../components/catalog";
-import { gcpCapabilityBindings, gcpNameRules, MAX_DELIVERY_ATTEMPTS_RANGE, SCHEDULER_ATTEMPT_DEADLINE_SECONDS } from "../components/gcp/rules";
+import { gcpCapabilityBindings, gcpNameRules, isFunctionSourcesCondition, MAX_DELIVERY_ATTEMPTS_RANGE, SCHEDULER_ATTEMPT_DEADLINE_SECONDS } from "../components/gcp/rules";
 import { CAPABILITIES_TAG } from "../components/platform";
 import { namePolicy, ofType, resourcePolicy, SECRET_NAME, stackPolicy, transitiveDependencies, type ParityPolicy } from "./policy";
 
@@ -89,14 +89,16 @@ export const gcpPolicies: ParityPolicy[] = [
   resourcePolicy({
     name: "gcp-iam-no-project-wide-binding",
     description:
-      "A project-level binding only where no resource-level one exists: Firestore roles limited to one database by an IAM condition, and Logs Writer (log entries are written to the project).",
+      "A project-level binding only where no resource-level one exists: Firestore roles limited to one database by an IAM condition, Storage Object Viewer limited to Cloud Functions' own source bucket by one, and Logs Writer (log entries are written to the project).",
     enforcementLevel: "mandatory",
     url: "https://cloud.google.com/iam/docs/using-iam-securely#least_privilege",
     types: [T.projectIam, T.projectIamBinding],
     validate: (props, _args, report) => {
       const role = String(props.role);
       const oneDatabase = role.startsWith("roles/datastore.") && /^resource\.name == "projects\/[^/"]+\/databases\/[^/"]+"$/.test(String(props.condition?.expression ?? ""));
-      if (!oneDatabase && role !== "roles/logging.logWriter") report(`${role} is granted on the whole project; bind it on the resource it serves`);
+      // The build reads Cloud Functions' own source bucket, which exists only after the first deploy (components/gcp/rules.ts gcpBuildBindings).
+      const functionSources = role === "roles/storage.objectViewer" && isFunctionSourcesCondition(String(props.condition?.expression ?? ""));
+      if (!oneDatabase && !functionSources && role !== "roles/logging.logWriter") report(`${role} is granted on the whole project; bind it on the resource it serves`);
     },
   }),
   stackPolicy({

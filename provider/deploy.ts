@@ -14,7 +14,7 @@ import { CloudflareFunctions } from "../components/cloudflare";
 import { defaultsFor, settingRanges, type FunctionSettingKey, type FunctionSettings } from "../components/config";
 import { GcpFunctions } from "../components/gcp";
 import { ComponentArgsError, formatWarning, type FunctionDeployment, type PlatformFunctionsArgs, type PlatformOutputs } from "../components/platform";
-import type { CloudflareFunctionsArgs, DeployPlatform, FunctionArgs, FunctionsArgs, WrapperOutputs } from "./components";
+import type { CloudflareFunctionsArgs, DeployPlatform, FunctionArgs, FunctionsArgs, WrapperOutputs } from "./args";
 
 const triggerKinds = ["http", "queue", "schedule"] as const;
 const defaultEveryMinutes = 60;

@@ -61,7 +61,7 @@ export function violations(request: Pick<FuzzRequest, "method">, observed: Obser
 
 /**
  * A difference a platform's own runtime makes before parity's code runs: listed, with its
- * reason, in the README's known-deviation table. Anything not matched here must be equal.
+ * reason, in docs/reliability.md's known-deviation table. Anything not matched here must be equal.
  */
 export interface KnownDeviation {
   id: string;

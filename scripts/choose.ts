@@ -56,12 +56,13 @@ async function main(): Promise<void> {
     requirements.traffic = values.traffic as TrafficShape;
   }
   // Loaded once the arguments and requirements are known good, so mistakes are reported at once.
-  const [{ projectRoot }, { choose }, { readResults }, { renderSummary, writeChoice }, { readStack, stackReasons, stackRegions }] = await Promise.all([
+  const [{ projectRoot }, { choose }, { readResults }, { renderSummary, writeChoice }, { readStack, stackReasons }, { stackRegions }] = await Promise.all([
     import("../components/bundle"),
     import("../choose/choose"),
     import("../choose/measurements"),
     import("../choose/render"),
     import("../choose/stack"),
+    import("../components/stack-file"),
   ]);
   const run = values.results ? readResults(values.results) : undefined;
   const stack = values.stack ? { name: values.stack, reasons: stackReasons(readStack(values.stack)), regions: stackRegions(values.stack) } : undefined;

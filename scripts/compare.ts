@@ -22,7 +22,7 @@ const usage = `usage: npm run compare -- [target] [options]
 target (default: the local cloud with stack dev):
   --local                 the local cloud (with --stack: that stack's settings)
   --stack <name>          a deployed stack: pulumi stack output --json, pulumi config get parity:apiKey
-  --endpoints <file>      deployed endpoints from a file (see README for the format)
+  --endpoints <file>      deployed endpoints from a file (see docs/comparing.md for the format)
   --api-key <key>         API key for --endpoints (else the file's apiKey or PARITY_API_KEY)
 
 options:

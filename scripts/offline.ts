@@ -27,6 +27,8 @@ export interface MockRun<T> {
    * to the console; here they are captured instead).
    */
   loggedWarnings: string[];
+  /** The token of every provider function (invoke) the program called, in order, e.g. `aws:index/getRegion:getRegion`. */
+  invoked: string[];
   /** Resources of one type token, e.g. `aws:lambda/function:Function`. */
   ofType(type: string): RecordedResource[];
   /** The one resource of a type whose name ends with `suffix`; fails otherwise. */
@@ -68,6 +70,13 @@ function randomState(type: string, inputs: Record<string, any>): Record<string, 
 
 /** A service account's outputs in the shape Google returns them, so bindings and schedules name a real-looking identity. */
 function gcpState(type: string, inputs: Record<string, any>): Record<string, unknown> {
+  if (type === "gcp:cloudfunctionsv2/function:Function") {
+    // Both URLs a 2nd-gen function has: `url` (cloudfunctions.net) and its Cloud Run service's run.app `uri`.
+    return {
+      url: `https://${inputs.location}-${MOCK_GCP_PROJECT}.cloudfunctions.net/${inputs.name}`,
+      serviceConfig: { ...inputs.serviceConfig, uri: `https://${inputs.name}-h4sh-ew.a.run.app` },
+    };
+  }
   if (type !== "gcp:serviceaccount/account:Account" || typeof inputs.accountId !== "string") return {};
   const email = `${inputs.accountId}@${MOCK_GCP_PROJECT}.iam.gserviceaccount.com`;
   return { email, member: `serviceAccount:${email}`, name: `projects/${MOCK_GCP_PROJECT}/serviceAccounts/${email}` };
@@ -110,11 +119,15 @@ export async function runWithMocks<T>(
     stack?: string;
     stateFor?: StateFor;
     config?: Record<string, string>;
-    /** Answers for provider functions (invokes), by token, over the built-in ones. */
-    invokes?: Record<string, Record<string, any>>;
+    /**
+     * Answers for provider functions (invokes), by token, over the built-in ones; a function
+     * answers from the invoke's inputs, and throws to make the invoke fail as a provider would.
+     */
+    invokes?: Record<string, Record<string, any> | ((inputs: Record<string, any>) => Record<string, any>)>;
   } = {},
 ): Promise<MockRun<T>> {
   const resources: RecordedResource[] = [];
+  const invoked: string[] = [];
   const graph = recordGraph();
   await pulumi.runtime.setMocks(
     {
@@ -125,7 +138,17 @@ export async function runWithMocks<T>(
         return { id: extra.id ?? `${args.name}-id`, state };
       },
       call(args) {
-        return options.invokes?.[args.token] ?? fakeInvokes[args.token] ?? args.inputs;
+        invoked.push(args.token);
+        const answer = options.invokes?.[args.token];
+        if (typeof answer === "function") {
+          try {
+            return answer(args.inputs);
+          } catch (error) {
+            // The engine answers a failed invoke over gRPC, and the SDK rejects with its `details`.
+            throw Object.assign(error instanceof Error ? error : new Error(String(error)), { details: error instanceof Error ? error.message : String(error) });
+          }
+        }
+        return answer ?? fakeInvokes[args.token] ?? args.inputs;
       },
     },
     "parity",
@@ -163,6 +186,7 @@ export async function runWithMocks<T>(
     result,
     resources,
     loggedWarnings,
+    invoked,
     ofType,
     one(type, suffix) {
       const matches = ofType(type).filter((r) => suffix === undefined || r.name.endsWith(suffix));

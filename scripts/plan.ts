@@ -14,7 +14,7 @@ import { AwsFunctions, LAMBDA_CONCURRENCY_QUOTA } from "../components/aws";
 import { deployStack } from "../components/program";
 import { knownStacks, stackFileValues } from "../components/stack-file";
 import { columns as table, DEFAULT_POST_SHARE, estimateCost, formatCostSection, freeTierNote, loadPricing, notModelled, parseTrafficShape, pricingFor, stackUseFor, trafficShapes, unverifiedPrices, type CostSection } from "../compare/cost";
-import { stackRegions } from "../choose/stack";
+import { stackRegions } from "../components/stack-file";
 import { evaluatePolicies, formatViolation, type Violation } from "../policies/evaluate";
 import { parityPolicies } from "../policies/pack";
 import { runWithMocks, valueOf, type RecordedResource } from "./offline";
@@ -193,7 +193,7 @@ export function formatPlan(report: PlanReport): string {
   out.push(...formatCostSection(report.cost));
 
   if (report.quotas.length > 0) {
-    out.push("\nAccount quotas this stack needs (check them before `pulumi up`; README: Deploying for real)");
+    out.push("\nAccount quotas this stack needs (check them before `pulumi up`; docs/platforms.md)");
     for (const q of report.quotas) out.push(`  ${q.platform}: ${q.quota} (${q.code}) ≥ ${q.needed}: ${q.why}`);
   }
 

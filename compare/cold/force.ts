@@ -5,6 +5,7 @@
  * client over its REST API (`Api`), so tests replay recorded responses (test/compare/fixtures/cold-*.json).
  */
 import type { TimedColdSample } from "./probe";
+import type { SmallSummary } from "../phases";
 
 export interface ApiCall {
   method: "GET" | "POST" | "PUT" | "PATCH";
@@ -60,14 +61,6 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 
 /** The environment variable each force changes: its value is the time of the change, so every change is a new one. */
 export const FORCE_VARIABLE = "PARITY_FORCE_COLD";
-
-/** n, min, median and max: the figures a handful of cold samples supports (no p99 from five values). */
-export interface SmallSummary {
-  n: number;
-  min: number;
-  median: number;
-  max: number;
-}
 
 export function smallSummary(values: number[]): SmallSummary {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);

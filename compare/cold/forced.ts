@@ -3,32 +3,13 @@
  * own figure, summarised as n / min / median / max (a handful of samples supports no more).
  */
 import type { Platform } from "../../components/catalog";
-import type { DeployedEndpoint } from "../targets";
-import { coldStartResult, type ColdStartResult, type Endpoint } from "../phases";
+import { coldStartResult, type ColdConfirmation, type ColdStartResult, type DeployedEndpoint, type Endpoint, type ForcedColdSummary } from "../phases";
 import { awsApi, awsColdForcer } from "./aws";
 import { azureApi, azureColdForcer } from "./azure";
 import { cloudflareColdForcer, CLOUDFLARE_NOT_FORCEABLE, startupTimeFromStackExport } from "./cloudflare";
-import { smallSummary, type ColdForcer, type SmallSummary } from "./force";
+import { smallSummary, type ColdForcer } from "./force";
 import { gcpApi, gcpColdForcer } from "./gcp";
 import { timedColdProbe, type TimedColdSample } from "./probe";
-
-/** Whether the answering instance said it was new: from `x-parity-cold`/`x-parity-instance`, else unconfirmed. */
-export type ColdConfirmation = "confirmed" | "not cold" | "unconfirmed";
-
-export interface ForcedColdSummary {
-  requested: number;
-  /** Client latency of each sample: whole request on a new connection. */
-  client: SmallSummary;
-  /** DNS + TCP + TLS. */
-  connect: SmallSummary;
-  /** Request written → first byte. */
-  firstByte: SmallSummary;
-  /** The platform's own figure, kept apart from the client's. */
-  platform: SmallSummary & { name: string; note: string };
-  confirmations: ColdConfirmation[];
-  /** The permissions the force and the figure needed. */
-  permissions: string;
-}
 
 export async function forcedColdStart(
   forcer: ColdForcer,

@@ -248,7 +248,7 @@ export function installArgs(): string[] {
   return ["ci", "--prefix", ARTILLERY_DIR, "--no-audit", "--no-fund"];
 }
 
-/** Installs Artillery into engines/artillery once (about a minute here; see the README for the figures). */
+/** Installs Artillery into engines/artillery once (about a minute here; see docs/comparing.md for the figures). */
 export async function ensureArtillery(log: (line: string) => void): Promise<void> {
   if (artilleryInstalled()) return;
   log(`Artillery is not installed yet: installing it once into engines/artillery (npm ${installArgs().join(" ")}; about a minute, ~600 MB) ...`);

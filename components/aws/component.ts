@@ -29,6 +29,7 @@ import {
   awsNativeSummary,
   BINDING_TAG,
   compileAwsPolicy,
+  concurrencyQuotaVerdict,
   DEAD_LETTER_RETENTION_SECONDS,
   DEFAULT_MAX_RECEIVE_COUNT,
   LAMBDA_CONCURRENCY_QUOTA,
@@ -45,6 +46,7 @@ import {
   type AwsPlan,
   type AwsPlannedFunction,
   type AwsQueueSettings,
+  type QuotaReading,
 } from "./rules";
 
 export interface AwsFunctionsArgs extends PlatformFunctionsArgs {
@@ -97,8 +99,9 @@ export interface AwsFunctionsArgs extends PlatformFunctionsArgs {
   /**
    * Read the account's Lambda "Concurrent executions" quota (Service Quotas `L-B99A9384`) at
    * deploy time and stop before any function is created when it cannot hold this component's
-   * reserved concurrency plus the 100 Lambda keeps unreserved. The deployer needs
-   * `servicequotas:GetServiceQuota`; turn it off where that is not granted.
+   * reserved concurrency plus the 100 Lambda keeps unreserved. Reading it needs
+   * `servicequotas:GetAWSDefaultServiceQuota` and `servicequotas:GetServiceQuota`; a reading that
+   * cannot be made (access denied, throttling) is a warning, not a stop. Turn it off to skip the call.
    * @default true
    * @example
    * accountConcurrencyCheck: false
@@ -266,21 +269,22 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
   }
 
   /**
-   * Resolves once the account's concurrency quota is known to hold the plan; fails the deploy,
-   * naming the quota and the value needed, when it does not. Service Quotas returns AWS's
-   * default when no value was applied to the account, so a missing reading never blocks.
+   * Resolves once the account's concurrency quota is known to hold the plan (rules.ts
+   * `concurrencyQuotaVerdict`): fails the deploy, naming the quota and the value needed, when it
+   * cannot; warns and goes on when the quota cannot be read (the promise form of the invoke, so a
+   * refused or throttled call is caught here instead of failing the whole program).
    */
   private checkAccountConcurrency(name: string): pulumi.Output<boolean> {
-    const needed = this.plan.concurrency.accountQuotaNeeded;
-    const quota = aws.servicequotas.getServiceQuotaOutput(LAMBDA_CONCURRENCY_QUOTA, { parent: this });
-    return quota.value.apply((value) => {
-      if (value < needed) {
-        throw new ComponentArgsError(
-          "aws",
-          name,
-          `the account's Lambda "Concurrent executions" quota (${LAMBDA_CONCURRENCY_QUOTA.quotaCode}) is ${value}; this component reserves ${this.plan.concurrency.reserved} and Lambda keeps 100 unreserved, so it needs at least ${needed}. Request an increase in Service Quotas, or lower reservedConcurrency.`,
-        );
-      }
+    const reading: Promise<QuotaReading> = aws.servicequotas.getServiceQuota(LAMBDA_CONCURRENCY_QUOTA, { parent: this }).then(
+      (quota) => ({ value: quota.value }),
+      (error: unknown) => ({ failed: error instanceof Error ? error.message : String(error) }),
+    );
+    return pulumi.output(reading).apply((read) => {
+      const verdict = concurrencyQuotaVerdict(read as QuotaReading, this.plan.concurrency);
+      if (verdict.kind === "short") throw new ComponentArgsError("aws", name, verdict.error);
+      // Unread: a warning the deployer must act on. Enough: a note (the unreserved figure stays theirs to check).
+      if (verdict.kind === "unread") pulumi.log.warn(`[aws] ${name}: ${verdict.warning}`, this);
+      else pulumi.log.info(`[aws] ${name}: ${verdict.warning}`, this);
       return true;
     });
   }

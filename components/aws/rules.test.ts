@@ -18,6 +18,8 @@ import {
   scheduleSettingsFor,
   schedulerAssumeRolePolicy,
   schedulerInvokeStatement,
+  concurrencyQuotaVerdict,
+  LAMBDA_QUOTA_READ_ACTIONS,
 } from "./rules";
 
 describe("AWS rules", () => {
@@ -400,5 +402,30 @@ describe("AWS rules: names, statements, checks and the plan's summary", () => {
       reconcileTimeBudgetSeconds: 48,
       logRetentionDays: 14,
     });
+  });
+});
+
+describe("AWS rules: the account concurrency check", () => {
+  const concurrency = { reserved: 121, accountQuotaNeeded: 221 };
+
+  it("stops at one below what the plan needs, goes on at exactly it", () => {
+    const short = concurrencyQuotaVerdict({ value: 220 }, concurrency);
+    assert.equal(short.kind, "short");
+    assert.match("error" in short ? short.error : "", /L-B99A9384\) is 220.*at least 221/);
+    assert.equal(concurrencyQuotaVerdict({ value: 221 }, concurrency).kind, "enough");
+  });
+
+  it("warns instead of stopping when the quota cannot be read, naming both actions the provider calls", () => {
+    const unread = concurrencyQuotaVerdict({ failed: "AccessDeniedException: no" }, concurrency);
+    assert.equal(unread.kind, "unread");
+    assert.deepEqual([...LAMBDA_QUOTA_READ_ACTIONS], ["servicequotas:GetAWSDefaultServiceQuota", "servicequotas:GetServiceQuota"]);
+    const text = "warning" in unread ? unread.warning : "";
+    assert.match(text, /AccessDeniedException: no/);
+    assert.match(text, /servicequotas:GetAWSDefaultServiceQuota and servicequotas:GetServiceQuota/);
+  });
+
+  it("says, even when the quota is enough, that unreserved concurrency counts other reservations (reserved + 100)", () => {
+    const enough = concurrencyQuotaVerdict({ value: 1000 }, concurrency);
+    assert.match("warning" in enough ? enough.warning : "", /UnreservedConcurrentExecutions.*at least 221/);
   });
 });

@@ -63,6 +63,51 @@ export const awsLimits = {
 export const LAMBDA_CONCURRENCY_QUOTA = { serviceCode: "lambda", quotaCode: "L-B99A9384" } as const;
 
 /**
+ * What the deployer needs to read that quota: the provider's `getServiceQuota` reads the default
+ * (`GetAWSDefaultServiceQuota`) before the applied value (`GetServiceQuota`)
+ * (terraform-provider-aws `internal/service/servicequotas/service_quota_data_source.go`).
+ */
+export const LAMBDA_QUOTA_READ_ACTIONS = ["servicequotas:GetAWSDefaultServiceQuota", "servicequotas:GetServiceQuota"] as const;
+
+/** A reading of the concurrency quota: its value, or why it could not be made (access denied, throttling, …). */
+export type QuotaReading = { value: number } | { failed: string };
+
+/**
+ * What the deploy does with a reading of the account's concurrency quota:
+ * - below what the plan needs: stop, before any Lambda exists (a reservation the account cannot
+ *   hold fails at CreateFunction/PutFunctionConcurrency anyway, after half the stack exists);
+ * - not readable: warn and go on. The reading is a courtesy; a deployer without the Service Quotas
+ *   actions, or a throttled call, must not stop every platform's deployment;
+ * - enough: go on, with a note all the same that the quota is not the whole story: Lambda lets
+ *   a function reserve at most the account's *unreserved* concurrency minus 100
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), and other
+ *   stacks or applications in the account hold reservations of their own. The AWS provider has
+ *   no data source for Lambda's account settings (GetAccountSettings'
+ *   `UnreservedConcurrentExecutions`; none in @pulumi/aws 7.48 `lambda/get*`), so that figure is
+ *   left to the deployer: `aws lambda get-account-settings` (docs/deploying.md).
+ */
+export function concurrencyQuotaVerdict(
+  reading: QuotaReading,
+  concurrency: AwsPlan["concurrency"],
+): { kind: "enough" | "unread"; warning: string } | { kind: "short"; error: string } {
+  const { quotaCode } = LAMBDA_CONCURRENCY_QUOTA;
+  const unreserved = `Other reservations in the account count too: AccountLimit.UnreservedConcurrentExecutions from \`aws lambda get-account-settings\` (plus what this stack already reserves, on an update) must be at least ${concurrency.reserved + awsLimits.unreservedConcurrencyFloor}.`;
+  if ("failed" in reading) {
+    return {
+      kind: "unread",
+      warning: `could not read the account's Lambda "Concurrent executions" quota (${quotaCode}): ${reading.failed}. Deploying without the check; it needs ${LAMBDA_QUOTA_READ_ACTIONS.join(" and ")}. This stack needs a quota of at least ${concurrency.accountQuotaNeeded}. ${unreserved}`,
+    };
+  }
+  if (reading.value < concurrency.accountQuotaNeeded) {
+    return {
+      kind: "short",
+      error: `the account's Lambda "Concurrent executions" quota (${quotaCode}) is ${reading.value}; this component reserves ${concurrency.reserved} and Lambda keeps 100 unreserved, so it needs at least ${concurrency.accountQuotaNeeded}. Request an increase in Service Quotas, or lower reservedConcurrency.`,
+    };
+  }
+  return { kind: "enough", warning: `the account's Lambda concurrency quota (${quotaCode}) is ${reading.value}, enough for this stack's ${concurrency.reserved} reserved. ${unreserved}` };
+}
+
+/**
  * CloudWatch Logs retention values (PutRetentionPolicy):
  * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
  */

@@ -410,7 +410,7 @@ export function azureSettingsFor(
   const result: FlexSettings = { instanceMemoryMB, maximumInstanceCount, alwaysReady, functionTimeout: hhmmss(timeoutSeconds) };
   if (kind === "http") result.httpPerInstanceConcurrency = 1;
   // 40 % of the timeout (components/platform.ts): the store deadline answers parity's 500 before
-  // the host reaches functionTimeout, for which Azure documents no HTTP answer (README, Faults).
+  // the host reaches functionTimeout, for which Azure documents no HTTP answer (docs/reliability.md, Faults).
   // Stryker disable next-line ArrayDeclaration: a definition without capabilities gets no store deadline whether the fallback is [] or ["Stryker was here"]: only a users.* capability gives one
   const storeTimeoutMs = storeTimeoutMsFor(definition.capabilities ?? [], timeoutSeconds);
   if (storeTimeoutMs !== undefined) result.storeTimeoutMs = storeTimeoutMs;

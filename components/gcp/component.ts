@@ -29,7 +29,9 @@ import {
   DEAD_LETTER_RETENTION,
   firestoreDatabaseCondition,
   firestoreDatabaseResource,
+  functionSourcesCondition,
   GCP_RUNTIME,
+  IAM_PROPAGATION_SECONDS,
   gcpBuildBindings,
   gcpLabels,
   gcpNativeSummary,
@@ -41,6 +43,7 @@ import {
   type GcpPlannedFunction,
   type GcpPrincipal,
 } from "./rules";
+import { IamPropagationWait } from "./iam-wait";
 
 export interface GcpFunctionsArgs extends PlatformFunctionsArgs {
   /**
@@ -137,6 +140,8 @@ export interface GcpFunctionNodes {
   serviceAccount: gcp.serviceaccount.Account;
   /** The bindings of its declared capabilities held by its own service account. */
   bindings: pulumi.CustomResource[];
+  /** The pause after those bindings and the build identity's, before the function (./iam-wait.ts). */
+  iamWait: IamPropagationWait;
   source: gcp.storage.BucketObject;
   function: gcp.cloudfunctionsv2.Function;
   /** Present for HTTP functions: anyone may invoke them (the API checks the key). */
@@ -189,6 +194,8 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
   readonly schedules: Record<string, DeployedSchedule> = {};
 
   private readonly projectId: pulumi.Output<string>;
+  /** The project's number: Cloud Functions names its source bucket after it. */
+  private readonly projectNumber: pulumi.Output<string>;
   private readonly region: pulumi.Output<string>;
   private readonly labels: Record<string, string>;
 
@@ -204,6 +211,7 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     const clientConfig = gcp.organizations.getClientConfigOutput({ parent: this });
     this.projectId = pulumi.output(args.project ?? clientConfig.project);
     this.region = pulumi.output(args.region ?? clientConfig.region);
+    this.projectNumber = gcp.organizations.getProjectOutput({ projectId: this.projectId }, { parent: this }).apply((project) => String(project.number));
 
     this.apis = args.enableApis === false ? [] : this.enableApis(name);
     // Only a schedule function needs it; with `enableApis: false` the platform team enables it too.
@@ -301,8 +309,22 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
             { project: this.projectId, location: this.region, repository: this.imageRepository.repositoryId, role: binding.role, member: account.member },
             options,
           );
-        case "sourceBucket":
-          return new gcp.storage.BucketIAMMember(resourceName, { bucket: this.sourceBucket.name, role: binding.role, member: account.member }, options);
+        case "functionSourcesBucket":
+          return new gcp.projects.IAMMember(
+            resourceName,
+            {
+              project: this.projectId,
+              role: binding.role,
+              member: account.member,
+              // The bucket does not exist before the first deploy: project-level, narrowed to it (rules.ts gcpBuildBindings).
+              condition: {
+                title: "function-sources-bucket-only",
+                description: "Cloud Functions' own source bucket in this region only",
+                expression: pulumi.all([this.projectNumber, this.region]).apply(([number, region]) => functionSourcesCondition(number, region)),
+              },
+            },
+            options,
+          );
       }
     });
     return [account, bindings];
@@ -392,6 +414,13 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     // Deployment fails unless the runtime identity can already read the secrets it references
     // (https://cloud.google.com/run/docs/configuring/secrets), so its bindings come first.
     const bindings = this.bindCapabilities(name, fn, "function", serviceAccount);
+    // IAM is eventually consistent: the build and the first revision start only once the grants
+    // have had time to propagate (rules.ts IAM_PROPAGATION_SECONDS, ./iam-wait.ts).
+    const iamWait = new IamPropagationWait(
+      `${name}-${fnName}-iam-wait`,
+      { seconds: IAM_PROPAGATION_SECONDS, triggers: [...bindings, ...this.buildBindings].map((binding) => binding.id) },
+      { parent: this, dependsOn: [...bindings, ...this.buildBindings] },
+    );
     // Cloud Build installs the bundle's externals (only the Functions Framework) from package.json.
     const pkg = packageFunction(bundle, { "package.json": packageJsonFor(bundle) });
     const source = new gcp.storage.BucketObject(
@@ -437,16 +466,16 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
           minInstanceCount: native.minInstanceCount,
           maxInstanceRequestConcurrency: native.maxInstanceRequestConcurrency,
           serviceAccountEmail: serviceAccount.email,
-          ingressSettings: "ALLOW_ALL",
+          ingressSettings: native.ingressSettings,
           allTrafficOnLatestRevision: true,
           environmentVariables: { ...env.variables, ...runSettings },
           secretEnvironmentVariables: secretEnvironmentVariables.length > 0 ? secretEnvironmentVariables : undefined,
         },
       },
-      // The runtime identity's bindings and the build identity's roles exist before the build starts.
-      this.childOptions({ dependsOn: [...this.apis, ...bindings, ...this.buildBindings] }),
+      // The runtime identity's bindings and the build identity's roles exist, and have propagated, before the build starts.
+      this.childOptions({ dependsOn: [...this.apis, ...bindings, ...this.buildBindings, iamWait] }),
     );
-    const nodes: GcpFunctionNodes = { serviceAccount, bindings, source, function: cloudFunction };
+    const nodes: GcpFunctionNodes = { serviceAccount, bindings, iamWait, source, function: cloudFunction };
     if (definition.trigger.kind === "http") {
       // Public by design: the users API checks the API key itself.
       nodes.publicInvoker = new gcp.cloudrunv2.ServiceIamMember(
@@ -469,8 +498,10 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
         topic: this.eventsTopic.id,
         ackDeadlineSeconds: queue.ackDeadlineSeconds,
         pushConfig: {
-          pushEndpoint: worker.url,
-          oidcToken: { serviceAccountEmail: pushIdentity.email, audience: worker.url },
+          // The run.app URL: the audience Cloud Run accepts by default, and the URL on which
+          // push counts as internal traffic (runUriOf).
+          pushEndpoint: runUriOf(worker),
+          oidcToken: { serviceAccountEmail: pushIdentity.email, audience: runUriOf(worker) },
         },
         deadLetterPolicy: { deadLetterTopic: this.eventsDeadLetterTopic.id, maxDeliveryAttempts: queue.maxDeliveryAttempts },
         retryPolicy: { minimumBackoff: queue.minimumBackoff, maximumBackoff: queue.maximumBackoff },
@@ -544,9 +575,10 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
         // The next tick is the retry; a retry could overlap a run that is still going.
         retryConfig: { retryCount: native.retryCount },
         httpTarget: {
-          uri: target.url,
+          // The run.app URL, as for push (runUriOf).
+          uri: runUriOf(target),
           httpMethod: "POST",
-          oidcToken: { serviceAccountEmail: identity.email, audience: target.url },
+          oidcToken: { serviceAccountEmail: identity.email, audience: runUriOf(target) },
         },
       },
       { parent: this, dependsOn: [...(this.schedulerApi ? [this.schedulerApi] : []), invoker] },
@@ -627,6 +659,21 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
 
 /** What the scheduler identity holds, on its one function's service only. */
 const SCHEDULER_INVOKER_ROLE = "roles/run.invoker";
+
+/**
+ * The function's Cloud Run service URL (`*.run.app`, `serviceConfig.uri`), not its
+ * `cloudfunctions.net` URL (`url`): an invoker's ID token must carry "an audience claim
+ * matching the receiving service's *.run.app URL" (https://cloud.google.com/run/docs/configuring/custom-audiences),
+ * the provider's scheduler example targets `serviceConfig[0].uri`, and an internal-only service
+ * counts Pub/Sub push and Cloud Scheduler as internal on that URL
+ * (https://cloud.google.com/run/docs/securing/ingress).
+ */
+function runUriOf(fn: gcp.cloudfunctionsv2.Function): pulumi.Output<string> {
+  return fn.serviceConfig.apply((config) => {
+    if (!config?.uri) throw new Error(`GcpFunctions: the function has no serviceConfig.uri; the push subscription and scheduler job need its run.app URL.`);
+    return config.uri;
+  });
+}
 
 /** The Cloud Run service behind a 2nd-gen function (same name as the function). */
 function runServiceOf(fn: gcp.cloudfunctionsv2.Function): pulumi.Output<string> {

@@ -27,6 +27,9 @@ import {
   schedulerAccountId,
   serviceAccountId,
   functionAccountId,
+  functionSourcesBucket,
+  functionSourcesCondition,
+  isFunctionSourcesCondition,
   pushAccountId,
   type GcpGrantTarget,
 } from "./rules";
@@ -69,6 +72,7 @@ describe("GCP rules", () => {
       maxInstanceCount: 5,
       maxInstanceRequestConcurrency: 1,
       minInstanceCount: 2,
+      ingressSettings: "ALLOW_ALL",
       publishTimeoutMs: undefined,
       storeTimeoutMs: undefined,
       queue: undefined,
@@ -271,8 +275,37 @@ describe("GCP rules", () => {
     assert.deepEqual(gcpBuildBindings.map((b) => [b.role, b.target]), [
       ["roles/logging.logWriter", "project"],
       ["roles/artifactregistry.writer", "artifactRepository"],
-      ["roles/storage.objectViewer", "sourceBucket"],
+      ["roles/storage.objectViewer", "functionSourcesBucket"],
     ]);
+  });
+
+  it("narrows the build's storage grant to gcf-v2-sources-<number>-<region> and its objects, not a bucket-name prefix", () => {
+    const condition = functionSourcesCondition("123", "europe-west1");
+    assert.equal(functionSourcesBucket("123", "europe-west1"), "gcf-v2-sources-123-europe-west1");
+    assert.equal(condition, 'resource.name == "projects/_/buckets/gcf-v2-sources-123-europe-west1" || resource.name.startsWith("projects/_/buckets/gcf-v2-sources-123-europe-west1/objects/")');
+    // A regional neighbour (europe-west10) shares the name as a prefix: it must not match.
+    assert.ok(!condition.includes('startsWith("projects/_/buckets/gcf-v2-sources-123-europe-west1")'));
+    assert.ok(isFunctionSourcesCondition(condition));
+    assert.ok(!isFunctionSourcesCondition('resource.name.startsWith("projects/_/buckets/")'));
+    assert.ok(!isFunctionSourcesCondition(functionSourcesCondition("123", "europe-west1").replace("/objects/", "/")));
+    assert.ok(!isFunctionSourcesCondition('resource.name == "projects/_/buckets/gcf-v2-sources-123-a" || resource.name.startsWith("projects/_/buckets/gcf-v2-sources-123-b/objects/")'));
+  });
+
+  it("opens only the HTTP function to all traffic; queue and schedule functions take internal traffic (Pub/Sub push, Cloud Scheduler)", () => {
+    const spec = (name: string, trigger: FunctionSpec["definition"]["trigger"], extra: Partial<FunctionSettings> = {}): FunctionSpec => ({
+      definition: { name, trigger, capabilities: trigger.kind === "queue" ? ["events.consume"] : [], description: "" },
+      settings: { memoryMb: 256, timeoutSeconds: 30, reservedConcurrency: 5, warmInstances: 0, ...extra },
+    });
+    const plan = planGcp({
+      name: "c",
+      functions: [spec("users-api", { kind: "http" }), spec("queue-worker", { kind: "queue" }, { batchSize: 1, maxAttempts: 5 }), spec("reconciler", { kind: "schedule", everyMinutes: 5 }, { everyMinutes: 5 })],
+      logRetentionDays: 30,
+      protectData: false,
+    });
+    assert.deepEqual(
+      plan.functions.map((f) => [f.definition.name, f.native.ingressSettings]),
+      [["users-api", "ALLOW_ALL"], ["queue-worker", "ALLOW_INTERNAL_ONLY"], ["reconciler", "ALLOW_INTERNAL_ONLY"]],
+    );
   });
 
   it("keeps every service account id within 6–30 [a-z][-a-z0-9]*[a-z0-9] for dev, prod and a 20-character stack", () => {

@@ -263,8 +263,11 @@ export function compileGcpBindings<T>(capabilities: readonly Capability[], princ
   return bindings;
 }
 
-/** What the build identity's bindings name: the project (logs), the image repository, the source bucket. */
-export type GcpBuildTarget = "project" | "artifactRepository" | "sourceBucket";
+/**
+ * What the build identity's bindings name: the project (logs), the image repository, and
+ * Cloud Functions' own source bucket (a project-level binding with a condition naming it).
+ */
+export type GcpBuildTarget = "project" | "artifactRepository" | "functionSourcesBucket";
 
 /**
  * The roles Cloud Build needs to build a 2nd-gen function with a user-specified build service
@@ -274,15 +277,54 @@ export type GcpBuildTarget = "project" | "artifactRepository" | "sourceBucket";
  * - roles/artifactregistry.writer: push the image, on the component's own repository only
  *   (`buildConfig.dockerRepository`; without it builds use `gcf-artifacts`, which Google creates
  *   on the first deploy, so no binding could name it beforehand).
- * - Storage: the docs list roles/storage.objectAdmin (project-wide) "for retrieving the function
- *   source"; the build only reads the source object, so parity grants roles/storage.objectViewer
- *   on the source bucket only. A real deploy must confirm it suffices (see the notes/README).
+ * - roles/storage.objectViewer on Cloud Functions' own bucket `gcf-v2-sources-<PROJECT_NUMBER>-<region>`:
+ *   Cloud Functions copies `storageSource` there and the build fetches it from there as the build
+ *   identity ("failed to download archive gs://gcf-v2-sources-…: Access to bucket gcf-v2-sources-…
+ *   denied. You must grant Storage Object Viewer permission to <build account>",
+ *   hashicorp/terraform-provider-google#20571; https://cloud.google.com/functions/docs/building).
+ *   Google creates that bucket on the first deploy, so no bucket-level binding can name it
+ *   beforehand: the binding is project-level, as in the provider's own example
+ *   (GoogleCloudPlatform/magic-modules `cloudfunctions2_basic_builder`, which grants
+ *   roles/storage.objectAdmin project-wide), narrowed by an IAM condition to that one bucket
+ *   and its objects (`functionSourcesCondition`). The build never reads parity's own source
+ *   bucket (Cloud Functions' service agent copies from it), so that bucket grants it nothing.
  */
 export const gcpBuildBindings: ReadonlyArray<{ role: string; target: GcpBuildTarget; reason: string }> = [
   { role: "roles/logging.logWriter", target: "project", reason: "write build logs" },
   { role: "roles/artifactregistry.writer", target: "artifactRepository", reason: "push the function's image" },
-  { role: "roles/storage.objectViewer", target: "sourceBucket", reason: "read the function's source package" },
+  { role: "roles/storage.objectViewer", target: "functionSourcesBucket", reason: "read the function's source where Cloud Functions copied it" },
 ];
+
+/** Cloud Functions' (2nd gen) own source bucket in a project and region (https://cloud.google.com/functions/docs/building). */
+export const functionSourcesBucket = (projectNumber: string, region: string) => `gcf-v2-sources-${projectNumber}-${region}`;
+
+/**
+ * The IAM condition that limits a project-level Cloud Storage role to one bucket and its
+ * objects. Cloud Storage resource names in conditions are `projects/_/buckets/<bucket>` and
+ * `projects/_/buckets/<bucket>/objects/<object>`
+ * (https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name). Not a bare
+ * prefix on the bucket name: `…-europe-west1` is a prefix of `…-europe-west10`.
+ */
+export const functionSourcesCondition = (projectNumber: string, region: string) => {
+  const bucket = `projects/_/buckets/${functionSourcesBucket(projectNumber, region)}`;
+  return `resource.name == "${bucket}" || resource.name.startsWith("${bucket}/objects/")`;
+};
+
+/** True for exactly the condition `functionSourcesCondition` writes (the policy pack accepts no other project-wide storage grant). */
+export const isFunctionSourcesCondition = (expression: string) =>
+  /^resource\.name == "projects\/_\/buckets\/(gcf-v2-sources-\d+-[a-z0-9-]+)" \|\| resource\.name\.startsWith\("projects\/_\/buckets\/\1\/objects\/"\)$/.test(expression);
+
+/**
+ * How long a new function waits after its runtime identity's and the build identity's bindings
+ * are made. IAM changes "typically propagate in 2 minutes, but could potentially take 7 minutes
+ * or longer" (https://cloud.google.com/iam/docs/access-change-propagation); the provider's own
+ * example waits 60 s after the builder grants ("builder permissions need to stabilize before it
+ * can pull the source zip", magic-modules `cloudfunctions2_basic_builder`). A build that starts
+ * before the grants hold fails the deploy, and a revision whose identity cannot yet read its
+ * secret fails to start (https://cloud.google.com/run/docs/configuring/services/secrets), so
+ * the typical 2 minutes; the wait happens again only when a binding changes.
+ */
+export const IAM_PROPAGATION_SECONDS = 120;
 
 /** The resource name of a Firestore database, what a binding's condition compares. */
 export const firestoreDatabaseResource = (project: string, database: string) => `projects/${project}/databases/${database}`;
@@ -332,6 +374,13 @@ export interface GcpNativeSettings {
   maxInstanceCount: number;
   maxInstanceRequestConcurrency: number;
   minInstanceCount: number;
+  /**
+   * Who may reach the function at the network level: the HTTP function is public (the API key
+   * guards it); the queue and schedule functions take only internal traffic, which is what Pub/Sub
+   * push and Cloud Scheduler are when they call the service's run.app URL in the same project
+   * (https://cloud.google.com/run/docs/securing/ingress, "Internal"). IAM (run.invoker) still applies.
+   */
+  ingressSettings: "ALLOW_ALL" | "ALLOW_INTERNAL_ONLY";
   /** Set on publishers: how long one publish may take, retries included (PUBLISH_TIMEOUT_MS). */
   publishTimeoutMs?: number;
   /** Set on functions that use the users store: how long one store operation may take, retries included (STORE_TIMEOUT_MS). */
@@ -445,6 +494,7 @@ export function gcpSettingsFor(
     timeoutSeconds,
     ...concurrency,
     minInstanceCount,
+    ingressSettings: definition.trigger.kind === "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY",
     // Half the timeout: a publish to an unreachable Pub/Sub gives up while the function can still
     // answer (the core keeps the user; the reconciler re-publishes it).
     publishTimeoutMs: definition.capabilities.includes("events.publish") ? Math.max(1000, timeoutSeconds * 500) : undefined,

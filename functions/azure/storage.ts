@@ -11,7 +11,7 @@ let credential: TokenCredential | undefined;
  * The app's user-assigned identity, by the client id the component sets in `AZURE_CLIENT_ID`
  * (one credential per instance; it caches tokens). Only the managed identity, not the
  * DefaultAzureCredential chain: nothing else exists on Flex, and the narrower credential is the
- * smaller bundle and the faster load (`npm run bench`, README "Azure: the managed identity only").
+ * smaller bundle and the faster load (`npm run bench`, docs/how-it-works.md "Azure: the managed identity only").
  * https://learn.microsoft.com/javascript/api/@azure/identity/managedidentitycredential
  */
 export function managedIdentity(env: NodeJS.ProcessEnv = process.env): TokenCredential {

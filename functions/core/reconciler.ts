@@ -91,6 +91,18 @@ export interface ReconcileReport {
   stoppedBecause?: "batch limit" | "time budget";
 }
 
+/** What a run answers its caller: the counts, not the users (ids stay in the run's log line, for an operator). */
+export type ReconcileAnswer = Omit<ReconcileReport, "republishedIds">;
+
+/**
+ * The report without the ids of the users it re-published: a scheduled function's answer
+ * reaches whoever may invoke it, and a count is all the scheduler needs.
+ */
+export function reconcileAnswer(report: ReconcileReport): ReconcileAnswer {
+  const { republishedIds: _ids, ...counts } = report;
+  return counts;
+}
+
 export interface Reconciler {
   run(options: ReconcileOptions): Promise<ReconcileReport>;
 }

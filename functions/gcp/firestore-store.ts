@@ -17,7 +17,7 @@
  * The client is loaded on first use, not at module load: it is most of the bundle and most of
  * its load time (`npm run bench`: the Firestore client alone loads in about 3× the AWS users-api
  * bundle), and a request that needs no store (GET /health, a malformed push) should not pay it.
- * The first request that does pays it instead (README, "Google Cloud: clients loaded on first use").
+ * The first request that does pays it instead (docs/how-it-works.md, "Google Cloud: clients loaded on first use").
  */
 import type { CollectionReference, Firestore, Transaction } from "@google-cloud/firestore";
 import { storeTimeoutMs } from "./contract";

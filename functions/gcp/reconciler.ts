@@ -1,10 +1,10 @@
 /**
  * The reconciler on Cloud Functions (2nd gen): parity's own schedule handler over Firestore
  * and Pub/Sub. The generic driver (./driver.ts `schedule`) serves it as the private HTTP
- * function a Cloud Scheduler job POSTs to; its report is the 200 answer, and a failed run
+ * function a Cloud Scheduler job POSTs to; its report's counts are the 200 answer, and a failed run
  * answers 500 (the next tick is the retry; failures per user are counted in the report).
  */
-import { createLogger, createReconciler, reconcilerSettingsFrom } from "../core";
+import { createLogger, createReconciler, reconcileAnswer, reconcilerSettingsFrom } from "../core";
 import type { ScheduleHandler } from "../handler";
 import { firestoreDatabase, gcpEnv, projectId, publishTimeoutMs, RECONCILER_BATCH_LIMIT, requiredEnv } from "./contract";
 import { createFirestoreUserStore } from "./firestore-store";
@@ -20,5 +20,6 @@ const reconciler = createReconciler({
   batchLimit: RECONCILER_BATCH_LIMIT,
 });
 
-const reconcile: ScheduleHandler = (ctx) => reconciler.run({ requestId: ctx.requestId, timeBudgetMs: settings.timeBudgetMs });
+// The answer goes back over HTTP to whoever invoked the function: counts only, no user ids.
+const reconcile: ScheduleHandler = async (ctx) => reconcileAnswer(await reconciler.run({ requestId: ctx.requestId, timeBudgetMs: settings.timeBudgetMs }));
 export default reconcile;

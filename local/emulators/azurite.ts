@@ -4,7 +4,7 @@
  * a port it picked itself), stopped by PID.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { freePorts, waitForPort } from "./loopback";
+import { EMULATOR_START_TIMEOUT_MS, freePorts, waitForPort } from "./loopback";
 import * as path from "node:path";
 
 /** Azurite's well-known development account (public, documented; not a secret). */
@@ -57,7 +57,7 @@ export async function startAzurite(options: { log?: (line: string) => void } = {
   child.stdout?.resume();
   const alive = () => child.exitCode === null && child.signalCode === null;
   try {
-    await Promise.all([waitForPort(queuePort, 15_000, alive), waitForPort(tablePort, 15_000, alive)]);
+    await Promise.all([waitForPort(queuePort, EMULATOR_START_TIMEOUT_MS, alive), waitForPort(tablePort, EMULATOR_START_TIMEOUT_MS, alive)]);
   } catch (error) {
     await stopChild(child);
     throw new Error(`Azurite did not start: ${(error as Error).message}\n${stderr}`);

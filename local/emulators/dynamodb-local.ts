@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { freePort, waitForPort } from "./loopback";
+import { EMULATOR_START_TIMEOUT_MS, freePort, waitForPort } from "./loopback";
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -66,7 +66,7 @@ export async function startDynamoDbLocal(options: { log?: (line: string) => void
     }),
   );
   try {
-    await waitForPort(port, 30_000, () => !exited);
+    await waitForPort(port, EMULATOR_START_TIMEOUT_MS, () => !exited);
   } catch (error) {
     child.kill("SIGKILL");
     throw new Error(`DynamoDB Local did not start: ${(error as Error).message}\n${output}`);

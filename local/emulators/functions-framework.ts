@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { stopGroup, trackGroup } from "./gcloud";
-import { freePort } from "./loopback";
+import { EMULATOR_START_TIMEOUT_MS, freePort } from "./loopback";
 
 export interface ServedFunction {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -61,7 +61,7 @@ export async function serveFunction(options: ServeOptions): Promise<ServedFuncti
   child.stderr!.on("data", keep("stderr"));
   const url = `http://127.0.0.1:${port}`;
   const stop = () => stopGroup(child, 2_000);
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  const deadline = Date.now() + (options.timeoutMs ?? EMULATOR_START_TIMEOUT_MS);
   for (;;) {
     if (child.exitCode !== null) {
       await stop();

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { freePort } from "./loopback";
+import { EMULATOR_START_TIMEOUT_MS, freePort } from "./loopback";
 
 export type GcloudEmulatorKind = "firestore" | "pubsub";
 
@@ -87,7 +87,7 @@ export async function startGcloudEmulator(kind: GcloudEmulatorKind, options: { p
   child.stderr!.on("data", keep);
   const stop = () => stopGroup(child);
   try {
-    await waitForHttp(`http://${host}/`, child, options.timeoutMs ?? 30_000);
+    await waitForHttp(`http://${host}/`, child, options.timeoutMs ?? EMULATOR_START_TIMEOUT_MS);
   } catch (error) {
     await stop();
     throw new Error(`${kind} emulator did not start on ${host}: ${(error as Error).message}\n${output}`);

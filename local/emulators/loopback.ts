@@ -25,6 +25,15 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/**
+ * How long an emulator may take to start listening: a guard against one that never does, not a
+ * measure of start-up. Each wait also ends at once when the emulator's process exits. On an idle
+ * 2-core machine each starts in seconds; on a busy one (load average near 30, other test runs
+ * beside it) DynamoDB Local's JVM took more than 30 s and Azurite more than 15 s, which failed the
+ * start for load alone.
+ */
+export const EMULATOR_START_TIMEOUT_MS = 120_000;
+
 /** Resolves once something accepts TCP connections on 127.0.0.1:port. */
 export async function waitForPort(port: number, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
   const deadline = Date.now() + timeoutMs;

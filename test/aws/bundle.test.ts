@@ -1,4 +1,4 @@
-/** What ships to Lambda: one self-contained ES module per function, SDK included (see README). */
+/** What ships to Lambda: one self-contained ES module per function, SDK included (see docs/how-it-works.md, Bundles). */
 import assert from "node:assert/strict";
 import { builtinModules } from "node:module";
 import { bundleFunction } from "../../components/bundle";

@@ -13,7 +13,7 @@ import type { SqsBatchResponse } from "../../functions/aws/sqs-event";
 import { awsTestFunctions, requireDynamoDbLocal, sharedAwsTarget, TEST_API_KEY, type AwsTarget } from "./target";
 
 describe("aws driver on DynamoDB Local + fauxqs", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let target: AwsTarget;
   const extraFunctions: LambdaFunction[] = [];
   let counter = 0;
@@ -21,7 +21,7 @@ describe("aws driver on DynamoDB Local + fauxqs", function () {
 
   const sharedTarget = sharedAwsTarget();
   before(async function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     requireDynamoDbLocal(this);
     target = await sharedTarget.acquire();
   });
@@ -46,9 +46,12 @@ describe("aws driver on DynamoDB Local + fauxqs", function () {
     extraFunctions.push(fn);
     return { fn, lines };
   };
-  /** Log lines travel from the instance's stdout asynchronously: wait until `count` have arrived. */
+  /**
+   * Log lines travel from the instance's stdout asynchronously: wait until `count` have arrived.
+   * The bound only ends a wait for lines that never come; a loaded machine may take seconds.
+   */
   const logged = async (lines: { instance: number; record: Record<string, unknown> }[], message: string, count: number) => {
-    const deadline = Date.now() + 2_000;
+    const deadline = Date.now() + 15_000;
     const matching = () => lines.filter((l) => l.record.message === message);
     while (matching().length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     return matching();
@@ -134,7 +137,8 @@ describe("aws driver on DynamoDB Local + fauxqs", function () {
 
     const receiveAll = async (count: number) => {
       const messages: Message[] = [];
-      const deadline = Date.now() + 5_000;
+      // Until `count` arrive; the bound only ends a wait for messages that never come.
+      const deadline = Date.now() + 15_000;
       while (messages.length < count && Date.now() < deadline) {
         const { Messages = [] } = await sqs.send(
           new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ["All"] }),

@@ -23,7 +23,7 @@ describe("aws: DynamoDB store, the pending index (DynamoDB Local)", function () 
   let counter = 0;
 
   before(async function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     requireDynamoDbLocal(this);
     target = await sharedTarget.acquire();
     const client = new DynamoDBClient({ endpoint: target.backends.dynamodb.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });

@@ -9,13 +9,13 @@ import { startAwsLocal, type AwsLocalPlatform } from "../../local/aws";
 import { awsTestFunctions, requireDynamoDbLocal, TEST_API_KEY } from "./target";
 
 describe("local AWS (npm start)", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let local: AwsLocalPlatform;
   const logLines: string[] = [];
   const functionLines: { fn: string; line: string }[] = [];
 
   before(async function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     requireDynamoDbLocal(this);
     const functions = awsTestFunctions({
       "users-api": { reservedConcurrency: 2 },
@@ -80,13 +80,19 @@ describe("local AWS (npm start)", function () {
   it("a message that keeps failing is dead-lettered after maxAttempts deliveries", async () => {
     const before = await local.queueDepth();
     // Sent straight to the queue, as a corrupted event would arrive.
-    await local.backends.clients.sqs.send(new SendMessageCommand({ QueueUrl: local.backends.queue.url, MessageBody: "{not json" }));
+    const sent = await local.backends.clients.sqs.send(new SendMessageCommand({ QueueUrl: local.backends.queue.url, MessageBody: "{not json" }));
     // Redrive and the source queue's count settle separately; wait until both show the move.
     const depth = await waitUntil(async () => {
       const now = await local.queueDepth();
       return now.deadLettered > before.deadLettered && now.pending === 0 ? now : undefined;
     }, "the poison message in the DLQ and none left pending");
     assert.equal(depth.deadLettered, before.deadLettered + 1);
+    // Delivered exactly maxAttempts (2) times, counted by the worker's own line per failed delivery
+    // of this message, not by how soon it reached the DLQ (issue 30).
+    const attempts = functionLines
+      .filter((l) => l.fn === "queue-worker" && l.line.includes('"message failed"') && l.line.includes(sent.MessageId!))
+      .map((l) => (JSON.parse(l.line.slice(l.line.indexOf("{"))) as { attempt: number }).attempt);
+    assert.deepEqual(attempts, [1, 2]);
   });
 
   it("schedules the reconciler on the deploy's own expression in UTC, and a run is the bundle invoked as Scheduler invokes it", async () => {

@@ -18,7 +18,7 @@ const API_KEY = "azure-local-key-0123456789";
 const MAX_ATTEMPTS = 2;
 
 (azuriteScript() ? describe : describe.skip)("azure local cloud (Azurite + delivery loop)", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let local: AzureLocalPlatform;
   const functionLogs: [string, string][] = [];
 
@@ -170,7 +170,7 @@ const MAX_ATTEMPTS = 2;
 });
 
 (azuriteScript() ? describe : describe.skip)("azure local cloud: a second catalog (hello)", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
 
   it("serves any catalog's HTTP function through the launcher table; no queue function, no listener", async () => {
     const config = parseStackConfig({ platforms: ["azure"], apiKey: API_KEY }, "test");

@@ -44,7 +44,7 @@ describe("cloudflare bundles", () => {
 });
 
 (workerdOrSkip("cloudflare driver") ? describe : describe.skip)("cloudflare driver", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
 
   it("the pinned compatibility date is one the installed workerd supports", () => {
     const status = workerdStatus();

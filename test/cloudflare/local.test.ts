@@ -17,7 +17,7 @@ import { cloudflareTestFunctions, eventually, workerdOrSkip } from "./target";
 const run = workerdOrSkip("local cloudflare (npm start)");
 
 (run ? describe : describe.skip)("local cloudflare (npm start)", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let local: CloudflareLocalPlatform;
   const lines: string[] = [];
   const functionLogs: [string, string][] = [];
@@ -81,6 +81,7 @@ const run = workerdOrSkip("local cloudflare (npm start)");
     const before = await local.queueDepth();
     // Sent straight to the queue, as a corrupted event would arrive.
     const producer = await local.cloud.miniflare.getQueueProducer<string>("EVENTS", "users-api");
+    const linesBefore = functionLogs.length;
     await producer.send("{not json", { contentType: "text" });
     const depth = await waitUntil(async () => {
       const now = await local.queueDepth();
@@ -88,11 +89,19 @@ const run = workerdOrSkip("local cloudflare (npm start)");
     }, "the poison message in the DLQ");
     assert.equal(depth.deadLettered, before.deadLettered + 1);
     assert.equal(depth.pending, 0);
+    // Delivered exactly maxAttempts (2) times, counted by the worker's line per failed delivery, not
+    // by how soon it reached the DLQ (issue 30); the earlier tests' messages were all welcomed.
+    const attempts = functionLogs
+      .slice(linesBefore)
+      .filter(([fn, line]) => fn === "queue-worker" && line.includes('"message failed"'))
+      .map(([, line]) => JSON.parse(line.slice(line.indexOf("{"))) as { messageId: string; attempt: number });
+    assert.deepEqual(attempts.map((a) => a.attempt), [1, 2]);
+    assert.equal(new Set(attempts.map((a) => a.messageId)).size, 1, "one message");
   });
 });
 
 (run ? describe : describe.skip)("local cloudflare: another catalog", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let local: LocalPlatform;
   before(async () => {
     const launch = await launchers.cloudflare();
@@ -114,7 +123,7 @@ const run = workerdOrSkip("local cloudflare (npm start)");
 });
 
 (run ? describe : describe.skip)("local cloudflare: a schedule whose run fails", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   it("fireNow() rejects with the outcome when scheduled() throws (here: a reconciler declared without users.listPending has no USERS_DB)", async () => {
     const reconciler = cloudflareTestFunctions().reconciler;
     const local = await startCloudflareLocal({
@@ -140,7 +149,7 @@ describe("local cloudflare: log lines to functions", () => {
 
 describe("local cloudflare: loads no Pulumi package", () => {
   it("the launcher and its emulator load without any @pulumi/* module", function () {
-    this.timeout(60_000);
+    this.timeout(90_000);
     const script = `require("./local/cloudflare"); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules[\\\\/]@pulumi[\\\\/]/.test(f))));`;
     const output = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: projectRoot }).toString();
     assert.deepEqual(JSON.parse(output.trim().split("\n").pop()!), []);

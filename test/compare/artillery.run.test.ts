@@ -1,6 +1,6 @@
 /**
  * The Artillery engine with Artillery itself (installed in engines/artillery). Installing it
- * takes about a minute (measured: README, compare section), more than `npm test` can spend, so
+ * takes about a minute (measured: docs/comparing.md, Load engines), more than `npm test` can spend, so
  * these run when it is installed, and `npm run test:artillery` installs it and runs them all,
  * with the end-to-end compare.
  */

@@ -44,7 +44,7 @@ import {
 import { platforms, type Platform } from "../../components/catalog";
 import { readStackFile } from "../../local/stack";
 import { measureLogBytes } from "./log-volume";
-import { stackRegions } from "../../choose/stack";
+import { stackRegions } from "../../components/stack-file";
 
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-6 * Math.max(1, expected), `${what}: ${actual} ≠ ${expected}`);

@@ -92,26 +92,20 @@ describe("compare: open-loop load generator", function () {
     assert.equal(classifyStatus(502), "otherErrors");
   });
 
-  it("keeps the offered rate within 10 % and starts requests on time (1000 req/s for 1 s)", async function () {
-    // Under `npm run mutate` the machine is busy by design (a test runner and a type checker per
-    // core): the scheduler's millisecond accuracy is not asserted there, where it would fail by load
-    // alone and fail the run or kill mutants falsely. `npm test` and `npm run bench` still measure it.
-    if (process.env.PARITY_MUTATION_RUN) this.skip();
+  it("sends exactly the schedule, spread over its second, not in a burst (1000 req/s for 1 s)", async () => {
+    // What a loaded machine cannot break: counts, and lower bounds on time (a busy neighbour only
+    // makes sends later, never earlier). How close to the schedule the sends leave (the scheduler's
+    // lag p50/p99, the offered rate's error) is timing accuracy: `npm run bench -- --loadgen`
+    // measures it, at 5,000 req/s, and fails on a rate error above 2 %. On a loaded machine a lag
+    // bound here failed by load alone ("scheduler lag p50 5.647 ms" at load average 7). A scheduler
+    // that batched its sends is caught without a clock by "sleeps on a timer until 1 ms before the
+    // next send" below.
     const result = await runOpenLoop({ baseUrl, ratePerSecond: 1000, durationMs: 1000, request: () => ({ path: "/" }) });
-    assert.equal(result.scheduled, 1000);
-    assert.equal(result.sent, 1000);
-    assert.equal(result.ok, 1000);
-    // 10 %, not tighter: on 2 shared cores a busy neighbour delays the last sends by tens of ms
-    // (972 req/s seen under a parallel npm test); a generator that fell behind for good, or sent
-    // closed-loop, is off by far more. `npm run bench` measures the accuracy itself.
-    assert.ok(Math.abs(result.achievedSendRate - 1000) / 1000 <= 0.1, `send rate ${result.achievedSendRate.toFixed(1)} req/s`);
-    // Loose bounds: other processes may share the 2 cores, so the tail is not asserted
-    // tightly (a loaded machine showed p99 67 ms); `npm run bench` measures it. A scheduler
-    // that batched its sends (e.g. every 10 ms) would still fail the p50 bound, and one that
-    // fell behind for good would fail the p99 bound.
-    assert.ok(result.dispatchLag.p50 < 5, `scheduler lag p50 ${result.dispatchLag.p50} ms`);
-    assert.ok(result.dispatchLag.p99 < 500, `scheduler lag p99 ${result.dispatchLag.p99} ms`);
-    assert.ok(result.elapsedMs >= 990 && result.elapsedMs < 3_000, `run took ${result.elapsedMs} ms`);
+    assert.deepEqual([result.scheduled, result.sent, result.ok, result.dispatchLag.count], [1000, 1000, 1000, 1000]);
+    // Request 999 is due at 999 ms: a generator that sent closed-loop or ahead of the schedule
+    // ends early (no request leaving before it is due is checked from outside the generator in
+    // "its rates, lags, latencies and run time agree with the times seen from outside").
+    assert.ok(result.elapsedMs >= 999, `run took ${result.elapsedMs} ms, the last send is due at 999 ms`);
   });
 
   it("measures from the intended send time: one stall delays every request queued behind it", async () => {
@@ -220,11 +214,13 @@ describe("compare: open-loop load generator", function () {
   });
 
   it("abandons requests that outlive the timeout and counts them", async () => {
-    const result = await runOpenLoop({ baseUrl, ratePerSecond: 10, durationMs: 100, connections: 2, requestTimeoutMs: 300, request: () => ({ path: "/stall/2000" }) });
+    // The stall is far longer than the timeout, so that a loaded machine's delays (seconds at
+    // most) cannot make a run that waited for the answer look like one that gave up at 300 ms.
+    const result = await runOpenLoop({ baseUrl, ratePerSecond: 10, durationMs: 100, connections: 2, requestTimeoutMs: 300, request: () => ({ path: "/stall/12000" }) });
     assert.equal(result.scheduled, 1);
     assert.equal(result.timeouts, 1);
     assert.equal(result.answered, 0);
-    assert.ok(result.elapsedMs < 1_500, `abandoned after the timeout, not after the stall (${result.elapsedMs} ms)`);
+    assert.ok(result.elapsedMs >= 300 && result.elapsedMs < 6_000, `abandoned after the timeout, not after the stall (${result.elapsedMs} ms)`);
   });
 
   /** `actual` within [low, high], allowing for the histogram's 0.1 % and its microsecond rounding. */
@@ -335,7 +331,12 @@ describe("compare: open-loop load generator", function () {
     assert.equal(answered.length, result.answered, "an answer reported for every request counted as answered, and only those");
     assert.equal(new Set(answered).size, answered.length, "no request reported twice");
     assert.ok(!answered.includes(0), "request 0, abandoned mid-body, is not reported");
-    assert.ok(answered.includes(399), "the last request, answered in time, is reported before the run ends");
+    // The run ends after its last answer: nothing is reported once it has ended. (Whether request
+    // 399 itself is answered in time depends on the machine's load: on a busy one the queue
+    // behind the trickle outlives 600 ms and it is abandoned too, legitimately.)
+    const reportedAtEnd = answered.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(answered.length, reportedAtEnd, `answers reported after the run ended: ${answered.slice(reportedAtEnd).join(", ")}`);
   });
 
   it("abandons a request past its timeout, not at it", () => {

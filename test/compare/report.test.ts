@@ -8,7 +8,7 @@ import { chartSpecs, renderSvg } from "../../compare/report";
 import { estimateCost, loadPricing, pricingFor, stackUseFor } from "../../compare/cost";
 import { platforms } from "../../components/catalog";
 import { readStackFile } from "../../local/stack";
-import { stackRegions } from "../../choose/stack";
+import { stackRegions } from "../../components/stack-file";
 import { resultsWith } from "../choose/fixtures";
 
 /** Per mark group (`concat_0_marks`, `marks`, …): how many marks it holds and how many carry a fill or stroke. */

@@ -28,8 +28,8 @@ const alive = (pid: number) => {
 };
 
 describe("npm start: the local cloud (and compare --endpoints against it)", function () {
-  this.timeout(60_000);
-  // The fastest launcher keeps this short; compare.e2e covers every platform.
+  this.timeout(180_000);
+  // The fastest launcher keeps this short; compare.e2e.ts (npm run test:e2e) covers every platform.
   const platform = "cloudflare";
   let child: ChildProcess | undefined;
 

@@ -5,7 +5,7 @@
  * be checked exactly (a clock, a page size, a failing publish) without an emulator.
  */
 import assert from "node:assert/strict";
-import { createLogger, createReconciler, EmailTakenError, StoreDeadlineError, reconcilerEnv, reconcilerSettingsFrom, type EventPublisher, type PendingUserStore, type UserCreatedEvent } from "../../functions/core";
+import { createLogger, createReconciler, reconcileAnswer, EmailTakenError, StoreDeadlineError, reconcilerEnv, reconcilerSettingsFrom, type EventPublisher, type PendingUserStore, type UserCreatedEvent } from "../../functions/core";
 
 interface Row {
   id: string;
@@ -81,6 +81,16 @@ describe("core: reconciler", () => {
     assert.deepEqual(published.map((e) => e.userId), [rows[0].id, rows[4].id, rows[1].id], "user 3 is exactly at the grace period: not yet pending");
     assert.deepEqual(published[0], { type: "user.created", eventId: `user.created:${rows[0].id}`, userId: rows[0].id, email: "u1@example.com", occurredAt: rows[0].createdAt });
     assert.deepEqual({ ...report, durationMs: 0 }, { republishedIds: [rows[0].id, rows[4].id, rows[1].id], scanned: 3, republished: 3, skipped: 0, abandoned: 0, errors: 0, durationMs: 0 });
+  });
+
+  it("answers its caller with counts only: the re-published users' ids stay in the log line", async () => {
+    const rows = [user(1, 30 * minute), user(2, 40 * minute)];
+    const { reconciler } = harness(rows);
+    const report = await reconciler.run({ timeBudgetMs: 10_000 });
+    const answer = reconcileAnswer(report);
+    assert.deepEqual({ ...answer, durationMs: 0 }, { scanned: 2, republished: 2, skipped: 0, abandoned: 0, errors: 0, durationMs: 0 });
+    for (const row of rows) assert.ok(!JSON.stringify(answer).includes(row.id), "no user id in the answer");
+    assert.deepEqual(report.republishedIds.length, 2, "the report (logged) still has them");
   });
 
   it("a second run within the grace period re-publishes nothing; after it, the same users again (claims expire)", async () => {

@@ -16,14 +16,14 @@ const ghostEvent = (userId = "00000000-0000-4000-8000-00000000beef") =>
 
 export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
   describe("gcp driver", function () {
-    this.timeout(30_000);
+    this.timeout(90_000);
     let target: GcpTarget;
     let counter = 0;
     const uniqueEmail = (local = "driver") => `${local}${Date.now()}${counter++}@example.com`;
     const subscription = "projects/parity-local/subscriptions/driver-test";
 
     before(async function () {
-      this.timeout(120_000);
+      this.timeout(180_000);
       target = await start();
     });
     after(async () => {
@@ -99,7 +99,9 @@ export function describeGcpDriver(start: () => Promise<GcpTarget>): void {
         const started = Date.now();
         await assert.rejects(withinDeadline("get", 200, never), (error: Error) => error instanceof StoreDeadlineError && /get did not finish within 200 ms/.test(error.message));
         const elapsed = Date.now() - started;
-        assert.ok(elapsed >= 195 && elapsed < 1_000, `rejected after ${elapsed} ms`);
+        // Not before the deadline (a busy machine only delays a timer); loose above, as a loaded
+        // machine adds seconds: without the deadline `never` never settles.
+        assert.ok(elapsed >= 195 && elapsed < 10_000, `rejected after ${elapsed} ms`);
         assert.equal(await withinDeadline("get", 200, async () => "answer"), "answer");
         const slowButInTime = () => new Promise<string>((resolve) => setTimeout(() => resolve("late answer"), 100));
         assert.equal(await withinDeadline("get", undefined, slowButInTime), "late answer", "no deadline set: no bound");

@@ -11,7 +11,7 @@ import { gcpTestFunctions, TEST_API_KEY } from "./target";
 const missing = gcloudEmulatorsMissing();
 
 describe("local GCP (npm start)", function () {
-  this.timeout(60_000);
+  this.timeout(90_000);
 
   before(function () {
     if (!missing) return;
@@ -36,7 +36,7 @@ describe("local GCP (npm start)", function () {
     const functionLogs: [string, string][] = [];
 
     before(async function () {
-      this.timeout(120_000);
+      this.timeout(180_000);
       // maxAttempts 2 is below Pub/Sub's minimum: the plan makes it 5, as a deploy would. 20
       // instances drain the reconciler's burst of 100 within those 5 attempts.
       const functions = gcpTestFunctions({ "queue-worker": { timeoutSeconds: 5, maxAttempts: 2, reservedConcurrency: 20 } });
@@ -143,7 +143,7 @@ describe("local GCP (npm start)", function () {
 
   describe("another catalog: hello", () => {
     it("serves a function that is not the project's own under its entry point", async function () {
-      this.timeout(120_000);
+      this.timeout(180_000);
       const hello = { definition: helloDefinition, bundle: bundleFunction(helloDefinition, "gcp"), settings: { memoryMb: 256, timeoutSeconds: 5, reservedConcurrency: 2, warmInstances: 0 } };
       const local = await startGcpLocal({ apiKey: TEST_API_KEY, functions: [hello] });
       try {

@@ -589,6 +589,34 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
       assert.equal(registered.filter((r) => r.type === T.lambda).length, 0);
     });
 
+    for (const refusal of [
+      "AccessDeniedException: User is not authorized to perform: servicequotas:GetAWSDefaultServiceQuota",
+      "TooManyRequestsException: Rate exceeded",
+    ]) {
+      it(`warns and deploys when the quota cannot be read (${refusal.split(":")[0]}), naming the actions it needs`, async function () {
+        this.timeout(120_000);
+        const run = await runWithMocks(
+          () => new AwsFunctions("parity-prod", { functions: deploymentsFor(stackConfig("prod"), "aws"), apiKey: pulumi.secret(TEST_API_KEY) }),
+          {
+            stack: "prod",
+            stateFor,
+            invokes: {
+              [quotaToken]: () => {
+                throw new Error(refusal);
+              },
+            },
+          },
+        );
+        assert.equal(run.ofType(T.lambda).length, 3, "every function is still created");
+        const warning = run.loggedWarnings.find((w) => w.includes("L-B99A9384"));
+        assert.ok(warning, "a warning names the quota");
+        assert.ok(warning.includes(refusal.split(":")[0]), `and why it could not be read: ${warning}`);
+        assert.match(warning, /servicequotas:GetAWSDefaultServiceQuota and servicequotas:GetServiceQuota/);
+        assert.match(warning, /at least 221/);
+        assert.match(warning, /UnreservedConcurrentExecutions/);
+      });
+    }
+
     it("can be turned off where the deployer may not read Service Quotas", async () => {
       const run = await runWithMocks(
         () =>

@@ -43,6 +43,10 @@ const T = {
   repositoryIam: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
   bucketIam: "gcp:storage/bucketIAMMember:BucketIAMMember",
 } as const;
+/** Dynamic resources (the IAM propagation wait) all have this type. */
+const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+/** The one condition the build's project-level storage binding carries: Cloud Functions' own source bucket and its objects. */
+const FUNCTION_SOURCES_CONDITION = `resource.name == "projects/_/buckets/gcf-v2-sources-${PROJECT_NUMBER}-${REGION}" || resource.name.startsWith("projects/_/buckets/gcf-v2-sources-${PROJECT_NUMBER}-${REGION}/objects/")`;
 const iamTypes = [T.accountIam, T.secretIam, T.topicIam, T.subscriptionIam, T.projectIam, T.runIam, T.repositoryIam, T.bucketIam];
 
 /**
@@ -69,8 +73,9 @@ const stateFor: StateFor = (args) => {
     }
     case T.function:
       return {
-        url: `https://${inputs.name}-h4sh-ew.a.run.app`,
-        serviceConfig: { ...inputs.serviceConfig, service: `projects/${PROJECT}/locations/${REGION}/services/${inputs.name}` },
+        // A 2nd-gen function has two URLs: `url` on cloudfunctions.net and its Cloud Run service's run.app `uri`.
+        url: `https://${REGION}-${PROJECT}.cloudfunctions.net/${inputs.name}`,
+        serviceConfig: { ...inputs.serviceConfig, service: `projects/${PROJECT}/locations/${REGION}/services/${inputs.name}`, uri: `https://${inputs.name}-h4sh-ew.a.run.app` },
       };
     case T.topic:
       return { id: `projects/${PROJECT}/topics/${inputs.name}` };
@@ -179,7 +184,7 @@ for (const stack of ["dev", "prod"] as const) {
           return (
             (b.type === T.projectIam && b.inputs.role === "roles/logging.logWriter") ||
             (b.type === T.repositoryIam && b.inputs.repository === `parity-${stack}-functions` && b.inputs.role === "roles/artifactregistry.writer") ||
-            (b.type === T.bucketIam && b.inputs.bucket === run.one(T.bucket).state.name && b.inputs.role === "roles/storage.objectViewer")
+            (b.type === T.projectIam && b.inputs.role === "roles/storage.objectViewer" && b.inputs.condition?.expression === FUNCTION_SOURCES_CONDITION)
           );
         }
         return functionMembers.has(b.inputs.member);
@@ -227,9 +232,12 @@ for (const stack of ["dev", "prod"] as const) {
       const push = run.one(T.subscription, "-events-push");
       const workerFn = fnResource(run, "queue-worker");
       assert.equal(push.inputs.topic, `projects/${PROJECT}/topics/parity-${stack}-events`);
-      assert.equal(push.inputs.pushConfig.pushEndpoint, workerFn.state.url);
+      // The run.app URL, the audience Cloud Run accepts, not the cloudfunctions.net url.
+      assert.equal(push.inputs.pushConfig.pushEndpoint, `https://parity-${stack}-queue-worker-h4sh-ew.a.run.app`);
+      assert.equal(push.inputs.pushConfig.pushEndpoint, workerFn.state.serviceConfig.uri);
+      assert.notEqual(push.inputs.pushConfig.pushEndpoint, workerFn.state.url);
       assert.equal(push.inputs.pushConfig.oidcToken.serviceAccountEmail, run.one(T.account, "-push").state.email);
-      assert.equal(push.inputs.pushConfig.oidcToken.audience, workerFn.state.url);
+      assert.equal(push.inputs.pushConfig.oidcToken.audience, workerFn.state.serviceConfig.uri);
       assert.equal(push.inputs.deadLetterPolicy.deadLetterTopic, `projects/${PROJECT}/topics/parity-${stack}-events-dead-letter`);
       // Sized so that the reconciler's burst at the worker's instance cap drains before dead-lettering.
       const attempts = Math.max(worker.maxAttempts!, Math.ceil(RECONCILER_BURST / worker.reservedConcurrency));
@@ -271,9 +279,9 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(job.inputs.attemptDeadline, `${settings.timeoutSeconds}s`);
       assert.deepEqual(job.inputs.retryConfig, { retryCount: 0 });
       assert.deepEqual(job.inputs.httpTarget, {
-        uri: reconciler.state.url,
+        uri: `https://parity-${stack}-reconciler-h4sh-ew.a.run.app`,
         httpMethod: "POST",
-        oidcToken: { serviceAccountEmail: scheduler.state.email, audience: reconciler.state.url },
+        oidcToken: { serviceAccountEmail: scheduler.state.email, audience: `https://parity-${stack}-reconciler-h4sh-ew.a.run.app` },
       });
       // Its single binding: run.invoker on the reconciler's own service.
       const bindings = iamTypes.flatMap((type) => run.ofType(type)).filter((b) => b.inputs.member === scheduler.state.member);
@@ -309,6 +317,38 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(resource.inputs.buildConfig.dockerRepository, `projects/${PROJECT}/locations/${REGION}/repositories/parity-${stack}-functions`);
         for (const binding of buildBindings) assert.ok(resource.dependencies.includes(binding.urn), `${fn.name} waits for the build's ${binding.inputs.role}`);
       }
+    });
+
+    it("lets the build identity read Cloud Functions' own source bucket, gcf-v2-sources-<number>-<region>, and nothing else of storage", () => {
+      const build = run.one(T.account, "-build");
+      const storage = iamTypes.flatMap((type) => run.ofType(type)).filter((b) => b.inputs.member === build.state.member && String(b.inputs.role).startsWith("roles/storage."));
+      assert.deepEqual(
+        storage.map((b) => [b.type, b.inputs.role, b.inputs.project, b.inputs.condition?.expression]),
+        [[T.projectIam, "roles/storage.objectViewer", PROJECT, FUNCTION_SOURCES_CONDITION]],
+      );
+      assert.equal(run.ofType(T.bucketIam).length, 0, "parity's own source bucket grants nothing: the build never reads it");
+    });
+
+    it("waits for IAM to propagate: each function after its identity's and the build's bindings, through its own wait", () => {
+      const build = run.one(T.account, "-build");
+      const buildBindings = iamTypes.flatMap((type) => run.ofType(type)).filter((b) => b.inputs.member === build.state.member);
+      for (const fn of catalog) {
+        const wait = run.one(DYNAMIC, `-${fn.name}-iam-wait`);
+        const own = iamTypes.flatMap((type) => run.ofType(type)).filter((b) => b.inputs.member === accountOf(run, fn.name).state.member);
+        assert.equal(wait.inputs.seconds, 120, "the 2 minutes IAM changes typically take");
+        for (const binding of [...own, ...buildBindings]) {
+          assert.ok(wait.dependencies.includes(binding.urn), `${fn.name}'s wait follows ${binding.inputs.role}`);
+          assert.ok(wait.inputs.triggers.includes(`${binding.name}-id`), `${fn.name}'s wait runs again when ${binding.inputs.role} changes`);
+        }
+        if ((fn.capabilities as readonly Capability[]).includes("apiKey.read")) assert.ok(own.some((b) => b.inputs.role === "roles/secretmanager.secretAccessor"), `${fn.name}: the secret accessor is among them`);
+        assert.ok(fnResource(run, fn.name).dependencies.includes(wait.urn), `${fn.name} is created after its wait`);
+      }
+    });
+
+    it("takes only internal traffic on the queue worker and the reconciler; the users API stays public", () => {
+      assert.equal(fnResource(run, "users-api").inputs.serviceConfig.ingressSettings, "ALLOW_ALL");
+      assert.equal(fnResource(run, "queue-worker").inputs.serviceConfig.ingressSettings, "ALLOW_INTERNAL_ONLY");
+      assert.equal(fnResource(run, "reconciler").inputs.serviceConfig.ingressSettings, "ALLOW_INTERNAL_ONLY");
     });
 
     it("creates the Pub/Sub service agent before the bindings that name it, and names it by the agent's own member", () => {

@@ -11,7 +11,7 @@ import { platforms } from "../../components/catalog";
 import { helloAnswer } from "../fixtures/hello/catalog";
 
 describe("local cloud: any catalog, no Pulumi", function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
   let report: {
     answers: Record<string, { status: number; body: unknown; url: string }>;
     unavailable: { platform: string; reason: string }[];

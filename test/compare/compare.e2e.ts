@@ -2,6 +2,10 @@
  * End to end: `npm run compare -- --quick` against the local cloud, with every platform
  * that has a launcher (`local/<platform>.ts`) — a platform is included as soon as its
  * launcher lands. Then the HTML report is opened in headless Chromium.
+ *
+ * `npm run test:e2e`, not `npm test`: it starts every platform's local cloud and runs every load
+ * phase, the heaviest file of the suite on 2 cores (the suite is CPU-bound there), and it loaded
+ * the machine for the files running beside it. `.ci/run` runs it after `npm test`.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
