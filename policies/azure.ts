@@ -1,6 +1,6 @@
 /** Azure constraints the mocks cannot see, from components/azure/rules.ts, each with its source. */
 import type { PolicyResource } from "@pulumi/policy";
-import { azureLimits, azureNameRules, azureRoles, capabilityRoles, hostAccessRoles, type AzureRole } from "../components/azure/rules";
+import { azureLimits, azureNameRules, azureRoles, capabilityRoles, FLEX_REJECTED_SITE_CONFIG, hostAccessRoles, type AzureRole } from "../components/azure/rules";
 import { capabilities, type Capability } from "../components/catalog";
 import { CAPABILITIES_TAG } from "../components/platform";
 import { azureEnv } from "../functions/azure/contract";
@@ -186,6 +186,19 @@ export const azurePolicies: ParityPolicy[] = [
           report(`${identity.name} holds [${actual.join(", ")}]; its capabilities (${declared.join(", ") || "none"}) and the host need [${expected.join(", ")}]`, identity.urn);
         }
       }
+    },
+  }),
+  resourcePolicy({
+    name: "azure-flex-site-config",
+    description: `A Function App on Flex Consumption sets none of the site configuration properties Flex refuses (${FLEX_REJECTED_SITE_CONFIG.join(", ")}); the runtime is functionAppConfig.runtime.`,
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/azure-functions/functions-app-settings#flex-consumption-plan-deprecations",
+    types: [T.app],
+    validate: (props, _args, report) => {
+      // Flex apps are the ones with a functionAppConfig (only Flex Consumption takes it).
+      if (!props.functionAppConfig) return;
+      const present = FLEX_REJECTED_SITE_CONFIG.filter((property) => props.siteConfig?.[property] !== undefined);
+      if (present.length > 0) report(`siteConfig sets ${present.join(", ")}, which Flex Consumption refuses ("…for Flex Consumption sites is invalid", pulumi-azure-native#4168)`);
     },
   }),
   resourcePolicy({

@@ -199,6 +199,10 @@ export async function runWithMocks<T>(
     options.stack ?? "test",
     options.preview ?? false,
   );
+  // setMocks turns transforms off, since the mock monitor never calls them back; the
+  // registration hook (recordGraph) does, as the engine would, so they are on again.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  (require("@pulumi/pulumi/runtime/state") as { getStore(): { supportsTransforms: boolean } }).getStore().supportsTransforms = true;
   if (options.config) pulumi.runtime.setAllConfig(options.config);
   const loggedWarnings: string[] = [];
   const consoleWarn = console.warn;
@@ -253,14 +257,46 @@ function recordGraph(): Map<string, Pick<RecordedResource, "urn" | "parent" | "d
   const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, any> } };
   const original = (MockMonitor.prototype.__parityOriginalRegister ??= MockMonitor.prototype.registerResource);
   MockMonitor.prototype.registerResource = function (req: any, callback: (error: unknown, response: any) => void) {
-    return original.call(this, req, (error: unknown, response: any) => {
-      if (!error && response) {
-        graph.set(`${req.getType()}::${req.getName()}`, { urn: response.getUrn(), parent: req.getParent(), dependencies: req.getDependenciesList() });
-      }
-      callback(error, response);
-    });
+    const register = () =>
+      original.call(this, req, (error: unknown, response: any) => {
+        if (!error && response) {
+          graph.set(`${req.getType()}::${req.getName()}`, { urn: response.getUrn(), parent: req.getParent(), dependencies: req.getDependenciesList() });
+        }
+        callback(error, response);
+      });
+    applyTransforms(req).then(register, (error) => callback(error, undefined));
   };
   return graph;
+}
+
+/**
+ * What the engine does with a resource's `transforms` option and the mock monitor does not: it
+ * calls each transform back (through the SDK's callback server) with the properties as
+ * registered, the SDK's defaults included, and registers what the transform returns
+ * (pulumi/pulumi `pkg/resource/deploy/source_eval.go`, RegisterResource). Only properties are
+ * carried over; the options a transform may also change are not needed here.
+ */
+async function applyTransforms(req: any): Promise<void> {
+  const transforms: any[] = req.getTransformsList?.() ?? [];
+  if (transforms.length === 0) return;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getCallbacks(): { _callbacks: Map<string, (bytes: Uint8Array) => Promise<any>> } | undefined };
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const resproto = require("@pulumi/pulumi/proto/resource_pb");
+  const callbacks = settings.getCallbacks()?._callbacks;
+  for (const transform of transforms) {
+    const run = callbacks?.get(transform.getToken());
+    if (!run) throw new Error(`transform ${transform.getToken()} of ${req.getType()} ${req.getName()} is not registered`);
+    const request = new resproto.TransformRequest();
+    request.setType(req.getType());
+    request.setName(req.getName());
+    request.setCustom(req.getCustom());
+    request.setParent(req.getParent());
+    request.setProperties(req.getObject());
+    const response = await run(request.serializeBinary());
+    if (response.getProperties()) req.setObject(response.getProperties());
+  }
+  req.clearTransformsList();
 }
 
 /** Resolves an Output in a test (mocks resolve every value, even unknowns at preview). */

@@ -50,6 +50,7 @@ import {
   roleDefinitionIdFor,
   VAULT_RANDOM_LENGTH,
   vaultNameFor,
+  withoutFlexRejectedSiteConfig,
   type AzurePlan,
   type AzurePlannedFunction,
   type AzureRole,
@@ -199,6 +200,8 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       stack: pulumi.getStack(),
       usersTableName: args.usersTableName,
       eventsQueueName: args.eventsQueueName,
+      // The region decides the lowest maximumInstanceCount; known when it is a plain value (the stack's config).
+      location: typeof args.location === "string" ? args.location : args.location === undefined ? new pulumi.Config("azure-native").get("location") : undefined,
     });
     checkApiKey("azure", name, args.functions, args.apiKey);
     const shared = sharedResourcesFor(args.functions);
@@ -451,7 +454,8 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
         tags,
       },
       // Never before its grants: the host reads storage and the Key Vault reference at start-up.
-      { parent: this, dependsOn: grants },
+      // The transform removes what the SDK adds to siteConfig and Flex refuses (rules.ts FLEX_REJECTED_SITE_CONFIG).
+      { parent: this, dependsOn: grants, transforms: [withoutFlexRejectedProperties] },
     );
   }
 
@@ -576,6 +580,13 @@ interface PurposefulAssignment {
 function scmUrlOf(app: web.WebApp): pulumi.Output<string> {
   return pulumi.all([app.defaultHostName, app.name]).apply(([host, name]) => scmUrlFor(host || `${name}.azurewebsites.net`));
 }
+
+/**
+ * A `transforms` resource option: runs on the properties as registered, after the SDK's
+ * `siteConfigArgsProvideDefaults` added `netFrameworkVersion: "v4.6"`, which no input can unset.
+ */
+const withoutFlexRejectedProperties: pulumi.ResourceTransform = (args) =>
+  args.type === "azure-native:web:WebApp" ? { props: { ...args.props, siteConfig: withoutFlexRejectedSiteConfig(args.props.siteConfig) }, opts: args.opts } : undefined;
 
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-");

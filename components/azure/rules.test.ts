@@ -22,6 +22,9 @@ import {
   VAULT_RANDOM_LENGTH,
   vaultNameFor,
   type AzurePlanInput,
+  FLEX_REJECTED_SITE_CONFIG,
+  maximumInstanceFloorFor,
+  withoutFlexRejectedSiteConfig,
 } from "./rules";
 
 describe("Azure rules", () => {
@@ -402,5 +405,19 @@ describe("Azure rules", () => {
         error.message ===
         `AzureFunctions "parity-dev": function name "${second}" gives the host id "reconcile-pending-users-a85dbf32", which must be 1 to 32 lowercase letters, digits and single dashes and differ from every other app's; rename the function.`,
     );
+  });
+});
+
+describe("Azure rules: what Flex Consumption refuses", () => {
+  it("the lowest maximumInstanceCount: 1 where counts under 40 are enabled, 40 elsewhere, none when the region is unknown", () => {
+    for (const region of ["westeurope", "West Europe", "australiaeast", "westus2"]) assert.equal(maximumInstanceFloorFor(region), 1, region);
+    for (const region of ["brazilsouth", "eastus", "westus3"]) assert.equal(maximumInstanceFloorFor(region), 40, region);
+    assert.equal(maximumInstanceFloorFor(undefined), undefined);
+  });
+
+  it("drops the site configuration properties Flex refuses and keeps the rest", () => {
+    assert.deepEqual([...FLEX_REJECTED_SITE_CONFIG], ["netFrameworkVersion", "linuxFxVersion"]);
+    assert.deepEqual(withoutFlexRejectedSiteConfig({ netFrameworkVersion: "v4.6", linuxFxVersion: "Node|22", http20Enabled: true, appSettings: [] }), { http20Enabled: true, appSettings: [] });
+    assert.equal(withoutFlexRejectedSiteConfig(undefined), undefined);
   });
 });

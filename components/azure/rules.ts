@@ -49,6 +49,49 @@ export const azureLimits = {
 } as const;
 
 /**
+ * The lowest `maximumInstanceCount` Flex Consumption accepts, by region. Values under 40 were
+ * enabled region by region: "Currently in West Europe, Australia East, and West US 2 we have
+ * enabled so that … you can reduce a Flex Consumption function app maximum instance count to
+ * less than 40 … We plan to roll it out to all regions over time" (Azure/azure-functions-host#10523,
+ * 2026-01-05); elsewhere the documented floor is 40
+ * (https://learn.microsoft.com/azure/azure-functions/event-driven-scaling#flex-consumption-plan;
+ * MicrosoftDocs/azure-docs#128255). A region not listed gets 40 until a source says otherwise.
+ */
+export const flexMaximumInstanceFloor = {
+  /** Regions where any count from 1 is accepted (the source above). */
+  belowFortyRegions: ["westeurope", "australiaeast", "westus2"] as readonly string[],
+  elsewhere: 40,
+} as const;
+
+/** The floor for `location` (`West Europe` and `westeurope` alike); undefined when the region is not known at plan time. */
+export function maximumInstanceFloorFor(location: string | undefined): number | undefined {
+  if (location === undefined) return undefined;
+  const region = location.toLowerCase().replace(/\s+/g, "");
+  return flexMaximumInstanceFloor.belowFortyRegions.includes(region) ? azureLimits.maximumInstanceCount.min : flexMaximumInstanceFloor.elsewhere;
+}
+
+/**
+ * Site configuration properties Flex Consumption refuses ("The following site configuration
+ * property (Site.SiteConfig.NetFrameworkVersion) for Flex Consumption sites is invalid. Please
+ * remove or rename it before retrying", pulumi/pulumi-azure-native#4168; the same for
+ * LinuxFxVersion, Azure/terraform-azurerm-avm-res-web-site#283; the runtime is
+ * `functionAppConfig.runtime` instead:
+ * https://learn.microsoft.com/azure/azure-functions/functions-app-settings#flex-consumption-plan-deprecations).
+ * azure-native's WebApp adds `netFrameworkVersion: "v4.6"` to every `siteConfig`
+ * (`siteConfigArgsProvideDefaults` in @pulumi/azure-native/types/input.js), so the component
+ * removes these from what it registers (a `transforms` resource option).
+ */
+export const FLEX_REJECTED_SITE_CONFIG = ["netFrameworkVersion", "linuxFxVersion"] as const;
+
+/** `siteConfig` without the properties Flex Consumption refuses. */
+export function withoutFlexRejectedSiteConfig<T extends Record<string, unknown> | undefined>(siteConfig: T): T {
+  if (!siteConfig) return siteConfig;
+  const kept = { ...siteConfig } as Record<string, unknown>;
+  for (const property of FLEX_REJECTED_SITE_CONFIG) delete kept[property];
+  return kept as T;
+}
+
+/**
  * Physical-name rules, each from Azure's naming rules:
  * - Storage account: 3–24 lowercase letters and digits, globally unique
  *   (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftstorage)
@@ -321,6 +364,8 @@ export interface AzurePlanInput extends PlanInput {
   usersTableName?: string;
   /** @default "user-events" */
   eventsQueueName?: string;
+  /** The region, when known at plan time: it decides the lowest maximumInstanceCount (`maximumInstanceFloorFor`). */
+  location?: string;
 }
 
 /** Everything `AzureFunctions` decides before creating a resource. */
@@ -354,7 +399,7 @@ export function planAzure(input: AzurePlanInput): AzurePlan {
       hostId: hostIdFor(names, fn),
       deploymentContainer: deploymentContainerFor(fn),
       logRetentionDays,
-      ...azureSettingsFor(spec.definition, spec.settings, decisions),
+      ...azureSettingsFor(spec.definition, spec.settings, decisions, maximumInstanceFloorFor(input.location)),
     };
     if (spec.definition.capabilities.includes("users.listPending")) {
       decisions.adjust(
@@ -387,6 +432,8 @@ export function azureSettingsFor(
   definition: Pick<PlannedFunction["definition"], "name" | "trigger"> & Partial<Pick<PlannedFunction["definition"], "capabilities">>,
   settings: FunctionSettings,
   decisions: Decisions,
+  /** The region's lowest maximumInstanceCount (`maximumInstanceFloorFor`); undefined: not known, the global minimum. */
+  instanceFloor?: number,
 ): FlexSettings {
   const fn = definition.name;
   const kind = definition.trigger.kind;
@@ -396,8 +443,18 @@ export function azureSettingsFor(
       ? memory
       : decisions.adjust(fn, "memoryMb", settings.memoryMb, memory, `Flex Consumption instance memory is one of ${azureLimits.instanceMemoryMb.join(", ")} MB`);
 
-  const { min, max } = azureLimits.maximumInstanceCount;
-  const maximumInstanceCount = decisions.clamp(fn, "reservedConcurrency", settings.reservedConcurrency, min, max, `Flex Consumption maximum instance count is ${min} to ${max}`);
+  const { max } = azureLimits.maximumInstanceCount;
+  const min = instanceFloor ?? azureLimits.maximumInstanceCount.min;
+  const maximumInstanceCount = decisions.clamp(
+    fn,
+    "reservedConcurrency",
+    settings.reservedConcurrency,
+    min,
+    max,
+    min > azureLimits.maximumInstanceCount.min
+      ? `Flex Consumption in this region accepts a maximum instance count of ${min} to ${max} (values under 40 are enabled region by region; azure-functions-host#10523)`
+      : `Flex Consumption maximum instance count is ${min} to ${max}`,
+  );
 
   const group = kind === "http" ? "http" : `function:${fn}`;
   const alwaysReady = settings.warmInstances > 0 ? [{ name: group, instanceCount: settings.warmInstances }] : [];

@@ -352,6 +352,18 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(run.one(T.insights).inputs.disableLocalAuth, true);
     });
 
+    it("registers no siteConfig property Flex refuses, though the SDK's defaults add netFrameworkVersion \"v4.6\" (removed by a transform)", () => {
+      for (const fn of catalog) {
+        const siteConfig = appOf(run, fn.name).inputs.siteConfig;
+        // The recorded inputs are what the SDK registers, its defaults included: the other two stay.
+        assert.equal(siteConfig.http20Enabled, true, "the SDK's siteConfig defaults were applied");
+        assert.equal(siteConfig.localMySqlEnabled, false);
+        assert.ok(!("netFrameworkVersion" in siteConfig), `${fn.name}: no netFrameworkVersion (pulumi-azure-native#4168)`);
+        assert.ok(!("linuxFxVersion" in siteConfig), `${fn.name}: no linuxFxVersion`);
+        assert.ok(siteConfig.appSettings.length > 0, "the rest of siteConfig is kept");
+      }
+    });
+
     it("host ids: one per app, distinct, at most 32 lowercase letters, digits and single dashes", () => {
       const ids = run.ofType(T.app).map((app) => appSettings(app).AzureFunctionsWebHost__hostid);
       assert.equal(ids.length, catalog.length);
@@ -392,6 +404,22 @@ describe("infra: azure, the vault name is unique per deployment and within Key V
       assert.ok(name.length >= 3 && name.length <= 24, `${name} is ${name.length} characters`);
       assert.match(name, /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/);
     }
+  });
+});
+
+describe("infra: azure, the lowest maximumInstanceCount of the region", function () {
+  this.timeout(120_000);
+  const lookup = () =>
+    otherFunction({ name: "lookup-api", trigger: { kind: "http" }, capabilities: ["users.read"], description: "read-only lookups" }, { memoryMb: 2048, timeoutSeconds: 20, reservedConcurrency: 5, warmInstances: 0 });
+
+  it("raises 5 to 40, with a warning, where counts under 40 are not enabled (brazilsouth); keeps 5 in westeurope", async () => {
+    const elsewhere = await deploy([lookup()], { logRetentionDays: 30, location: "brazilsouth" });
+    assert.equal(appOf(elsewhere, "lookup-api").inputs.functionAppConfig.scaleAndConcurrency.maximumInstanceCount, 40);
+    assert.deepEqual(elsewhere.result.warnings.map((w) => [w.setting, w.asked, w.applied]), [["reservedConcurrency", 5, 40]]);
+    assert.match(elsewhere.result.warnings[0].reason, /azure-functions-host#10523/);
+    const westeurope = await deploy([lookup()], { logRetentionDays: 30, location: "westeurope" });
+    assert.equal(appOf(westeurope, "lookup-api").inputs.functionAppConfig.scaleAndConcurrency.maximumInstanceCount, 5);
+    assert.deepEqual(westeurope.result.warnings, []);
   });
 });
 

@@ -31,6 +31,8 @@ export const azureBreakers: Record<string, Breaker> = {
   },
   // The old way: no one deploy for the users API, its package never reaches the app.
   "azure-flex-app-published-by-one-deploy": (g) => copyGraph(g).filter((r) => !(r.type === T.publish && r.name.endsWith("-users-api-publish"))),
+  // What the SDK's siteConfig defaults put back without the component's transform.
+  "azure-flex-site-config": (g) => breakOne(g, T.app, (r) => (r.inputs.siteConfig.netFrameworkVersion = "v4.6"), "-users-api"),
   "azure-key-vault-reference-identity": (g) => breakOne(g, T.app, (r) => delete r.inputs.keyVaultReferenceIdentity, "-users-api"),
   "azure-storage-account-name": (g) => breakOne(g, T.account, (r) => (r.inputs.accountName = "Parity_Storage"), "-storage"),
   "azure-key-vault-name": (g) => breakOne(g, T.vault, (r) => (r.inputs.vaultName = "kv--parity-prod-0123456789")),
