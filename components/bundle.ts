@@ -13,10 +13,9 @@ import * as fs from "node:fs";
 import { builtinModules } from "node:module";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { catalog, entryFor, triggerKinds, type FunctionDefinition, type Platform, type TriggerKind } from "./catalog";
+import { catalog, checkPlatform, describe, entryFor, triggerKinds, type FunctionDefinition, type Platform, type TriggerKind } from "./catalog";
 import { specsFor, type FunctionSpec, type ParityConfig } from "./config";
 import { packageFile, packageRoot } from "./package-root";
-import { checkPlatform, describe } from "./platform";
 
 /** Parity's own root (its checkout, or `node_modules/parity` once installed): read from, never written to. */
 export const projectRoot = packageRoot;

@@ -7,13 +7,15 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { FunctionDeployment } from "./bundle";
-import { capabilities as knownCapabilities, platforms, triggerKinds, type Capability, type Platform, type TriggerKind } from "./catalog";
+import { capabilities as knownCapabilities, checkPlatform, describe, platforms, triggerKinds, type Capability, type Platform, type TriggerKind } from "./catalog";
 import type { FunctionSpec } from "./config";
 import { allowedEveryMinutes, isAllowedEveryMinutes } from "./schedule";
 
 // Declared where bundle.ts and config.ts can use them without importing this module (no import cycle).
 export type { FunctionSpec } from "./config";
 export type { FunctionDeployment } from "./bundle";
+// Kept where users of the platform module have always found them; they live with the catalog, below bundle.ts.
+export { checkPlatform, describe } from "./catalog";
 
 /**
  * The store deadline (`STORE_TIMEOUT_MS`) of a function that uses the users store: 40 % of its
@@ -274,22 +276,6 @@ function checkFunctionShape(fail: (sentence: string) => never | void, fn: unknow
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
-}
-
-/** A value as a message shows it: strings quoted, the rest as JSON or their type. */
-export function describe(value: unknown): string {
-  if (value === undefined) return "undefined";
-  if (typeof value === "function") return "a function";
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-/** Refuses a platform name outside the four, naming the value and the allowed ones. */
-export function checkPlatform(platform: unknown): asserts platform is Platform {
-  if (!(platforms as readonly unknown[]).includes(platform)) throw new TypeError(`unknown platform ${describe(platform)}; allowed: ${platforms.join(", ")}.`);
 }
 
 const singleRole: Record<"http" | "queue", string> = {
