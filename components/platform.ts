@@ -7,7 +7,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { FunctionDeployment } from "./bundle";
-import { capabilities as knownCapabilities, checkPlatform, describe, platforms, triggerKinds, type Capability, type Platform, type TriggerKind } from "./catalog";
+import { capabilities as knownCapabilities, describe, triggerKinds, type Capability, type Platform, type TriggerKind } from "./catalog";
 import type { FunctionSpec } from "./config";
 import { allowedEveryMinutes, isAllowedEveryMinutes } from "./schedule";
 
