@@ -147,7 +147,10 @@ describe("the stack program (index.ts) and npm run plan", function () {
     assert.deepEqual(report.cost.estimates.map((e) => e.platform).sort(), [...platforms].sort());
     for (const estimate of report.cost.estimates) assert.ok(estimate.perMillion > 0, `${estimate.platform} costs something`);
     const text = formatPlan(report);
-    assert.match(text, /Cost estimate of users-api .*assumed 50 ms per request, 10,000,000 requests a month/);
+    assert.match(text, /Cost estimate of the stack per month .*assumed 50 ms per request, 10,000,000 users-api requests a month/);
+    // The whole bill of the stack, by kind of line, for every platform.
+    for (const estimate of report.cost.estimates) assert.match(text, new RegExp(`  ${estimate.platform}: USD [0-9.]+ a month`));
+    assert.equal((text.match(/by kind: compute [0-9.]+, front [0-9.]+, store [0-9.]+, queue [0-9.]+, secrets [0-9.]+, scheduler [0-9.]+, logs [0-9.]+/g) ?? []).length, platforms.length);
     assert.match(text, /OFFLINE: evaluated under Pulumi mocks\. No provider was asked and nothing was created/);
     assert.match(text, /Grants \(compiled from each function's declared capabilities\)/);
 

@@ -455,7 +455,7 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       },
       // Never before its grants: the host reads storage and the Key Vault reference at start-up.
       // The transform removes what the SDK adds to siteConfig and Flex refuses (rules.ts FLEX_REJECTED_SITE_CONFIG).
-      { parent: this, dependsOn: grants, transforms: [withoutFlexRejectedProperties] },
+      { parent: this, dependsOn: grants, transforms: flexTransforms() },
     );
   }
 
@@ -587,6 +587,23 @@ function scmUrlOf(app: web.WebApp): pulumi.Output<string> {
  */
 const withoutFlexRejectedProperties: pulumi.ResourceTransform = (args) =>
   args.type === "azure-native:web:WebApp" ? { props: { ...args.props, siteConfig: withoutFlexRejectedSiteConfig(args.props.siteConfig) }, opts: args.opts } : undefined;
+
+/**
+ * The transform where the engine can run it. `pulumi.runtime.setMocks` turns transforms off (the mock
+ * monitor never calls them back) and @pulumi/pulumi then throws on any resource that asks for one, so
+ * a user's own mock tests of this component would fail; under mocks nothing is sent to Azure, so the
+ * property it removes does no harm there. parity's offline runner (scripts/offline.ts) turns them on
+ * and runs them as the engine does, which is where the transform is tested.
+ */
+function flexTransforms(): pulumi.ResourceTransform[] {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const store = (require("@pulumi/pulumi/runtime/state") as { getStore(): { supportsSecrets?: boolean; supportsTransforms?: boolean } }).getStore();
+  // Under a real engine every feature reads false until the monitor has answered (settings.js
+  // awaitFeatureSupport, after the program has started building resources): keep the transform
+  // then. setMocks answers at once, secrets on and transforms off (runtime/mocks.js): leave it out.
+  const mockMonitorWithoutTransforms = store.supportsSecrets === true && store.supportsTransforms === false;
+  return mockMonitorWithoutTransforms ? [] : [withoutFlexRejectedProperties];
+}
 
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-");
