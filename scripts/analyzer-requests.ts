@@ -60,15 +60,23 @@ function resourceOptions(r: RecordedResource) {
   return options;
 }
 
+/** What `Analyze` and `AnalyzeStack` both say of a resource: urn, type, name, properties and options. */
+function describeResource<T extends { setUrn(v: string): unknown; setType(v: string): unknown; setName(v: string): unknown; setProperties(v: unknown): unknown; setOptions(v: ReturnType<typeof resourceOptions>): unknown }>(
+  message: T,
+  r: RecordedResource,
+  properties: Record<string, any>,
+): T {
+  message.setUrn(r.urn);
+  message.setType(r.type);
+  message.setName(r.name);
+  message.setProperties(structProto.Struct.fromJavaScript(engineProperties(properties)));
+  message.setOptions(resourceOptions(r));
+  return message;
+}
+
 /** The `Analyze` request of one resource: its inputs. */
 export function analyzeRequest(r: RecordedResource) {
-  const request = new analyzerProto.AnalyzeRequest();
-  request.setUrn(r.urn);
-  request.setType(r.type);
-  request.setName(r.name);
-  request.setProperties(structProto.Struct.fromJavaScript(engineProperties(r.inputs)));
-  request.setOptions(resourceOptions(r));
-  return request;
+  return describeResource(new analyzerProto.AnalyzeRequest(), r, r.inputs);
 }
 
 /** The `AnalyzeStack` request: every resource's outputs, parent and dependencies. */
@@ -76,12 +84,7 @@ export function analyzeStackRequest(graph: readonly RecordedResource[]) {
   const request = new analyzerProto.AnalyzeStackRequest();
   request.setResourcesList(
     graph.map((r) => {
-      const resource = new analyzerProto.AnalyzerResource();
-      resource.setUrn(r.urn);
-      resource.setType(r.type);
-      resource.setName(r.name);
-      resource.setProperties(structProto.Struct.fromJavaScript(engineProperties(r.state)));
-      resource.setOptions(resourceOptions(r));
+      const resource = describeResource(new analyzerProto.AnalyzerResource(), r, r.state);
       resource.setParent(r.parent);
       resource.setDependenciesList(r.dependencies);
       return resource;
