@@ -26,8 +26,9 @@ describe("gcp store deadline (withinDeadline), on a mock clock", () => {
     assert.equal(call.outcome, "pending", "still running 1 ms before the deadline");
     mock.timers.tick(1);
     await settle();
-    assert.ok(call.outcome instanceof StoreDeadlineError, String(call.outcome));
-    assert.equal(call.outcome.message, "Firestore get did not finish within 200 ms (STORE_TIMEOUT_MS)");
+    const error = call.outcome as unknown;
+    assert.ok(error instanceof StoreDeadlineError, String(error));
+    assert.equal(error.message, "Firestore get did not finish within 200 ms (STORE_TIMEOUT_MS)");
   });
 
   it("a call that settles first keeps its answer or its own error", async () => {
