@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { platforms, type Platform } from "../components/catalog";
+import { trafficShapes, type TrafficShape } from "../compare/traffic";
 
 export interface QueueRequirements {
   /** Deliveries of one message before it is dead-lettered. */
@@ -24,6 +25,8 @@ export interface Weights {
 export interface Requirements {
   /** HTTP requests per month, for the cost. */
   monthlyRequests?: number;
+  /** When in the month they come (compare/cost.ts trafficSegments). @default "steady" */
+  traffic?: TrafficShape;
   /** Highest HTTP request rate, requests per second; with a duration it gives the concurrency needed. */
   peakRequestsPerSecond?: number;
   /** Warm HTTP latency, 99th percentile, ms (measured by `npm run compare`). */
@@ -49,6 +52,7 @@ export const defaultWeights: Weights = { cost: 1, latency: 1, coldStart: 1 };
 
 export const requirementKeys = [
   "monthlyRequests",
+  "traffic",
   "peakRequestsPerSecond",
   "p99LatencyMs",
   "coldStartMs",
@@ -125,6 +129,10 @@ export function parseRequirements(raw: unknown, origin = "requirements"): Requir
   set("memoryMb", integer("memoryMb", raw.memoryMb, 1));
   set("budgetUsdPerMonth", positive("budgetUsdPerMonth", raw.budgetUsdPerMonth, true));
   set("scheduleEveryMinutes", integer("scheduleEveryMinutes", raw.scheduleEveryMinutes, 1));
+  if (raw.traffic !== undefined) {
+    if ((trafficShapes as readonly unknown[]).includes(raw.traffic)) requirements.traffic = raw.traffic as TrafficShape;
+    else problem("traffic", `${JSON.stringify(raw.traffic)} is not allowed; allowed values: ${trafficShapes.join(", ")}`);
+  }
   if (requirements.budgetUsdPerMonth !== undefined && raw.monthlyRequests === undefined) {
     problem("budgetUsdPerMonth", "needs monthlyRequests: the cost is estimated at that volume");
   }

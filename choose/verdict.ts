@@ -14,7 +14,7 @@ import { defaultSettings } from "../components/config";
 import { gcpConcurrencyFor } from "../components/gcp/rules";
 import { awsCron, ncrontab, unixCron } from "../components/schedule";
 import { stackRegionKeys } from "../components/stack-file";
-import { estimateCost, formatBreakdown, pricingFor, type CostEstimate, type PricingTable, type PricingTables } from "../compare/cost";
+import { estimateCost, formatBreakdown, pricingFor, trafficDescriptions, type CostEstimate, type PricingTable, type PricingTables } from "../compare/cost";
 import { LOCAL_LABEL } from "../compare/results";
 import { awsFacts, azureFacts, cloudflareFacts, gcpFacts, parityFacts } from "./facts";
 import { measurementOf, type MeasuredRun, type PlatformMeasurement } from "./measurements";
@@ -269,21 +269,22 @@ export function cost(platform: Platform, r: Requirements, priced: { table: Prici
   const memoryMb = r.memoryMb ?? defaultSettings.http.memoryMb;
   const measuredMs = measurement?.kind === "cloud" ? measurement.durationMs : undefined;
   const durationMs = measuredMs ?? ASSUMED_DURATION_MS;
-  const estimate = estimateCost(table, { durationMs, memoryMb, monthlyRequests: r.monthlyRequests }, region);
+  const traffic = r.traffic ?? "steady";
+  const estimate = estimateCost(table, { durationMs, memoryMb, monthlyRequests: r.monthlyRequests, traffic }, region);
   figures.costUsdPerMonth = estimate.perMonth;
   figures.costDuration = { ms: durationMs, basis: measuredMs === undefined ? "assumed" : "measured" };
   const basis =
     measuredMs === undefined
       ? `an assumed ${ASSUMED_DURATION_MS} ms per request (unmeasured${measurement?.kind === "local" ? "; local-emulation durations are not used" : ""})`
       : `the measured mean duration ${round(measuredMs)} ms`;
-  const text = `${usd(estimate.perMonth)}/month for ${r.monthlyRequests.toLocaleString("en-US")} requests, ${estimate.billedMemoryMb ? `${estimate.billedMemoryMb} MB billed` : "memory not billed"}, ${basis}${Math.abs(estimate.billedMs - durationMs) >= 1 ? `, billed ${round(estimate.billedMs)} ms per request` : ""}${breakdown(estimate)}`;
+  const text = `${usd(estimate.perMonth)}/month for ${r.monthlyRequests.toLocaleString("en-US")} requests${traffic === "steady" ? "" : ` (${trafficDescriptions[traffic]})`}, ${estimate.billedMemoryMb ? `${estimate.billedMemoryMb} MB billed` : "memory not billed"}, ${basis}${Math.abs(estimate.billedMs - durationMs) >= 1 ? `, billed ${round(estimate.billedMs)} ms per request` : ""}${breakdown(estimate)}`;
   const source = priceSources(table);
   const budget = r.budgetUsdPerMonth;
   if (budget === undefined || estimate.perMonth <= budget) {
     return [reason("fits", key, budget === undefined ? text : `budgetUsdPerMonth ${budget}: ${text}`, source)];
   }
   // Over budget: certain when measured, or when even a 1 ms request is over (fees, request prices).
-  const floor = estimateCost(table, { durationMs: 1, memoryMb, monthlyRequests: r.monthlyRequests }, region).perMonth;
+  const floor = estimateCost(table, { durationMs: 1, memoryMb, monthlyRequests: r.monthlyRequests, traffic }, region).perMonth;
   const certain = measuredMs !== undefined || floor > budget;
   return [reason(certain ? "no" : "caveats", key, `budgetUsdPerMonth ${budget}: ${text}${certain && measuredMs === undefined ? `; even at 1 ms per request it is ${usd(floor)}` : certain ? "" : "; measure the duration to know"}`, source)];
 }

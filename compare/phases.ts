@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { LatencyHistogram, type CdfPoint, type LatencySummary } from "./histogram";
 import { runOpenLoop, type OpenLoopResult } from "./loadgen";
-import { COLD_HEADER, INSTANCE_HEADER } from "../functions/core/users-api";
+import { COLD_HEADER, INSTANCE_HEADER, INSTANCE_PROBE_HEADER } from "../functions/core/users-api";
 import type { Platform } from "../components/catalog";
 
 export interface ColdSample {
@@ -175,7 +175,8 @@ export async function coldProbe(endpoint: Endpoint, timeoutMs = 30_000): Promise
   const started = performance.now();
   try {
     const response = await fetch(`${endpoint.url}/users/${randomUUID()}`, {
-      headers: keyHeaders(endpoint.apiKey),
+      // The instance headers are answered only to a probe that asks, with the key.
+      headers: { ...keyHeaders(endpoint.apiKey), [INSTANCE_PROBE_HEADER]: "instance" },
       signal: AbortSignal.timeout(timeoutMs),
     });
     await response.arrayBuffer();

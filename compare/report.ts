@@ -11,7 +11,7 @@ import * as vegaLite from "vega-lite";
 import type { EngineInfo } from "./engines/engine";
 import type { TopLevelSpec } from "vega-lite";
 import { REPORT_CSS, table } from "./markdown";
-import { freeTierNote, notModelled } from "./cost";
+import { freeTierNote, lineKinds, notModelled, trafficDescriptions } from "./cost";
 import type { Results } from "./results";
 
 export interface Chart {
@@ -149,16 +149,23 @@ export function chartSpecs(results: Results): Chart[] {
     });
   }
 
-  const costLines = measured.flatMap((p) => (p.cost ? p.cost.breakdown.filter((l) => l.usd > 0).map((l) => ({ platform: p.platform, item: l.item, usd: round(l.usd, 2) })) : []));
+  // The bill by kind of line (compute, front, store, …): the same few colours on every platform.
+  const costLines = measured.flatMap((p) =>
+    p.cost ? lineKinds.map((kind) => ({ platform: p.platform, kind, usd: round(p.cost!.breakdown.filter((l) => l.kind === kind).reduce((total, l) => total + l.usd, 0), 2) })).filter((l) => l.usd > 0) : [],
+  );
   const perMillion = measured.flatMap((p) => (p.cost ? [{ platform: p.platform, perMillion: round(p.cost.perMillion, 4) }] : []));
   if (perMillion.length > 0) {
     const cost = measured.find((p) => p.cost)!.cost!;
     charts.push({
       id: "cost",
-      title: `Cost of users-api: per month at ${cost.monthlyRequests.toLocaleString("en-US")} requests, by line item (warm capacity its own line; free tiers ${cost.freeTier ? "applied" : "left out"}), and per 1M more requests on demand`,
+      title: `Cost of the stack: per month at ${cost.monthlyRequests.toLocaleString("en-US")} users-api requests (${cost.traffic ?? "steady"} traffic), by kind of line (free tiers ${cost.freeTier ? "applied" : "left out"}), and users-api per 1M more requests on demand`,
       spec: {
         background: "white",
         config: { font: "sans-serif" },
+        // Concatenated views share one colour scale unless told otherwise: the right view's
+        // explicit platform domain then became the left view's, whose line items fell outside
+        // it and drew with no fill (an empty plot in every browser).
+        resolve: { scale: { color: "independent" } },
         hconcat: [
           {
             width: 260,
@@ -168,8 +175,8 @@ export function chartSpecs(results: Results): Chart[] {
             encoding: {
               x: { field: "platform", type: "nominal", title: null, sort: platformColors.domain },
               y: { field: "usd", type: "quantitative", aggregate: "sum", title: "USD per month" },
-              color: { field: "item", type: "nominal", title: "line item" },
-              tooltip: [{ field: "item" }, { field: "usd" }],
+              color: { field: "kind", type: "nominal", title: "line kind", sort: [...lineKinds] },
+              tooltip: [{ field: "platform" }, { field: "kind" }, { field: "usd" }],
             },
           },
           {
@@ -352,17 +359,18 @@ function targetLine(results: Results): string {
 /** The cost section: a summary per platform, every line item, what is assumed and left out, and the prices with their sources. */
 function costMarkdown(results: Results, measured: Results["platforms"]): string[] {
   const lines = [
-    `## Cost of users-api (${results.phases.monthlyRequests.toLocaleString("en-US")} requests per month)`,
+    `## Cost of the stack (${results.phases.monthlyRequests.toLocaleString("en-US")} users-api requests per month, traffic ${trafficDescriptions[measured.find((p) => p.cost)?.cost?.traffic ?? "steady"]})`,
     "",
-    table(["platform", "USD per month", "USD per 1M more requests", "prices of", "stack region", "memory billed (MiB)", "billed per request (ms)", "warm instances"], measured.map((p) => {
+    table(["platform", "USD per month", ...lineKinds, "USD per 1M more requests", "prices of", "stack region", "memory billed (MiB)", "billed per request (ms)", "warm instances"], measured.map((p) => {
       const c = p.cost;
-      if (!c) return [p.platform, "-", "-", "-", "-", "-", "-", p.errors.find((e) => e.phase === "cost")?.message ?? "-"];
-      return [p.platform, c.perMonth.toFixed(2), c.perMillion.toFixed(4), c.region.prices, c.region.stack ?? "unknown", String(c.billedMemoryMb || "not billed"), ms(c.billedMs), String(c.warmInstances)];
+      if (!c) return [p.platform, "-", ...lineKinds.map(() => "-"), "-", "-", "-", "-", "-", p.errors.find((e) => e.phase === "cost")?.message ?? "-"];
+      const byKind = lineKinds.map((kind) => c.breakdown.filter((l) => l.kind === kind).reduce((total, l) => total + l.usd, 0).toFixed(2));
+      return [p.platform, c.perMonth.toFixed(2), ...byKind, c.perMillion.toFixed(4), c.region.prices, c.region.stack ?? "unknown", String(c.billedMemoryMb || "not billed"), ms(c.billedMs), String(c.warmInstances)];
     })),
     "",
     "### Line items",
     "",
-    table(["platform", "item", "USD per month", "how"], measured.flatMap((p) => (p.cost ? p.cost.breakdown.map((l) => [p.platform, l.item, l.usd.toFixed(2), l.detail]) : []))),
+    table(["platform", "kind", "item", "USD per month", "how"], measured.flatMap((p) => (p.cost ? p.cost.breakdown.map((l) => [p.platform, l.kind, l.item, l.usd.toFixed(2), l.detail]) : []))),
     "",
   ];
   const costed = measured.filter((p) => p.cost);
@@ -379,7 +387,11 @@ function costMarkdown(results: Results, measured: Results["platforms"]): string[
     "",
   );
   const pricingRows = Object.values(results.pricing).flatMap((t) =>
-    t ? Object.entries(t).filter(([, v]) => isPriced(v)).map(([k, v]) => [t.platform, t.region, k, JSON.stringify((v as { value: unknown }).value), (v as { source: string }).source, (v as { read: string }).read, (v as { unverified?: string }).unverified ?? "vendor page"]) : [],
+    t
+      ? [...Object.entries(t), ...Object.entries(t.services ?? {}).map(([k, v]) => [`services.${k}`, v] as [string, unknown])]
+          .filter(([, v]) => isPriced(v))
+          .map(([k, v]) => [t.platform, t.region, k, JSON.stringify((v as { value: unknown }).value), (v as { source: string }).source, (v as { read: string }).read, (v as { unverified?: string }).unverified ?? "vendor page"])
+      : [],
   );
   lines.push("### Prices used", "", table(["platform", "price list", "item", "value", "source", "read", "checked on"], pricingRows), "");
   return lines;

@@ -9,7 +9,7 @@ import { projectRoot } from "../components/bundle";
 import type { Platform } from "../components/catalog";
 import * as fs from "node:fs";
 import { knownStacks, stackRegions } from "../components/stack-file";
-import { estimateCost, loadPricing, pricingFor, type PricingTables } from "./cost";
+import { estimateCost, loadPricing, pricingFor, stackUseOf, type PricingTables, type TrafficShape } from "./cost";
 import { environment } from "./machine";
 import type { LoadEngine } from "./engines/engine";
 import { undiciEngine } from "./engines/undici";
@@ -27,8 +27,10 @@ export interface CompareOptions {
   phases: PhaseOptions;
   /** A user's pricing file or directory, replacing the shipped tables it names. */
   pricing?: string;
-  /** Count the accounts' free tiers against users-api (`--no-free-tier`: false). @default true */
+  /** Count the accounts' free tiers (`--no-free-tier`: false). @default true */
   freeTier?: boolean;
+  /** When in the month the requests come (`--traffic`). @default "steady" */
+  traffic?: TrafficShape;
   /** @default reports/<timestamp> */
   outDir?: string;
   progress?: Progress;
@@ -39,7 +41,7 @@ export interface CompareOptions {
 export async function runComparison(options: CompareOptions): Promise<{ dir: string; results: Results }> {
   const progress = options.progress ?? new Progress();
   const pricing = loadPricing(undefined, options.pricing);
-  const costing: Costing = { pricing, regions: regionsOf(options.target), freeTier: options.freeTier ?? true };
+  const costing: Costing = { pricing, regions: regionsOf(options.target), freeTier: options.freeTier ?? true, traffic: options.traffic ?? "steady" };
   const engine = options.engine ?? undiciEngine();
   const { subjects, unavailable, stop, stackConfig } = await openTargets(options.target, progress, { forceCold: (options.phases.forceCold ?? 0) > 0 });
   const platformResults: PlatformResult[] = [];
@@ -80,6 +82,7 @@ interface Costing {
   pricing: PricingTables;
   regions: Partial<Record<Platform, string>>;
   freeTier: boolean;
+  traffic: TrafficShape;
 }
 
 /** The regions of the stack the target names (the endpoints file's `stack`, if any). */
@@ -212,6 +215,9 @@ async function measure(subject: Subject, phases: PhaseOptions, costing: Costing,
           warmInstances: settings.warmInstances ?? 0,
           monthlyRequests: phases.monthlyRequests,
           freeTier: costing.freeTier,
+          traffic: costing.traffic,
+          // The rest of the stack at the stack's settings (subject.settings holds every catalog function's).
+          stack: stackUseOf(subject.settings!),
         },
         priced.region,
       ),

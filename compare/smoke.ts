@@ -8,7 +8,7 @@ import type { AssertionError } from "node:assert";
 import { inspect } from "node:util";
 import Mocha from "mocha";
 import { describeConformance } from "../conformance/suite";
-import { runtimeRejectsMalformedJson, type ConformanceTarget } from "../conformance/target";
+import type { ConformanceTarget } from "../conformance/target";
 
 export interface SmokeResult {
   passed: number;
@@ -29,7 +29,6 @@ export function liveTarget(platform: string, baseUrl: string, apiKey: string): C
   return {
     platform,
     apiKey,
-    runtimeRejectsMalformedJson: runtimeRejectsMalformedJson[platform as keyof typeof runtimeRejectsMalformedJson],
     async request(request) {
       const url = new URL(request.url);
       const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();

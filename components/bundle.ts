@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import { builtinModules } from "node:module";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { catalog, entryFor, type FunctionDefinition, type Platform, type TriggerKind } from "./catalog";
+import { catalog, checkPlatform, describe, entryFor, triggerKinds, type FunctionDefinition, type Platform, type TriggerKind } from "./catalog";
 import { specsFor, type FunctionSpec, type ParityConfig } from "./config";
 import { packageFile, packageRoot } from "./package-root";
 
@@ -158,6 +158,7 @@ export interface BundleInputs {
 
 /** Resolves a bundle's inputs against its root (pure: reads no file). */
 export function bundleInputs(fn: BundleInput, platform: Platform, options: BundleOptions = {}): BundleInputs {
+  checkBundleInput(fn, platform);
   const root = path.resolve(options.root ?? process.cwd());
   const handlerFile = path.resolve(root, entryFor(fn.entry, platform));
   const overrides = options.esbuild ?? {};
@@ -225,6 +226,19 @@ export function bundleFunction(fn: BundleInput, platform: Platform, options: Bun
   };
   cache.set(key, bundle);
   return bundle;
+}
+
+/** What the types guard, checked at run time for plain JavaScript: a sentence naming the value and the allowed ones, never an esbuild error. */
+function checkBundleInput(fn: BundleInput, platform: Platform): void {
+  checkPlatform(platform);
+  if (typeof fn !== "object" || fn === null || typeof fn.name !== "string" || fn.name === "") throw new TypeError(`a function to bundle needs a non-empty string \`name\`; got ${describe(fn)}.`);
+  const kind = fn.trigger?.kind;
+  if (fn.trigger !== undefined && !(triggerKinds as readonly unknown[]).includes(kind)) {
+    throw new TypeError(`function "${fn.name}": trigger.kind must be one of ${triggerKinds.join(", ")}; got ${describe(kind)}.`);
+  }
+  const entry: unknown = fn.entry;
+  const entryOk = typeof entry === "string" ? entry !== "" : typeof entry === "object" && entry !== null && typeof (entry as Record<string, unknown>)[platform] === "string";
+  if (!entryOk) throw new TypeError(`function "${fn.name}": entry must be a handler path, or one per platform with a path for ${platform}; got ${describe(entry)}.`);
 }
 
 /**

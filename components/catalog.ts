@@ -30,6 +30,8 @@ export type Capability = (typeof capabilities)[number];
  */
 export type Trigger = { kind: "http" } | { kind: "queue" } | { kind: "schedule"; everyMinutes: number };
 export type TriggerKind = Trigger["kind"];
+/** Every trigger kind, for run-time checks and messages. */
+export const triggerKinds = ["http", "queue", "schedule"] as const satisfies readonly TriggerKind[];
 
 /**
  * A function's handler module (functions/handler.ts): its default export is a fetch handler
@@ -95,4 +97,20 @@ export const functionNames = catalog.map((fn) => fn.name) as FunctionName[];
 
 export function findFunction(name: string): FunctionDefinition | undefined {
   return catalog.find((fn) => fn.name === name);
+}
+
+/** A value as a message shows it: strings quoted, the rest as JSON or their type. */
+export function describe(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "function") return "a function";
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Refuses a platform name outside the four, naming the value and the allowed ones. */
+export function checkPlatform(platform: unknown): asserts platform is Platform {
+  if (!(platforms as readonly unknown[]).includes(platform)) throw new TypeError(`unknown platform ${describe(platform)}; allowed: ${platforms.join(", ")}.`);
 }

@@ -22,11 +22,21 @@ export function packageArchive(pkg: FunctionPackage): pulumi.asset.FileArchive {
   return new pulumi.asset.FileArchive(pkg.zipFile);
 }
 
+/**
+ * A shared resource a function's declared capability needs. The component creates it whenever a
+ * function declares such a capability (platform.ts `sharedResourcesFor`), so a missing one is a
+ * defect in the component, never in the caller's args.
+ */
+export function created<T>(resource: T | undefined, what: string): T {
+  if (resource === undefined) throw new Error(`parity: the ${what} was not created although a function declares a capability that uses it; this is a bug in the component`);
+  return resource;
+}
+
 /** The outputs every platform component registers: `this.registerOutputs(platformOutputs(this))`. */
 export function platformOutputs(component: PlatformOutputs): pulumi.Inputs {
   return {
     endpoint: component.endpoint,
-    queues: component.queues,
+    queues: component.queues ?? {},
     functionNames: component.functionNames,
     warnings: component.warnings,
     nativeSettings: component.nativeSettings,

@@ -121,6 +121,16 @@ export function settingKeysFor(functionName: string): FunctionSettingKey[] {
 }
 
 /**
+ * What a client can present as the key: `x-api-key: <key>` or `Authorization: Bearer <key>`. A
+ * header value is visible ASCII between optional whitespace that the server strips (RFC 9110 §5.5,
+ * https://www.rfc-editor.org/rfc/rfc9110#section-5.5: field-vchar; other octets are obs-text that
+ * fetch refuses or a runtime decodes as Latin-1), so a key with a space at either end or a
+ * character past `~` can be configured and never matched. Inner spaces are refused too: a Bearer
+ * token has none (RFC 6750 §2.1, b64token).
+ */
+const SENDABLE_API_KEY = /^[\x21-\x7e]+$/;
+
+/**
  * Validates raw stack values (keys without the `parity:` prefix, values as YAML/JSON
  * parsed them) and returns the decided config, or throws {@link StackConfigError} listing
  * every problem.
@@ -224,6 +234,8 @@ export function parseStackConfig(
     problem("apiKey", `is required; set it as a secret: pulumi config set --secret parity:apiKey <value> --stack ${stack}`);
   } else if (typeof raw.apiKey !== "string" || raw.apiKey.length < 16) {
     problem("apiKey", "must be a string of at least 16 characters");
+  } else if (!SENDABLE_API_KEY.test(raw.apiKey)) {
+    problem("apiKey", "must be visible ASCII only (! to ~: no spaces, no other characters), as a client sends it in a header");
   }
 
   if (problems.length > 0) throw new StackConfigError(stack, problems);

@@ -7,13 +7,15 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { FunctionDeployment } from "./bundle";
-import type { Capability, Platform, TriggerKind } from "./catalog";
+import { capabilities as knownCapabilities, describe, triggerKinds, type Capability, type Platform, type TriggerKind } from "./catalog";
 import type { FunctionSpec } from "./config";
 import { allowedEveryMinutes, isAllowedEveryMinutes } from "./schedule";
 
 // Declared where bundle.ts and config.ts can use them without importing this module (no import cycle).
 export type { FunctionSpec } from "./config";
 export type { FunctionDeployment } from "./bundle";
+// Kept where users of the platform module have always found them; they live with the catalog, below bundle.ts.
+export { checkPlatform, describe } from "./catalog";
 
 /**
  * The store deadline (`STORE_TIMEOUT_MS`) of a function that uses the users store: 40 % of its
@@ -28,6 +30,47 @@ export function storeTimeoutMsFor(capabilities: readonly Capability[], timeoutSe
   return capabilities.some((capability) => capability.startsWith("users.")) ? timeoutSeconds * 400 : undefined;
 }
 
+/**
+ * The shared resources a component creates, each only when a function needs it: the users
+ * store for a `users.*` capability, the events queue (and its dead-letter queue) for a
+ * function that publishes or consumes events, the API key's secret for `apiKey.read`. A
+ * component of functions that declare nothing creates each function, its identity, its logs
+ * and its front, and nothing shared.
+ */
+export interface SharedResources {
+  usersStore: boolean;
+  events: boolean;
+  apiKey: boolean;
+}
+
+export function sharedResourcesFor(functions: readonly Pick<FunctionSpec, "definition">[]): SharedResources {
+  const declared = new Set(functions.flatMap((f) => f.definition.capabilities));
+  const any = (prefix: string) => [...declared].some((capability) => capability.startsWith(prefix));
+  return { usersStore: any("users."), events: any("events."), apiKey: declared.has("apiKey.read") };
+}
+
+/**
+ * Whether a schedule function is a reconciler of the users store (parity's `reconciler` and any
+ * function like it): it finds pending users, so it gets the reconciler's run settings
+ * (`RECONCILE_GRACE_SECONDS`, `RECONCILE_TIME_BUDGET_SECONDS`; functions/core/reconciler.ts). Any
+ * other schedule function gets none of them.
+ */
+export function runsReconciler(capabilities: readonly Capability[]): boolean {
+  return capabilities.includes("users.listPending");
+}
+
+/**
+ * Refuses a missing API key when a function reads it; a component whose functions do not read it
+ * needs none (and creates no secret).
+ */
+export function checkApiKey(platform: Platform, name: string, functions: readonly FunctionSpec[], apiKey: unknown): void {
+  const readers = functions.filter((f) => f.definition.capabilities.includes("apiKey.read")).map((f) => f.definition.name);
+  if (readers.length === 0) return;
+  if (apiKey === undefined || apiKey === null || apiKey === "") {
+    throw new ComponentArgsError(platform, name, `\`apiKey\` is required: ${readers.map((n) => `"${n}"`).join(", ")} declare${readers.length === 1 ? "s" : ""} apiKey.read. Pass it as a secret, e.g. new pulumi.Config().requireSecret("apiKey").`);
+  }
+}
+
 /** Arguments every platform component shares. */
 export interface PlatformFunctionsArgs {
   /**
@@ -38,11 +81,12 @@ export interface PlatformFunctionsArgs {
    */
   functions: FunctionDeployment[];
   /**
-   * The API key, stored in the platform's secret store. Pass a secret Output.
+   * The API key, stored in the platform's secret store. Needed only when a function declares
+   * `apiKey.read`; without one, no secret is created. Pass a secret Output.
    * @example
    * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
    */
-  apiKey: pulumi.Input<string>;
+  apiKey?: pulumi.Input<string>;
   /**
    * Retention of each function's logs, days; platforms that cannot honour it warn.
    * @default 7
@@ -185,7 +229,9 @@ export function checkFunctions(platform: Platform, name: string, functions: Func
   const fail = (sentence: string) => {
     throw new ComponentArgsError(platform, name, sentence);
   };
+  if (!Array.isArray(functions)) fail(`\`functions\` must be an array of functions to deploy; got ${describe(functions)}.`);
   if (functions.length === 0) fail("`functions` is empty; pass at least one function to deploy.");
+  functions.forEach((fn, i) => checkFunctionShape(fail, fn, i));
   const names = functions.map((f) => f.definition.name);
   const repeated = names.find((n, i) => names.indexOf(n) !== i);
   if (repeated) fail(`function "${repeated}" is listed twice; names must be unique.`);
@@ -207,6 +253,31 @@ export function checkFunctions(platform: Platform, name: string, functions: Func
   }
 }
 
+/** What the TypeScript types guard, checked at run time for plain JavaScript: each value named, with the allowed ones. */
+function checkFunctionShape(fail: (sentence: string) => never | void, fn: unknown, index: number): void {
+  const at = `functions[${index}]`;
+  if (!isObject(fn) || !isObject(fn.definition)) return void fail(`${at} must be { definition, settings, bundle } (see deploymentsFor); got ${describe(fn)}.`);
+  const { definition, settings } = fn;
+  if (typeof definition.name !== "string" || definition.name === "") fail(`${at}.definition.name must be a non-empty string; got ${describe(definition.name)}.`);
+  const label = `function "${String(definition.name)}"`;
+  const trigger = definition.trigger;
+  if (!isObject(trigger) || !(triggerKinds as readonly unknown[]).includes(trigger.kind)) {
+    fail(`${label}: trigger.kind must be one of ${triggerKinds.join(", ")}; got ${describe(isObject(trigger) ? trigger.kind : trigger)}.`);
+  }
+  if (!Array.isArray(definition.capabilities)) fail(`${label}: capabilities must be an array (possibly empty) of ${knownCapabilities.join(", ")}; got ${describe(definition.capabilities)}.`);
+  const unknown = (definition.capabilities as unknown[]).filter((c) => !(knownCapabilities as readonly unknown[]).includes(c));
+  if (unknown.length > 0) fail(`${label}: unknown capabilit${unknown.length === 1 ? "y" : "ies"} ${unknown.map(describe).join(", ")}; allowed: ${knownCapabilities.join(", ")}.`);
+  if (!isObject(settings)) return void fail(`${label}: settings must be an object (see settingsOf / defaultsFor); got ${describe(settings)}.`);
+  for (const key of ["memoryMb", "timeoutSeconds", "reservedConcurrency", "warmInstances"] as const) {
+    const value = settings[key];
+    if (typeof value !== "number" || !Number.isFinite(value)) fail(`${label}: settings.${key} must be a number; got ${describe(value)}.`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
 const singleRole: Record<"http" | "queue", string> = {
   http: "HTTP function per component (it is the component's endpoint)",
   queue: "queue-triggered function per component (it consumes the events queue)",
@@ -216,8 +287,8 @@ const singleRole: Record<"http" | "queue", string> = {
 export interface PlatformOutputs {
   /** Base URL of the HTTP function; undefined when no HTTP function is deployed. */
   endpoint: pulumi.Output<string> | undefined;
-  /** Native names of the events queue and its dead-letter queue. */
-  queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> };
+  /** Native names of the events queue and its dead-letter queue; undefined when no function publishes or consumes events. */
+  queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> } | undefined;
   /** Function name → native function name (Lambda name, Cloud Function name, Function App name, Worker script name). */
   functionNames: Record<string, pulumi.Output<string>>;
   /** Every grant made, one per declared capability (and resource), for tests and `npm run plan`. */

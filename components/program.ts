@@ -4,14 +4,14 @@
  * runs it offline under mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AwsFunctions } from "./aws";
-import { AzureFunctions } from "./azure";
+import type * as Aws from "./aws";
+import type * as Azure from "./azure";
 import { catalog, type FunctionDefinition, type Platform } from "./catalog";
-import { CloudflareFunctions } from "./cloudflare";
+import type * as Cloudflare from "./cloudflare";
 import { componentNameFor, OFFLINE_CLOUDFLARE_ACCOUNT_ID, parseStackConfig, type ParityConfig } from "./config";
 import { deploymentsFor } from "./bundle";
 import type { PlatformFunctionsArgs, PlatformOutputs } from "./platform";
-import { GcpFunctions } from "./gcp";
+import type * as Gcp from "./gcp";
 
 /** Stack outputs; the comparison harness reads them with `pulumi stack output --json`. */
 export interface StackOutputs {
@@ -42,19 +42,28 @@ type Factory = (
   secrets: ProviderSecrets,
 ) => PlatformOutputs & pulumi.ComponentResource;
 
+// Each platform's component (and so its cloud provider) is loaded when a stack enables it, so
+// importing the package loads no provider and a stack needs only its own platforms' providers.
+/* eslint-disable @typescript-eslint/no-require-imports */
 const factories: Record<Platform, Factory> = {
-  aws: (name, args) => new AwsFunctions(name, args),
-  gcp: (name, args) => new GcpFunctions(name, args),
-  azure: (name, args) => new AzureFunctions(name, args),
+  // parity's own application keeps its own routes (the users API, the health check, a catch-all
+  // for its JSON 404/405), not the component's default of every path.
+  aws: (name, args) => {
+    const { AwsFunctions, parityHttpRoutes } = require("./aws") as typeof Aws;
+    return new AwsFunctions(name, { ...args, routes: [...parityHttpRoutes] });
+  },
+  gcp: (name, args) => new (require("./gcp") as typeof Gcp).GcpFunctions(name, args),
+  azure: (name, args) => new (require("./azure") as typeof Azure).AzureFunctions(name, args),
   // A deploy's config always has the account id (parseStackConfig requires it for deploys); an
   // offline evaluation (`npm run plan`) without one gets a labelled stand-in.
   cloudflare: (name, args, config, secrets) =>
-    new CloudflareFunctions(name, {
+    new (require("./cloudflare") as typeof Cloudflare).CloudflareFunctions(name, {
       ...args,
       accountId: config.cloudflareAccountId ?? OFFLINE_CLOUDFLARE_ACCOUNT_ID,
       deployApiToken: secrets.cloudflareApiToken === undefined ? undefined : pulumi.secret(secrets.cloudflareApiToken),
     }),
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * Creates one component per enabled platform. Components are named `parity-<stack>` so
@@ -86,7 +95,7 @@ export function deployStack(
     );
     components[platform] = component;
     if (component.endpoint) outputs.endpoints[platform] = component.endpoint;
-    outputs.queues[platform] = component.queues;
+    if (component.queues) outputs.queues[platform] = component.queues;
     outputs.functions[platform] = component.functionNames;
   }
   return { components, outputs };

@@ -70,22 +70,7 @@ export interface ConformanceTarget {
   runReconciler(): Promise<void>;
   /** Stops the runtime and every emulator it started. */
   close(): Promise<void>;
-  /**
-   * Set (to the reason) when the platform's own runtime answers malformed JSON with a 400
-   * before the function runs, so the body cannot be the API's JSON error. Cloud Functions:
-   * the Functions Framework parses `application/json` bodies first.
-   */
-  runtimeRejectsMalformedJson?: string;
 }
-
-/**
- * Platforms whose runtime answers malformed JSON itself, before the function runs (the
- * conformance suite accepts a plain 400 there). Deployed or local, the runtime is the same;
- * docs/reliability.md lists it among the known deviations.
- */
-export const runtimeRejectsMalformedJson: Partial<Record<"aws" | "gcp" | "azure" | "cloudflare", string>> = {
-  gcp: "the Functions Framework (what Cloud Functions runs) parses application/json bodies before the function and answers malformed JSON with its own 400",
-};
 
 /** A second users API beside the target's, with one fault of its own. */
 export interface SecondUsersApi {

@@ -33,6 +33,8 @@ export interface LambdaFunction {
 const instanceSource = `
 const { parentPort, workerData } = require("node:worker_threads");
 const loaded = import(workerData.bundleUrl);
+// Init is over, loaded or failed (a failed load is reported by the first invocation, as Lambda does).
+loaded.then(() => parentPort.postMessage({ ready: true }), () => parentPort.postMessage({ ready: true }));
 parentPort.on("message", async ({ id, event, context, deadline }) => {
   try {
     const { handler } = await loaded;
@@ -47,6 +49,8 @@ parentPort.on("message", async ({ id, event, context, deadline }) => {
 interface Instance {
   number: number;
   worker: Worker;
+  /** Settles when the environment's Init phase (loading the bundle) is over, or the worker died. */
+  ready: Promise<void>;
   busy: boolean;
 }
 
@@ -77,7 +81,17 @@ export function createLambdaFunction(options: LambdaFunctionOptions): LambdaFunc
         for (const line of lines) if (line.trim()) options.onLog?.(line, number);
       });
     }
-    const instance: Instance = { number, worker, busy: false };
+    const ready = new Promise<void>((resolve) => {
+      const onReady = (message: { ready?: boolean }) => {
+        if (!message.ready) return;
+        worker.off("message", onReady);
+        resolve();
+      };
+      worker.on("message", onReady);
+      worker.once("error", () => resolve());
+      worker.once("exit", () => resolve());
+    });
+    const instance: Instance = { number, worker, busy: false, ready };
     instances.push(instance);
     return instance;
   };
@@ -114,6 +128,14 @@ export function createLambdaFunction(options: LambdaFunctionOptions): LambdaFunc
     async invoke<TResult>(event: unknown): Promise<TResult> {
       if (stopped) throw new Error(`${options.functionName} is stopped`);
       const instance = await acquire();
+      // A cold environment finishes its Init phase first: on Lambda, Init (the function's static
+      // code, up to 10 s) comes before the invocation and is not part of the function's timeout;
+      // an Init past 10 s is retried within the invocation, under its timeout
+      // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html, Init phase).
+      // Init is not bounded here: on a busy machine a bundle's load took seconds, and counting it
+      // against the timeout failed cold invocations ("Task timed out after 10 seconds" at load
+      // average 33) that Lambda would have run.
+      await instance.ready;
       const id = ++invocations;
       const context = { awsRequestId: crypto.randomUUID(), functionName: options.functionName };
       return new Promise<TResult>((resolve, reject) => {

@@ -14,6 +14,8 @@ export interface SecretsStandIn {
   secretArn: string;
   /** GetSecretValue requests answered so far. */
   readonly getSecretValueCalls: number;
+  /** Puts a new value in place, as a rotation makes it AWSCURRENT. */
+  rotate(value: string): void;
   stop(): Promise<void>;
 }
 
@@ -70,6 +72,9 @@ export async function startSecretsStandIn(secrets: { name: string; value: string
     secretArn,
     get getSecretValueCalls() {
       return calls;
+    },
+    rotate(value) {
+      secrets.value = value;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -4,18 +4,22 @@
  * handler (functions/azure/contract.ts) with real @azure/functions `HttpRequest` /
  * `InvocationContext` objects (and a `Timer` for a timer trigger), as the Node.js worker does.
  * Like an instance of the host, it runs several invocations at once. A new runtime is a new module scope: a cold start.
+ * HTTP requests reach the handler as they do with HTTP streaming on (the users-api sets it):
+ * an HttpRequest around a web Request whose body is a stream, as @azure/functions 4.x builds it
+ * from the host's proxied request (dist/azure-functions.js, createStreamRequest); the stream is
+ * transferred to the worker thread, so the function reads only what it pulls.
  */
 import { createInterface } from "node:readline";
 import { Worker } from "node:worker_threads";
 import type { Timer } from "@azure/functions";
 import { AZURE_HANDLER_EXPORT, AZURE_QUEUE_TRIGGER, AZURE_TIMER_TRIGGER, azureEnv } from "../functions/azure/contract";
 
-/** A request as it crosses to the worker thread. */
+/** A request as it crosses to the worker thread; a stream body is transferred, not copied. */
 export interface HostHttpRequest {
   method: string;
   url: string;
   headers: [string, string][];
-  body?: Uint8Array;
+  body?: Uint8Array | ReadableStream<Uint8Array>;
 }
 
 /** What the handler answered, after @azure/functions' `HttpResponse` normalised it. */
@@ -69,9 +73,11 @@ try {
 }
 const functionName = workerData.functionName;
 async function http({ method, url, headers, body }) {
+  const lower = method.toLowerCase();
+  const stream = lower === "get" || lower === "head" || body === undefined ? undefined
+    : body instanceof ReadableStream ? body : new Blob([body]).stream();
   const request = new HttpRequest({
-    method, url, headers: Object.fromEntries(headers),
-    body: body ? { bytes: body } : undefined,
+    nativeRequest: new Request(url, { method, headers, body: stream, duplex: "half" }),
     // The catch-all route {*path}.
     params: { path: new URL(url).pathname.slice(1) },
   });
@@ -150,17 +156,17 @@ export function startAzureFunctionRuntime(options: AzureFunctionRuntimeOptions):
   worker.on("error", failAll);
   worker.on("exit", (code) => failAll(new Error(`${options.functionName}: host worker exited (${code})`)));
 
-  const call = <T>(message: Record<string, unknown>): Promise<T> => {
+  const call = <T>(message: Record<string, unknown>, transfer: ReadableStream[] = []): Promise<T> => {
     if (stopped) return Promise.reject(new Error(`${options.functionName} is stopped`));
     const id = ++invocations;
     return new Promise<T>((resolve, reject) => {
       waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ ...message, id });
+      worker.postMessage({ ...message, id }, transfer as unknown as Parameters<Worker["postMessage"]>[1]);
     });
   };
 
   return {
-    invokeHttp: (request) => call<HostHttpResponse>({ kind: "http", ...request }),
+    invokeHttp: (request) => call<HostHttpResponse>({ kind: "http", ...request }, request.body instanceof ReadableStream ? [request.body] : []),
     invokeQueue: (entry, triggerMetadata) => call<void>({ kind: "queue", entry, triggerMetadata }),
     invokeTimer: (timer) => call<void>({ kind: "timer", timer }),
     async stop() {

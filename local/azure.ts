@@ -153,8 +153,8 @@ const PAST_DUE_AFTER_MS = 1_000;
 
 /** A web Request through the HTTP function's handler, as the host serves it; the handler's HttpResponse as a web Response. */
 export async function invokeAzureHttp(runtime: AzureFunctionRuntime, request: Request): Promise<Response> {
-  const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-  const response = await runtime.invokeHttp({ method: request.method, url: request.url, headers: [...request.headers], body: body && body.byteLength > 0 ? body : undefined });
+  // The body as a stream, as the host proxies it with HTTP streaming on: the function pulls what it reads.
+  const response = await runtime.invokeHttp({ method: request.method, url: request.url, headers: [...request.headers], body: request.body ?? undefined });
   return new Response(response.body.byteLength > 0 ? new Uint8Array(response.body) : null, { status: response.status, headers: response.headers });
 }
 

@@ -34,7 +34,9 @@ export function startLocalSchedule(options: {
     }
   };
   // protect: a run still going when the next tick comes is not overlapped locally.
-  const job = new Cron(pattern, { timezone: "UTC", protect: true }, (self: Cron) => run(self.currentRun() ?? new Date()));
+  // croner's currentRun() is when its timer fired (a few ms after the occurrence, more on a busy
+  // machine); every platform hands the function the occurrence itself, so that is delivered.
+  const job = new Cron(pattern, { timezone: "UTC", protect: true }, () => run(occurrenceAt(pattern, new Date())));
   return {
     function: options.function,
     expression: options.expression,
@@ -42,4 +44,17 @@ export function startLocalSchedule(options: {
     fireNow: (scheduledTime = new Date()) => options.fire(scheduledTime),
     stop: () => job.stop(),
   };
+}
+
+/**
+ * The occurrence a tick that fired at `firedAt` runs: the pattern's latest time at or before it.
+ * The platforms deliver that time, not the moment the run started: EventBridge Scheduler's
+ * `<aws.scheduler.scheduled-time>`, Cloud Scheduler's `X-CloudScheduler-ScheduleTime`, the
+ * timer trigger's `scheduleStatus.next` for the run in progress, a Cron Trigger's
+ * `controller.scheduledTime`.
+ */
+export function occurrenceAt(pattern: string, firedAt: Date): Date {
+  // previousRuns is strictly before its reference: 1 ms later includes firedAt itself.
+  const [occurrence] = new Cron(pattern, { timezone: "UTC", paused: true }).previousRuns(1, new Date(firedAt.getTime() + 1));
+  return occurrence ?? firedAt;
 }

@@ -4,7 +4,7 @@ import { azureLimits, azureNameRules, azureRoles, capabilityRoles, FLEX_REJECTED
 import { capabilities, type Capability } from "../components/catalog";
 import { CAPABILITIES_TAG } from "../components/platform";
 import { azureEnv } from "../functions/azure/contract";
-import { isSecret, nameProblem, namePolicy, ofType, resourcePolicy, stackPolicy, type ParityPolicy } from "./policy";
+import { nameProblem, namePolicy, ofType, resourcePolicy, stackPolicy, type ParityPolicy } from "./policy";
 
 const T = {
   plan: "azure-native:web:AppServicePlan",
@@ -20,7 +20,23 @@ const T = {
 const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(";
 
 const isFlexPlan = (r: PolicyResource) => r.type === T.plan && r.props.sku?.tier === "FlexConsumption";
-const appSettingsOf = (app: { props: Record<string, any> }): Array<{ name: string; value: unknown }> => app.props.siteConfig?.appSettings ?? [];
+/**
+ * An app's settings, from its INPUTS: azure-native's WebApp outputs carry no
+ * `siteConfig.appSettings` (SiteConfigResponse has no such property; App Service returns the
+ * settings only from a separate list call), so only resource rules (`Analyze`, inputs) may read them.
+ */
+const appSettingsOf = (props: Record<string, any>): Array<{ name: string; value: unknown }> => props.siteConfig?.appSettings ?? [];
+/**
+ * The user-assigned identity ids of an app in either shape: its inputs list them
+ * (`ManagedServiceIdentity.userAssignedIdentities: string[]`), azure-native's outputs map
+ * each id to its principal and client ids (`ManagedServiceIdentityResponse.userAssignedIdentities`,
+ * "dictionary keys will be ARM resource ids"; types/output.d.ts).
+ */
+export const userAssignedIdentityIds = (identity: { userAssignedIdentities?: unknown } | undefined): string[] => {
+  const assigned = identity?.userAssignedIdentities;
+  if (Array.isArray(assigned)) return assigned.map(String);
+  return assigned && typeof assigned === "object" ? Object.keys(assigned) : [];
+};
 /** The built-in role an assignment grants, by its definition id's GUID; undefined for any role outside parity's table. */
 const roleOf = (assignment: { props: Record<string, any> }): AzureRole | undefined => {
   const guid = String(assignment.props.roleDefinitionId ?? "").split("/").pop();
@@ -63,22 +79,32 @@ export const azurePolicies: ParityPolicy[] = [
       }
     },
   }),
-  stackPolicy({
+  resourcePolicy({
     name: "azure-key-vault-reference-identity",
-    description: "An app with a Key Vault reference resolves it with a user-assigned identity whose Key Vault role the app waits for.",
+    description: "An app with a Key Vault reference resolves it with one of its own user-assigned identities (keyVaultReferenceIdentity).",
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/app-service/app-service-key-vault-references#access-vaults-with-a-user-assigned-identity",
+    types: [T.app],
+    validate: (props, _args, report) => {
+      if (!appSettingsOf(props).some((s) => typeof s.value === "string" && s.value.startsWith(KEY_VAULT_REFERENCE))) return;
+      const identity = props.keyVaultReferenceIdentity;
+      if (!identity || !String(props.identity?.type ?? "").includes("UserAssigned") || !userAssignedIdentityIds(props.identity).includes(identity)) {
+        report("resolves its Key Vault reference without a user-assigned identity (keyVaultReferenceIdentity), so it holds the reference text until a restart");
+      }
+    },
+  }),
+  stackPolicy({
+    name: "azure-key-vault-reference-granted-first",
+    description: "An app whose identity declares apiKey.read (its API key is a Key Vault reference) waits for that identity's Key Vault Secrets User grant.",
     enforcementLevel: "mandatory",
     url: "https://learn.microsoft.com/azure/app-service/app-service-key-vault-references#access-vaults-with-a-user-assigned-identity",
     validate: ({ resources }, report) => {
+      // Outputs carry no app settings (appSettingsOf), so which app resolves the key's reference
+      // is read from its identity's declared capabilities (a tag, which outputs carry).
       for (const app of ofType(resources, T.app)) {
-        if (!appSettingsOf(app).some((s) => typeof s.value === "string" && s.value.startsWith(KEY_VAULT_REFERENCE))) continue;
-        const identity = app.props.keyVaultReferenceIdentity;
-        const assigned: unknown[] = app.props.identity?.userAssignedIdentities ?? [];
-        if (!identity || !String(app.props.identity?.type ?? "").includes("UserAssigned") || !assigned.includes(identity)) {
-          report(`${app.name} resolves its Key Vault reference without a user-assigned identity (keyVaultReferenceIdentity), so it holds the reference text until a restart`, app.urn);
-          continue;
-        }
-        const identities = app.dependencies.filter((d) => d.type === T.identity);
-        const granted = app.dependencies.some((d) => d.type === T.role && roleOf(d) === "Key Vault Secrets User" && d.dependencies.some((i) => identities.includes(i)));
+        const readers = app.dependencies.filter((d) => d.type === T.identity && String(d.props.tags?.[CAPABILITIES_TAG] ?? "").split(" ").includes("apiKey.read"));
+        if (readers.length === 0) continue;
+        const granted = app.dependencies.some((d) => d.type === T.role && roleOf(d) === "Key Vault Secrets User" && d.dependencies.some((i) => readers.includes(i)));
         if (!granted) report(`${app.name} may start before its identity holds Key Vault Secrets User`, app.urn);
       }
     },
@@ -106,22 +132,17 @@ export const azurePolicies: ParityPolicy[] = [
       if (problem) report(problem);
     },
   }),
-  stackPolicy({
+  resourcePolicy({
     name: "azure-function-host-id",
-    description: "Every Function App sets AzureFunctionsWebHost__hostid: 1–32 lowercase letters, digits and single dashes, distinct per app.",
+    description: "Every Function App sets AzureFunctionsWebHost__hostid: 1–32 lowercase letters, digits and single dashes (distinct per app: planAzure refuses a collision before anything is registered).",
     enforcementLevel: "mandatory",
     url: "https://learn.microsoft.com/azure/azure-functions/functions-app-settings#azurefunctionswebhost__hostid",
-    validate: ({ resources }, report) => {
-      const seen = new Map<string, string>();
-      for (const app of ofType(resources, T.app)) {
-        const id = appSettingsOf(app).find((s) => s.name === "AzureFunctionsWebHost__hostid")?.value;
-        if (typeof id !== "string" || !azureNameRules.hostId.pattern.test(id)) {
-          report(`${app.name}: host id ${JSON.stringify(id)} is not 1–32 lowercase letters, digits and single dashes`, app.urn);
-          continue;
-        }
-        if (seen.has(id)) report(`${app.name} and ${seen.get(id)} share the host id "${id}": the host shuts down on a collision`, app.urn);
-        seen.set(id, app.name);
-      }
+    types: [T.app],
+    validate: (props, _args, report) => {
+      // A resource rule: the setting is in the app's inputs only (appSettingsOf), so the
+      // across-apps comparison the engine cannot offer a stack rule is made by the component.
+      const id = appSettingsOf(props).find((s) => s.name === "AzureFunctionsWebHost__hostid")?.value;
+      if (typeof id !== "string" || !azureNameRules.hostId.pattern.test(id)) report(`host id ${JSON.stringify(id)} is not 1–32 lowercase letters, digits and single dashes`);
     },
   }),
   stackPolicy({
@@ -182,15 +203,15 @@ export const azurePolicies: ParityPolicy[] = [
   }),
   resourcePolicy({
     name: "azure-no-plain-secret-app-setting",
-    description: "No secret, storage key or SAS in a plain app setting; the API key only as a Key Vault reference.",
+    description: "No storage key or SAS in an app setting; the API key only as a Key Vault reference.",
     enforcementLevel: "mandatory",
     url: "https://learn.microsoft.com/azure/app-service/app-service-key-vault-references",
     types: [T.app],
-    validate: (_props, args, report) => {
-      for (const setting of appSettingsOf(args)) {
+    validate: (props, _args, report) => {
+      // By shape and name: a secret arrives unwrapped (policy.ts); the program test proves the key travels as a secret.
+      for (const setting of appSettingsOf(props)) {
         const value = setting.value;
-        if (isSecret(value)) report(`app setting ${setting.name} holds a secret value in plain text`);
-        else if (typeof value === "string" && /AccountKey=|SharedAccessSignature=|[?&]sig=/i.test(value)) report(`app setting ${setting.name} holds a storage key or SAS`);
+        if (typeof value === "string" && /AccountKey=|SharedAccessSignature=|[?&]sig=/i.test(value)) report(`app setting ${setting.name} holds a storage key or SAS`);
         // A reference is built from the secret's URI: unknown until the secret exists, judged after.
         if (setting.name === azureEnv.apiKey && typeof value === "string" && !value.startsWith(KEY_VAULT_REFERENCE)) report(`app setting ${setting.name} is not a Key Vault reference`);
       }

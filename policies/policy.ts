@@ -88,11 +88,13 @@ export function nameProblem(name: string, rule: { min?: number; max: number; pat
   return undefined;
 }
 
-/** Pulumi's marker of a secret value in serialised inputs (what the offline graph records). */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-/** A secret-wrapped value, as the offline graph records it (the CLI unwraps secrets for policies, so names are checked too). */
-export const isSecret = (value: unknown): value is { value: unknown } => typeof value === "object" && value !== null && SECRET_SIG in value;
-/** A value whether it arrives plain (the CLI) or wrapped (the offline graph). */
-export const unsecret = (value: unknown): unknown => (isSecret(value) ? unsecret(value.value) : value);
+/*
+ * No rule reads Pulumi's secret marker: the engine sends secrets wrapped, but @pulumi/policy
+ * unwraps every one before a rule sees it (deserialize.ts `deserializeProperty`), so under the
+ * CLI a secret and a plain value look the same. "No secret in a plain input" is proved by the
+ * program test instead (test/program.test.ts, "no secret in a plain input"), where the SDK
+ * still shows which inputs are secrets.
+ */
+
 /** A variable or setting name that says it holds a secret. */
 export const SECRET_NAME = /(^|_)(API_?KEY|SECRET|TOKEN|PASSWORD|CREDENTIALS?)(_|$)/i;

@@ -5,12 +5,27 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
+/**
+ * How a function is invoked. An object of string constants, not a TypeScript `enum`: the schema
+ * inference describes this shape as an enum type (@pulumi/pulumi provider/experimental/analyzer.js,
+ * "const MyEnum = { ... } as const"), so every language's SDK gets the three values.
+ */
+export const Trigger = {
+  /** An HTTP endpoint: every path, the root included. */
+  Http: "http",
+  /** The events queue's consumer. */
+  Queue: "queue",
+  /** Runs every `everyMinutes` minutes, aligned to the UTC clock. */
+  Schedule: "schedule",
+} as const;
+export type Trigger = (typeof Trigger)[keyof typeof Trigger];
+
 /** One function, as plain data. */
 export interface FunctionArgs {
   /** Stable name; it prefixes the function's native names. */
   name: string;
   /** How it is invoked: `http`, `queue` or `schedule`. */
-  trigger: string;
+  trigger: Trigger;
   /**
    * The handler module (a fetch handler, a queue batch handler or a schedule function as its
    * default export), relative to `projectDir` or absolute.
@@ -39,8 +54,8 @@ export interface FunctionArgs {
 export interface FunctionsArgs {
   /** The functions to deploy: at most one `http` (the endpoint) and one `queue` function. */
   functions: FunctionArgs[];
-  /** The API key, kept in the platform's secret store. */
-  apiKey: pulumi.Input<string>;
+  /** The API key, kept in the platform's secret store; needed only when a function declares `apiKey.read`. */
+  apiKey?: pulumi.Input<string>;
   /** Days each function's logs are kept. Default: 7. */
   logRetentionDays?: number;
   /** Deletion protection and point-in-time recovery on the store. Default: false. */
@@ -49,6 +64,15 @@ export interface FunctionsArgs {
   tags?: { [key: string]: string };
   /** The folder relative handler paths resolve against; bundles are written under its `.parity/build`. Default: the program's directory. */
   projectDir?: string;
+}
+
+/** The AWS wrapper's args: the HTTP API's routes besides the shared ones. */
+export interface AwsServerlessArgs extends FunctionsArgs {
+  /**
+   * Route keys of the HTTP API, all sent to the HTTP function, e.g. `GET /users/{id}`. Default:
+   * every path, the root included (`ANY /` and `ANY /{proxy+}`), as on the other platforms.
+   */
+  routes?: string[];
 }
 
 /** The Cloudflare wrapper's args: the account besides the shared ones. */
@@ -72,4 +96,4 @@ export interface WrapperOutputs {
 export type WrapperPlatform = "aws" | "gcp" | "azure" | "cloudflare";
 
 /** What ./deploy.ts provides: the component of one platform created under the wrapper, and its outputs. */
-export type DeployPlatform = (platform: WrapperPlatform, parent: pulumi.ComponentResource, name: string, args: FunctionsArgs | CloudflareFunctionsArgs) => WrapperOutputs & pulumi.Inputs;
+export type DeployPlatform = (platform: WrapperPlatform, parent: pulumi.ComponentResource, name: string, args: FunctionsArgs | AwsServerlessArgs | CloudflareFunctionsArgs) => WrapperOutputs & pulumi.Inputs;

@@ -14,13 +14,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import type { CloudflareFunctionsArgs, DeployPlatform, FunctionsArgs, WrapperPlatform } from "./args";
+import type { AwsServerlessArgs, CloudflareFunctionsArgs, DeployPlatform, FunctionsArgs, WrapperPlatform } from "./args";
 
 // The args live in ./args.ts, which ./deploy.ts imports too; re-exported here, the module programs import.
-export type { CloudflareFunctionsArgs, DeployPlatform, FunctionArgs, FunctionsArgs, WrapperOutputs, WrapperPlatform } from "./args";
+export { Trigger } from "./args";
+export type { AwsServerlessArgs, CloudflareFunctionsArgs, DeployPlatform, FunctionArgs, FunctionsArgs, WrapperOutputs, WrapperPlatform } from "./args";
 
 /** Creates the platform's component under `wrapper` and takes its outputs as the wrapper's. */
-function deploy(wrapper: pulumi.ComponentResource, platform: WrapperPlatform, name: string, args: FunctionsArgs | CloudflareFunctionsArgs): void {
+function deploy(wrapper: pulumi.ComponentResource, platform: WrapperPlatform, name: string, args: FunctionsArgs | AwsServerlessArgs | CloudflareFunctionsArgs): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { deployPlatform } = require("./deploy") as { deployPlatform: DeployPlatform };
   const outputs = deployPlatform(platform, wrapper, name, args);
@@ -44,7 +45,7 @@ export class AwsServerless extends pulumi.ComponentResource {
   /** Every setting the platform could not express exactly. */
   readonly warnings!: pulumi.Output<string[]>;
 
-  constructor(name: string, args: FunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: AwsServerlessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("parity:index:AwsServerless", name, {}, opts);
     deploy(this, "aws", name, args);
   }

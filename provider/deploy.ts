@@ -9,14 +9,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { AwsFunctions } from "../components/aws";
 import { AzureFunctions } from "../components/azure";
 import { bundleFunction } from "../components/bundle";
-import { capabilities as knownCapabilities, type Capability, type FunctionDefinition, type Platform, type Trigger } from "../components/catalog";
+import { capabilities as knownCapabilities, triggerKinds, type Capability, type FunctionDefinition, type Platform, type Trigger } from "../components/catalog";
 import { CloudflareFunctions } from "../components/cloudflare";
 import { defaultsFor, settingRanges, type FunctionSettingKey, type FunctionSettings } from "../components/config";
 import { GcpFunctions } from "../components/gcp";
 import { ComponentArgsError, formatWarning, type FunctionDeployment, type PlatformFunctionsArgs, type PlatformOutputs } from "../components/platform";
-import type { CloudflareFunctionsArgs, DeployPlatform, FunctionArgs, FunctionsArgs, WrapperOutputs } from "./args";
+import type { AwsServerlessArgs, CloudflareFunctionsArgs, DeployPlatform, FunctionArgs, FunctionsArgs, WrapperOutputs } from "./args";
 
-const triggerKinds = ["http", "queue", "schedule"] as const;
 const defaultEveryMinutes = 60;
 
 /** A function of plain data as parity's definition and settings; a bad value is a sentence naming the function. */
@@ -51,7 +50,7 @@ function platformArgs(platform: Platform, name: string, args: FunctionsArgs): Pl
   const projectDir = path.resolve(args.projectDir ?? process.cwd());
   return {
     functions: (args.functions ?? []).map((fn) => deploymentOf(platform, name, fn, projectDir)),
-    apiKey: pulumi.secret(args.apiKey),
+    apiKey: args.apiKey === undefined ? undefined : pulumi.secret(args.apiKey),
     logRetentionDays: args.logRetentionDays,
     protectData: args.protectData,
     tags: args.tags,
@@ -63,14 +62,15 @@ function outputsOf(inner: PlatformOutputs): WrapperOutputs & pulumi.Inputs {
   return {
     endpoint: inner.endpoint ?? pulumi.output(""),
     functionNames: pulumi.output(inner.functionNames),
-    queueName: inner.queues.queue,
-    deadLetterQueueName: inner.queues.deadLetter,
+    // "" when no function publishes or consumes events: the component creates no queue then.
+    queueName: inner.queues?.queue ?? pulumi.output(""),
+    deadLetterQueueName: inner.queues?.deadLetter ?? pulumi.output(""),
     warnings: pulumi.output(inner.warnings.map(formatWarning)),
   };
 }
 
 const components: Record<Platform, (name: string, args: FunctionsArgs | CloudflareFunctionsArgs, opts: pulumi.ComponentResourceOptions) => PlatformOutputs> = {
-  aws: (name, args, opts) => new AwsFunctions(name, platformArgs("aws", name, args), opts),
+  aws: (name, args, opts) => new AwsFunctions(name, { ...platformArgs("aws", name, args), routes: (args as AwsServerlessArgs).routes }, opts),
   gcp: (name, args, opts) => new GcpFunctions(name, platformArgs("gcp", name, args), opts),
   azure: (name, args, opts) => new AzureFunctions(name, platformArgs("azure", name, args), opts),
   cloudflare: (name, args, opts) => {

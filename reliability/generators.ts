@@ -54,6 +54,17 @@ const emailValue = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(anyString, fc.constantFrom("@example.com", "@b.co", "")).map(([local, domain]) => `${local}${RUN_SLOT}${domain}`) },
   { weight: 1, arbitrary: fc.constantFrom(`${"l".repeat(240)}${RUN_SLOT}@example.com`, `a${RUN_SLOT}@${"d".repeat(250)}.com`) },
   { weight: 1, arbitrary: anyString },
+  // Issue 26: spellings of one mailbox (combining marks, full-width domains), non-BMP local parts,
+  // long multi-byte addresses around the 254-octet limit, invisible characters, and the
+  // local parts Firestore's old escape wrote alike.
+  {
+    weight: 2,
+    arbitrary: fc.oneof(
+      fc.constantFrom("e\u0301", "\u00e9", "E\u0301", "a\u0308", "\u00e41", "\u0e41", "!1", "\u0211", "\u{1f600}", "\u{20000}x", "a\u200b", "ad\u202emin").map((local) => `${local}${RUN_SLOT}@example.com`),
+      fc.constantFrom("\uff59.io", "y.io", "B\u00fccher.DE", "\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com").map((domain) => `a${RUN_SLOT}@${domain}`),
+      fc.tuple(fc.constantFrom("\u00e9", "\u4e2d", "\u{1f600}"), fc.integer({ min: 55, max: 125 })).map(([unit, count]) => `${unit.repeat(Math.floor(count * 2 / Buffer.byteLength(unit)))}${RUN_SLOT}@x.io`),
+    ),
+  },
 );
 const nameValue = fc.oneof({ weight: 3, arbitrary: fc.constantFrom("Ada Lovelace", " Grace Hopper ", "李小龍", "Zoë") }, { weight: 4, arbitrary: anyString });
 const wrongType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 2 }), fc.double());
@@ -111,15 +122,19 @@ const authHeaders = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<Record<string, string>>({}, { "x-api-key": "" }, { "x-api-key": "wrong-key-wrong-key" }, { authorization: "Bearer" }, { authorization: `Basic ${KEY_SLOT}` }, { authorization: KEY_SLOT }, { "x-api-key": `${KEY_SLOT}x` }, { authorization: "Bearer wrong", "x-api-key": KEY_SLOT }) },
 );
 
+/** Issue 26: a coding on a plain body is refused (415) everywhere, before its size or its JSON is read. */
+const contentEncoding = fc.constantFrom("gzip", "br", "deflate", "identity", "GZIP", "gzip, br");
+
 const method = fc.oneof({ weight: 8, arbitrary: fc.constantFrom("POST", "GET") }, { weight: 1, arbitrary: fc.constantFrom("PUT", "DELETE", "PATCH", "OPTIONS", "HEAD") });
 
 /** Anything around the users API: method, path, headers and body all varied. */
 const anyRequest: fc.Arbitrary<FuzzRequest> = fc
-  .record({ method, path: fuzzPath, auth: authHeaders, contentType: fc.option(contentType, { freq: 8 }), body: bodyText })
-  .map(({ method, path, auth, contentType, body }) => {
+  .record({ method, path: fuzzPath, auth: authHeaders, contentType: fc.option(contentType, { freq: 8 }), encoding: fc.option(contentEncoding, { freq: 12 }), body: bodyText })
+  .map(({ method, path, auth, contentType, encoding, body }) => {
     const headers: Record<string, string> = { ...auth };
     const hasBody = method !== "GET" && method !== "HEAD";
     if (hasBody && contentType !== null) headers["content-type"] = contentType;
+    if (hasBody && encoding !== null) headers["content-encoding"] = encoding;
     return hasBody ? { method, path, headers, body } : { method, path, headers };
   });
 

@@ -7,6 +7,7 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { readRequirements, RequirementsError } from "../choose/requirements";
+import { trafficShapes, type TrafficShape } from "../compare/traffic";
 import { timestampFolder } from "../compare/results";
 
 const usage = `usage: npm run choose -- --requirements <file.yaml> [options]
@@ -15,6 +16,7 @@ const usage = `usage: npm run choose -- --requirements <file.yaml> [options]
   --results <file>        a compare run's results.json: judges p99LatencyMs and coldStartMs,
                           and bills the measured duration (else: unmeasured, 50 ms assumed)
   --stack <name>          include the plan warnings your stack would get (Pulumi.<name>.yaml)
+  --traffic <shape>       steady, business-hours or spiky (overrides the requirements' traffic; default steady)
   --out <dir>             output folder (default reports/<timestamp>)
   -h, --help              this text
 
@@ -30,6 +32,7 @@ function parseOptions() {
         requirements: { type: "string" },
         results: { type: "string" },
         stack: { type: "string" },
+        traffic: { type: "string" },
         out: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -48,6 +51,10 @@ async function main(): Promise<void> {
   if (!values.requirements) throw new UsageError("--requirements <file> is required");
 
   const requirements = readRequirements(values.requirements);
+  if (values.traffic !== undefined) {
+    if (!(trafficShapes as readonly string[]).includes(values.traffic)) throw new UsageError(`--traffic must be one of ${trafficShapes.join(", ")}`);
+    requirements.traffic = values.traffic as TrafficShape;
+  }
   // Loaded once the arguments and requirements are known good, so mistakes are reported at once.
   const [{ projectRoot }, { choose }, { readResults }, { renderSummary, writeChoice }, { readStack, stackReasons }, { stackRegions }] = await Promise.all([
     import("../components/bundle"),

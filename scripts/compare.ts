@@ -14,6 +14,7 @@ import { artilleryEngine, distributedModeProblem } from "../compare/engines/arti
 import { engineChoiceFrom } from "../compare/engines/engine";
 import { undiciEngine } from "../compare/engines/undici";
 import { runComparison } from "../compare/run";
+import { parseTrafficShape, trafficShapes } from "../compare/cost";
 import { targetChoiceFrom } from "../compare/targets";
 
 const usage = `usage: npm run compare -- [target] [options]
@@ -39,6 +40,7 @@ options:
   --monthly-requests N    traffic for the monthly cost               (full: ${fullPhases.monthlyRequests})
   --pricing <file|dir>    your pricing table(s), replacing the shipped ones they name
   --no-free-tier          leave the free tiers out of the cost (they are per account, shared by everything in it)
+  --traffic SHAPE         when in the month the requests come: ${trafficShapes.join(", ")} (default steady)
   --out <dir>             output folder (default reports/<timestamp>)
 
 load engine (warm latency and ramp; queue delay always runs on the built-in client):
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
       "monthly-requests": { type: "string" },
       pricing: { type: "string" },
       "no-free-tier": { type: "boolean" },
+      traffic: { type: "string" },
       out: { type: "string" },
       engine: { type: "string" },
       mode: { type: "string" },
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
   }
 
   const engine = engineChoice.name === "artillery" ? artilleryEngine(engineChoice) : undiciEngine();
-  const { dir, results } = await runComparison({ target, phases, engine, pricing: values.pricing, freeTier: !values["no-free-tier"], outDir: values.out && path.resolve(values.out) });
+  const { dir, results } = await runComparison({ target, phases, engine, pricing: values.pricing, freeTier: !values["no-free-tier"], traffic: parseTrafficShape(values.traffic ?? "steady"), outDir: values.out && path.resolve(values.out) });
   const failedSmoke = results.platforms.filter((p) => !p.measured).map((p) => p.platform);
   console.log(`${path.join(dir, "report.html")}`);
   console.error(`\nreport: ${dir}/{results.json,report.md,report.html}` + (results.label ? `\n(${results.label})` : ""));

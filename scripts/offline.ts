@@ -5,6 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+/** The engine's unknown sentinel (pulumi/pulumi sdk/go/common/resource/plugin/rpc.go `UnknownStringValue`; the SDK's `unknownValue`). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 export interface RecordedResource {
   type: string;
   name: string;
@@ -110,6 +113,37 @@ function awsState(type: string, name: string, inputs: Record<string, any>): Reco
 }
 
 /**
+ * Outputs in the shape azure-native returns them where that differs from the inputs: a
+ * WebApp's `identity.userAssignedIdentities` is a map from each identity's ARM id to its
+ * principal and client ids (ManagedServiceIdentityResponse, types/output.d.ts), and its
+ * `siteConfig` output has no `appSettings` (SiteConfigResponse has no such property).
+ */
+function azureState(type: string, inputs: Record<string, any>): Record<string, unknown> {
+  if (type !== "azure-native:web:WebApp") return {};
+  const assigned: unknown = inputs.identity?.userAssignedIdentities;
+  const identity = inputs.identity && {
+    ...inputs.identity,
+    userAssignedIdentities: Array.isArray(assigned)
+      ? Object.fromEntries(assigned.map((id) => [String(id), { principalId: `principal-of-${String(id).split("/").pop()}`, clientId: `client-of-${String(id).split("/").pop()}` }]))
+      : assigned,
+  };
+  const { appSettings: _notAnOutput, ...siteConfig } = inputs.siteConfig ?? {};
+  return { ...(identity && { identity }), ...(inputs.siteConfig && { siteConfig }) };
+}
+
+/**
+ * A recorded value with every unknown (a preview's provider-computed value) replaced by the
+ * engine's unknown sentinel, so a recorded graph can be copied as JSON and encoded for an
+ * analyzer as the engine encodes it (scripts/analyzer-requests.ts).
+ */
+function withUnknownSentinels(value: unknown): any {
+  if (pulumi.isUnknown(value)) return UNKNOWN;
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(withUnknownSentinels);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withUnknownSentinels(v)]));
+}
+
+/**
  * Runs `program` under mocks for `stack` and waits until every resource it registered
  * has been recorded.
  */
@@ -124,6 +158,11 @@ export async function runWithMocks<T>(
      * answers from the invoke's inputs, and throws to make the invoke fail as a provider would.
      */
     invokes?: Record<string, Record<string, any> | ((inputs: Record<string, any>) => Record<string, any>)>;
+    /**
+     * A first preview (`pulumi preview` of a new stack): the runtime is in dry-run mode and a
+     * resource's state is its inputs only, so every provider-computed output is unknown.
+     */
+    preview?: boolean;
   } = {},
 ): Promise<MockRun<T>> {
   const resources: RecordedResource[] = [];
@@ -132,8 +171,13 @@ export async function runWithMocks<T>(
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
+        if (options.preview) {
+          const inputs = withUnknownSentinels(args.inputs);
+          resources.push({ type: args.type, name: args.name, inputs, state: inputs, urn: "", parent: "", dependencies: [] });
+          return { id: undefined, state: args.inputs };
+        }
         const extra = options.stateFor?.(args) ?? {};
-        const state = { ...args.inputs, name: args.inputs.name ?? args.name, ...awsState(args.type, args.inputs.name ?? args.name, args.inputs), ...randomState(args.type, args.inputs), ...gcpState(args.type, args.inputs), ...extra };
+        const state = { ...args.inputs, name: args.inputs.name ?? args.name, ...awsState(args.type, args.inputs.name ?? args.name, args.inputs), ...randomState(args.type, args.inputs), ...gcpState(args.type, args.inputs), ...azureState(args.type, args.inputs), ...extra };
         resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, urn: "", parent: "", dependencies: [] });
         return { id: extra.id ?? `${args.name}-id`, state };
       },
@@ -153,7 +197,7 @@ export async function runWithMocks<T>(
     },
     "parity",
     options.stack ?? "test",
-    false,
+    options.preview ?? false,
   );
   // setMocks turns transforms off, since the mock monitor never calls them back; the
   // registration hook (recordGraph) does, as the engine would, so they are on again.

@@ -13,7 +13,7 @@ import { formatWarning, type NativeSettings, type PlatformOutputs } from "../com
 import { AwsFunctions, LAMBDA_CONCURRENCY_QUOTA } from "../components/aws";
 import { deployStack } from "../components/program";
 import { knownStacks, stackFileValues } from "../components/stack-file";
-import { columns as table, estimateCost, formatCostSection, freeTierNote, loadPricing, notModelled, pricingFor, unverifiedPrices, type CostSection } from "../compare/cost";
+import { columns as table, DEFAULT_POST_SHARE, estimateCost, formatCostSection, freeTierNote, loadPricing, notModelled, parseTrafficShape, pricingFor, stackUseFor, trafficShapes, unverifiedPrices, type CostSection } from "../compare/cost";
 import { stackRegions } from "../components/stack-file";
 import { evaluatePolicies, formatViolation, type Violation } from "../policies/evaluate";
 import { parityPolicies } from "../policies/pack";
@@ -44,7 +44,7 @@ export interface PlanReport {
   schedules: { platform: Platform; function: string; expression: string; identity: string | undefined; invoke: string | undefined }[];
   /** The cloud-rules policy pack (policies/) over this graph, as `pulumi preview --policy-pack policies` runs it. */
   policies: { evaluated: number; violations: Violation[] };
-  /** users-api cost per platform at the assumed duration and the stack's memory, warm instances and regions. */
+  /** The stack's monthly bill per platform: users-api at the assumed duration, its front, the other functions and the services, at the stack's settings and regions. */
   cost: CostSection;
 }
 
@@ -104,7 +104,19 @@ export async function planStack(
     if (priced && http) {
       const { memoryMb, warmInstances } = settingsFor(config, platform, http.name);
       report.cost.estimates.push(
-        estimateCost(priced.table, { durationMs: assumptions.durationMs, memoryMb, warmInstances, monthlyRequests: assumptions.monthlyRequests, freeTier: assumptions.freeTier ?? true }, priced.region),
+        estimateCost(
+          priced.table,
+          {
+            durationMs: assumptions.durationMs,
+            memoryMb,
+            warmInstances,
+            monthlyRequests: assumptions.monthlyRequests,
+            freeTier: assumptions.freeTier ?? true,
+            traffic: assumptions.traffic ?? "steady",
+            stack: stackUseFor(config, platform, assumptions.postShare ?? DEFAULT_POST_SHARE),
+          },
+          priced.region,
+        ),
       );
       const unverified = unverifiedPrices(priced.table);
       if (unverified.length > 0) report.cost.unverified[platform] = unverified;
@@ -221,6 +233,8 @@ async function main(): Promise<void> {
       "duration-ms": { type: "string", default: "50" },
       "monthly-requests": { type: "string", default: "10000000" },
       "no-free-tier": { type: "boolean", default: false },
+      traffic: { type: "string", default: "steady" },
+      "post-share": { type: "string", default: String(DEFAULT_POST_SHARE) },
     },
   });
   const stack = values.stack!;
@@ -231,7 +245,9 @@ async function main(): Promise<void> {
   for (const [flag, value] of Object.entries(assumptions)) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${flag === "durationMs" ? "duration-ms" : "monthly-requests"} must be a positive number`);
   }
-  const report = await planStack(config, { ...assumptions, freeTier: !values["no-free-tier"] });
+  const postShare = Number(values["post-share"]);
+  if (!Number.isFinite(postShare) || postShare < 0 || postShare > 1) throw new Error("--post-share must be a number from 0 to 1");
+  const report = await planStack(config, { ...assumptions, freeTier: !values["no-free-tier"], traffic: parseTrafficShape(values.traffic!), postShare });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatPlan(report));
   if (mandatoryViolations(report) > 0) process.exitCode = 2;
 }
@@ -239,9 +255,9 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((error) => {
     if (error instanceof StackConfigError) console.error(error.message);
-    else if (error instanceof Error && /No stack file|must be a positive number/.test(error.message)) console.error(error.message);
+    else if (error instanceof Error && /No stack file|must be a positive number|--traffic must be|--post-share must be/.test(error.message)) console.error(error.message);
     else console.error(error);
-    console.error(`\nusage: npm run plan -- --stack <${knownStacks().join("|")}> [--platforms ${platforms.join(",")}] [--duration-ms 50] [--monthly-requests 10000000] [--no-free-tier] [--json]`);
+    console.error(`\nusage: npm run plan -- --stack <${knownStacks().join("|")}> [--platforms ${platforms.join(",")}] [--duration-ms 50] [--monthly-requests 10000000] [--traffic ${trafficShapes.join("|")}] [--post-share ${DEFAULT_POST_SHARE}] [--no-free-tier] [--json]`);
     process.exit(1);
   });
 }

@@ -314,6 +314,14 @@ describe("stack config", () => {
     assert.deepEqual(problemsOf({ ...valid(), apiKey: 12345678901234567890 }), [tooShort]);
     assert.doesNotThrow(() => parseStackConfig({ ...valid(), apiKey: "a".repeat(16) }, "dev"));
   });
+
+  it("requires an API key a client can send: visible ASCII, no spaces", () => {
+    const unsendable = "parity:apiKey: must be visible ASCII only (! to ~: no spaces, no other characters), as a client sends it in a header";
+    for (const apiKey of ["a".repeat(16) + " ", " " + "a".repeat(16), "a".repeat(8) + " " + "a".repeat(8), "a".repeat(16) + "\u00e9", "a".repeat(16) + "\u20ac", "a".repeat(16) + "\t", "a".repeat(16) + "\u007f"]) {
+      assert.deepEqual(problemsOf({ ...valid(), apiKey }), [unsendable], JSON.stringify(apiKey));
+    }
+    assert.doesNotThrow(() => parseStackConfig({ ...valid(), apiKey: "!~" + "Aa0-._+/=".repeat(2) }, "dev"));
+  });
 });
 
 describe("stack config helpers", () => {

@@ -77,7 +77,9 @@ function cycleText(cycle: string[], graph: Map<string, string[]>, root: string):
 }
 
 describe("import graph", () => {
-  it("has no cycle among parity's modules, type-only imports included", () => {
+  it("has no cycle among parity's modules, type-only imports included", function () {
+    // Reading and resolving ~260 files takes 6 s on an idle 2-core machine and 18 s at load 33: a busy machine must not fail it.
+    this.timeout(120_000);
     const root = path.resolve(__dirname, "..");
     const graph = importGraph(root);
     assert.ok(graph.size > 200, `the project's files were read (${graph.size})`);

@@ -8,6 +8,7 @@ import { deployStack } from "../components/program";
 import { formatPlan, mandatoryViolations, planStack } from "../scripts/plan";
 import { formatViolation } from "../policies/evaluate";
 import { parityPolicies } from "../policies/pack";
+import { SECRET_SIG, SIG_KEY } from "../scripts/analyzer-requests";
 import { runWithMocks, stackConfig, valueOf, TEST_API_KEY, type StateFor } from "./infra/harness";
 
 /** The provider-computed outputs the endpoints are made of (the rest keep the harness's defaults). */
@@ -19,10 +20,23 @@ const endpointState: StateFor = ({ type, name }) => {
   return {};
 };
 
+/**
+ * Where `needle` appears in a recorded input outside any secret, as property paths. The SDK
+ * registers a `pulumi.secret` wrapped in Pulumi's secret signature (the mocks record it so);
+ * the policy pack cannot make this check, because the CLI hands rules every secret already
+ * unwrapped (@pulumi/policy deserialize.ts), so it is made here.
+ */
+function plainOccurrences(value: unknown, needle: string, path: string): string[] {
+  if (typeof value === "string") return value.includes(needle) ? [path] : [];
+  if (value === null || typeof value !== "object") return [];
+  if ((value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG) return [];
+  return Object.entries(value).flatMap(([key, v]) => plainOccurrences(v, needle, `${path}.${key}`));
+}
+
 describe("the stack program (index.ts) and npm run plan", function () {
   this.timeout(120_000);
 
-  it("creates one component per enabled platform and exports endpoints, queues and functions for each", async () => {
+  it("creates one component per enabled platform and exports endpoints, queues and functions for each; no secret in a plain input", async () => {
     const config = stackConfig("prod");
     const run = await runWithMocks(() => deployStack(config, pulumi.secret(TEST_API_KEY)), { stack: "prod", stateFor: endpointState });
     const { outputs, components } = run.result;
@@ -47,6 +61,17 @@ describe("the stack program (index.ts) and npm run plan", function () {
       assert.equal(await pulumi.isSecret(output as pulumi.Output<string>), false, "a stack output is never a secret");
       assert.ok(!String(await valueOf(output!)).includes(TEST_API_KEY), "no stack output carries the API key");
     }
+    // No secret in a plain input: the API key reaches every platform only as a Pulumi secret.
+    assert.deepEqual(run.resources.flatMap((r) => plainOccurrences(r.inputs, TEST_API_KEY, `${r.type} ${r.name}`)), []);
+    // It is stored on every platform (the check above is not vacuous).
+    const holders = run.resources.filter((r) => JSON.stringify(r.inputs).includes(TEST_API_KEY)).map((r) => r.type.split(":")[0]);
+    assert.deepEqual([...new Set(holders)].sort(), ["aws", "azure-native", "cloudflare", "gcp"]);
+    // A component that stored it plain (AWS's SecretVersion given the value, not the secret) is found.
+    const version = run.one("aws:secretsmanager/secretVersion:SecretVersion");
+    const stored = version.inputs.secretString;
+    assert.equal(stored?.[SIG_KEY], SECRET_SIG, "the SecretVersion's secretString is registered as a secret");
+    assert.deepEqual(plainOccurrences({ ...version.inputs, secretString: stored.value }, TEST_API_KEY, version.name), [`${version.name}.secretString`]);
+
     // Every inexact translation is said out loud through pulumi.log.warn, once.
     const recorded = Object.values(components).flatMap((c) => c!.warnings.map(formatWarning));
     assert.ok(recorded.length > 0);
@@ -122,7 +147,10 @@ describe("the stack program (index.ts) and npm run plan", function () {
     assert.deepEqual(report.cost.estimates.map((e) => e.platform).sort(), [...platforms].sort());
     for (const estimate of report.cost.estimates) assert.ok(estimate.perMillion > 0, `${estimate.platform} costs something`);
     const text = formatPlan(report);
-    assert.match(text, /Cost estimate of users-api .*assumed 50 ms per request, 10,000,000 requests a month/);
+    assert.match(text, /Cost estimate of the stack per month .*assumed 50 ms per request, 10,000,000 users-api requests a month/);
+    // The whole bill of the stack, by kind of line, for every platform.
+    for (const estimate of report.cost.estimates) assert.match(text, new RegExp(`  ${estimate.platform}: USD [0-9.]+ a month`));
+    assert.equal((text.match(/by kind: compute [0-9.]+, front [0-9.]+, store [0-9.]+, queue [0-9.]+, secrets [0-9.]+, scheduler [0-9.]+, logs [0-9.]+/g) ?? []).length, platforms.length);
     assert.match(text, /OFFLINE: evaluated under Pulumi mocks\. No provider was asked and nothing was created/);
     assert.match(text, /Grants \(compiled from each function's declared capabilities\)/);
 

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 import { performance } from "node:perf_hooks";
-import { COLD_HEADER, INSTANCE_HEADER } from "../../functions/core/users-api";
+import { COLD_HEADER, INSTANCE_HEADER, INSTANCE_PROBE_HEADER } from "../../functions/core/users-api";
 import type { ColdSample, Endpoint } from "../phases";
 
 /** Lambda's invocation id, where the front door passes it on (Function URLs do; API Gateway HTTP APIs send `apigw-requestid` instead). */
@@ -39,7 +39,7 @@ export function timedColdProbe(endpoint: Endpoint, timeoutMs = 30_000): Promise<
       }
     };
     // agent: false: a connection of its own, never a pooled one, so the connect time is real.
-    const request = client.get(url, { agent: false, headers: { "x-api-key": endpoint.apiKey }, timeout: timeoutMs }, (response) => {
+    const request = client.get(url, { agent: false, headers: { "x-api-key": endpoint.apiKey, [INSTANCE_PROBE_HEADER]: "instance" }, timeout: timeoutMs }, (response) => {
       const firstByteAt = performance.now();
       response.resume();
       response.on("end", () => {

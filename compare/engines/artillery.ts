@@ -91,8 +91,8 @@ export function scriptDurationMs(script: Record<string, unknown>): number {
 }
 
 /**
- * The Artillery command line for a mode. Flags as Artillery 2.0.21 defines them
- * (packages/artillery/lib/cmds/run-lambda.js, run-fargate.js, run-aci.js, lib/cli/common-flags.js;
+ * The Artillery command line for a mode. Flags as Artillery 2.0.34 defines them
+ * (packages/artillery/lib/cmds/run-lambda.ts, run-fargate.ts, run-aci.ts, lib/cli/common-flags;
  * https://www.artillery.io/docs/reference/cli/run-lambda, /run-fargate, /run-aci).
  */
 export function artilleryArgs(choice: Pick<EngineChoice, "mode" | "workers" | "region">, scriptFile: string, outputFile: string): string[] {

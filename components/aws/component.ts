@@ -1,8 +1,10 @@
 /**
- * `AwsFunctions`: the functions on AWS Lambda, with their users table (DynamoDB), events queue
- * and dead-letter queue (SQS), API key (Secrets Manager), one IAM role per function compiled
- * from its declared capabilities, log groups, an HTTP API in front of the HTTP function, and an
- * EventBridge Scheduler schedule (with its own execution role) for each schedule function.
+ * `AwsFunctions`: the functions on AWS Lambda, one IAM role per function compiled from its
+ * declared capabilities, log groups, an HTTP API in front of the HTTP function, and an
+ * EventBridge Scheduler schedule (with its own execution role) for each schedule function; and,
+ * only when a function declares what uses them, the users table (DynamoDB, `users.*`), the
+ * events queue and dead-letter queue (SQS, `events.*`) and the API key (Secrets Manager,
+ * `apiKey.read`).
  *
  * check → plan → create: `planAws` (./rules.ts) decides every value before any resource
  * exists; the constructor only creates what the plan says, in dependency order.
@@ -12,11 +14,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsEnvironment, awsReconcilerEnvironment, awsUsersTable, AWS_HANDLER_EXPORT } from "../../functions/aws/contract";
 import { SCHEDULER_INPUT_TEMPLATE } from "../../functions/aws/scheduler-event";
 import { packageFunction } from "../bundle";
-import { packageArchive, platformOutputs, reportWarnings } from "../component";
+import { created, packageArchive, platformOutputs, reportWarnings } from "../component";
 import {
   CAPABILITIES_TAG,
+  checkApiKey,
   ComponentArgsError,
   planInputOf,
+  runsReconciler,
+  sharedResourcesFor,
   type DeployedSchedule,
   type FunctionDeployment,
   type Grant,
@@ -60,11 +65,12 @@ export interface AwsFunctionsArgs extends PlatformFunctionsArgs {
   functions: FunctionDeployment[];
   /**
    * The API key. Stored as a Secrets Manager secret; functions that declare `apiKey.read`
-   * get its ARN in `API_KEY_SECRET_ARN`, never the value. Pass a secret Output.
+   * get its ARN in `API_KEY_SECRET_ARN`, never the value. Required when a function declares
+   * `apiKey.read`; otherwise no secret is created. Pass a secret Output.
    * @example
    * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
    */
-  apiKey: pulumi.Input<string>;
+  apiKey?: pulumi.Input<string>;
   /**
    * Days each function's log group keeps events. CloudWatch Logs accepts a fixed set of
    * values; others are rounded up to the next allowed value, with a warning.
@@ -89,11 +95,13 @@ export interface AwsFunctionsArgs extends PlatformFunctionsArgs {
    */
   tags?: Record<string, string>;
   /**
-   * Route keys of the HTTP API, all sent to the HTTP function. Keep a catch-all
-   * (`ANY /{proxy+}`) so that unknown paths reach the application's own JSON 404/405.
-   * @default ["GET /users/{id}", "POST /users", "GET /health", "ANY /{proxy+}"]
+   * Route keys of the HTTP API, all sent to the HTTP function. The default serves every path,
+   * the root included, as the other platforms do: `ANY /{proxy+}` matches child paths only, so
+   * `ANY /` is listed beside it (rules.ts `defaultHttpRoutes`). Narrow it to serve some paths
+   * only: API Gateway answers 404 for the rest.
+   * @default ["ANY /", "ANY /{proxy+}"]
    * @example
-   * routes: ["GET /health", "ANY /{proxy+}"]
+   * routes: ["GET /users/{id}", "POST /users", "GET /health", "ANY /{proxy+}"]
    */
   routes?: string[];
   /**
@@ -136,24 +144,22 @@ export interface AwsScheduleNodes {
 export class AwsFunctions extends pulumi.ComponentResource implements PlatformOutputs {
   /** Every value decided before any resource was created (./rules.ts). */
   readonly plan: AwsPlan;
-  readonly usersTable: aws.dynamodb.Table;
-  /**
-   * Always created, even when no function publishes or consumes (an idle queue costs
-   * nothing and `queues` is part of every platform's outputs); only functions that declare
-   * `events.*` are granted access to it.
-   */
-  readonly eventsQueue: aws.sqs.Queue;
-  readonly eventsDeadLetterQueue: aws.sqs.Queue;
-  readonly apiKeySecret: aws.secretsmanager.Secret;
+  /** The users table; created only when a function declares a `users.*` capability. */
+  readonly usersTable: aws.dynamodb.Table | undefined;
+  /** The events queue and its dead-letter queue; created only when a function declares `events.publish` or `events.consume`. */
+  readonly eventsQueue: aws.sqs.Queue | undefined;
+  readonly eventsDeadLetterQueue: aws.sqs.Queue | undefined;
+  /** The API key's secret; created only when a function declares `apiKey.read`. */
+  readonly apiKeySecret: aws.secretsmanager.Secret | undefined;
   /** The secret's value: a function that reads the key is created after it (see createFunction). */
-  readonly apiKeySecretValue: aws.secretsmanager.SecretVersion;
+  readonly apiKeySecretValue: aws.secretsmanager.SecretVersion | undefined;
   /** The HTTP API; undefined when no function has an HTTP trigger. */
   readonly api: aws.apigatewayv2.Api | undefined;
   /** Function name → every resource made for it. */
   readonly nodes: Record<string, AwsFunctionNodes> = {};
 
   readonly endpoint: pulumi.Output<string> | undefined;
-  readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> };
+  readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> } | undefined;
   readonly functionNames: Record<string, pulumi.Output<string>> = {};
   readonly grants: Grant[] = [];
   readonly warnings: SettingWarning[];
@@ -163,6 +169,8 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
   constructor(name: string, args: AwsFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("parity:aws:Functions", name, {}, opts);
     this.plan = planAws({ ...planInputOf(name, args), routes: args.routes });
+    checkApiKey("aws", name, args.functions, args.apiKey);
+    const shared = sharedResourcesFor(args.functions);
     this.warnings = this.plan.warnings;
     this.nativeSettings = Object.fromEntries(this.plan.functions.map((fn) => [fn.definition.name, awsNativeSummary(fn)]));
     reportWarnings(this, this.warnings);
@@ -170,10 +178,12 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
     const bundles = new Map(args.functions.map((fn) => [fn.definition.name, fn.bundle]));
     const quotaChecked = args.accountConcurrencyCheck === false ? pulumi.output(true) : this.checkAccountConcurrency(name);
 
-    this.usersTable = this.createUsersTable(name, this.plan.protectData, tags);
-    this.eventsDeadLetterQueue = this.createDeadLetterQueue(name, tags);
-    this.eventsQueue = this.createEventsQueue(name, this.plan.consumerQueue, tags);
-    ({ secret: this.apiKeySecret, value: this.apiKeySecretValue } = this.createApiKeySecret(name, args.apiKey, this.plan.protectData, tags));
+    if (shared.usersStore) this.usersTable = this.createUsersTable(name, this.plan.protectData, tags);
+    if (shared.events) {
+      this.eventsDeadLetterQueue = this.createDeadLetterQueue(name, tags);
+      this.eventsQueue = this.createEventsQueue(name, this.eventsDeadLetterQueue, this.plan.consumerQueue, tags);
+    }
+    if (shared.apiKey) ({ secret: this.apiKeySecret, value: this.apiKeySecretValue } = this.createApiKeySecret(name, args.apiKey!, this.plan.protectData, tags));
     for (const fn of this.plan.functions) {
       const nodes = this.createFunction(name, fn, bundles.get(fn.definition.name)!, quotaChecked, tags);
       this.nodes[fn.definition.name] = nodes;
@@ -193,7 +203,7 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
     }
 
     this.endpoint = this.api?.apiEndpoint;
-    this.queues = { queue: this.eventsQueue.name, deadLetter: this.eventsDeadLetterQueue.name };
+    this.queues = this.eventsQueue && this.eventsDeadLetterQueue ? { queue: this.eventsQueue.name, deadLetter: this.eventsDeadLetterQueue.name } : undefined;
     this.registerOutputs(platformOutputs(this));
   }
 
@@ -241,14 +251,14 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
     );
   }
 
-  private createEventsQueue(name: string, consumer: AwsQueueSettings | undefined, tags: Record<string, string>): aws.sqs.Queue {
+  private createEventsQueue(name: string, deadLetter: aws.sqs.Queue, consumer: AwsQueueSettings | undefined, tags: Record<string, string>): aws.sqs.Queue {
     return new aws.sqs.Queue(
       `${name}-events-queue`,
       {
         // Without a consumer the SQS default (30 s) stands; nothing reads the queue.
         visibilityTimeoutSeconds: consumer?.visibilityTimeoutSeconds,
         redrivePolicy: pulumi.jsonStringify({
-          deadLetterTargetArn: this.eventsDeadLetterQueue.arn,
+          deadLetterTargetArn: deadLetter.arn,
           maxReceiveCount: consumer?.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
         }),
         tags,
@@ -298,6 +308,8 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
   ): AwsFunctionNodes {
     const { definition, native } = fn;
     const fnName = definition.name;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read by the getters below
+    const component = this;
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-${fnName}-logs`,
       { name: logGroupNameFor(native.lambdaName), retentionInDays: native.logRetentionDays, tags },
@@ -312,11 +324,20 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
       },
       { parent: this },
     );
+    // Getters: each resource is read only for a capability the function declares, so it exists (see `created`).
     const { statements, grants } = compileAwsPolicy<pulumi.Output<string>>(definition.capabilities, {
-      usersTable: this.usersTable.arn,
-      usersPendingIndex: this.usersTable.arn.apply(pendingIndexArnOf),
-      eventsQueue: this.eventsQueue.arn,
-      apiKeySecret: this.apiKeySecret.arn,
+      get usersTable() {
+        return created(component.usersTable, "users table").arn;
+      },
+      get usersPendingIndex() {
+        return created(component.usersTable, "users table").arn.apply(pendingIndexArnOf);
+      },
+      get eventsQueue() {
+        return created(component.eventsQueue, "events queue").arn;
+      },
+      get apiKeySecret() {
+        return created(component.apiKeySecret, "API key secret").arn;
+      },
       logStreams: pulumi.interpolate`${logGroup.arn}:*`,
     });
     this.grants.push(...grants.map((g) => ({ function: fnName, capability: g.capability, permissions: g.actions, resource: g.resource })));
@@ -346,11 +367,18 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
         environment: {
           variables: {
             ...awsEnvironment<pulumi.Input<string>>(definition.capabilities, {
-              usersTable: this.usersTable.name,
-              eventsQueueUrl: this.eventsQueue.url,
-              apiKeySecretArn: this.apiKeySecret.arn,
+              get usersTable() {
+                return created(component.usersTable, "users table").name;
+              },
+              get eventsQueueUrl() {
+                return created(component.eventsQueue, "events queue").url;
+              },
+              get apiKeySecretArn() {
+                return created(component.apiKeySecret, "API key secret").arn;
+              },
             }),
-            ...(native.schedule ? awsReconcilerEnvironment(native.schedule) : {}),
+            // Only a function that reconciles the users store reads the reconciler's run settings.
+            ...(native.schedule && runsReconciler(definition.capabilities) ? awsReconcilerEnvironment(native.schedule) : {}),
           },
         },
         loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
@@ -362,7 +390,7 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
       // one does GetSecretValue fails (ResourceNotFoundException), so the first requests of a
       // new stack would answer 500
       // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html).
-      { parent: this, dependsOn: [logGroup, policy, ...(definition.capabilities.includes("apiKey.read") ? [this.apiKeySecretValue] : [])] },
+      { parent: this, dependsOn: [logGroup, policy, ...(definition.capabilities.includes("apiKey.read") ? [created(this.apiKeySecretValue, "API key value")] : [])] },
     );
 
     const nodes: AwsFunctionNodes = { role, policy, logGroup, lambda };
@@ -382,7 +410,7 @@ export class AwsFunctions extends pulumi.ComponentResource implements PlatformOu
       nodes.eventSourceMapping = new aws.lambda.EventSourceMapping(
         `${name}-${fnName}-events`,
         {
-          eventSourceArn: this.eventsQueue.arn,
+          eventSourceArn: created(this.eventsQueue, "events queue").arn,
           // Warm instances serve the alias only; the queue must invoke it to use them.
           functionName: nodes.alias?.arn ?? lambda.arn,
           functionResponseTypes: ["ReportBatchItemFailures"],

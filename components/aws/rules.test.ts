@@ -285,10 +285,19 @@ describe("AWS rules: names, statements, checks and the plan's summary", () => {
     assert.throws(() => plan({ routes: [] }), /^ComponentArgsError: AwsFunctions "c": `routes` is empty; omit it for the default routes or list at least one route key\.$/);
   });
 
+  it("refuses a route that is not an HTTP API route key, naming it and the allowed methods", () => {
+    for (const route of ["/users", "FETCH /x", "GET users", "", "GET /a b"]) {
+      assert.throws(() => plan({ routes: [route] }), new RegExp(`^ComponentArgsError: AwsFunctions "c": route ${JSON.stringify(route).replace(/[/]/g, "\\/")} is not a route key: "<METHOD> /<path>" with METHOD one of ANY, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS`));
+    }
+    assert.throws(() => plan({ routes: "ANY /" as unknown as string[] }), /`routes` must be an array of route keys/);
+    for (const route of ["ANY /", "GET /users/{id}", "ANY /{proxy+}", "$default"]) assert.deepEqual(plan({ routes: [route] }).routes, [route]);
+  });
+
   it("plans the routes, the HTTP function, the consumer's queue, the warnings and data protection", () => {
     const p = plan({ functions: [spec(http, { ...base, memoryMb: 64 }), spec(queue, { ...base, batchSize: 25 })], protectData: true });
     assert.deepEqual(p.routes, [...defaultHttpRoutes]);
-    assert.deepEqual(p.routes, ["GET /users/{id}", "POST /users", "GET /health", "ANY /{proxy+}"]);
+    // Every path, the root included: `{proxy+}` alone matches child paths only.
+    assert.deepEqual(p.routes, ["ANY /", "ANY /{proxy+}"]);
     assert.notEqual(p.routes, defaultHttpRoutes, "a copy: the plan's routes never alias the module's list");
     assert.equal(p.httpFunction?.definition.name, "api");
     assert.equal(p.consumerQueue, p.functions[1].native.queue);

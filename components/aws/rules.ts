@@ -8,7 +8,7 @@ import { awsUsersTable } from "../../functions/aws/contract";
 import { reconcilerRunSettings } from "../../functions/core/reconciler";
 import type { Capability } from "../catalog";
 import type { FunctionSettings } from "../config";
-import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+import { checkFunctions, ComponentArgsError, describe, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
 import { awsCron } from "../schedule";
 
 // ---------------------------------------------------------------------------------------------
@@ -127,8 +127,16 @@ export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 export const DEFAULT_MAX_RECEIVE_COUNT = 5;
 /** The alias provisioned concurrency lives on. */
 export const LIVE_ALIAS = "live";
-/** Route keys the HTTP API sends to the HTTP function unless `routes` says otherwise. */
-export const defaultHttpRoutes = ["GET /users/{id}", "POST /users", "GET /health", "ANY /{proxy+}"] as const;
+/**
+ * Route keys the HTTP API sends to the HTTP function unless `routes` says otherwise: every path,
+ * the root included, as every other platform serves it. A greedy path variable matches child
+ * paths only ("A greedy path variable catches all child resources of a route", `{proxy+}`), and
+ * `/` is a route of its own, so both are listed; "the `ANY` method" matches every method:
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
+ */
+export const defaultHttpRoutes = ["ANY /", "ANY /{proxy+}"] as const;
+/** parity's own application's routes: the users API's two, the health check, and a catch-all for its JSON 404/405 (components/program.ts). */
+export const parityHttpRoutes = ["GET /users/{id}", "POST /users", "GET /health", "ANY /{proxy+}"] as const;
 
 /**
  * Physical-name rules, each from the service's API reference:
@@ -535,10 +543,23 @@ export function checkAwsInput(input: AwsPlanInput): void {
   if (!Number.isInteger(input.logRetentionDays) || input.logRetentionDays < 1) {
     fail(`\`logRetentionDays\` must be a whole number of days ≥ 1; got ${input.logRetentionDays}.`);
   }
+  if (input.routes !== undefined && !Array.isArray(input.routes)) fail(`\`routes\` must be an array of route keys such as "ANY /{proxy+}"; got ${describe(input.routes)}.`);
   if (input.routes !== undefined && input.routes.length === 0) {
     fail("`routes` is empty; omit it for the default routes or list at least one route key.");
   }
+  for (const route of input.routes ?? []) {
+    if (typeof route !== "string" || !routeKeyPattern.test(route)) {
+      fail(`route ${describe(route)} is not a route key: "<METHOD> /<path>" with METHOD one of ${routeMethods.join(", ")} (e.g. "ANY /{proxy+}"), or "$default".`);
+    }
+  }
 }
+
+/**
+ * An HTTP API route key: "the HTTP method and the resource path", ANY for every method, or the
+ * `$default` route: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
+ */
+const routeMethods = ["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+const routeKeyPattern = new RegExp(`^(?:(?:${routeMethods.join("|")}) /\\S*|\\$default)$`);
 
 function sidFor(capability: Capability): string {
   return capability.replace(/(^|\.)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());

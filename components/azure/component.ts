@@ -1,9 +1,9 @@
 /**
  * `AzureFunctions`: the functions on Azure Functions Flex Consumption, one Function App per
  * function on its own Flex plan (one app per plan), each with its own user-assigned managed
- * identity created and granted before its app, Table Storage for users, a Storage Queue (and
- * `<queue>-poison`) for events, the API key in Key Vault (RBAC mode) behind a Key Vault
- * reference, logs in Log Analytics through Application Insights, and each package published
+ * identity created and granted before its app, Table Storage for users (`users.*`), a Storage
+ * Queue (and `<queue>-poison`) for events (`events.*`), the API key in Key Vault (RBAC mode)
+ * behind a Key Vault reference (`apiKey.read`), each only when a function declares it, logs in Log Analytics through Application Insights, and each package published
  * through one deploy (./one-deploy.ts). A schedule function is a timer trigger in its own app.
  *
  * No storage key or connection string reaches an app setting: every connection is
@@ -26,10 +26,13 @@ import * as random from "@pulumi/random";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import { azureDeadlineEnvironment, azureEnv, azureEnvironment, azureScheduleEnvironment } from "../../functions/azure/contract";
 import { packageFunction, packageJsonFor, type FunctionPackage } from "../bundle";
-import { platformOutputs, reportWarnings } from "../component";
+import { created, platformOutputs, reportWarnings } from "../component";
 import {
   CAPABILITIES_TAG,
+  checkApiKey,
   planInputOf,
+  runsReconciler,
+  sharedResourcesFor,
   type DeployedSchedule,
   type FunctionDeployment,
   type Grant,
@@ -70,11 +73,12 @@ export interface AzureFunctionsArgs extends PlatformFunctionsArgs {
   /**
    * The API key. Stored as a Key Vault secret; functions that declare `apiKey.read` get a
    * Key Vault reference in `API_KEY`, resolved by the platform with the app's user-assigned
-   * identity (granted before the app starts), never the value in an app setting. Pass a secret Output.
+   * identity (granted before the app starts), never the value in an app setting. Required when
+   * a function declares `apiKey.read`; otherwise no vault is created. Pass a secret Output.
    * @example
    * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
    */
-  apiKey: pulumi.Input<string>;
+  apiKey?: pulumi.Input<string>;
   /**
    * Days the Log Analytics workspace keeps the functions' logs. The workspace keeps 30 to 730
    * days; other values are clamped, with a warning.
@@ -151,25 +155,22 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
   readonly storageAccount: storage.StorageAccount;
   /** Deployment packages only, written by one deploy with each app's identity; shared-key access off. */
   readonly packageAccount: storage.StorageAccount;
-  readonly usersTable: storage.Table;
-  /**
-   * Always created, even when no function publishes or consumes (an idle queue costs nothing
-   * and `queues` is part of every platform's outputs); only functions that declare `events.*`
-   * are granted access to it.
-   */
-  readonly eventsQueue: storage.Queue;
-  readonly eventsPoisonQueue: storage.Queue;
-  /** The vault name's random suffix, made once per deployment (a deleted vault's name stays taken). */
-  readonly vaultSuffix: random.RandomString;
-  readonly vault: keyvault.Vault;
-  readonly apiKeySecret: keyvault.Secret;
+  /** The users table; created only when a function declares a `users.*` capability. */
+  readonly usersTable: storage.Table | undefined;
+  /** The events queue and its poison queue; created only when a function declares `events.publish` or `events.consume`. */
+  readonly eventsQueue: storage.Queue | undefined;
+  readonly eventsPoisonQueue: storage.Queue | undefined;
+  /** The vault name's random suffix, made once per deployment (a deleted vault's name stays taken). Like the vault, only with `apiKey.read`. */
+  readonly vaultSuffix: random.RandomString | undefined;
+  readonly vault: keyvault.Vault | undefined;
+  readonly apiKeySecret: keyvault.Secret | undefined;
   readonly logWorkspace: operationalinsights.Workspace;
   readonly appInsights: applicationinsights.Component;
   /** Function name → every resource made for it. */
   readonly nodes: Record<string, AzureFunctionNodes> = {};
 
   readonly endpoint: pulumi.Output<string> | undefined;
-  readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> };
+  readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> } | undefined;
   readonly functionNames: Record<string, pulumi.Output<string>> = {};
   readonly grants: Grant[] = [];
   /**
@@ -202,6 +203,8 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       // The region decides the lowest maximumInstanceCount; known when it is a plain value (the stack's config).
       location: typeof args.location === "string" ? args.location : args.location === undefined ? new pulumi.Config("azure-native").get("location") : undefined,
     });
+    checkApiKey("azure", name, args.functions, args.apiKey);
+    const shared = sharedResourcesFor(args.functions);
     this.warnings = this.plan.warnings;
     this.nativeSettings = Object.fromEntries(this.plan.functions.map((fn) => [fn.definition.name, azureNativeSummary(fn)]));
     reportWarnings(this, this.warnings);
@@ -212,15 +215,19 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     this.resourceGroup = new resources.ResourceGroup(`${name}-rg`, { location: args.location, tags }, { parent: this });
     this.storageAccount = this.createStorageAccount(name, tags, protect);
     this.packageAccount = this.createPackageAccount(name, tags);
-    this.usersTable = this.createTable(name, this.plan.usersTable, protect);
-    this.eventsQueue = this.createQueue(`${name}-events`, this.plan.eventsQueue);
-    this.eventsPoisonQueue = this.createQueue(`${name}-events-poison`, this.plan.poisonQueue);
+    if (shared.usersStore) this.usersTable = this.createTable(name, this.plan.usersTable, protect);
+    if (shared.events) {
+      this.eventsQueue = this.createQueue(`${name}-events`, this.plan.eventsQueue);
+      this.eventsPoisonQueue = this.createQueue(`${name}-events-poison`, this.plan.poisonQueue);
+    }
     this.hostContainers = Object.fromEntries(
       HOST_CONTAINERS.map((container) => [container, this.createContainer(`${name}-${container}`, container, this.storageAccount)]),
     ) as AzureFunctions["hostContainers"];
-    this.vaultSuffix = new random.RandomString(`${name}-vault-suffix`, { length: VAULT_RANDOM_LENGTH, upper: false, special: false, lower: true, numeric: true }, { parent: this });
-    this.vault = this.createVault(name, tags, protect);
-    this.apiKeySecret = this.createApiKeySecret(name, args.apiKey);
+    if (shared.apiKey) {
+      this.vaultSuffix = new random.RandomString(`${name}-vault-suffix`, { length: VAULT_RANDOM_LENGTH, upper: false, special: false, lower: true, numeric: true }, { parent: this });
+      this.vault = this.createVault(name, this.vaultSuffix, tags, protect);
+      this.apiKeySecret = this.createApiKeySecret(name, this.vault, args.apiKey!);
+    }
     this.logWorkspace = this.createLogWorkspace(name, this.plan.logRetentionDays, tags);
     this.appInsights = this.createAppInsights(name, tags);
 
@@ -245,7 +252,7 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
 
     const http = this.plan.httpFunction;
     this.endpoint = http ? pulumi.interpolate`https://${this.nodes[http.definition.name].app.defaultHostName}` : undefined;
-    this.queues = { queue: this.eventsQueue.name, deadLetter: this.eventsPoisonQueue.name };
+    this.queues = this.eventsQueue && this.eventsPoisonQueue ? { queue: this.eventsQueue.name, deadLetter: this.eventsPoisonQueue.name } : undefined;
     this.schedules = Object.fromEntries(
       this.plan.scheduled.map((fn): [string, DeployedSchedule] => [fn.definition.name, { expression: fn.native.schedule!.expression, identity: undefined, invoke: undefined }]),
     );
@@ -318,11 +325,11 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     );
   }
 
-  private createVault(name: string, tags: Record<string, string>, protect: boolean): keyvault.Vault {
+  private createVault(name: string, suffix: random.RandomString, tags: Record<string, string>, protect: boolean): keyvault.Vault {
     return new keyvault.Vault(
       `${name}-vault`,
       {
-        vaultName: this.vaultSuffix.result.apply((suffix) => vaultNameFor(this.plan.names, suffix)),
+        vaultName: suffix.result.apply((suffix) => vaultNameFor(this.plan.names, suffix)),
         resourceGroupName: this.resourceGroup.name,
         properties: {
           tenantId: this.client.tenantId,
@@ -340,10 +347,10 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     );
   }
 
-  private createApiKeySecret(name: string, apiKey: pulumi.Input<string>): keyvault.Secret {
+  private createApiKeySecret(name: string, vault: keyvault.Vault, apiKey: pulumi.Input<string>): keyvault.Secret {
     return new keyvault.Secret(
       `${name}-api-key`,
-      { secretName: "api-key", vaultName: this.vault.name, resourceGroupName: this.resourceGroup.name, properties: { value: pulumi.secret(apiKey) } },
+      { secretName: "api-key", vaultName: vault.name, resourceGroupName: this.resourceGroup.name, properties: { value: pulumi.secret(apiKey) } },
       { parent: this },
     );
   }
@@ -448,7 +455,7 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       },
       // Never before its grants: the host reads storage and the Key Vault reference at start-up.
       // The transform removes what the SDK adds to siteConfig and Flex refuses (rules.ts FLEX_REJECTED_SITE_CONFIG).
-      { parent: this, dependsOn: grants, transforms: [withoutFlexRejectedProperties] },
+      { parent: this, dependsOn: grants, transforms: flexTransforms() },
     );
   }
 
@@ -456,6 +463,8 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
   private appSettingsFor(fn: AzurePlannedFunction, identity: managedidentity.UserAssignedIdentity): azureInputs.web.NameValuePairArgs[] {
     const endpoints = this.storageAccount.primaryEndpoints;
     const schedule = fn.native.schedule;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read by the getters below
+    const component = this;
     const settings: Record<string, pulumi.Input<string>> = {
       // First, as before the contract existed: reordering app settings is a diff on every app.
       [azureEnv.platform]: "azure",
@@ -477,19 +486,27 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       APPLICATIONINSIGHTS_CONNECTION_STRING: this.appInsights.connectionString,
       // https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication#environment-variable-configuration
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: pulumi.interpolate`ClientId=${identity.clientId};Authorization=AAD`,
+      // Getters: each resource is read only for a capability the function declares, so it exists (see `created`).
       ...azureEnvironment<pulumi.Input<string>>(fn.definition.capabilities, {
-        usersTable: this.usersTable.name,
+        get usersTable() {
+          return created(component.usersTable, "users table").name;
+        },
         tableServiceUri: endpoints.table,
-        eventsQueue: this.eventsQueue.name,
+        get eventsQueue() {
+          return created(component.eventsQueue, "events queue").name;
+        },
         queueServiceUri: endpoints.queue,
         // Resolved by the platform with `keyVaultReferenceIdentity`; the value never sits in app settings.
         // https://learn.microsoft.com/azure/app-service/app-service-key-vault-references
         // The URI is not secret, but it comes out of the resource whose value is: unsecret it so
         // the app settings are not all masked in previews.
-        apiKey: pulumi.unsecret(pulumi.interpolate`@Microsoft.KeyVault(SecretUri=${this.apiKeySecret.properties.secretUri})`),
+        get apiKey() {
+          return pulumi.unsecret(pulumi.interpolate`@Microsoft.KeyVault(SecretUri=${created(component.apiKeySecret, "API key secret").properties.secretUri})`);
+        },
       }),
-      // The timer trigger reads `%RECONCILE_SCHEDULE%` (functions/azure/contract.ts).
-      ...(schedule ? azureScheduleEnvironment(schedule) : {}),
+      // The timer trigger reads `%RECONCILE_SCHEDULE%` (functions/azure/contract.ts); only a
+      // function that reconciles the users store gets the reconciler's run settings too.
+      ...(schedule ? azureScheduleEnvironment(schedule, runsReconciler(fn.definition.capabilities)) : {}),
       // STORE_TIMEOUT_MS on every app with a users.* capability (rules.ts).
       ...azureDeadlineEnvironment(fn.native),
     };
@@ -499,13 +516,13 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
   private scopeOf(target: GrantTarget | HostAccessTarget, deploymentContainer?: storage.BlobContainer): pulumi.Output<string> {
     switch (target) {
       case "usersTable":
-        return this.usersTable.id;
+        return created(this.usersTable, "users table").id;
       case "eventsQueue":
-        return this.eventsQueue.id;
+        return created(this.eventsQueue, "events queue").id;
       case "eventsPoisonQueue":
-        return this.eventsPoisonQueue.id;
+        return created(this.eventsPoisonQueue, "poison queue").id;
       case "apiKeySecret":
-        return this.apiKeySecret.id;
+        return created(this.apiKeySecret, "API key secret").id;
       case "deploymentContainer":
         return deploymentContainer!.id;
       case "appInsights":
@@ -570,6 +587,23 @@ function scmUrlOf(app: web.WebApp): pulumi.Output<string> {
  */
 const withoutFlexRejectedProperties: pulumi.ResourceTransform = (args) =>
   args.type === "azure-native:web:WebApp" ? { props: { ...args.props, siteConfig: withoutFlexRejectedSiteConfig(args.props.siteConfig) }, opts: args.opts } : undefined;
+
+/**
+ * The transform where the engine can run it. `pulumi.runtime.setMocks` turns transforms off (the mock
+ * monitor never calls them back) and @pulumi/pulumi then throws on any resource that asks for one, so
+ * a user's own mock tests of this component would fail; under mocks nothing is sent to Azure, so the
+ * property it removes does no harm there. parity's offline runner (scripts/offline.ts) turns them on
+ * and runs them as the engine does, which is where the transform is tested.
+ */
+function flexTransforms(): pulumi.ResourceTransform[] {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const store = (require("@pulumi/pulumi/runtime/state") as { getStore(): { supportsSecrets?: boolean; supportsTransforms?: boolean } }).getStore();
+  // Under a real engine every feature reads false until the monitor has answered (settings.js
+  // awaitFeatureSupport, after the program has started building resources): keep the transform
+  // then. setMocks answers at once, secrets on and transforms off (runtime/mocks.js): leave it out.
+  const mockMonitorWithoutTransforms = store.supportsSecrets === true && store.supportsTransforms === false;
+  return mockMonitorWithoutTransforms ? [] : [withoutFlexRejectedProperties];
+}
 
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-");

@@ -1,7 +1,9 @@
 /**
- * `CloudflareFunctions`: the functions as Workers (module syntax) on D1 and Queues. Identity
- * on Workers is the binding: a script can reach exactly the resources bound to it, so each
- * declared capability compiles to one binding (or the queue consumer) and nothing else.
+ * `CloudflareFunctions`: the functions as Workers (module syntax), with a D1 users database
+ * (and parity's migrations) only when a function declares `users.*`, and Queues only when one
+ * publishes or consumes events. Identity on Workers is the binding: a script can reach exactly
+ * the resources bound to it, so each declared capability compiles to one binding (or the queue
+ * consumer) and nothing else; the API key is a `secret_text` binding of the Workers that read it.
  *
  * check → plan → create: `planCloudflare` (./rules.ts) decides every value before any
  * resource exists; the constructor only creates what the plan says, in dependency order.
@@ -11,8 +13,9 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { workerBindings, type WorkerBinding } from "../../functions/cloudflare/contract";
 import { sha256Hex } from "../bundle";
-import { platformOutputs, reportWarnings } from "../component";
-import { planInputOf, type DeployedSchedule, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
+import { created, platformOutputs, reportWarnings } from "../component";
+import { OFFLINE_CLOUDFLARE_ACCOUNT_ID } from "../config";
+import { checkApiKey, ComponentArgsError, describe, planInputOf, runsReconciler, sharedResourcesFor, type DeployedSchedule, type FunctionDeployment, type Grant, type NativeSettings, type PlatformFunctionsArgs, type PlatformOutputs, type SettingWarning } from "../platform";
 import { D1Migrations, WorkersDevSubdomain } from "./dynamic";
 import { migrationsAsStatements, readD1Migrations } from "./migrations";
 import {
@@ -40,11 +43,12 @@ export interface CloudflareFunctionsArgs extends PlatformFunctionsArgs {
   functions: FunctionDeployment[];
   /**
    * The API key, given only to Workers that declare `apiKey.read`, as a `secret_text`
-   * binding (write-only in the API, never shown in the dashboard). Pass a secret Output.
+   * binding (write-only in the API, never shown in the dashboard). Required when a function
+   * declares `apiKey.read`. Pass a secret Output.
    * @example
    * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
    */
-  apiKey: pulumi.Input<string>;
+  apiKey?: pulumi.Input<string>;
   /**
    * Workers Logs retention is fixed by the account's plan; any value is reported with a
    * warning and the plan's retention applies.
@@ -101,8 +105,8 @@ export interface CloudflareFunctionsArgs extends PlatformFunctionsArgs {
 /** One function's deployed resources. */
 export interface CloudflareFunctionNodes {
   script: cloudflare.WorkersScript;
-  /** Present for the HTTP function: its workers.dev route. */
-  workersDev?: cloudflare.WorkersScriptSubdomain;
+  /** Its workers.dev state: on for the HTTP function (its endpoint), declared off for the others. */
+  workersDev: cloudflare.WorkersScriptSubdomain;
   /** Present for the queue function: its registration as the events queue's consumer. */
   consumer?: cloudflare.QueueConsumer;
   /** Present for a schedule function: its Cron Trigger. */
@@ -112,20 +116,17 @@ export interface CloudflareFunctionNodes {
 export class CloudflareFunctions extends pulumi.ComponentResource implements PlatformOutputs {
   /** Every value decided before any resource was created (./rules.ts). */
   readonly plan: CloudflarePlan;
-  readonly usersDatabase: cloudflare.D1Database;
-  readonly usersSchema: D1Migrations;
-  /**
-   * Always created, even when no function publishes or consumes (an idle queue costs
-   * nothing and `queues` is part of every platform's outputs); only functions that declare
-   * `events.*` are bound to it.
-   */
-  readonly eventsQueue: cloudflare.Queue;
-  readonly eventsDeadLetterQueue: cloudflare.Queue;
+  /** The users database and its schema; created only when a function declares a `users.*` capability. */
+  readonly usersDatabase: cloudflare.D1Database | undefined;
+  readonly usersSchema: D1Migrations | undefined;
+  /** The events queue and its dead-letter queue; created only when a function declares `events.publish` or `events.consume`. */
+  readonly eventsQueue: cloudflare.Queue | undefined;
+  readonly eventsDeadLetterQueue: cloudflare.Queue | undefined;
   /** Function name → every resource made for it. */
   readonly nodes: Record<string, CloudflareFunctionNodes> = {};
 
   readonly endpoint: pulumi.Output<string> | undefined;
-  readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> };
+  readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> } | undefined;
   readonly functionNames: Record<string, pulumi.Output<string>> = {};
   readonly grants: Grant[] = [];
   readonly warnings: SettingWarning[];
@@ -140,6 +141,9 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
   constructor(name: string, args: CloudflareFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("parity:cloudflare:Functions", name, {}, opts);
     this.plan = planCloudflare({ ...planInputOf(name, args), workersPlan: args.workersPlan });
+    checkApiKey("cloudflare", name, args.functions, args.apiKey);
+    checkAccountId(name, args.accountId);
+    const shared = sharedResourcesFor(args.functions);
     this.warnings = this.plan.warnings;
     this.nativeSettings = Object.fromEntries(this.plan.functions.map((fn) => [fn.definition.name, cloudflareNativeSummary(fn)]));
     reportWarnings(this, this.warnings);
@@ -147,12 +151,16 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
     const accountId = args.accountId;
     const names = this.plan.names;
 
-    this.usersDatabase = this.createUsersDatabase(names.usersDatabase, accountId, args.primaryLocationHint);
     // Secret whatever the caller passed, so the token never lands unencrypted in the state.
     const deployApiToken = args.deployApiToken === undefined ? undefined : pulumi.secret(args.deployApiToken);
-    this.usersSchema = this.applySchema(name, accountId, deployApiToken);
-    this.eventsDeadLetterQueue = this.createQueue(names.eventsDeadLetterQueue, accountId);
-    this.eventsQueue = this.createQueue(names.eventsQueue, accountId);
+    if (shared.usersStore) {
+      this.usersDatabase = this.createUsersDatabase(names.usersDatabase, accountId, args.primaryLocationHint);
+      this.usersSchema = this.applySchema(name, this.usersDatabase, accountId, deployApiToken);
+    }
+    if (shared.events) {
+      this.eventsDeadLetterQueue = this.createQueue(names.eventsDeadLetterQueue, accountId);
+      this.eventsQueue = this.createQueue(names.eventsQueue, accountId);
+    }
     for (const fn of this.plan.functions) {
       const nodes = this.createFunction(name, fn, bundles.get(fn.definition.name)!, args.apiKey, accountId);
       this.nodes[fn.definition.name] = nodes;
@@ -161,7 +169,7 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
     }
 
     this.endpoint = this.plan.httpFunction ? this.endpointOf(name, this.nodes[this.plan.httpFunction.definition.name], { ...args, deployApiToken }) : undefined;
-    this.queues = { queue: this.eventsQueue.queueName, deadLetter: this.eventsDeadLetterQueue.queueName };
+    this.queues = this.eventsQueue && this.eventsDeadLetterQueue ? { queue: this.eventsQueue.queueName, deadLetter: this.eventsDeadLetterQueue.queueName } : undefined;
     this.registerOutputs(platformOutputs(this));
   }
 
@@ -176,11 +184,11 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
     );
   }
 
-  private applySchema(name: string, accountId: pulumi.Input<string>, apiToken: pulumi.Input<string> | undefined): D1Migrations {
+  private applySchema(name: string, database: cloudflare.D1Database, accountId: pulumi.Input<string>, apiToken: pulumi.Input<string> | undefined): D1Migrations {
     return new D1Migrations(
       `${name}-users-schema`,
-      { accountId, databaseId: this.usersDatabase.uuid, migrations: migrationsAsStatements(readD1Migrations()), apiToken },
-      { parent: this, dependsOn: [this.usersDatabase] },
+      { accountId, databaseId: database.uuid, migrations: migrationsAsStatements(readD1Migrations()), apiToken },
+      { parent: this, dependsOn: [database] },
     );
   }
 
@@ -192,14 +200,28 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
     name: string,
     fn: CloudflarePlannedFunction,
     bundle: FunctionDeployment["bundle"],
-    apiKey: pulumi.Input<string>,
+    apiKey: pulumi.Input<string> | undefined,
     accountId: pulumi.Input<string>,
   ): CloudflareFunctionNodes {
     const { definition, native } = fn;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read by the getters below
+    const component = this;
+    // Getters: each value is read only for a capability the function declares, so it exists (see `created`).
     const bindings = workerBindings<pulumi.Input<string>>(
       definition.capabilities,
-      { usersDatabaseId: this.usersDatabase.uuid, eventsQueueName: this.eventsQueue.queueName, apiKey },
-      native.schedule,
+      {
+        get usersDatabaseId() {
+          return created(component.usersDatabase, "users database").uuid;
+        },
+        get eventsQueueName() {
+          return created(component.eventsQueue, "events queue").queueName;
+        },
+        get apiKey() {
+          return created(apiKey, "API key");
+        },
+      },
+      // Only a function that reconciles the users store reads the reconciler's run settings.
+      runsReconciler(definition.capabilities) ? native.schedule : undefined,
     );
     const script = new cloudflare.WorkersScript(
       native.scriptName,
@@ -218,23 +240,29 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
         annotations: { workersMessage: capabilitiesAnnotation(definition.capabilities) },
       },
       // The schema must exist before the first request reaches the Worker.
-      { parent: this, dependsOn: [this.usersSchema] },
+      { parent: this, dependsOn: this.usersSchema ? [this.usersSchema] : [] },
     );
     const grants = compileCloudflareGrants<pulumi.Output<string>>(definition.capabilities, {
-      usersDatabase: this.usersDatabase.name.apply(grantResourceNames.usersDatabase),
-      eventsQueue: this.eventsQueue.queueName.apply(grantResourceNames.eventsQueue),
+      get usersDatabase() {
+        return created(component.usersDatabase, "users database").name.apply(grantResourceNames.usersDatabase);
+      },
+      get eventsQueue() {
+        return created(component.eventsQueue, "events queue").queueName.apply(grantResourceNames.eventsQueue);
+      },
       apiKeySecret: script.scriptName.apply(grantResourceNames.apiKeySecret),
     });
     this.grants.push(...grants.map((g) => ({ function: definition.name, capability: g.capability, permissions: g.permissions, resource: g.resource })));
 
-    const nodes: CloudflareFunctionNodes = { script };
-    if (definition.trigger.kind === "http") {
-      nodes.workersDev = new cloudflare.WorkersScriptSubdomain(
-        `${name}-${definition.name}-workers-dev`,
-        { accountId, scriptName: script.scriptName, enabled: true, previewsEnabled: false },
-        { parent: this },
-      );
-    }
+    // Every Worker declares its workers.dev state, not only the HTTP one: "All Workers are assigned
+    // a workers.dev route when they are created" (https://developers.cloudflare.com/workers/configuration/routing/workers-dev/),
+    // and a queue consumer or cron Worker has no business answering the internet (wrangler's
+    // `workers_dev = false`). The HTTP Worker is served there; the others are switched off.
+    const workersDev = new cloudflare.WorkersScriptSubdomain(
+      `${name}-${definition.name}-workers-dev`,
+      { accountId, scriptName: script.scriptName, enabled: definition.trigger.kind === "http", previewsEnabled: false },
+      { parent: this },
+    );
+    const nodes: CloudflareFunctionNodes = { script, workersDev };
     if (native.consumer) nodes.consumer = this.createConsumer(name, script, native.consumer, accountId);
     if (native.schedule) nodes.cronTrigger = this.createCronTrigger(name, definition.name, script, native.schedule, accountId);
     return nodes;
@@ -258,10 +286,10 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
       `${name}-events-consumer`,
       {
         accountId,
-        queueId: this.eventsQueue.queueId,
+        queueId: created(this.eventsQueue, "events queue").queueId,
         scriptName: script.scriptName,
         type: "worker",
-        deadLetterQueue: this.eventsDeadLetterQueue.queueName,
+        deadLetterQueue: created(this.eventsDeadLetterQueue, "dead-letter queue").queueName,
         settings: { batchSize: settings.batchSize, maxRetries: settings.maxRetries, maxConcurrency: settings.maxConcurrency },
       },
       { parent: this },
@@ -273,7 +301,24 @@ export class CloudflareFunctions extends pulumi.ComponentResource implements Pla
       args.workersDevSubdomain ??
       new WorkersDevSubdomain(`${name}-workers-dev-subdomain`, { accountId: args.accountId, apiToken: args.deployApiToken }, { parent: this }).subdomain;
     // The URL only answers once the route is enabled.
-    return pulumi.all([nodes.script.scriptName, subdomain, nodes.workersDev!.enabled]).apply(([script, sub]) => `https://${script}.${sub}.workers.dev`);
+    return pulumi.all([nodes.script.scriptName, subdomain, nodes.workersDev.enabled]).apply(([script, sub]) => `https://${script}.${sub}.workers.dev`);
+  }
+}
+
+/**
+ * A Cloudflare account id is 32 lower-case hex characters (the `account_id` of every API path,
+ * https://developers.cloudflare.com/fundamentals/account/find-account-and-zone-ids/); checked
+ * when known at construction (a plain string), so a typo fails before any resource exists.
+ */
+export const CLOUDFLARE_ACCOUNT_ID = /^[0-9a-f]{32}$/;
+
+function checkAccountId(name: string, accountId: unknown): void {
+  if (accountId === undefined || accountId === null || accountId === "") {
+    throw new ComponentArgsError("cloudflare", name, "`accountId` is required: the Cloudflare account that owns the Workers (32 hex characters, on the dashboard's account home).");
+  }
+  // An Output is checked by Cloudflare; the offline plan's labelled stand-in is not an account.
+  if (typeof accountId === "string" && accountId !== OFFLINE_CLOUDFLARE_ACCOUNT_ID && !CLOUDFLARE_ACCOUNT_ID.test(accountId)) {
+    throw new ComponentArgsError("cloudflare", name, `\`accountId\` must be 32 lower-case hex characters; got ${describe(accountId)}.`);
   }
 }
 

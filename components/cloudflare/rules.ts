@@ -10,7 +10,7 @@ import type { FunctionSettings } from "../config";
 import { unixCron } from "../schedule";
 import { reconcilerRunSettings } from "../../functions/core/reconciler";
 import { cloudflareCapabilityBindings, cloudflareEnv, type CapabilityBinding, type ScheduleRunSettings } from "../../functions/cloudflare/contract";
-import { CAPABILITIES_TAG, checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+import { CAPABILITIES_TAG, checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, runsReconciler, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -226,7 +226,7 @@ export function planCloudflare(input: CloudflarePlanInput): CloudflarePlan {
  */
 export function cloudflareSettingsFor(
   component: string,
-  definition: Pick<PlannedFunction["definition"], "name" | "trigger">,
+  definition: Pick<PlannedFunction["definition"], "name" | "trigger"> & Partial<Pick<PlannedFunction["definition"], "capabilities">>,
   settings: FunctionSettings,
   decisions: Decisions,
 ): CloudflareNativeSettings {
@@ -238,7 +238,7 @@ export function cloudflareSettingsFor(
   if (settings.warmInstances > 0) {
     decisions.adjust(fn, "warmInstances", settings.warmInstances, 0, "Workers has no warm-instance knob: isolates start in milliseconds (https://developers.cloudflare.com/workers/reference/how-workers-works/)");
   }
-  if (definition.trigger.kind === "schedule") return scheduledSettingsFor(component, fn, settings, decisions);
+  if (definition.trigger.kind === "schedule") return scheduledSettingsFor(component, fn, settings, decisions, runsReconciler(definition.capabilities ?? []));
   // Workers bound CPU time, not wall-clock time (an HTTP request may wait on I/O as long as the
   // client stays; a consumer invocation is capped at 15 min wall clock), so this always differs.
   const cpuMs = Math.min(settings.timeoutSeconds * 1000, cloudflareLimits.cpuMs.max);
@@ -263,26 +263,33 @@ export function cloudflareSettingsFor(
  * timeout as the run's own wall-clock budget (Workers have no wall-clock knob; a cron
  * invocation may last 15 min), with the CPU limit the interval allows.
  */
-export function scheduledSettingsFor(component: string, fn: string, settings: FunctionSettings, decisions: Decisions): CloudflareNativeSettings {
+export function scheduledSettingsFor(component: string, fn: string, settings: FunctionSettings, decisions: Decisions, reconciler = true): CloudflareNativeSettings {
   const everyMinutes = settings.everyMinutes!;
   const limits = cloudflareLimits.cron;
   const wallSeconds = Math.min(settings.timeoutSeconds, limits.wallSeconds);
   const cpuCap = everyMinutes < 60 ? limits.cpuMsUnderAnHour : cloudflareLimits.cpuMs.max;
   const cpuMs = Math.min(settings.timeoutSeconds * 1000, cpuCap);
   const run = reconcilerRunSettings(everyMinutes, wallSeconds);
+  // A reconciler of the users store (platform.ts `runsReconciler`) stops itself within its run
+  // budget and claims users so that overlapping runs cannot re-publish one twice; any other
+  // schedule function gets neither, and its warnings name it and what it must do itself.
   decisions.adjust(
     fn,
     "timeoutSeconds",
     settings.timeoutSeconds,
-    `run budget ${run.timeBudgetSeconds} s wall clock (of at most ${limits.wallSeconds}), cpuMs ${cpuMs}`,
-    `Workers have no wall-clock timeout: the reconciler stops itself within its budget; a Cron Trigger may run 15 min, and at most 30 s of CPU when it fires more often than hourly (${workersLimitsUrl}#cpu-time)`,
+    reconciler ? `run budget ${run.timeBudgetSeconds} s wall clock (of at most ${limits.wallSeconds}), cpuMs ${cpuMs}` : `cpuMs ${cpuMs}, no wall-clock limit below ${limits.wallSeconds} s`,
+    reconciler
+      ? `Workers have no wall-clock timeout: the reconciler stops itself within its budget; a Cron Trigger may run 15 min, and at most 30 s of CPU when it fires more often than hourly (${workersLimitsUrl}#cpu-time)`
+      : `Workers have no wall-clock timeout: "${fn}" must stop itself within ${settings.timeoutSeconds} s; a Cron Trigger may run 15 min, and at most 30 s of CPU when it fires more often than hourly (${workersLimitsUrl}#cpu-time)`,
   );
   decisions.adjust(
     fn,
     "reservedConcurrency",
     settings.reservedConcurrency,
     "none",
-    `Workers have no concurrency cap for Cron Triggers; a run that outlasts the interval overlaps the next, and the reconciler's claim keeps overlapping runs from re-publishing a user twice (${workersLimitsUrl})`,
+    reconciler
+      ? `Workers have no concurrency cap for Cron Triggers; a run that outlasts the interval overlaps the next, and the reconciler's claim keeps overlapping runs from re-publishing a user twice (${workersLimitsUrl})`
+      : `Workers have no concurrency cap for Cron Triggers; a run of "${fn}" that outlasts the interval overlaps the next, so it must tolerate a concurrent run (${workersLimitsUrl})`,
   );
   return {
     scriptName: scriptNameFor(component, fn),

@@ -1,9 +1,11 @@
 /**
- * `GcpFunctions`: the functions on Cloud Functions (2nd gen), with their users database
- * (Firestore, native mode), events topic, push subscription and dead-letter topic (Pub/Sub),
- * API key (Secret Manager), one service account per function with IAM bindings compiled from
- * its declared capabilities, the source bucket holding the packages, a build identity and image
- * repository for Cloud Build, and a Cloud Scheduler job (with its own identity) per schedule function.
+ * `GcpFunctions`: the functions on Cloud Functions (2nd gen), one service account per function
+ * with IAM bindings compiled from its declared capabilities, the source bucket holding the
+ * packages, a build identity and image repository for Cloud Build, and a Cloud Scheduler job
+ * (with its own identity) per schedule function; and, only when a function declares what uses
+ * them, the users database (Firestore, native mode; `users.*`), the events topic, push
+ * subscription and dead-letter topic (Pub/Sub; `events.*`) and the API key (Secret Manager;
+ * `apiKey.read`).
  *
  * check → plan → create: `planGcp` (./rules.ts) decides every value before any resource
  * exists; the constructor only creates what the plan says, in dependency order.
@@ -12,10 +14,13 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { entryPointName, gcpDeadlineEnvironment, gcpEnvironment, gcpScheduleEnvironment } from "../../functions/gcp/contract";
 import { packageFunction, packageJsonFor } from "../bundle";
-import { packageAsset, platformOutputs, reportWarnings } from "../component";
+import { created, packageAsset, platformOutputs, reportWarnings } from "../component";
 import {
   CAPABILITIES_TAG,
+  checkApiKey,
   planInputOf,
+  runsReconciler,
+  sharedResourcesFor,
   type DeployedSchedule,
   type FunctionDeployment,
   type Grant,
@@ -25,6 +30,7 @@ import {
   type SettingWarning,
 } from "../platform";
 import {
+  apisFor,
   compileGcpBindings,
   DEAD_LETTER_RETENTION,
   firestoreDatabaseCondition,
@@ -36,7 +42,6 @@ import {
   gcpLabels,
   gcpNativeSummary,
   planGcp,
-  requiredApis,
   SCHEDULER_API,
   type GcpGrantTarget,
   type GcpPlan,
@@ -58,11 +63,12 @@ export interface GcpFunctionsArgs extends PlatformFunctionsArgs {
   /**
    * The API key. Stored as a Secret Manager secret; functions that declare `apiKey.read`
    * get it as the secret environment variable `API_KEY` (the function configuration holds
-   * only the secret reference). Pass a secret Output.
+   * only the secret reference). Required when a function declares `apiKey.read`; otherwise no
+   * secret is created. Pass a secret Output.
    * @example
    * apiKey: new pulumi.Config("parity").requireSecret("apiKey")
    */
-  apiKey: pulumi.Input<string>;
+  apiKey?: pulumi.Input<string>;
   /**
    * Days logs are kept. Cloud Logging keeps function logs in the project's `_Default` log
    * bucket (30 days) and has no per-function retention, so any other value is reported as
@@ -154,19 +160,17 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
   /** Every value decided before any resource was created (./rules.ts). */
   readonly plan: GcpPlan;
   readonly apis: gcp.projects.Service[];
-  readonly usersDatabase: gcp.firestore.Database;
+  /** The users database; created only when a function declares a `users.*` capability. */
+  readonly usersDatabase: gcp.firestore.Database | undefined;
   readonly sourceBucket: gcp.storage.Bucket;
-  readonly apiKeySecret: gcp.secretmanager.Secret;
-  readonly apiKeySecretVersion: gcp.secretmanager.SecretVersion;
-  /**
-   * Always created, even when no function publishes or consumes (an idle topic costs nothing
-   * and `queues` is part of every platform's outputs); only functions that declare `events.*`
-   * are bound to it.
-   */
-  readonly eventsTopic: gcp.pubsub.Topic;
-  readonly eventsDeadLetterTopic: gcp.pubsub.Topic;
+  /** The API key's secret and its version; created only when a function declares `apiKey.read`. */
+  readonly apiKeySecret: gcp.secretmanager.Secret | undefined;
+  readonly apiKeySecretVersion: gcp.secretmanager.SecretVersion | undefined;
+  /** The events topic and its dead-letter topic; created only when a function declares `events.publish` or `events.consume`. */
+  readonly eventsTopic: gcp.pubsub.Topic | undefined;
+  readonly eventsDeadLetterTopic: gcp.pubsub.Topic | undefined;
   /** Keeps dead-lettered messages: a topic without subscriptions drops what it receives. */
-  readonly eventsDeadLetterSubscription: gcp.pubsub.Subscription;
+  readonly eventsDeadLetterSubscription: gcp.pubsub.Subscription | undefined;
   /** The identity whose OIDC token authenticates push deliveries to the queue function. */
   readonly pushIdentity: gcp.serviceaccount.Account | undefined;
   readonly eventsPushSubscription: gcp.pubsub.Subscription | undefined;
@@ -186,7 +190,7 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
   readonly nodes: Record<string, GcpFunctionNodes> = {};
 
   readonly endpoint: pulumi.Output<string> | undefined;
-  readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> };
+  readonly queues: { queue: pulumi.Output<string>; deadLetter: pulumi.Output<string> } | undefined;
   readonly functionNames: Record<string, pulumi.Output<string>> = {};
   readonly grants: GcpGrant[] = [];
   readonly warnings: SettingWarning[];
@@ -202,6 +206,8 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
   constructor(name: string, args: GcpFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("parity:gcp:Functions", name, {}, opts);
     this.plan = planGcp(planInputOf(name, args));
+    checkApiKey("gcp", name, args.functions, args.apiKey);
+    const shared = sharedResourcesFor(args.functions);
     this.warnings = this.plan.warnings;
     this.nativeSettings = Object.fromEntries(this.plan.functions.map((fn) => [fn.definition.name, gcpNativeSummary(fn)]));
     reportWarnings(this, this.warnings);
@@ -213,13 +219,13 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     this.region = pulumi.output(args.region ?? clientConfig.region);
     this.projectNumber = gcp.organizations.getProjectOutput({ projectId: this.projectId }, { parent: this }).apply((project) => String(project.number));
 
-    this.apis = args.enableApis === false ? [] : this.enableApis(name);
+    this.apis = args.enableApis === false ? [] : apisFor(shared).map((service) => this.enableApi(name, service));
     // Only a schedule function needs it; with `enableApis: false` the platform team enables it too.
     this.schedulerApi = args.enableApis !== false && this.plan.scheduleFunctions.length > 0 ? this.enableApi(name, SCHEDULER_API) : undefined;
-    this.usersDatabase = this.createDatabase(name, args.firestoreLocation);
+    if (shared.usersStore) this.usersDatabase = this.createDatabase(name, args.firestoreLocation);
     this.sourceBucket = this.createSourceBucket(name);
-    [this.apiKeySecret, this.apiKeySecretVersion] = this.createApiKeySecret(name, args.apiKey);
-    [this.eventsTopic, this.eventsDeadLetterTopic, this.eventsDeadLetterSubscription] = this.createTopics(name);
+    if (shared.apiKey) [this.apiKeySecret, this.apiKeySecretVersion] = this.createApiKeySecret(name, args.apiKey!);
+    if (shared.events) [this.eventsTopic, this.eventsDeadLetterTopic, this.eventsDeadLetterSubscription] = this.createTopics(name);
     this.imageRepository = this.createImageRepository(name);
     [this.buildIdentity, this.buildBindings] = this.createBuildIdentity(name);
 
@@ -252,16 +258,12 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
 
     const http = this.plan.httpFunction;
     this.endpoint = http ? this.nodes[http.definition.name].function.url : undefined;
-    this.queues = { queue: this.eventsTopic.name, deadLetter: this.eventsDeadLetterTopic.name };
+    this.queues = this.eventsTopic && this.eventsDeadLetterTopic ? { queue: this.eventsTopic.name, deadLetter: this.eventsDeadLetterTopic.name } : undefined;
     this.registerOutputs(platformOutputs(this));
   }
 
   private childOptions(extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
     return { parent: this, dependsOn: this.apis, ...extra };
-  }
-
-  private enableApis(name: string): gcp.projects.Service[] {
-    return requiredApis.map((service) => this.enableApi(name, service));
   }
 
   private enableApi(name: string, service: string): gcp.projects.Service {
@@ -429,15 +431,31 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
       { bucket: this.sourceBucket.name, name: `${fnName}/${pkg.hash}.zip`, source: packageAsset(pkg) },
       { parent: this },
     );
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read by the getters below
+    const component = this;
+    // Getters: each resource is read only for a capability the function declares, so it exists (see `created`).
     const env = gcpEnvironment<pulumi.Input<string>, { secret: pulumi.Input<string>; version: pulumi.Input<string> }>(
       definition.capabilities,
-      { projectId: this.projectId, firestoreDatabase: this.usersDatabase.name, eventsTopic: this.eventsTopic.name },
+      {
+        projectId: this.projectId,
+        get firestoreDatabase() {
+          return created(component.usersDatabase, "users database").name;
+        },
+        get eventsTopic() {
+          return created(component.eventsTopic, "events topic").name;
+        },
+      },
       // https://cloud.google.com/run/docs/configuring/secrets: the platform resolves the reference
       // when an instance starts (pinned version, as advised there); the config never holds the value.
-      { apiKey: { secret: this.apiKeySecret.secretId, version: this.apiKeySecretVersion.version } },
+      {
+        get apiKey() {
+          return { secret: created(component.apiKeySecret, "API key secret").secretId, version: created(component.apiKeySecretVersion, "API key version").version };
+        },
+      },
     );
     const runSettings = {
-      ...(native.schedule ? gcpScheduleEnvironment(native.schedule.run) : {}),
+      // Only a function that reconciles the users store reads the reconciler's run settings.
+      ...(native.schedule && runsReconciler(definition.capabilities) ? gcpScheduleEnvironment(native.schedule.run) : {}),
       ...gcpDeadlineEnvironment(native),
     };
     const secretEnvironmentVariables = Object.entries(env.secrets).map(([key, ref]) => ({ key, projectId: this.projectId, ...ref }));
@@ -489,13 +507,15 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
 
   private createPushSubscription(name: string, consumer: GcpPlannedFunction, pushIdentity: gcp.serviceaccount.Account, invoker: pulumi.Resource[]): gcp.pubsub.Subscription {
     const worker = this.nodes[consumer.definition.name].function;
+    const eventsTopic = created(this.eventsTopic, "events topic");
+    const deadLetterTopic = created(this.eventsDeadLetterTopic, "dead-letter topic");
     const queue = consumer.native.queue!;
     return new gcp.pubsub.Subscription(
       `${name}-events-push`,
       {
         project: this.projectId,
         name: this.plan.names.pushSubscription,
-        topic: this.eventsTopic.id,
+        topic: eventsTopic.id,
         ackDeadlineSeconds: queue.ackDeadlineSeconds,
         pushConfig: {
           // The run.app URL: the audience Cloud Run accepts by default, and the URL on which
@@ -503,7 +523,7 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
           pushEndpoint: runUriOf(worker),
           oidcToken: { serviceAccountEmail: pushIdentity.email, audience: runUriOf(worker) },
         },
-        deadLetterPolicy: { deadLetterTopic: this.eventsDeadLetterTopic.id, maxDeliveryAttempts: queue.maxDeliveryAttempts },
+        deadLetterPolicy: { deadLetterTopic: deadLetterTopic.id, maxDeliveryAttempts: queue.maxDeliveryAttempts },
         retryPolicy: { minimumBackoff: queue.minimumBackoff, maximumBackoff: queue.maximumBackoff },
         expirationPolicy: { ttl: "" },
         labels: this.labels,
@@ -522,7 +542,7 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     const afterAgent = { parent: this, dependsOn: [this.pubsubServiceAgent] };
     const deadLetterPublisher = new gcp.pubsub.TopicIAMMember(
       `${name}-pubsub-agent-dead-letter-publisher`,
-      { project: this.projectId, topic: this.eventsDeadLetterTopic.name, role: "roles/pubsub.publisher", member: agent },
+      { project: this.projectId, topic: created(this.eventsDeadLetterTopic, "dead-letter topic").name, role: "roles/pubsub.publisher", member: agent },
       afterAgent,
     );
     const subscriber = new gcp.pubsub.SubscriptionIAMMember(
@@ -603,23 +623,23 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
     const resourceOf = (target: GcpGrantTarget): pulumi.Output<string> => {
       switch (target) {
         case "database":
-          return pulumi.all([this.projectId, this.usersDatabase.name]).apply(([project, database]) => firestoreDatabaseResource(project, database));
+          return pulumi.all([this.projectId, created(this.usersDatabase, "users database").name]).apply(([project, database]) => firestoreDatabaseResource(project, database));
         case "eventsTopic":
-          return this.eventsTopic.id;
+          return created(this.eventsTopic, "events topic").id;
         case "apiKeySecret":
-          return this.apiKeySecret.id;
+          return created(this.apiKeySecret, "API key secret").id;
         case "queueFunctionService":
           return pulumi.interpolate`projects/${this.projectId}/locations/${this.region}/services/${workerService()}`;
       }
     };
-    const created: pulumi.CustomResource[] = [];
+    const bindings: pulumi.CustomResource[] = [];
     for (const binding of compileGcpBindings(fn.definition.capabilities, principal, resourceOf)) {
       const resourceName = `${name}-${fnName}-${binding.role.replace(/^roles\//, "").replace(/\./g, "-")}`;
       // Explicit: the binding belongs to this account (what the policy pack reads), and waits for it.
       const options = { parent: this, dependsOn: [account] };
       switch (binding.target) {
         case "database":
-          created.push(
+          bindings.push(
             new gcp.projects.IAMMember(
               resourceName,
               {
@@ -638,13 +658,13 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
           );
           break;
         case "eventsTopic":
-          created.push(new gcp.pubsub.TopicIAMMember(resourceName, { project: this.projectId, topic: this.eventsTopic.name, role: binding.role, member }, options));
+          bindings.push(new gcp.pubsub.TopicIAMMember(resourceName, { project: this.projectId, topic: created(this.eventsTopic, "events topic").name, role: binding.role, member }, options));
           break;
         case "apiKeySecret":
-          created.push(new gcp.secretmanager.SecretIamMember(resourceName, { project: this.projectId, secretId: this.apiKeySecret.secretId, role: binding.role, member }, options));
+          bindings.push(new gcp.secretmanager.SecretIamMember(resourceName, { project: this.projectId, secretId: created(this.apiKeySecret, "API key secret").secretId, role: binding.role, member }, options));
           break;
         case "queueFunctionService":
-          created.push(
+          bindings.push(
             new gcp.cloudrunv2.ServiceIamMember(resourceName, { project: this.projectId, location: this.region, name: workerService(), role: binding.role, member }, options),
           );
           break;
@@ -653,7 +673,7 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
         this.grants.push({ function: fnName, capability, permissions: [binding.role], resource: binding.resource, member });
       }
     }
-    return created;
+    return bindings;
   }
 }
 

@@ -10,7 +10,7 @@ import type { FunctionSettings } from "../config";
 import { unixCron } from "../schedule";
 import { reconcilerRunSettings } from "../../functions/core/reconciler";
 import { RECONCILER_BATCH_LIMIT } from "../../functions/gcp/contract";
-import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, storeTimeoutMsFor, type FunctionSpec, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
+import { checkFunctions, ComponentArgsError, Decisions, nativeSettingsOf, storeTimeoutMsFor, type FunctionSpec, type SharedResources, type NativeSettings, type PlanInput, type PlannedFunction, type PlatformPlan } from "../platform";
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -79,18 +79,27 @@ export const DEFAULT_LOG_RETENTION_DAYS = 30;
  */
 export const DEAD_LETTER_RETENTION = "604800s";
 
-/** APIs the component uses (https://cloud.google.com/functions/docs/tutorials/terraform#enable-apis). */
+/** APIs every function needs (https://cloud.google.com/functions/docs/tutorials/terraform#enable-apis). */
 export const requiredApis = [
   "cloudfunctions.googleapis.com",
   "run.googleapis.com",
   "cloudbuild.googleapis.com",
   "artifactregistry.googleapis.com",
   "storage.googleapis.com",
-  "firestore.googleapis.com",
-  "pubsub.googleapis.com",
-  "secretmanager.googleapis.com",
   "iam.googleapis.com",
 ] as const;
+
+/** The API of each shared resource, enabled only when the component creates that resource. */
+export const sharedResourceApis = {
+  usersStore: "firestore.googleapis.com",
+  events: "pubsub.googleapis.com",
+  apiKey: "secretmanager.googleapis.com",
+} as const satisfies Record<keyof SharedResources, string>;
+
+/** The APIs a component of these shared resources uses. */
+export function apisFor(shared: SharedResources): string[] {
+  return [...requiredApis, ...(Object.keys(sharedResourceApis) as (keyof SharedResources)[]).filter((resource) => shared[resource]).map((resource) => sharedResourceApis[resource])];
+}
 
 /**
  * Enabled only when a schedule function is deployed: Cloud Scheduler jobs need it

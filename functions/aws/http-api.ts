@@ -51,7 +51,9 @@ export function requestFromHttpApiEvent(event: HttpApiEvent): Request {
   }
   if (event.cookies && event.cookies.length > 0) headers.set("cookie", event.cookies.join("; "));
 
-  const host = event.headers?.host ?? event.requestContext.domainName;
+  // The API's own domain, from API Gateway's context: a caller's Host header
+  // (`evil.example/health?`) would otherwise rewrite the path the core routes on.
+  const host = event.requestContext.domainName;
   const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
   const url = `https://${host}${event.rawPath}${query}`;
   const method = event.requestContext.http.method.toUpperCase();

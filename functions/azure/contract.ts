@@ -50,15 +50,15 @@ export const AZURE_TIMER_TRIGGER = { schedule: `%${azureEnv.reconcileSchedule}%`
 
 /**
  * The app settings a schedule function's app gets besides its capabilities': the schedule as the
- * 6-field NCRONTAB the timer reads through `%RECONCILE_SCHEDULE%`, and the reconciler's run
+ * 6-field NCRONTAB the timer reads through `%RECONCILE_SCHEDULE%`, and, for a function that
+ * reconciles the users store (components/platform.ts `runsReconciler`), the reconciler's run
  * settings derived from the interval and the timeout. One function for the component and the
  * local launcher, so the two cannot drift.
  */
-export function azureScheduleEnvironment(schedule: { expression: string; graceSeconds: number; timeBudgetSeconds: number }): Record<string, string> {
+export function azureScheduleEnvironment(schedule: { expression: string; graceSeconds: number; timeBudgetSeconds: number }, reconciler = true): Record<string, string> {
   return {
     [azureEnv.reconcileSchedule]: schedule.expression,
-    [reconcilerEnv.graceSeconds]: String(schedule.graceSeconds),
-    [reconcilerEnv.timeBudgetSeconds]: String(schedule.timeBudgetSeconds),
+    ...(reconciler ? { [reconcilerEnv.graceSeconds]: String(schedule.graceSeconds), [reconcilerEnv.timeBudgetSeconds]: String(schedule.timeBudgetSeconds) } : {}),
   };
 }
 

@@ -25,10 +25,18 @@ const contextOf = (name: string, context: InvocationContext): HandlerContext => 
 /** The HTTP adapter alone, not registered: for tests that call a fetch handler as the host would. */
 export function httpHandler(name: string, exported: unknown): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   const fetchApp = fetchHandlerOf(name, exported);
-  return async (request, context) => toHttpResponseInit(await fetchApp.fetch(await toWebRequest(request), contextOf(name, context)));
+  return async (request, context) => toHttpResponseInit(await fetchApp.fetch(toWebRequest(request), contextOf(name, context)));
 }
 
+/**
+ * HTTP streaming on: the host proxies the request to the worker as it arrives, instead of handing
+ * over the whole body, read before the function runs, over gRPC
+ * (https://learn.microsoft.com/azure/azure-functions/functions-reference-node#http-streams; needs
+ * host 4.28+, which Flex Consumption runs). Set before the app's startup completes, as setup()
+ * requires, by every app that registers an HTTP function.
+ */
 export function http(name: string, exported: unknown): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+  app.setup({ enableHttpStream: true });
   const handler = httpHandler(name, exported);
   app.http(name, { route: "{*path}", methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], authLevel: "anonymous", handler });
   return handler;

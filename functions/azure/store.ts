@@ -25,6 +25,7 @@
  * table scan ("regardless of whether or not your filter uses the RowKey"):
  * https://learn.microsoft.com/azure/storage/tables/table-storage-design-for-query.
  */
+import { createHash } from "node:crypto";
 import { odata, RestError, TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
 import { EmailTakenError, StoreDeadlineError, type PendingUser, type PendingUserStore, type User, type UserStore, type WelcomeResult } from "../core";
 import { azureEnv, requireSetting, storeTimeoutMs, type Env } from "./contract";
@@ -78,8 +79,30 @@ type PendingIndexEntity = {
 };
 
 export const userRowKey = (id: string) => `user:${id}`;
-/** RowKeys may not contain / \ # ? or control characters; URI-encoding removes them all. */
-export const emailRowKey = (email: string) => `email:${encodeURIComponent(email)}`;
+/**
+ * A RowKey is at most 1 KiB and may not hold / \ # ? or control characters
+ * (https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model#characters-disallowed-in-key-fields);
+ * keys are stored as UTF-16, 2 bytes a character (the entity size formula:
+ * https://learn.microsoft.com/archive/blogs/avkashchauhan/how-the-size-of-an-entity-is-caclulated-in-windows-azure-table-storage),
+ * so 512 characters. Azurite counts 1,024 characters (azurite 3.35 TableHandler.validateKey), so
+ * keys of 513 to 1,024 characters pass locally and fail deployed.
+ */
+export const MAX_ROW_KEY_CHARS = 512;
+
+/**
+ * The email claim's RowKey: `email:` and the URI-encoded address (encodeURIComponent percent-encodes
+ * the UTF-8 bytes two hex digits each, and removes every disallowed character: injective), as
+ * deployed tables already hold it. An address the validator accepts (254 UTF-8 octets) encodes to
+ * up to 768 characters, past the limit, so an encoding longer than MAX_ROW_KEY_CHARS is replaced by
+ * `emailsha256:` and the SHA-256 of the address in hex (76 characters). Still one key per address:
+ * which form an address gets depends on the address alone, the two prefixes never produce the same
+ * key, and SHA-256 has no known collision. Keys over the limit never existed deployed (the service
+ * refused them with 400), so no stored claim changes form.
+ */
+export function emailRowKey(email: string): string {
+  const encoded = `email:${encodeURIComponent(email)}`;
+  return encoded.length <= MAX_ROW_KEY_CHARS ? encoded : `emailsha256:${createHash("sha256").update(email, "utf8").digest("hex")}`;
+}
 /**
  * Ordered by creation time: `createdAt` is a fixed-width UTC ISO-8601 string (toISOString), so
  * RowKey order is time order and the cutoff is a RowKey bound. `:` and `.` are allowed in keys.

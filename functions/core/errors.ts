@@ -7,6 +7,7 @@ export const errorStatus = {
   email_taken: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  unsupported_content_encoding: 415,
   malformed_json: 400,
   validation_failed: 422,
   internal_error: 500,

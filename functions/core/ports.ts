@@ -6,7 +6,7 @@
 /** A stored user, as the API returns it. */
 export interface User {
   id: string;
-  /** Trimmed and lower-cased; unique across all users. */
+  /** Normalised (functions/core/validation.ts normalizeEmail); unique across all users. */
   email: string;
   name: string;
   /** ISO-8601 timestamp. */
@@ -15,7 +15,12 @@ export interface User {
   welcomedAt: string | null;
 }
 
-/** The event the users API publishes after a user is stored. */
+/**
+ * The event the users API publishes after a user is stored. It names the user, never its email:
+ * the worker reads the user by id (./queue-worker.ts), and an event sits in queues and dead-letter
+ * queues for days (SQS up to 14, Pub/Sub 7), where personal data has no business. Events published
+ * before this carried `email` too; the worker ignores it.
+ */
 export interface UserCreatedEvent {
   type: "user.created";
   /**
@@ -24,13 +29,12 @@ export interface UserCreatedEvent {
    */
   eventId: string;
   userId: string;
-  email: string;
   occurredAt: string;
 }
 
 /** The `user.created` event of a stored user, as the API publishes it and the reconciler re-publishes it. */
-export function userCreatedEvent(user: Pick<User, "id" | "email" | "createdAt">): UserCreatedEvent {
-  return { type: "user.created", eventId: `user.created:${user.id}`, userId: user.id, email: user.email, occurredAt: user.createdAt };
+export function userCreatedEvent(user: Pick<User, "id" | "createdAt">): UserCreatedEvent {
+  return { type: "user.created", eventId: `user.created:${user.id}`, userId: user.id, occurredAt: user.createdAt };
 }
 
 /** Thrown by {@link UserStore.create} when the email is already taken. */

@@ -3,15 +3,57 @@
  * convert their event to a Request and the Response back.
  */
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { constantTimeEqual, presentedApiKey } from "./auth";
 import { errorResponse } from "./errors";
 import type { Logger } from "./log";
 import { EmailTakenError, userCreatedEvent, type ApiKeySource, type EventPublisher, type User, type UserStore } from "./ports";
 import { isUserId, validateNewUser } from "./validation";
 
-/** Requests with a larger body are refused with 413 before the body is parsed. */
+/**
+ * Requests with a larger body are refused with 413 before the body is parsed: the bytes received
+ * are counted as they arrive and reading stops one chunk past the limit; a declared
+ * `content-length` above it is refused without reading, but a smaller one is never trusted.
+ */
 export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Only an uncompressed body is read (`content-encoding` absent or `identity`). An inflated body is
+ * not bounded by the bytes sent (a 244-byte brotli body inflates to 150 MiB), and a server need
+ * not accept any coding: 415 is the answer RFC 9110 §15.5.16 names for it
+ * (https://www.rfc-editor.org/rfc/rfc9110#section-15.5.16).
+ */
+export function isIdentityEncoding(contentEncoding: string | null): boolean {
+  return contentEncoding === null || /^\s*(identity\s*)?$/i.test(contentEncoding);
+}
+
+/** The body's bytes, or "too-large" as soon as more than `maxBytes` have arrived (the rest is never read). */
+export async function readBodyWithin(request: Request, maxBytes: number): Promise<Uint8Array | "too-large"> {
+  const declared = request.headers.get("content-length");
+  // A declared length over the limit is refused without reading; a smaller one proves nothing.
+  if (declared !== null && Number(declared) > maxBytes) return "too-large";
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      // Stop the sender: the runtime may discard the rest; nothing more is buffered here.
+      await reader.cancel().catch(() => undefined);
+      return "too-large";
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
 
 /**
  * `application/json`, with no charset or `utf-8`: JSON exchanged between systems is UTF-8
@@ -49,14 +91,17 @@ export interface UsersApi {
 }
 
 /**
- * Instance identity on every response, so a cold-start measurement can tell a new instance
- * from a reused one: an id per API object (every driver makes one per instance) and whether
- * this is the instance's first request.
+ * Instance identity, so a cold-start measurement can tell a new instance from a reused one: an id
+ * per API object (every driver makes one per instance) and whether this is the instance's first
+ * request. Only on an answer to a request that asks for it (INSTANCE_PROBE_HEADER) and presented
+ * the valid API key: to anyone else, an instance id is a map of the platform's scaling.
  */
 export const INSTANCE_HEADER = "x-parity-instance";
 export const COLD_HEADER = "x-parity-cold";
+/** What a comparison's probe sends to be told its instance: `x-parity-probe: instance`. */
+export const INSTANCE_PROBE_HEADER = "x-parity-probe";
 
-type Env = { Bindings: { log: Logger }; Variables: Record<string, never> };
+type Env = { Bindings: { log: Logger; authenticated: { ok: boolean } }; Variables: Record<string, never> };
 
 export function createUsersApi(deps: UsersApiDeps): UsersApi {
   const newId = deps.newId ?? (() => crypto.randomUUID());
@@ -82,6 +127,7 @@ export function createUsersApi(deps: UsersApiDeps): UsersApi {
         headers: { "www-authenticate": 'Bearer realm="parity"' },
       });
     }
+    c.env.authenticated.ok = true;
     await next();
     return undefined;
   };
@@ -90,25 +136,28 @@ export function createUsersApi(deps: UsersApiDeps): UsersApi {
 
   app.post(
     "/users",
-    // The type before the size: a body limit with no content-length (a driver that streams
-    // the body) fires only when the body is read, so the order must not depend on that header.
+    // The type and the coding before the size: the size is known only once the bytes are read
+    // (a declared length is not trusted), so the order must not depend on that header.
     async (c, next) => {
       // Stryker disable next-line StringLiteral: any fallback but a JSON type is refused alike; no header is a 415.
       if (!isJsonContentType(c.req.header("content-type") ?? "")) {
         return errorResponse("unsupported_media_type", "the body must be JSON in UTF-8 (content-type: application/json, charset utf-8 if any)");
       }
+      if (!isIdentityEncoding(c.req.header("content-encoding") ?? null)) {
+        return errorResponse("unsupported_content_encoding", "the body must not be compressed (no content-encoding, or identity)", {
+          headers: { "accept-encoding": "identity" },
+        });
+      }
       await next();
       return undefined;
     },
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => errorResponse("payload_too_large", `the body must be at most ${MAX_BODY_BYTES} bytes`),
-    }),
     async (c) => {
       const log = c.env.log;
+      const bytes = await readBodyWithin(c.req.raw, MAX_BODY_BYTES);
+      if (bytes === "too-large") return errorResponse("payload_too_large", `the body must be at most ${MAX_BODY_BYTES} bytes`);
       let body: unknown;
       try {
-        body = JSON.parse(await c.req.text());
+        body = JSON.parse(new TextDecoder().decode(bytes));
       } catch {
         return errorResponse("malformed_json", "the body is not valid JSON");
       }
@@ -173,14 +222,16 @@ export function createUsersApi(deps: UsersApiDeps): UsersApi {
       instanceId ??= crypto.randomUUID();
       const log = deps.logger.forInvocation(invocation.requestId ?? newId());
       const started = Date.now();
-      const response = await app.fetch(request, { log });
+      const authenticated = { ok: false };
+      const response = await app.fetch(request, { log, authenticated });
       log.info("request", {
         method: request.method,
         path: new URL(request.url).pathname,
         status: response.status,
         durationMs: Date.now() - started,
       });
-      return withInstanceHeaders(response, instanceId, cold);
+      const probed = authenticated.ok && request.headers.get(INSTANCE_PROBE_HEADER)?.trim().toLowerCase() === "instance";
+      return probed ? withInstanceHeaders(response, instanceId, cold) : response;
     },
   };
 }

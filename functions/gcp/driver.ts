@@ -16,8 +16,9 @@ import { fetchHandlerOf, handlerContext, outcomesInOrder, queueHandlerOf, schedu
 import { entryPointName } from "./contract";
 import { requestIdOf, sendWebResponse, toWebRequest } from "./http";
 import { answerFor, parsePushEnvelope } from "./push";
+import { keepRequestBodiesUnread } from "./unread-bodies";
 
-const contextOf = (name: string, req: FrameworkRequest, requestId = requestIdOf(req)): HandlerContext => handlerContext("gcp", name, process.env, requestId);
+const contextOf = (name: string, requestId: string | undefined): HandlerContext => handlerContext("gcp", name, process.env, requestId);
 
 /** Pub/Sub push and Cloud Scheduler only POST; anything else is answered 405 here and the handler never runs. */
 function isPost(req: FrameworkRequest, res: FrameworkResponse, sender: string): boolean {
@@ -31,10 +32,15 @@ function registered(name: string, handler: HttpFunction): HttpFunction {
   return handler;
 }
 
+/**
+ * The body reaches the handler unread (./unread-bodies.ts); the request id is the core's own, not
+ * a header the caller chose (./http.ts requestIdOf).
+ */
 export function http(name: string, exported: unknown): HttpFunction {
   const app = fetchHandlerOf(name, exported);
+  keepRequestBodiesUnread();
   return registered(name, async (req, res) => {
-    await sendWebResponse(await app.fetch(toWebRequest(req), contextOf(name, req)), res);
+    await sendWebResponse(await app.fetch(toWebRequest(req), contextOf(name, undefined)), res);
   });
 }
 
@@ -58,7 +64,7 @@ export function queue(name: string, exported: unknown): HttpFunction {
       res.status(400).json({ error: parsed.reason });
       return;
     }
-    const [outcome] = outcomesInOrder([parsed.message], await app.queue([parsed.message], contextOf(name, req)));
+    const [outcome] = outcomesInOrder([parsed.message], await app.queue([parsed.message], contextOf(name, requestIdOf(req))));
     const answer = answerFor(outcome, parsed.deadLettering);
     if (outcome.status === "poison" && answer.ack) {
       logger.error("acked a poison message: the subscription has no dead-letter policy to move it to", { messageId: outcome.id, reason: outcome.reason });
@@ -78,7 +84,7 @@ export function schedule(name: string, exported: unknown): HttpFunction {
     }
     const scheduledAt = req.header("x-cloudscheduler-scheduletime");
     try {
-      const result = await run({ ...contextOf(name, req, requestIdOf(req) ?? scheduledAt), scheduledTime: scheduledAt ? new Date(scheduledAt) : new Date() });
+      const result = await run({ ...contextOf(name, requestIdOf(req) ?? scheduledAt), scheduledTime: scheduledAt ? new Date(scheduledAt) : new Date() });
       // Cloud Scheduler only needs a 2xx; the next tick is the retry of whatever this run left.
       res.status(200).json(result ?? {});
     } catch (error) {

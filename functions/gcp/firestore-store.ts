@@ -34,12 +34,22 @@ const ALREADY_EXISTS = 6;
 const FAILED_PRECONDITION = 9;
 
 /**
- * A document id may not contain `/`, be `.` or `..`, or match `__.*__`
- * (https://firebase.google.com/docs/firestore/quotas#collections_documents_and_fields);
- * percent-encoding every character outside [A-Za-z0-9._@+-] keeps ids valid and distinct.
+ * A document id may not contain `/`, be `.` or `..`, or match `__.*__`, and is at most 1,500 bytes
+ * (https://firebase.google.com/docs/firestore/quotas#collections_documents_and_fields). Every UTF-8
+ * byte outside [A-Za-z0-9._@+-] becomes `%` and exactly two hex digits: a fixed width, so the
+ * encoding is injective (`%` itself is encoded) and decodable. The escape it replaces wrote a
+ * UTF-16 unit's hex without a fixed width, so `ä1` (`%e4` `1`) and `แ` (`%e41`) shared an id.
+ * An address the validator accepts (254 UTF-8 octets) gives at most 2 + 3 × 254 = 764 bytes.
+ * ASCII addresses keep the ids they had (one byte, the same two digits); see docs on migrating
+ * the others.
  */
 export function emailDocumentId(normalizedEmail: string): string {
-  return "e:" + normalizedEmail.replace(/[^A-Za-z0-9._@+-]/g, (c) => "%" + c.charCodeAt(0).toString(16).padStart(2, "0"));
+  let id = "e:";
+  for (const byte of new TextEncoder().encode(normalizedEmail)) {
+    const c = String.fromCharCode(byte);
+    id += /[A-Za-z0-9._@+-]/.test(c) ? c : `%${byte.toString(16).padStart(2, "0")}`;
+  }
+  return id;
 }
 
 export interface FirestoreStoreOptions {

@@ -41,6 +41,14 @@ describe("aws: API Gateway HTTP API 2.0 translation", () => {
     assert.equal(await request.text(), "Hello from Lambda");
   });
 
+  it("builds the URL from API Gateway's domainName, never the caller's Host: `Host: evil.example/health?` keeps the path", () => {
+    const event = documentedEvent();
+    event.headers.host = "evil.example/health?";
+    const request = requestFromHttpApiEvent(event);
+    assert.equal(new URL(request.url).host, "id.execute-api.us-east-1.amazonaws.com");
+    assert.equal(new URL(request.url).pathname, "/my/path");
+  });
+
   it("drops a body on GET, as fetch requires", () => {
     const event = { ...documentedEvent(), body: "ignored", isBase64Encoded: false };
     event.requestContext.http.method = "GET";

@@ -73,7 +73,9 @@ const MAX_ATTEMPTS = 2;
     await local.schedules.reconciler.fireNow(scheduledTime);
     await fetch(`${local.url}/health`);
     // The host's stdout is read line by line: wait for the lines, not for a fixed time.
-    const linesOf = (fn: string) => functionLogs.filter(([name]) => name === fn).map(([, line]) => JSON.parse(line));
+    // Only parity's JSON lines: with HTTP streaming on, @azure/functions also prints its own
+    // "HTTP streaming enabled." (a worker system log the real host keeps out of function logs).
+    const linesOf = (fn: string) => functionLogs.filter(([name, line]) => name === fn && line.startsWith("{")).map(([, line]) => JSON.parse(line));
     // A real tick of the 5-minute schedule may land while the suite runs: take this run's lines by its time.
     const firedNow = () => linesOf("reconciler").find((record) => record.message === "timer fired" && record.scheduleStatus?.next === scheduledTime.toISOString());
     const reportOf = (requestId: string) => linesOf("reconciler").find((record) => record.message === "reconciled" && record.requestId === requestId);

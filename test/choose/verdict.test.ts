@@ -129,7 +129,7 @@ describe("choose: verdicts", () => {
     assert.match(reasonOf(choice, "azure", "memoryMb").text, /512 MB would be applied and billed/);
   });
 
-  it("excludes Cloudflare on a budget its monthly fee already exceeds, and Azure on one its 1,000 ms minimum does, citing the price lists", () => {
+  it("excludes Cloudflare on a budget its monthly fee already exceeds, and Azure on one its 1,000 ms activity windows do, citing the price lists", () => {
     const choice = run({ monthlyRequests: 1_000_000, budgetUsdPerMonth: 3 });
     assert.deepEqual(verdicts(choice), { aws: "fits", gcp: "fits", azure: "no", cloudflare: "no" });
     const cf = reasonOf(choice, "cloudflare", "budgetUsdPerMonth");
@@ -137,9 +137,10 @@ describe("choose: verdicts", () => {
     assert.match(cf.source, /https:\/\/developers\.cloudflare\.com\/workers\/platform\/pricing\//);
     // HTTP API in Europe (Ireland), the first table when no stack names a region: 1 × $1.11.
     assert.match(reasonOf(choice, "aws", "budgetUsdPerMonth").text, /\$1\.11\/month .*assumed 50 ms.*prices of Europe \(Ireland\) used/);
-    // Azure: every execution bills at least 1,000 ms on the 512 MB instance: (1M − 250,000) × $0.40/M
-    // + (500,000 − 100,000) GB-s × $0.000026 = $10.70, whatever the duration.
-    assert.match(reasonOf(choice, "azure", "budgetUsdPerMonth").text, /\$10\.70\/month .*billed 1000 ms per request.*even at 1 ms per request it is \$10\.70$/);
+    // Azure: one 512 MB instance at 0.38 requests a second bills windows of at least 1,000 ms, 27.9 % of the
+    // month (compare/cost.ts flexBilledFraction): (1M − 250,000) × $0.40/M + (366,932 − 100,000) GB-s ×
+    // $0.000026 = $7.24; at 1 ms per request the windows barely change: $7.12, still over $3.
+    assert.match(reasonOf(choice, "azure", "budgetUsdPerMonth").text, /\$7\.2\d\/month .*billed 73\d ms per request.*even at 1 ms per request it is \$7\.12$/);
   });
 
   it("excludes every platform for a schedule that cannot be clock-aligned", () => {
@@ -150,7 +151,7 @@ describe("choose: verdicts", () => {
   });
 
   it("fits all four with a set within every platform's limits, measured in the cloud", () => {
-    // Budget above Azure's $10.70 (1M executions billed at the 1,000 ms minimum on 512 MB).
+    // Budget above Azure's $7.25 (1M executions on one 512 MB instance, billed by its activity windows).
     const raw = { monthlyRequests: 1_000_000, budgetUsdPerMonth: 11, p99LatencyMs: 300, coldStartMs: 1000, scheduleEveryMinutes: 5, queue: { maxAttempts: 5, batchSize: 1 } };
     const choice = run(raw, cloudAll({ cloudflare: { p99: 60, coldStart: 20, mean: 12 } }));
     assert.deepEqual(verdicts(choice), { aws: "fits", gcp: "fits", azure: "fits", cloudflare: "fits" });

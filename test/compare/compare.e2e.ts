@@ -162,18 +162,33 @@ describe("compare: end to end against the local cloud", function () {
       });
       await page.goto(`file://${path.join(outDir, "report.html")}`);
 
+      // Marks as the browser paints them: in every data mark group (Vega's "role-mark", not axes
+      // or legends), the marks whose computed fill or stroke is a paint. Axes alone are not a chart.
       const figures = await page.$$eval("figure", (nodes) =>
         nodes.map((figure) => {
           const svg = figure.querySelector("svg");
           const box = svg?.getBoundingClientRect();
-          return { id: figure.id, width: box?.width ?? 0, height: box?.height ?? 0, marks: svg?.querySelectorAll("path, line, rect").length ?? 0 };
+          const painted = (el: Element) => {
+            const style = getComputedStyle(el);
+            const fill = style.fill !== "none" && Number(style.fillOpacity) > 0 && Number(style.opacity) > 0;
+            const stroke = style.stroke !== "none" && Number(style.strokeOpacity) > 0 && Number(style.strokeWidth.replace("px", "")) > 0;
+            return fill || stroke;
+          };
+          const groups = [...(svg?.querySelectorAll("g.role-mark") ?? [])].map((group) => {
+            const marks = [...group.querySelectorAll('[role="graphics-symbol"]')];
+            return { group: group.getAttribute("class") ?? "", marks: marks.length, painted: marks.filter(painted).length };
+          });
+          return { id: figure.id, width: box?.width ?? 0, height: box?.height ?? 0, groups };
         }),
       );
       assert.deepEqual(figures.map((f) => f.id), ["latency-cdf", "latency-percentiles", "throughput", "queue-delay", "cost"]);
       for (const figure of figures) {
         assert.ok(figure.width > 100 && figure.height > 100, `${figure.id} is ${figure.width}×${figure.height}`);
-        assert.ok(figure.marks > 20, `${figure.id} draws marks`);
+        assert.ok(figure.groups.length > 0, `${figure.id} has data marks`);
+        for (const group of figure.groups) assert.ok(group.painted > 0, `${figure.id} paints marks in ${group.group} (${group.painted} of ${group.marks})`);
       }
+      // The cost chart: the stacked bars by kind of line and the per-1M bars, both painted.
+      assert.deepEqual(figures.find((f) => f.id === "cost")!.groups.map((g) => g.group.split(" ").pop()), ["concat_0_marks", "concat_1_marks"]);
       assert.match((await page.textContent(".label")) ?? "", /Local emulation, not cloud performance/);
       const screenshot = await page.screenshot({ fullPage: true });
       assert.ok(screenshot.length > 30_000, `screenshot of ${screenshot.length} bytes shows content`);

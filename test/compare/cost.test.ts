@@ -7,8 +7,43 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { billedDurationMs, checkPricingTable, columns, estimateCost, formatBreakdown, formatCostSection, freeTierNote, loadPricing, meanMs, notModelled, meanBilledMs, pricingFor, tieredCost, unverifiedPrices, type CostEstimate, type PricingTable } from "../../compare/cost";
-import type { Platform } from "../../components/catalog";
+import {
+  billedDurationMs,
+  checkPricingTable,
+  columns,
+  estimateCost,
+  flexActivity,
+  flexBilledFraction,
+  formatBreakdown,
+  formatCostSection,
+  freeAllowance,
+  freeTierNote,
+  lineKinds,
+  loadPricing,
+  meanMs,
+  measuredLogBytes,
+  notModelled,
+  meanBilledMs,
+  parseTrafficShape,
+  pricingFor,
+  serviceKeys,
+  stackTraffic,
+  stackUseFor,
+  stackUseOf,
+  tieredCost,
+  trafficDescriptions,
+  trafficSegments,
+  trafficShapes,
+  unverifiedPrices,
+  warmShareOf,
+  type CostEstimate,
+  type CostInput,
+  type PricingTable,
+  type TrafficShape,
+} from "../../compare/cost";
+import { platforms, type Platform } from "../../components/catalog";
+import { readStackFile } from "../../local/stack";
+import { measureLogBytes } from "./log-volume";
 import { stackRegions } from "../../components/stack-file";
 
 const close = (actual: number, expected: number, what: string) =>
@@ -38,8 +73,8 @@ describe("compare: cost", () => {
     assert.deepEqual(pricing.get("aws")!.map((t) => t.region), ["eu-west-1", "us-east-1"]);
     for (const tables of pricing.values()) {
       for (const table of tables) {
-        for (const [key, entry] of Object.entries(table)) {
-          if (typeof entry !== "object" || entry === null || Array.isArray(entry)) continue;
+        for (const [key, entry] of [...Object.entries(table), ...Object.entries(table.services ?? {})]) {
+          if (typeof entry !== "object" || entry === null || Array.isArray(entry) || key === "services") continue;
           assert.match((entry as { source: string }).source, /^https:\/\//, `${table.platform} ${table.region} ${key} source`);
           assert.match((entry as { read: string }).read, /^\d{4}-\d{2}-\d{2}$/, `${table.platform} ${table.region} ${key} read`);
         }
@@ -55,8 +90,8 @@ describe("compare: cost", () => {
   });
 
   it("one-line breakdowns leave out lines under half a cent; plain-text columns pad all but the last", () => {
-    assert.equal(formatBreakdown([{ item: "requests", usd: 1.5, detail: "" }, { item: "compute", usd: 0.004, detail: "" }, { item: "warm", usd: 0.005, detail: "" }]), "requests $1.50, warm $0.01");
-    assert.equal(formatBreakdown([{ item: "requests", usd: 0.001, detail: "" }]), "within the free tier");
+    assert.equal(formatBreakdown([{ kind: "compute", item: "requests", usd: 1.5, detail: "" }, { kind: "compute", item: "compute", usd: 0.004, detail: "" }, { kind: "compute", item: "warm", usd: 0.005, detail: "" }]), "requests $1.50, warm $0.01");
+    assert.equal(formatBreakdown([{ kind: "compute", item: "requests", usd: 0.001, detail: "" }]), "within the free tier");
     assert.equal(columns([["a", "bb", "c"], ["ccc", "d", ""]]), "a    bb  c\nccc  d");
   });
 
@@ -127,18 +162,33 @@ describe("compare: cost", () => {
     close(gcp.perMonth, 31.31512, "per month");
   });
 
-  it("Azure Flex, prod (1024 MB → the 2048 MB instance, 2 always ready), 10M × 50 ms billed as 1 s each: $366.05", () => {
+  it("Azure Flex, prod (1024 MB → the 2048 MB instance, 2 always ready), 10M × 50 ms billed by instance activity: $159.85 (billed per execution it was $366.05)", () => {
     const azure = estimate("azure", prod);
     assert.equal(azure.billedMemoryMb, 2048, "Flex instance sizes are 512, 2048, 4096 MB (components/azure/rules.ts)");
-    assert.equal(azure.billedMs, 1000, "the 1,000 ms minimum billable execution period");
     assert.match(azure.region.note!, /East US used: the stack deploys to westeurope/, "the stack's region has no verified table");
+    // By hand: 10,000,000 requests ÷ 2,628,000 s = 3.80518 a second, 0.19 running at once on
+    // average: the 2 always-ready instances serve all of them, 1.90259 a second each. Each bills
+    // windows of L = 1 s (50 ms is under the 1,000 ms minimum); a window is followed at once by
+    // another when a request started in its last 50 ms, so a run holds e^(λd) windows and the
+    // instance bills f = λ·L·e^(λd) ÷ (1 + λ·L·e^(λd)) of its time (compare/cost.ts flexBilledFraction).
+    const lambda = 10_000_000 / 2_628_000 / 2;
+    close(lambda, 1.902588, "per-instance rate");
+    const runs = lambda * 1 * Math.exp(lambda * 0.05);
+    const f = runs / (1 + runs);
+    close(Math.round(f * 1e4) / 1e4, 0.6766, "billed share of each instance's time");
+    // The simulation below ("agrees with a simulation …") meters seeded arrivals as the host does and finds the same within 2 %.
     // always-ready baseline: 2 × 2 GB × 2,628,000 s × $0.000004
     close(lineOf(azure, "warm capacity: always-ready baseline"), 42.048, "baseline");
-    // 0.19 instance busy on average (10M × 50 ms / 2,628,000 s) < 2 always ready: every execution on them, no free grant
-    close(lineOf(azure, "executions (always ready)"), 4, "executions: 10 × $0.40");
-    // 10M × 1 s × 2 GB = 20,000,000 GB-s × $0.000016 always-ready execution time
-    close(lineOf(azure, "execution time (always ready)"), 320, "execution time");
-    close(azure.perMonth, 366.048, "per month");
+    close(lineOf(azure, "executions (always ready)"), 4, "executions: 10 × $0.40, no free grant");
+    // 2 instances × f × 2,628,000 s × 2 GB = 7,112,781 GB-s × $0.000016 always-ready execution time
+    close(lineOf(azure, "execution time (always ready)"), 2 * f * 2_628_000 * 2 * 0.000016, "execution time");
+    assert.ok(Math.abs(lineOf(azure, "execution time (always ready)") - 113.8) < 0.01);
+    close(azure.perMonth, 42.048 + 4 + 2 * f * 2_628_000 * 2 * 0.000016, "per month");
+    assert.equal(Math.round(azure.perMonth * 100) / 100, 159.85);
+    // Billed per execution (each ≥ 1 s: 10M × 1 s × 2 GB × $0.000016 = $320), as before issue 27: 2.3× too high.
+    assert.ok(366.05 / azure.perMonth > 2.2 && 366.05 / azure.perMonth < 2.4);
+    // 2 instances × f × 2,628,000 s ÷ 10M requests: the billed time per request.
+    close(azure.billedMs, (2 * f * 2_628_000 * 1000) / 10_000_000, "billed ms per request");
   });
 
   it("Cloudflare, prod, 10M × 50 ms: the $5 plan, 10M requests included, 470M CPU-ms beyond the 30M: $14.40", () => {
@@ -153,11 +203,15 @@ describe("compare: cost", () => {
     close(estimate("aws", dev).perMonth, 12.9, "aws");
     // Google Cloud: (10M − 2M) × $0.40/M = $3.20; 167,000 vCPU-s < 180,000 and 250,000 GiB-s < 360,000 free
     close(estimate("gcp", dev).perMonth, 3.2, "gcp");
-    // Azure: 256 MB → the 512 MB instance; (10M − 250,000) × $0.40/M = $3.90;
-    // 10M × 1 s × 0.5 GB = 5,000,000 − 100,000 free = 4,900,000 GB-s × $0.000026 = $127.40
+    // Azure: 256 MB → the 512 MB instance; (10M − 250,000) × $0.40/M = $3.90; one on-demand
+    // instance (0.19 running at once) at 3.80518 a second bills f = 0.8215 of the month:
+    // 0.8215 × 2,628,000 s × 0.5 GB = 1,079,466 − 100,000 free = 979,466 GB-s × $0.000026 = $25.47
     const azure = estimate("azure", dev);
     assert.equal(azure.billedMemoryMb, 512);
-    close(azure.perMonth, 131.3, "azure");
+    const lambda = 10_000_000 / 2_628_000;
+    const f = (lambda * Math.exp(lambda * 0.05)) / (1 + lambda * Math.exp(lambda * 0.05));
+    close(azure.perMonth, 3.9 + (f * 2_628_000 * 0.5 - 100_000) * 0.000026, "azure");
+    assert.equal(Math.round(azure.perMonth * 100) / 100, 29.37);
     close(estimate("cloudflare", dev).perMonth, 14.4, "cloudflare");
   });
 
@@ -173,9 +227,11 @@ describe("compare: cost", () => {
     const withoutMinimum: PricingTable = { ...table, minimumBilledMs: undefined };
     const azure = estimateCost(table, { ...dev, monthlyRequests: 10_000_000 });
     const noMinimum = estimateCost(withoutMinimum, { ...dev, monthlyRequests: 10_000_000 });
-    // Without the minimum, 50 ms bills 100 ms: 500,000 − 100,000 GB-s × $0.000026 = $10.40, + $3.90
-    close(noMinimum.perMonth, 14.3, "azure without the minimum");
-    assert.ok(azure.perMonth > noMinimum.perMonth * 9, "the 1,000 ms minimum dominates a 50 ms request");
+    // Without the minimum, windows are 100 ms: f = λ·0.1·e^(λd) ÷ (1 + λ·0.1·e^(λd)) at λ = 3.80518
+    const lambda = 10_000_000 / 2_628_000;
+    const runs = lambda * 0.1 * Math.exp(lambda * 0.05);
+    close(noMinimum.perMonth, 3.9 + ((runs / (1 + runs)) * 2_628_000 * 0.5 - 100_000) * 0.000026, "azure without the minimum");
+    assert.ok(azure.perMonth > noMinimum.perMonth * 2, "the 1,000 ms minimum still dominates a 50 ms request");
 
     for (const platform of ["aws", "gcp", "azure"] as const) {
       const cold = estimate(platform, { ...prod, warmInstances: 0 });
@@ -184,9 +240,11 @@ describe("compare: cost", () => {
       assert.ok(warm.breakdown.some((l) => l.item.startsWith("warm capacity")), `${platform}: warm capacity is its own line`);
       assert.ok(!cold.breakdown.some((l) => l.item.startsWith("warm capacity")), `${platform}: no warm line without warm instances`);
     }
-    // Azure at this load is cheaper always ready: its execution time costs $0.000016 instead of $0.000026 per GB-s.
-    // On demand: (10M − 250,000) × $0.40/M + (20,000,000 − 100,000) GB-s × $0.000026 = 3.90 + 517.40
-    close(estimate("azure", { ...prod, warmInstances: 0 }).perMonth, 521.3, "azure on demand");
+    // Azure on demand: one instance at 3.80518 a second (f = 0.8215) instead of two always-ready ones at half that
+    // (f = 0.6766 each): (10M − 250,000) × $0.40/M + (0.8215 × 2,628,000 × 2 − 100,000) GB-s × $0.000026
+    const f = (lambda * Math.exp(lambda * 0.05)) / (1 + lambda * Math.exp(lambda * 0.05));
+    close(estimate("azure", { ...prod, warmInstances: 0 }).perMonth, 3.9 + (f * 2_628_000 * 2 - 100_000) * 0.000026, "azure on demand");
+    assert.equal(Math.round(estimate("azure", { ...prod, warmInstances: 0 }).perMonth * 100) / 100, 113.56);
 
     const ireland = estimate("aws", dev, "eu-west-1");
     const virginia = estimate("aws", dev, "us-east-1");
@@ -208,7 +266,7 @@ describe("compare: cost", () => {
     ]);
     assert.deepEqual(awsProd.assumptions, [
       "duration billed per request, rounded up to 1 ms (Lambda's rule, exact per sample)",
-      "requests spread evenly over the month, so warm capacity serves 100 % of them; bursts above 2 concurrent requests cost on-demand rates",
+      "requests spread evenly within each part of the month (steady: one rate all month), so warm capacity serves 100 % of them; bursts above 2 concurrent requests cost on-demand rates",
       "every request takes 50 ms (stated, not measured)",
     ]);
     assert.deepEqual(itemsOf(estimate("aws", dev)).slice(0, 2), [
@@ -230,6 +288,7 @@ describe("compare: cost", () => {
     assert.deepEqual(gcpProd.assumptions, [
       "each request billed as its own instance period rounded up to 100 ms (https://cloud.google.com/run/pricing): exact when periods are separate, an upper bound when requests follow back to back on one instance (periods merge) or share one (per-instance concurrency > 1)",
       "free tier applied to active time only; idle min instances are billed at idle rates",
+      "requests spread evenly within each part of the month (steady: one rate all month), so warm capacity serves 100 % of them; bursts above 2 concurrent requests cost on-demand rates",
       "every request takes 50 ms (stated, not measured)",
     ], "min instances are billed idle, not as a share of the requests");
     assert.deepEqual(itemsOf(estimate("gcp", { ...dev, freeTier: false })), [
@@ -242,19 +301,20 @@ describe("compare: cost", () => {
     assert.deepEqual(itemsOf(azureProd), [
       "warm capacity: always-ready baseline: 2 × 2048 MB × 2,628,000 s × $0.000004/GB-s",
       "executions (always ready): 10,000,000 executions × $0.4/M, no free grant",
-      "execution time (always ready): 20,000,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000016",
+      "execution time (always ready): 7,112,773 GB-s (instance activity, windows ≥ 1000 ms in 100 ms steps: 2 instances at 1.90 executions/s each, billed 67.7 % of the time) × $0.000016",
     ]);
     assert.equal(
       azureProd.assumptions[0],
-      "each execution billed as its own activity period, at least 1000 ms then rounded up to 100 ms (https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#billing): parity's HTTP app serves one request per instance, so this is exact when requests do not follow back to back on one instance, an upper bound when periods merge",
+      "execution time billed by instance activity (https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#billing; FlexConsumptionMetricsPublisher in Azure/azure-functions-host): each instance bills windows of at least 1000 ms, then 100 ms steps, overlapping executions once; requests arrive independently, spread evenly over the always-ready instances (and on-demand ones when those are full)",
     );
     assert.deepEqual(itemsOf(estimate("azure", dev)), [
       "executions (on demand): 10,000,000 executions × $0.4/M, 250,000 free",
-      "execution time (on demand): 5,000,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000026, 100,000 free",
+      "execution time (on demand): 1,079,466 GB-s (instance activity, windows ≥ 1000 ms in 100 ms steps: 1 instance at 3.81 executions/s each, billed 82.2 % of the time) × $0.000026, 100,000 free",
     ]);
+    assert.match(estimate("azure", dev).assumptions[0], /spread evenly over as few instances as one request at a time each allows$/);
     assert.deepEqual(itemsOf(estimate("azure", { ...dev, freeTier: false })), [
       "executions (on demand): 10,000,000 executions × $0.4/M",
-      "execution time (on demand): 5,000,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000026",
+      "execution time (on demand): 1,079,466 GB-s (instance activity, windows ≥ 1000 ms in 100 ms steps: 1 instance at 3.81 executions/s each, billed 82.2 % of the time) × $0.000026",
     ]);
 
     const cf = estimate("cloudflare", dev);
@@ -281,9 +341,12 @@ describe("compare: cost", () => {
     // Google Cloud: $0.40 + 0.1 s × (0.583 vCPU × $0.000024 + 1 GiB × $0.0000025) × 1M
     close(estimate("gcp", prod).perMillion, 0.4 + 1.6492, "gcp prod");
     close(estimate("gcp", dev).perMillion, 0.4 + 0.4633, "gcp dev");
-    // Azure: $0.40 + 1 s × 2 GB × $0.000026 × 1M (on-demand rates, warm capacity or not)
-    close(estimate("azure", prod).perMillion, 0.4 + 52, "azure prod");
-    close(estimate("azure", dev).perMillion, 0.4 + 13, "azure dev");
+    // Azure: $0.40 + the on-demand billed time per execution at this volume (one instance billed
+    // f = 0.8215 of 2,628,000 s for 10M executions: 0.2159 s each) × 2 GB × $0.000026 × 1M, warm capacity or not
+    const lambda = 10_000_000 / 2_628_000;
+    const f = (lambda * Math.exp(lambda * 0.05)) / (1 + lambda * Math.exp(lambda * 0.05));
+    close(estimate("azure", prod).perMillion, 0.4 + ((f * 2_628_000) / 10_000_000) * 2 * 0.000026 * 1e6, "azure prod");
+    close(estimate("azure", dev).perMillion, 0.4 + ((f * 2_628_000) / 10_000_000) * 0.5 * 0.000026 * 1e6, "azure dev");
     // Workers: $0.30 + 50 CPU-ms × $0.02/M × 1M
     close(estimate("cloudflare", prod).perMillion, 0.3 + 1, "cloudflare");
   });
@@ -303,27 +366,22 @@ describe("compare: cost", () => {
     close(lineOf(aws, "duration on provisioned concurrency"), 2_628_000 * 0.0000077778, "half on provisioned concurrency");
     close(lineOf(aws, "duration"), 2_628_000 * 0.0000133334, "half on demand, no free tier");
     close(lineOf(aws, "HTTP API (API Gateway)"), 5.256 * 1.11, "HTTP API");
-    assert.equal(aws.assumptions[1], "requests spread evenly over the month, so warm capacity serves 50 % of them; bursts above 1 concurrent requests cost on-demand rates");
+    assert.equal(aws.assumptions[1], "requests spread evenly within each part of the month (steady: one rate all month), so warm capacity serves 50 % of them; bursts above 1 concurrent requests cost on-demand rates");
 
     // The same occupancy as a measured distribution: 500 ms and 1,500 ms alike, a mean of 1 s.
     const measured = estimate("aws", { ...half, durationMs: undefined, durations: [{ ms: 500, count: 2_628_000 }, { ms: 1500, count: 2_628_000 }] });
     close(lineOf(measured, "duration"), lineOf(aws, "duration"), "a measured mean of 1 s as a stated 1 s");
     assert.ok(!measured.assumptions.some((a) => a.includes("stated")), "measured durations are not stated");
 
-    // Azure: 1,024 MB → the 2,048 MB instance; half the executions always ready, half on demand.
+    // Azure: 1,024 MB → the 2,048 MB instance. 2 a second × 1 s needs 2 instances: the always-ready
+    // one and one on demand, each at 1 a second, each billing f = 1·1·e ÷ (1 + e) = 0.7311 of the month.
     const azure = estimate("azure", half);
-    assert.deepEqual(itemsOf(azure), [
-      "warm capacity: always-ready baseline: 1 × 2048 MB × 2,628,000 s × $0.000004/GB-s",
-      "executions (always ready): 2,628,000 executions × $0.4/M, no free grant",
-      "execution time (always ready): 5,256,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000016",
-      "executions (on demand): 2,628,000 executions × $0.4/M, 250,000 free",
-      "execution time (on demand): 5,256,000 GB-s (each execution ≥ 1000 ms, then 100 ms steps) × $0.000026, 100,000 free",
-    ]);
-    close(lineOf(azure, "executions (always ready)"), 2.628 * 0.4, "always-ready executions");
-    close(lineOf(azure, "execution time (always ready)"), 5_256_000 * 0.000016, "always-ready execution time");
+    const f = Math.E / (1 + Math.E);
+    close(lineOf(azure, "executions (always ready)"), 2.628 * 0.4, "always-ready executions: half");
+    close(lineOf(azure, "execution time (always ready)"), f * 2_628_000 * 2 * 0.000016, "always-ready execution time");
     close(lineOf(azure, "executions (on demand)"), (2.628 - 0.25) * 0.4, "on-demand executions beyond the free grant");
-    close(lineOf(azure, "execution time (on demand)"), (5_256_000 - 100_000) * 0.000026, "on-demand execution time beyond the free grant");
-    assert.equal(azure.assumptions[1], "requests spread evenly over the month, so warm capacity serves 50 % of them; bursts above 1 concurrent requests cost on-demand rates");
+    close(lineOf(azure, "execution time (on demand)"), (f * 2_628_000 * 2 - 100_000) * 0.000026, "on-demand execution time beyond the free grant");
+    assert.ok(f * 2_628_000 * 2 < 2_628_000 * 2, "never more than the instance's memory × wall time");
 
     // Google Cloud: busy 5,256,000 s is more than the min instance's month: nothing idle.
     const gcp = estimate("gcp", half);
@@ -397,11 +455,13 @@ describe("compare: cost", () => {
     const text = formatCostSection({ assumptions: { durationMs: 50, monthlyRequests: 10_000_000 }, estimates, notModelled, freeTier: freeTierNote, unverified: { azure: ["warmCapacityGbSecondPrice: why"] } }).join("\n");
     assert.match(text, /aws: USD 34\.51 a month/);
     assert.match(text, /gcp: USD 31\.32 a month/);
-    assert.match(text, /azure: USD 366\.05 a month/);
+    assert.match(text, /azure: USD 159\.85 a month/);
     assert.match(text, /cloudflare: USD 14\.40 a month/);
-    assert.match(text, /^ {4}warm capacity: provisioned concurrency +17\.52 +2 × 1024 MB × 2,628,000 s/m);
-    assert.match(text, /^ {4}warm capacity: idle min instances +16\.84/m);
-    assert.match(text, /^ {4}warm capacity: always-ready baseline +42\.05/m);
+    assert.match(text, /^ {4}compute +warm capacity: provisioned concurrency +17\.52 +2 × 1024 MB × 2,628,000 s/m);
+    assert.match(text, /^ {4}compute +warm capacity: idle min instances +16\.84/m);
+    assert.match(text, /^ {4}compute +warm capacity: always-ready baseline +42\.05/m);
+    assert.match(text, /^ {4}front +HTTP API \(API Gateway\) +11\.10/m);
+    assert.match(text, /^ {4}by kind: compute 23\.41, front 11\.10, store 0\.00, queue 0\.00, secrets 0\.00, scheduler 0\.00, logs 0\.00$/m);
     assert.match(text, /NOTE: prices of East US used: the stack deploys to westeurope/);
     assert.match(text, /Not included: init and start-up time .*egress .*build and registry/);
     assert.match(text, /shared by every function and stack in it/);
@@ -418,25 +478,26 @@ describe("compare: cost", () => {
     const lines = formatCostSection({ assumptions: { durationMs: 50, monthlyRequests: 10_000_000 }, estimates: [aws, gcp, cf], notModelled: ["logs", "egress"], freeTier: "shared.", unverified: { aws: ["a: b", "c: d"], gcp: undefined } });
     assert.equal(
       lines[0],
-      "\nCost estimate of users-api per month (list prices from pricing/*.json; assumed 50 ms per request, 10,000,000 requests a month (stated, not measured); the stack's memory, warmInstances and regions; free tiers applied)",
+      "\nCost estimate of the stack per month (list prices from pricing/*.json; assumed 50 ms per request, 10,000,000 users-api requests a month (stated, not measured), traffic steady: one rate all month; the stack's memory, warmInstances, batch sizes, schedules and regions; free tiers applied, once per account)",
     );
-    assert.equal(lines[1], "  aws: USD 34.51 a month; USD 1.98 per 1M more requests on demand; prices of Europe (Ireland); 1024 MB billed; billed 50 ms per request; warm 2");
-    // Items padded to the longest ("warm capacity: provisioned concurrency"), amounts right-aligned in 8, then the detail.
-    assert.equal(lines[2].split("\n")[0], `${"    requests".padEnd(4 + 38)}      2.00  10,000,000 requests × $0.2/M, no free tier (provisioned concurrency)`);
-    assert.deepEqual(lines.slice(3, 6), [
+    assert.equal(lines[1], "  aws: USD 34.51 a month; USD 1.98 per 1M more requests on demand; prices of Europe (Ireland); users-api 1024 MB billed; billed 50 ms per request; warm 2");
+    // The kind, the item padded to the longest ("warm capacity: provisioned concurrency"), amounts right-aligned in 8, then the detail.
+    assert.equal(lines[2].split("\n")[0], `    compute  ${"requests".padEnd(38)}      2.00  10,000,000 requests × $0.2/M, no free tier (provisioned concurrency)`);
+    assert.deepEqual(lines.slice(3, 7), [
+      "    by kind: compute 23.41, front 11.10, store 0.00, queue 0.00, secrets 0.00, scheduler 0.00, logs 0.00",
       "    assumes duration billed per request, rounded up to 1 ms (Lambda's rule, exact per sample)",
-      "    assumes requests spread evenly over the month, so warm capacity serves 100 % of them; bursts above 2 concurrent requests cost on-demand rates",
+      "    assumes requests spread evenly within each part of the month (steady: one rate all month), so warm capacity serves 100 % of them; bursts above 2 concurrent requests cost on-demand rates",
       "    assumes every request takes 50 ms (stated, not measured)",
     ]);
-    assert.equal(lines[6], "  gcp: USD 31.32 a month; USD 2.05 per 1M more requests on demand; prices of Tier 1 (europe-west1 is a Tier 1 region); 1024 MB billed (0.583 vCPU); billed 100 ms per request; warm 2");
+    assert.equal(lines[7], "  gcp: USD 31.32 a month; USD 2.05 per 1M more requests on demand; prices of Tier 1 (europe-west1 is a Tier 1 region); users-api 1024 MB billed (0.583 vCPU); billed 100 ms per request; warm 2");
     const cfAt = lines.findIndex((l) => l.startsWith("  cloudflare:"));
-    assert.equal(lines[cfAt], "  cloudflare: USD 14.40 a month; USD 1.30 per 1M more requests on demand; prices of global (one price list); memory not billed; billed 50 ms per request; warm 2");
-    assert.ok(lines[cfAt + 1].startsWith("    plan fee "), "no NOTE line when prices and stack region agree");
+    assert.equal(lines[cfAt], "  cloudflare: USD 14.40 a month; USD 1.30 per 1M more requests on demand; prices of global (one price list); users-api memory not billed; billed 50 ms per request; warm 2");
+    assert.ok(lines[cfAt + 1].startsWith("    compute  plan fee "), "no NOTE line when prices and stack region agree");
     assert.ok(!lines.some((l) => l.includes("NOTE")));
     assert.deepEqual(lines.slice(-5), ["  Free tiers: shared.", "  Not included: logs; egress.", "  Prices not read on the vendor's own page (check before you publish a figure):", "    aws a: b", "    aws c: d"]);
     const billedTenths = formatCostSection({ assumptions: { durationMs: 1, monthlyRequests: 1, freeTier: true }, estimates: [{ ...aws, billedMs: 1.25, billedMemoryMb: 0, region: { prices: "x", note: "n" } }], notModelled: [], freeTier: "", unverified: {} });
-    assert.match(billedTenths[0], /free tiers applied\)$/);
-    assert.match(billedTenths[1], /prices of x; memory not billed; billed 1\.3 ms per request/);
+    assert.match(billedTenths[0], /free tiers applied, once per account\)$/);
+    assert.match(billedTenths[1], /prices of x; users-api memory not billed; billed 1\.3 ms per request/);
     assert.equal(billedTenths[2], "    NOTE: n");
   });
 
@@ -517,5 +578,324 @@ describe("compare: cost", () => {
     assert.throws(() => checkPricingTable({ ...base, regions: [], gbSecondPrice: priced }, "t.json"), /regions must list/);
     assert.throws(() => checkPricingTable({ ...base, gbSecondPrice: priced, frontPriceTiers: { ...priced, value: [{ upToMillions: 300, pricePerMillion: 1 }] } }, "t.json"), /the last with upToMillions null/);
     assert.throws(() => checkPricingTable(base, "t.json"), /at least one of/);
+  });
+});
+
+/**
+ * Meters one instance's executions as Azure/azure-functions-host's FlexConsumptionMetricsPublisher
+ * does (src/WebJobs.Script.WebHost/Metrics/FlexConsumptionMetricsPublisher.cs): an activity
+ * interval opens when the active count goes from 0 to 1; when it returns to 0, or at a publish
+ * tick while executions run, the interval is metered from the later of its start and the high
+ * watermark, as max(elapsed, 1,000 ms) rounded up to 100 ms, and the watermark moves to the
+ * metered end. Completions at the same instant as a start are handled first (the host's test
+ * runs them back to back). Returns the billed ms.
+ */
+function meterLikeTheHost(executions: { start: number; end: number }[], publishIntervalMs = 5000, minimumMs = 1000, granularityMs = 100): number {
+  type Event = { at: number; order: number; kind: "start" | "end" | "tick" };
+  const events: Event[] = executions.flatMap((e) => [
+    { at: e.start, order: 1, kind: "start" as const },
+    { at: e.end, order: 0, kind: "end" as const },
+  ]);
+  const last = Math.max(0, ...executions.map((e) => e.end));
+  for (let at = publishIntervalMs; at <= last + publishIntervalMs; at += publishIntervalMs) events.push({ at, order: 2, kind: "tick" });
+  events.sort((a, b) => a.at - b.at || a.order - b.order);
+  let active = 0;
+  let intervalStart = 0;
+  let watermark = -Infinity;
+  let billed = 0;
+  const meter = (now: number) => {
+    const from = watermark > intervalStart ? watermark : intervalStart;
+    const elapsed = now - from;
+    if (elapsed > 0) {
+      const duration = Math.ceil(Math.max(elapsed, minimumMs) / granularityMs) * granularityMs;
+      billed += duration;
+      watermark = from + duration;
+    }
+  };
+  for (const event of events) {
+    if (event.kind === "start") {
+      if (active === 0) intervalStart = event.at;
+      active++;
+    } else if (event.kind === "end") {
+      active--;
+      if (active === 0) meter(event.at);
+    } else if (active > 0) meter(event.at);
+  }
+  return billed;
+}
+
+/** A seeded generator (mulberry32), so the simulation is the same on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Independent arrivals at `ratePerSecond` over `seconds`, each sent to one of `instances` at random; the billed share of the instances' wall time. */
+function simulateFlex(ratePerSecond: number, durationMs: number, instances: number, seconds: number, seed: number): number {
+  const random = seeded(seed);
+  const perInstance: { start: number; end: number }[][] = Array.from({ length: instances }, () => []);
+  for (let at = 0; ; ) {
+    at += (-Math.log(1 - random()) / ratePerSecond) * 1000;
+    if (at >= seconds * 1000) break;
+    perInstance[Math.floor(random() * instances)].push({ start: at, end: at + durationMs });
+  }
+  const billed = perInstance.reduce((total, executions) => total + meterLikeTheHost(executions), 0);
+  return billed / (instances * seconds * 1000);
+}
+
+describe("compare: cost of Azure Flex by instance activity", () => {
+  it("the simulated meter reproduces the host's own tests: ten back-to-back 100 ms runs bill 1,000 ms; two overlapping, 1.5 s in all, 1,500 ms", () => {
+    const backToBack = Array.from({ length: 10 }, (_, i) => ({ start: i * 100, end: (i + 1) * 100 }));
+    assert.equal(meterLikeTheHost(backToBack, 3_600_000), 1000);
+    assert.equal(meterLikeTheHost([{ start: 0, end: 700 }, { start: 0, end: 1500 }], 3_600_000), 1500);
+    // An eleventh run, past the watermark, opens a window of its own.
+    assert.equal(meterLikeTheHost([...backToBack, { start: 1000, end: 1100 }], 3_600_000), 2000);
+    // 1,320 ms rounds up to 1,400; 1,300 stays (the host's RoundUp comment).
+    assert.equal(meterLikeTheHost([{ start: 0, end: 1320 }], 3_600_000), 1400);
+    assert.equal(meterLikeTheHost([{ start: 0, end: 1300 }], 3_600_000), 1300);
+  });
+
+  // Tolerance: 2 % of the billed share, for executions up to 0.4 of the minimum window (parity's
+  // requests run tens of ms). The formula treats each chained window as a whole minimum window;
+  // the host meters a chained window from the watermark to the end of the activity, and its 5 s
+  // publish ticks cut long activity into pieces. Longer executions overlap into busy periods the
+  // host meters once, so there the formula is an upper bound (the next test).
+  const cases = [
+    { what: "prod: 2 always-ready instances, 10M a month × 50 ms", rate: 10_000_000 / 2_628_000, instances: 2, durationMs: 50, seconds: 4 * 3600 },
+    { what: "dev: 1 instance, 10M a month × 50 ms", rate: 10_000_000 / 2_628_000, instances: 1, durationMs: 50, seconds: 4 * 3600 },
+    { what: "sparse: 1 request in 20 s", rate: 0.05, instances: 1, durationMs: 50, seconds: 48 * 3600 },
+    { what: "busy: 20 a second × 50 ms, overlaps counted once", rate: 20, instances: 1, durationMs: 50, seconds: 3600 },
+    { what: "long: 2 a second × 400 ms", rate: 2, instances: 1, durationMs: 400, seconds: 4 * 3600 },
+  ];
+  for (const c of cases) {
+    it(`agrees with a simulation that meters seeded arrivals as the host does, within 2 %: ${c.what}`, () => {
+      const formula = flexBilledFraction(c.rate / c.instances, c.durationMs, 1000, 100);
+      const simulated = simulateFlex(c.rate, c.durationMs, c.instances, c.seconds, 27);
+      assert.ok(Math.abs(simulated - formula) <= 0.02 * formula, `formula ${formula.toFixed(4)}, simulated ${simulated.toFixed(4)}`);
+      assert.ok(simulated <= 1 && formula < 1, "never more than the instance's wall time");
+    });
+  }
+
+  it("executions as long as the minimum window: the formula is an upper bound, at most 10 % over (1 a second × 1,000 ms: 0.731 vs 0.671)", () => {
+    const formula = flexBilledFraction(1, 1000, 1000, 100);
+    const simulated = simulateFlex(1, 1000, 1, 4 * 3600, 27);
+    assert.ok(formula >= simulated && formula <= 1.1 * simulated, `formula ${formula.toFixed(4)}, simulated ${simulated.toFixed(4)}`);
+  });
+
+  it("prod, by hand and simulated: 2 × 0.6766 of the month on 2 GB at $0.000016 = $113.80 of always-ready execution time", () => {
+    const f = flexBilledFraction(10_000_000 / 2_628_000 / 2, 50, 1000, 100);
+    const simulated = simulateFlex(10_000_000 / 2_628_000, 50, 2, 4 * 3600, 2026);
+    const usd = (share: number) => 2 * share * 2_628_000 * 2 * 0.000016;
+    assert.ok(Math.abs(usd(f) - 113.8) < 0.01, `formula $${usd(f)}`);
+    assert.ok(Math.abs(usd(simulated) - 113.8) < 0.02 * 113.8, `simulated $${usd(simulated).toFixed(2)}`);
+  });
+
+  it("billed share: none without arrivals, the minimum window and its steps, growing with rate and duration, below 1", () => {
+    assert.equal(flexBilledFraction(0, 50, 1000, 100), 0);
+    assert.equal(flexBilledFraction(-1, 50, 1000, 100), 0);
+    // One arrival a second, 0 ms: windows of 1 s, no chaining: 1 ÷ (1 + 1).
+    close(flexBilledFraction(1, 0, 1000, 100), 0.5, "1 a second, instant");
+    // 1,050 ms executions bill 1,100 ms windows: λL = 1.1 at 1 a second, chaining e^(1.05).
+    const runs = 1.1 * Math.exp(1.05);
+    close(flexBilledFraction(1, 1050, 1000, 100), runs / (1 + runs), "past the minimum, 100 ms steps");
+    assert.ok(flexBilledFraction(2, 50, 1000, 100) > flexBilledFraction(1, 50, 1000, 100));
+    assert.ok(flexBilledFraction(1, 500, 1000, 100) > flexBilledFraction(1, 50, 1000, 100));
+    assert.ok(flexBilledFraction(100, 50, 1000, 100) < 1);
+    assert.ok(flexBilledFraction(10_000, 50, 1000, 100) <= 1, "saturates at the whole wall time");
+  });
+
+  it("instances: the always-ready ones, or as many as rate × duration ÷ concurrency needs; executions split in proportion", () => {
+    // 2 a second × 1 s needs 2 at one each: 1 always ready + 1 on demand.
+    const split = flexActivity(2 * 3600, 3600, 1000, 1, 1, 1000, 100);
+    assert.deepEqual([split.instances, split.alwaysReady, split.perInstanceRate], [2, 1, 1]);
+    close(split.alwaysReadyExecutions, 3600, "half always ready");
+    close(split.onDemandExecutions, 3600, "half on demand");
+    close(split.alwaysReadySeconds, split.onDemandSeconds, "the same share each");
+    close(split.alwaysReadySeconds + split.onDemandSeconds, 2 * 3600 * (Math.E / (1 + Math.E)), "2 instances × f × wall time");
+    // Exactly 2 needed at one each: 2, not 3 (floating noise does not add an instance).
+    assert.equal(flexActivity(7200, 3600, 1000, 1, 0, 1000, 100).instances, 2);
+    // One more request needs a third.
+    assert.equal(flexActivity(7201, 3600, 1000, 1, 0, 1000, 100).instances, 3);
+    // The queue app at 25 at once: 2 a second × 1 s fits one instance.
+    assert.equal(flexActivity(7200, 3600, 1000, 25, 0, 1000, 100).instances, 1);
+    // Nothing to run: no instances, nothing billed; always-ready ones stay and bill nothing beyond the baseline.
+    assert.deepEqual(flexActivity(0, 3600, 50, 1, 0, 1000, 100), { instances: 0, alwaysReady: 0, perInstanceRate: 0, billedFraction: 0, alwaysReadySeconds: 0, onDemandSeconds: 0, alwaysReadyExecutions: 0, onDemandExecutions: 0 });
+    assert.equal(flexActivity(0, 3600, 50, 1, 2, 1000, 100).alwaysReadySeconds, 0);
+    assert.equal(flexActivity(10, 0, 50, 1, 0, 1000, 100).instances, 0, "no time: no rate");
+    // Billed instance time never exceeds instances × wall time.
+    const flood = flexActivity(1e9, 3600, 50, 1, 0, 1000, 100);
+    assert.ok(flood.onDemandSeconds <= flood.instances * 3600);
+  });
+});
+
+describe("compare: cost by traffic shape", () => {
+  const pricing = loadPricing();
+  const regions = stackRegions("prod");
+  const at = (platform: Platform, traffic: TrafficShape, input: Partial<CostInput> = {}) => {
+    const { table, region } = pricingFor(pricing, platform, regions[platform])!;
+    return estimateCost(table, { durationMs: 50, memoryMb: 1024, monthlyRequests: 10_000_000, traffic, ...input }, region);
+  };
+
+  it("each shape's parts cover the month and all its requests", () => {
+    for (const shape of trafficShapes) {
+      close(trafficSegments[shape].reduce((t, s) => t + s.timeShare, 0), 1, `${shape} time`);
+      close(trafficSegments[shape].reduce((t, s) => t + s.requestShare, 0), 1, `${shape} requests`);
+      assert.ok(trafficDescriptions[shape].startsWith(shape));
+    }
+    assert.equal(parseTrafficShape("spiky"), "spiky");
+    assert.throws(() => parseTrafficShape("bursty"), /^Error: --traffic must be one of steady, business-hours, spiky \(got "bursty"\)$/);
+  });
+
+  it("request-billed platforms cost the same whatever the shape; Azure's instance activity does not", () => {
+    for (const platform of ["aws", "gcp", "cloudflare"] as const) {
+      const steady = at(platform, "steady").perMonth;
+      for (const shape of ["business-hours", "spiky"] as const) close(at(platform, shape).perMonth, steady, `${platform} ${shape}`);
+    }
+    const azure = Object.fromEntries(trafficShapes.map((shape) => [shape, at("azure", shape)]));
+    // Business hours: 90 % of the requests in 30 % of the time keep one instance busier for fewer hours (11.5 a second: f = 0.94 for 217 h).
+    assert.ok(azure["business-hours"].perMonth < azure.steady.perMonth * 0.8, `${azure["business-hours"].perMonth} vs ${azure.steady.perMonth}`);
+    assert.ok(azure.spiky.perMonth < azure.steady.perMonth && azure.spiky.perMonth > azure["business-hours"].perMonth);
+    assert.equal(azure.spiky.traffic, "spiky");
+    assert.equal(at("azure", "steady", { traffic: undefined }).traffic, "steady", "steady by default");
+  });
+
+  it("warm capacity serves less when the requests crowd into fewer hours", () => {
+    // 1 warm instance; 1 s requests at 1.2 M a month occupy 0.46 of it on average: all of them steady,
+    // but the peak hour (10/24 of the requests in 1/24 of the time) needs 4.6 at once: it serves
+    // 109,500 of that hour's 500,000, and all 700,000 of the other hours: 67 %.
+    const input = { durationMs: 1000, warmInstances: 1, monthlyRequests: 1_200_000 };
+    const steady = warmShareOf(trafficSegments.steady, 1_200_000, 1000, 1);
+    const spiky = warmShareOf(trafficSegments.spiky, 1_200_000, 1000, 1);
+    assert.equal(steady, 1);
+    close(spiky, (1_200_000 * (10 / 24) * (2_628_000 / 24 / (1_200_000 * (10 / 24))) + 1_200_000 * (14 / 24)) / 1_200_000, "peak hour overflows");
+    assert.ok(at("aws", "spiky", input).perMonth > at("aws", "steady", input).perMonth, "AWS: the overflow runs at on-demand rates");
+    assert.match(at("aws", "spiky", input).assumptions.join(" "), /spiky: one hour a day at 10× the day's mean rate, the rest evenly\), so warm capacity serves 67 %/);
+    assert.equal(warmShareOf(trafficSegments.spiky, 0, 1000, 1), 0);
+    assert.equal(warmShareOf(trafficSegments.spiky, 10, 0, 1), 1, "instant requests occupy nothing");
+    // Google Cloud: the min instances' idle time is counted in each part of the month.
+    const gcp = at("gcp", "spiky", { ...input, warmInstances: 1 });
+    assert.match(gcp.breakdown.find((l) => l.item.startsWith("warm"))!.detail, /^1 × 2,628,000 s − /);
+  });
+});
+
+describe("compare: the stack's whole bill", () => {
+  const pricing = loadPricing();
+  const config = readStackFile("prod", "unused-0123456789abcdef");
+  const regions = stackRegions("prod");
+  const bill = (platform: Platform, input: Partial<CostInput> = {}) => {
+    const { table, region } = pricingFor(pricing, platform, regions[platform])!;
+    return estimateCost(table, { durationMs: 50, memoryMb: 1024, warmInstances: 2, monthlyRequests: 10_000_000, stack: stackUseFor(config, platform), ...input }, region);
+  };
+  const kindsOf = (e: CostEstimate) => [...new Set(e.breakdown.map((l) => l.kind))];
+
+  it("prod, 10M × 50 ms: every platform's bill has compute, store, queue, secrets, scheduler and logs lines; AWS a front", () => {
+    for (const platform of platforms) {
+      const kinds = kindsOf(bill(platform));
+      for (const kind of lineKinds.filter((k) => k !== "front")) assert.ok(kinds.includes(kind), `${platform} has ${kind} (${kinds.join(", ")})`);
+    }
+    assert.ok(kindsOf(bill("aws")).includes("front"));
+    assert.deepEqual(bill("gcp").breakdown.map((l) => l.item).slice(4), ["queue-worker", "reconciler", "Firestore reads", "Firestore writes", "Pub/Sub throughput", "Secret Manager", "Cloud Scheduler", "Cloud Logging"]);
+  });
+
+  it("the stack's settings and traffic: 1M creates and messages, 9M reads, 4,380 reconciler runs, prod's queue batch and memory", () => {
+    const use = stackUseFor(config, "azure");
+    assert.deepEqual({ ...use, logBytes: undefined }, { postShare: 0.1, queueWorker: { memoryMb: 512, batchSize: 25 }, reconciler: { memoryMb: 256, everyMinutes: 10 }, logBytes: undefined });
+    assert.deepEqual(stackTraffic(10_000_000, use), { creates: 1_000_000, reads: 9_000_000, messages: 1_000_000, reconcilerRuns: 4380 });
+    assert.deepEqual(stackUseOf({}).queueWorker, { memoryMb: 256, batchSize: 10 }, "a function the settings leave out gets its kind's defaults");
+    assert.equal(stackUseOf({ "queue-worker": { memoryMb: 128, timeoutSeconds: 1, reservedConcurrency: 1, warmInstances: 0 } }).queueWorker.batchSize, 1, "no batch: one at a time");
+    assert.equal(stackUseOf({ reconciler: { memoryMb: 128, timeoutSeconds: 1, reservedConcurrency: 1, warmInstances: 0 } }).reconciler.everyMinutes, 60);
+  });
+
+  it("each service line by hand, from the operations the code performs", () => {
+    const aws = bill("aws");
+    // DynamoDB: 1M creates × 5 WRU + 1M welcomes × 2 WRU = 7M WRU × $0.70675/M; 9M GETs × 1 RRU + 4,380 queries × 0.5 RRU
+    close(lineOf(aws, "DynamoDB writes"), 7 * 0.70675, "DynamoDB writes");
+    close(lineOf(aws, "DynamoDB reads"), ((9_000_000 + 2190) / 1e6) * 0.1415, "DynamoDB reads");
+    // SQS: 3M message requests + 657,000 empty long polls − 1M free, × $0.40/M
+    close(lineOf(aws, "SQS requests"), 2.657 * 0.4, "SQS");
+    close(lineOf(aws, "Secrets Manager"), 0.4, "one secret");
+    close(lineOf(aws, "EventBridge Scheduler"), 0, "4,380 invocations inside the 14M free");
+    // CloudWatch: JSON lines 9M × 284 + 1M × 486 + 1M × 499 + 4,380 × 290 bytes, and 500 B per each of 11,004,380 invocations; 5 GB free; $0.57/GB
+    const jsonBytes = 9_000_000 * measuredLogBytes.get + 1_000_000 * measuredLogBytes.post + 1_000_000 * measuredLogBytes.message + 4380 * measuredLogBytes.reconcile;
+    close(lineOf(aws, "CloudWatch Logs"), ((jsonBytes + 11_004_380 * 500) / 1e9 - 5) * 0.57, "CloudWatch Logs");
+    // queue-worker and reconciler: inside what the Lambda free tier leaves (users-api has provisioned concurrency, so it takes none)
+    close(lineOf(aws, "queue-worker"), 0, "queue-worker in the free tier");
+
+    const gcp = bill("gcp");
+    // Firestore: 9M + 1M + 4,380 reads, 1M × 2 + 1M writes; free 50,000 and 20,000 a day × 30.4167 days
+    close(lineOf(gcp, "Firestore reads"), ((10_004_380 - 50_000 * (730 / 24)) / 1e5) * 0.03, "Firestore reads");
+    close(lineOf(gcp, "Firestore writes"), ((3_000_000 - 20_000 * (730 / 24)) / 1e5) * 0.09, "Firestore writes");
+    // Pub/Sub: 1M × 2 × 1,000 bytes = 1.86 GiB, inside the 10 GiB free; without it, 2e9 bytes ÷ 2^40 × $40
+    close(lineOf(gcp, "Pub/Sub throughput"), 0, "Pub/Sub free");
+    close(lineOf(bill("gcp", { freeTier: false }), "Pub/Sub throughput"), (2e9 / 2 ** 40) * 40, "Pub/Sub at the 1,000-byte minimum");
+    close(lineOf(bill("gcp", { freeTier: false }), "Cloud Scheduler"), 0.1, "one job");
+    close(lineOf(bill("gcp", { freeTier: false }), "Secret Manager"), 0.06, "one version");
+
+    const azure = bill("azure");
+    // Table Storage: 1M creates + 9M GETs + 2 × 1M welcomes + 4,380 queries = 12,004,380 × $0.00036/10k
+    close(lineOf(azure, "Table Storage transactions"), 1200.438 * 0.00036, "Table Storage");
+    close(lineOf(azure, "Queue Storage operations"), ((3_000_000 + 43_800) / 1e4) * 0.004, "Queue Storage");
+    close(lineOf(azure, "Timer trigger"), 0, "no scheduler charge");
+    // The queue app: 1M executions at 0.38 a second on one 512 MB instance (25 at once): f = 0.2791 of the month.
+    const lambda = 1_000_000 / 2_628_000;
+    const runs = lambda * Math.exp(lambda * 0.05);
+    const queueGbSeconds = (runs / (1 + runs)) * 2_628_000 * 0.5;
+    // users-api is all always ready (no free grant), so the queue-worker gets the grant: (1M − 250,000) × $0.40/M + (GB-s − 100,000) × $0.000026
+    close(lineOf(azure, "queue-worker"), 0.75 * 0.4 + (queueGbSeconds - 100_000) * 0.000026, "queue-worker");
+    // The reconciler: 4,380 runs, each its own 1 s window on the 512 MB instance, after the grant is spent.
+    close(lineOf(azure, "reconciler"), 4380 * 0.4e-6 + flexBilledFraction(4380 / 2_628_000, 50, 1000, 100) * 2_628_000 * 0.5 * 0.000026, "reconciler");
+
+    const cf = bill("cloudflare");
+    close(lineOf(cf, "Queues operations"), 2 * 0.4, "3M operations − 1M included");
+    close(lineOf(cf, "D1 rows written"), 0, "5M rows inside 50M");
+    // Workers Logs: 9M + 2 × 1M + 2 × 1M + 4,380 lines, and one invocation log each of 11,004,380 invocations; 20M included
+    close(lineOf(cf, "Workers Logs"), ((13_004_380 + 11_004_380 - 20_000_000) / 1e6) * 0.6, "Workers Logs");
+  });
+
+  it("the free tiers are drawn down once per account, by every line that uses them", () => {
+    const draw = freeAllowance(true);
+    const free = { value: 100, source: "s", read: "2026-12-08" };
+    assert.equal(draw("x", free, 60), 0);
+    assert.equal(draw("x", free, 60), 20, "the second line gets what the first left");
+    assert.equal(draw("x", free, 10), 10);
+    assert.equal(draw("y", free, 10), 0, "another allowance is its own");
+    assert.equal(draw("y", undefined, 10), 10, "no free amount: all billed");
+    assert.equal(freeAllowance(false)("x", free, 60), 60, "free tiers left out");
+    // Cloudflare: users-api's 500M CPU-ms already spend the included 30M; the queue-worker's 50M are all billed.
+    close(lineOf(bill("cloudflare"), "queue-worker"), 50 * 0.02 + 1 * 0.3, "CPU and requests beyond what users-api left");
+    // Without the stack, the lines are users-api's and its front only.
+    assert.deepEqual(kindsOf(bill("aws", { stack: undefined })), ["compute", "front"]);
+  });
+
+  it("the log line sizes are the core logger's, measured by running the functions (within 12 bytes across platform names and digits)", async () => {
+    for (const platform of platforms) {
+      const measured = await measureLogBytes(platform);
+      for (const key of ["get", "post", "message", "reconcile"] as const) {
+        assert.ok(Math.abs(measured[key] - measuredLogBytes[key]) <= 12, `${platform} ${key}: measured ${measured[key]}, constant ${measuredLogBytes[key]}`);
+      }
+    }
+  });
+
+  it("prices the stack needs are in every shipped table, and a missing one is named", () => {
+    for (const [platform, tables] of pricing) for (const table of tables) for (const key of serviceKeys[platform]) assert.ok(table.services?.[key], `${platform} ${table.region} services.${key}`);
+    const { table } = pricingFor(pricing, "aws", "eu-west-1")!;
+    assert.throws(() => estimateCost({ ...table, services: {} }, { durationMs: 50, memoryMb: 128, monthlyRequests: 1, stack: stackUseFor(config, "aws") }), /^Error: pricing\/aws\.json \(eu-west-1\) has no services\.dynamodbWriteRequestPerMillion, which the stack's bill needs$/);
+    assert.ok(unverifiedPrices(table).some((u) => u.startsWith("services.sqsEmptyReceivesPerMonth: an estimate")));
+  });
+
+  it("rejects a malformed services block, naming the key", () => {
+    const base = { platform: "aws", currency: "USD", region: "r", regions: ["r"], requestPricePerMillion: { value: 1, source: "s", read: "2026-01-01" }, billingIncrementMs: { value: 1, source: "s", read: "2026-01-01" }, gbSecondPrice: { value: 1, source: "s", read: "2026-01-01" } };
+    assert.throws(() => checkPricingTable({ ...base, services: [] }, "t.json"), /^Error: t\.json: services must map a name to \{ value, source, read \}$/);
+    assert.throws(() => checkPricingTable({ ...base, services: { a: { value: -1, source: "s", read: "2026-01-01" } } }, "t.json"), /services\.a\.value must be a number ≥ 0/);
+    assert.throws(() => checkPricingTable({ ...base, services: { a: null } }, "t.json"), /services\.a\.value must be a number ≥ 0/);
+    assert.throws(() => checkPricingTable({ ...base, services: { a: { value: 1, source: "", read: "2026-01-01" } } }, "t.json"), /services\.a\.source must say where/);
+    assert.throws(() => checkPricingTable({ ...base, services: { a: { value: 1, source: "s", read: "soon" } } }, "t.json"), /services\.a\.read must be the date/);
+    assert.ok(checkPricingTable({ ...base, services: { a: { value: 0, source: "s", read: "2026-01-01" } } }, "t.json"));
   });
 });

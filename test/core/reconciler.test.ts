@@ -79,7 +79,7 @@ describe("core: reconciler", () => {
     const { published, reconciler } = harness(rows);
     const report = await reconciler.run({ timeBudgetMs: 10_000 });
     assert.deepEqual(published.map((e) => e.userId), [rows[0].id, rows[4].id, rows[1].id], "user 3 is exactly at the grace period: not yet pending");
-    assert.deepEqual(published[0], { type: "user.created", eventId: `user.created:${rows[0].id}`, userId: rows[0].id, email: "u1@example.com", occurredAt: rows[0].createdAt });
+    assert.deepEqual(published[0], { type: "user.created", eventId: `user.created:${rows[0].id}`, userId: rows[0].id, occurredAt: rows[0].createdAt });
     assert.deepEqual({ ...report, durationMs: 0 }, { republishedIds: [rows[0].id, rows[4].id, rows[1].id], scanned: 3, republished: 3, skipped: 0, abandoned: 0, errors: 0, durationMs: 0 });
   });
 

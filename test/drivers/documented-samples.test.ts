@@ -180,31 +180,9 @@ describe("drivers: the platforms' documented samples, every field a driver reads
         request.end(body);
       });
 
-    it("HTTP: X-Forwarded-Proto and Host make the URL, X-Cloud-Trace-Context's trace id is the request id", async () => {
-      const r = recorders();
-      gcpDriver.http("sample-http", r.http);
-      const url = await serve("sample-http");
-      // The headers Cloud Functions adds to every request, with the page's example values:
-      // https://cloud.google.com/functions/docs/reference/headers ("Headers added for your use").
-      const status = await send(`${url}/users?limit=2`, "POST", {
-        host: "europe-west1-myproject.cloudfunctions.net",
-        "x-cloud-trace-context": "65011637f09e0a5179677a7429456db7/1027871334010811884;o=1",
-        "x-forwarded-for": "203.0.113.7, 198.51.100.2",
-        "x-forwarded-proto": "https",
-        "content-type": "application/json",
-      }, '{"name":"Ada"}');
-      assert.equal(status, 200);
-      const [seen] = r.seen.requests;
-      assert.equal(seen.url, "https://europe-west1-myproject.cloudfunctions.net/users?limit=2");
-      assert.equal(seen.ctx.requestId, "65011637f09e0a5179677a7429456db7");
-      assert.equal(seen.body, '{"name":"Ada"}');
-      assert.equal(seen.headers["x-forwarded-for"], "203.0.113.7, 198.51.100.2");
-      // Without X-Forwarded-Proto (a direct call, as the local front makes) the URL is http.
-      await send(`${url}/health`, "GET", { host: "127.0.0.1:8080" });
-      assert.equal(r.seen.requests[1].url, "http://127.0.0.1:8080/health");
-      assert.equal(r.seen.requests[1].ctx.requestId, undefined);
-    });
-
+    // The HTTP case last: an HTTP function's driver keeps the framework's body parsers from reading
+    // bodies, process-wide (functions/gcp/unread-bodies.ts); in Cloud Functions each function has its
+    // own process, so the push and scheduler cases run first, with the parsers as their functions get them.
     it("Pub/Sub push: the documented envelope's data, messageId and (with a dead-letter policy) deliveryAttempt; message_id alone is read too", async () => {
       const r = recorders((m) => (m.attempt === 5 ? { id: m.id, status: "poison", reason: "bad" } : { id: m.id, status: "done" }));
       gcpDriver.queue("sample-queue", r.queue);
@@ -264,6 +242,32 @@ describe("drivers: the platforms' documented samples, every field a driver reads
       }
       assert.ok(lines.some((line) => line.includes("without the Cloud Scheduler headers") && line.includes("curl/8.5.0")), lines.join("\n"));
       assert.equal(r.seen.runs.length, 3, "still run: IAM, not the header, decides who may invoke");
+    });
+
+    it("HTTP: X-Forwarded-Proto and Host make the URL, X-Cloud-Trace-Context is not the request id (a caller could choose it)", async () => {
+      const r = recorders();
+      gcpDriver.http("sample-http", r.http);
+      const url = await serve("sample-http");
+      // The headers Cloud Functions adds to every request, with the page's example values:
+      // https://cloud.google.com/functions/docs/reference/headers ("Headers added for your use").
+      const status = await send(`${url}/users?limit=2`, "POST", {
+        host: "europe-west1-myproject.cloudfunctions.net",
+        "x-cloud-trace-context": "65011637f09e0a5179677a7429456db7/1027871334010811884;o=1",
+        "x-forwarded-for": "203.0.113.7, 198.51.100.2",
+        "x-forwarded-proto": "https",
+        "content-type": "application/json",
+      }, '{"name":"Ada"}');
+      assert.equal(status, 200);
+      const [seen] = r.seen.requests;
+      assert.equal(seen.url, "https://europe-west1-myproject.cloudfunctions.net/users?limit=2");
+      // The caller's trace header does not choose the log's request id (issue 26 #9): the core makes one.
+      assert.equal(seen.ctx.requestId, undefined);
+      assert.equal(seen.body, '{"name":"Ada"}');
+      assert.equal(seen.headers["x-forwarded-for"], "203.0.113.7, 198.51.100.2");
+      // Without X-Forwarded-Proto (a direct call, as the local front makes) the URL is http.
+      await send(`${url}/health`, "GET", { host: "127.0.0.1:8080" });
+      assert.equal(r.seen.requests[1].url, "http://127.0.0.1:8080/health");
+      assert.equal(r.seen.requests[1].ctx.requestId, undefined);
     });
   });
 

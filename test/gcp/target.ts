@@ -76,8 +76,6 @@ export async function startGcpTarget(): Promise<GcpTarget> {
   return {
     platform: "gcp",
     apiKey: TEST_API_KEY,
-    runtimeRejectsMalformedJson:
-      "the Functions Framework (what Cloud Functions runs) parses application/json bodies before the function and answers malformed JSON with its own 400",
     backends,
     functions,
     push,

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsFunctions, defaultHttpRoutes, type AwsFunctionsArgs } from "../../components/aws";
+import { AwsFunctions, parityHttpRoutes, type AwsFunctionsArgs } from "../../components/aws";
 import { bundleFunction, deploymentsFor } from "../../components/bundle";
 import { catalog, type Capability, type FunctionName } from "../../components/catalog";
 import { parseStackConfig, settingsFor, StackConfigError, type ParityConfig } from "../../components/config";
@@ -110,6 +110,8 @@ function deploy(name: string, config: ParityConfig, extra: Partial<AwsFunctionsA
         logRetentionDays: config.logRetentionDays,
         protectData: config.protectData,
         tags: { project: "parity", stack: config.stack },
+        // As parity's own program deploys it (components/program.ts).
+        routes: [...parityHttpRoutes],
         ...extra,
       }),
     { stack: config.stack, stateFor },
@@ -340,7 +342,7 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
         assert.equal(integration.payloadFormatVersion, "2.0");
         assert.equal(integration.timeoutMilliseconds, settings("users-api").timeoutSeconds * 1000);
         const routes = run.ofType(T.route);
-        assert.deepEqual(routes.map((r) => r.inputs.routeKey).sort(), [...defaultHttpRoutes].sort());
+        assert.deepEqual(routes.map((r) => r.inputs.routeKey).sort(), ["ANY /{proxy+}", "GET /health", "GET /users/{id}", "POST /users"]);
         for (const route of routes) assert.equal(route.inputs.target, "integrations/integ42");
         const permission = run.one(T.permission).inputs;
         assert.equal(permission.action, "lambda:InvokeFunction");
@@ -365,8 +367,8 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
       it("reports outputs: endpoint, queue names, function names", async () => {
         const component = run.result;
         assert.equal(await valueOf(component.endpoint!), state(T.api, `${name}-http-api`).apiEndpoint);
-        assert.equal(await valueOf(component.queues.queue), state(T.queue, `${name}-events-queue`).name);
-        assert.equal(await valueOf(component.queues.deadLetter), state(T.queue, `${name}-events-dlq`).name);
+        assert.equal(await valueOf(component.queues!.queue), state(T.queue, `${name}-events-queue`).name);
+        assert.equal(await valueOf(component.queues!.deadLetter), state(T.queue, `${name}-events-dlq`).name);
         assert.deepEqual(Object.keys(component.functionNames).sort(), catalog.map((fn) => fn.name).sort());
         assert.equal(await valueOf(component.functionNames["queue-worker"]), `${name}-queue-worker`);
         assert.deepEqual(Object.keys(component.nodes).sort(), catalog.map((fn) => fn.name).sort());
@@ -503,10 +505,19 @@ describe("AwsFunctions (infrastructure under mocks)", function () {
       assert.deepEqual(run.result.warnings, []);
       assert.deepEqual(run.result.schedules, {});
       for (const type of [T.schedule, T.invokeConfig]) assert.equal(run.ofType(type).length, 0, type);
-      // The queue still exists (outputs name it) but nothing consumes it: AWS's recommended redrive count applies.
+      // No function publishes or consumes events, none reads the key: no queue and no secret.
+      for (const type of [T.queue, T.secret, T.secretVersion]) assert.equal(run.ofType(type).length, 0, type);
+      assert.equal(run.result.queues, undefined);
+    });
+
+    it("a publisher with no consumer gets the queue, with AWS's recommended redrive count and SQS's default visibility", async () => {
+      const announcer = otherFunction({ name: "announcer", trigger: { kind: "http" }, capabilities: ["events.publish"], description: "announces" }, { memoryMb: 256, timeoutSeconds: 5, reservedConcurrency: 3, warmInstances: 0 });
+      const run = await runWithMocks(() => new AwsFunctions("greeter", { functions: [announcer] }), { stack: "team", stateFor });
       const queue = byName(run.ofType(T.queue), "greeter-events-queue").inputs;
       assert.equal(JSON.parse(queue.redrivePolicy).maxReceiveCount, 5);
       assert.equal(queue.visibilityTimeoutSeconds, undefined);
+      assert.equal(run.ofType(T.eventSource).length, 0);
+      assert.equal(run.ofType(T.table).length, 0);
     });
 
     it("deploys a lone queue consumer without an HTTP API; its warm instances serve the queue through the alias", async () => {

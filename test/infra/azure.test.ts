@@ -373,8 +373,8 @@ for (const stack of ["dev", "prod"] as const) {
 
     it("table, events queue and <queue>-poison exist; outputs name them and the app URL", async () => {
       assert.deepEqual(run.ofType(T.queue).map((q) => q.inputs.queueName).sort(), ["user-events", "user-events-poison"]);
-      assert.equal(await valueOf(run.result.queues.queue), "user-events");
-      assert.equal(await valueOf(run.result.queues.deadLetter), "user-events-poison");
+      assert.equal(await valueOf(run.result.queues!.queue), "user-events");
+      assert.equal(await valueOf(run.result.queues!.deadLetter), "user-events-poison");
       assert.equal(await valueOf(run.result.endpoint!), `https://${appOf(run, "users-api").inputs.name}.azurewebsites.net`);
       assert.equal(await valueOf(run.result.functionNames["queue-worker"]), appOf(run, "queue-worker").inputs.name);
     });
@@ -390,7 +390,8 @@ for (const stack of ["dev", "prod"] as const) {
 describe("infra: azure, the vault name is unique per deployment and within Key Vault's rules", function () {
   this.timeout(60_000);
   it("for dev, prod and a 20-character stack: prefix, one hyphen, the random suffix made once per deployment", async () => {
-    const hello = otherFunction({ name: "hello", trigger: { kind: "http" }, capabilities: [], description: "" }, { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 1, warmInstances: 0 });
+    // A vault exists only for a function that reads the key.
+    const hello = otherFunction({ name: "hello", trigger: { kind: "http" }, capabilities: ["apiKey.read"], description: "" }, { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 1, warmInstances: 0 });
     for (const stack of ["dev", "prod", "feature-branch-xy123"]) {
       assert.ok(stack !== "feature-branch-xy123" || stack.length === 20);
       const run = await deploy([hello], { logRetentionDays: 30 }, `parity-${stack}`, stack);
@@ -482,7 +483,8 @@ describe("infra: azure, a second catalog through the same component", function (
     const run = await deploy([mailer], { logRetentionDays: 30, usersTableName: "customers", eventsQueueName: "mail" });
     assert.equal(run.result.endpoint, undefined);
     assert.deepEqual(run.ofType(T.queue).map((q) => q.inputs.queueName).sort(), ["mail", "mail-poison"]);
-    assert.equal(run.one(T.table).inputs.tableName, "customers");
+    // No users.* capability, no apiKey.read: no table (whatever its name) and no vault.
+    for (const type of [T.table, T.vault, T.random]) assert.equal(run.ofType(type).length, 0, type);
     assert.equal(appSettings(run.one(T.app)).EVENTS_QUEUE, "mail");
     assert.equal(appSettings(run.one(T.app))[azureEnv.storeTimeoutMs], undefined, "no users.* capability, no store deadline");
     assert.deepEqual(JSON.parse(packageFile(run, "mailer", "host.json")).extensions.queues, { batchSize: 8, maxDequeueCount: 3, messageEncoding: "base64" });

@@ -207,11 +207,14 @@ describe("infra: CloudflareFunctions", function () {
         }
       });
 
-      it("users-api is on workers.dev and its endpoint is that URL; the worker has no route", async () => {
+      it("users-api is on workers.dev and its endpoint is that URL; the worker and the reconciler declare workers.dev off", async () => {
         const routes = run.ofType(T.subdomain);
-        assert.deepEqual(routes.map((r) => [r.inputs.scriptName, r.inputs.enabled]), [["parity-cf-users-api", true]]);
+        assert.deepEqual(
+          routes.map((r) => [r.inputs.scriptName, r.inputs.enabled, r.inputs.previewsEnabled]).sort(),
+          [["parity-cf-queue-worker", false, false], ["parity-cf-reconciler", false, false], ["parity-cf-users-api", true, false]],
+        );
         assert.equal(await valueOf(run.result.endpoint!), "https://parity-cf-users-api.parity-team.workers.dev");
-        assert.equal(await valueOf(run.result.queues.deadLetter), "parity-cf-events-dlq");
+        assert.equal(await valueOf(run.result.queues!.deadLetter), "parity-cf-events-dlq");
         assert.equal(await valueOf(run.result.functionNames["queue-worker"]), "parity-cf-queue-worker");
       });
 
@@ -294,7 +297,12 @@ describe("infra: CloudflareFunctions", function () {
     it("exactly 250 Cron Triggers (the Workers Paid limit) pass; 251 fire cloudflare-cron-triggers-per-account", async () => {
       const run = await deploy(deploymentsFor(stackConfig("dev"), "cloudflare"));
       const withSchedules = (n: number) =>
-        run.resources.map((r) => (r.type === T.cron ? { ...r, inputs: { ...r.inputs, schedules: Array.from({ length: n }, () => ({ cron: "*/5 * * * *" })) } } : r));
+        run.resources.map((r) => {
+          if (r.type !== T.cron) return r;
+          // Stack rules read the state (outputs), as the engine sends them (policies/evaluate.ts): set both.
+          const schedules = Array.from({ length: n }, () => ({ cron: "*/5 * * * *" }));
+          return { ...r, inputs: { ...r.inputs, schedules }, state: { ...r.state, schedules } };
+        });
       const fired = async (n: number) => (await evaluatePolicies(withSchedules(n), cloudflarePolicies)).map((v) => v.policy);
       assert.deepEqual(await fired(250), []);
       assert.deepEqual(await fired(251), ["cloudflare-cron-triggers-per-account"]);

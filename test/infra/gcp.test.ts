@@ -409,8 +409,8 @@ for (const stack of ["dev", "prod"] as const) {
 
     it("exposes endpoint, queues and function names", async () => {
       assert.equal(await valueOf(run.result.endpoint!), fnResource(run, "users-api").state.url);
-      assert.equal(await valueOf(run.result.queues.queue), `parity-${stack}-events`);
-      assert.equal(await valueOf(run.result.queues.deadLetter), `parity-${stack}-events-dead-letter`);
+      assert.equal(await valueOf(run.result.queues!.queue), `parity-${stack}-events`);
+      assert.equal(await valueOf(run.result.queues!.deadLetter), `parity-${stack}-events-dead-letter`);
       assert.deepEqual(Object.keys(run.result.functionNames).sort(), ["queue-worker", "reconciler", "users-api"]);
       assert.equal(await valueOf(run.result.functionNames["users-api"]), `parity-${stack}-users-api`);
       assert.deepEqual(Object.keys(run.result.nodes).sort(), ["queue-worker", "reconciler", "users-api"]);

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import * as pulumi from "@pulumi/pulumi";
 import { platforms } from "../../components/catalog";
-import { providerOptions } from "../../provider/options";
+import { ParityProvider, providerOptions } from "../../provider/options";
 import { helloDefinition } from "../fixtures/hello/catalog";
 import { runWithMocks, valueOf } from "../infra/harness";
 
@@ -33,7 +33,7 @@ const componentTypes = { aws: "parity:index:AwsServerless", gcp: "parity:index:G
 describe("package: the Pulumi component provider", function () {
   this.timeout(120_000);
   let schema: Schema;
-  const provider = new ComponentProvider(providerOptions());
+  const provider: ComponentProvider = new ParityProvider(providerOptions());
 
   before(async () => {
     schema = JSON.parse(await provider.getSchema()) as Schema;
@@ -50,7 +50,8 @@ describe("package: the Pulumi component provider", function () {
     for (const [platform, type] of Object.entries(componentTypes)) {
       const resource = schema.resources[type];
       assert.equal(resource.isComponent, true, type);
-      assert.deepEqual(resource.requiredInputs.sort(), (platform === "cloudflare" ? ["accountId", "apiKey", "functions"] : ["apiKey", "functions"]).sort(), type);
+      // apiKey is optional: a component whose functions do not read it needs none.
+      assert.deepEqual(resource.requiredInputs.sort(), (platform === "cloudflare" ? ["accountId", "functions"] : ["functions"]).sort(), type);
       assert.deepEqual(resource.inputProperties.functions, { ...resource.inputProperties.functions, type: "array", plain: true, items: { $ref: "#/types/parity:index:FunctionArgs", plain: true } });
       assert.equal(resource.inputProperties.apiKey.type, "string");
       assert.equal(resource.inputProperties.apiKey.plain, undefined, "the API key may be a secret Output");

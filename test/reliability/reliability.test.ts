@@ -49,15 +49,13 @@ describe("reliability: invariants", () => {
   });
   it("explain the Functions Framework's own answers on gcp only, and nothing else", () => {
     const html400: Observed = { status: 400, contentType: "text/html", text: "<pre>Bad Request</pre>" };
+    // Its body parsers no longer read first: their 400 for bad JSON and 415 for a charset are explained by nothing.
     const broken = { method: "POST", path: "/users", headers: { "content-type": "application/json" }, body: "{" };
-    assert.equal(explainedBy("gcp", broken, html400, error(400, "malformed_json"))?.id, "gcp-runtime-json-400");
-    assert.equal(explainedBy("aws", broken, html400, error(400, "malformed_json")), undefined);
-    assert.equal(explainedBy("gcp", { ...broken, headers: { "content-type": "text/plain" } }, html400, error(415, "unsupported_media_type")), undefined);
-    assert.equal(explainedBy("gcp", broken, error(400, "malformed_json"), error(422, "validation_failed")), undefined, "a parity body is never the runtime's");
+    assert.equal(explainedBy("gcp", broken, html400, error(400, "malformed_json")), undefined);
     const latin1 = { ...broken, headers: { "content-type": "application/json; charset=latin1" } };
-    assert.equal(explainedBy("gcp", latin1, { ...html400, status: 415 }, error(401, "unauthorized"))?.id, "gcp-runtime-charset-415");
-    assert.equal(explainedBy("gcp", { ...latin1, headers: { "content-type": "application/json; charset=utf-8" } }, { ...html400, status: 415 }, error(201, "")), undefined);
+    assert.equal(explainedBy("gcp", latin1, { ...html400, status: 415 }, error(401, "unauthorized")), undefined);
     assert.equal(explainedBy("gcp", { method: "GET", path: "/users/%zz", headers: {} }, html400, error(404, "user_not_found"))?.id, "gcp-runtime-bad-escape-400");
+    assert.equal(explainedBy("aws", { method: "GET", path: "/users/%zz", headers: {} }, html400, error(404, "user_not_found")), undefined);
     assert.equal(explainedBy("gcp", { method: "GET", path: "/users/%2F", headers: {} }, html400, error(404, "user_not_found")), undefined);
   });
   it("name outcomes by status and code", () => {

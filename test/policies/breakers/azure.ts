@@ -36,13 +36,12 @@ export const azureBreakers: Record<string, Breaker> = {
   "azure-key-vault-reference-identity": (g) => breakOne(g, T.app, (r) => delete r.inputs.keyVaultReferenceIdentity, "-users-api"),
   "azure-storage-account-name": (g) => breakOne(g, T.account, (r) => (r.inputs.accountName = "Parity_Storage"), "-storage"),
   "azure-key-vault-name": (g) => breakOne(g, T.vault, (r) => (r.inputs.vaultName = "kv--parity-prod-0123456789")),
-  // The worker takes the users API's host id: a collision.
-  "azure-function-host-id": (g) => {
-    const copy = copyGraph(g);
-    const api = copy.find((r) => r.type === T.app && r.name.endsWith("-users-api"))!;
-    const id = (api.inputs.siteConfig.appSettings as Array<{ name: string; value: string }>).find((s) => s.name === "AzureFunctionsWebHost__hostid")!.value;
-    setting(copy.find((r) => r.type === T.app && r.name.endsWith("-queue-worker"))!, "AzureFunctionsWebHost__hostid", id);
-    return copy;
+  // An upper-case host id with an underscore (collisions are refused by planAzure before registration).
+  "azure-function-host-id": (g) => breakOne(g, T.app, (r) => setting(r, "AzureFunctionsWebHost__hostid", "Parity_Users_API"), "-users-api"),
+  // The users API no longer waits for its identity's Key Vault Secrets User grant.
+  "azure-key-vault-reference-granted-first": (g) => {
+    const secretsUser = new Set(g.filter((r) => r.type === T.role && String(r.inputs.roleDefinitionId).endsWith(azureRoles["Key Vault Secrets User"])).map((r) => r.urn));
+    return breakOne(g, T.app, (r) => (r.dependencies = r.dependencies.filter((urn) => !secretsUser.has(urn))), "-users-api");
   },
   // Table read widened from the users table to the whole resource group.
   "azure-role-assignment-narrow": (g) => breakOne(g, T.role, (r) => (r.inputs.scope = "/subscriptions/00000000-0000-0000-0000-000000000003/resourceGroups/parity-prod-rg"), "-users-api-users.read-storage-table-data-reader"),

@@ -1,6 +1,6 @@
 /** Cloudflare: a graph broken for each cloudflare policy (see ./index.ts). */
 import { cloudflareTypes as T } from "../../../policies/cloudflare";
-import { SECRET_SIG } from "../../../policies/policy";
+import { SIG_KEY } from "../../../scripts/analyzer-requests";
 import type { RecordedResource } from "../../../scripts/offline";
 import { breakOne, type Breaker } from "../graphs";
 
@@ -8,7 +8,7 @@ type Binding = { type: string; name: string; [k: string]: unknown };
 
 /** Changes a Worker's bindings whether the list arrives wrapped as a secret (it holds the API key) or plain. */
 const withBindings = (r: RecordedResource, change: (bindings: Binding[]) => void) => {
-  const holder = r.inputs.bindings && SECRET_SIG in r.inputs.bindings ? r.inputs.bindings : undefined;
+  const holder = r.inputs.bindings && SIG_KEY in r.inputs.bindings ? r.inputs.bindings : undefined;
   change((holder ? holder.value : r.inputs.bindings) as Binding[]);
 };
 
