@@ -78,10 +78,13 @@ export const scmUrlFor = (defaultHostName: string) => `https://${defaultHostName
 export function oneDeployProvider(
   timings: OneDeployTimings = defaultOneDeployTimings,
   /**
-   * A token for each request. @default a token from `@azure/identity`'s DefaultAzureCredential
-   * (environment, workload identity, managed identity, Azure CLI: the deployer's own login),
-   * asked for before every request so a long publish never sends an expired one; where it finds
-   * no credential, the token the program read at start (`inputs.token`).
+   * A token for each request. @default a token from `@azure/identity`, asked for before every
+   * request so a long publish never sends an expired one (the credential caches a token and
+   * renews it before it expires): the service principal in azure-native's own `ARM_CLIENT_ID`,
+   * `ARM_CLIENT_SECRET`, `ARM_TENANT_ID` when all three are set (the provider's identity, not
+   * another one found first), otherwise DefaultAzureCredential (environment, workload identity,
+   * managed identity, Azure CLI: the deployer's own login); where neither finds a credential,
+   * the token the program read at start (`inputs.token`).
    */
   freshToken?: () => Promise<string | undefined>,
 ): pulumi.dynamic.ResourceProvider {
@@ -91,8 +94,9 @@ export function oneDeployProvider(
       if (credential === null) return undefined;
       try {
         if (!credential) {
-          const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
-          credential = new DefaultAzureCredential();
+          const { ClientSecretCredential, DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+          const { ARM_CLIENT_ID: clientId, ARM_CLIENT_SECRET: clientSecret, ARM_TENANT_ID: tenantId } = process.env;
+          credential = clientId && clientSecret && tenantId ? new ClientSecretCredential(tenantId, clientId, clientSecret) : new DefaultAzureCredential();
         }
         // The audience the Azure CLI asks for SCM sites (the cloud's active_directory_resource_id).
         return (await credential.getToken("https://management.core.windows.net/.default"))?.token;
