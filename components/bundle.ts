@@ -15,6 +15,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { catalog, checkPlatform, describe, entryFor, triggerKinds, type FunctionDefinition, type Platform, type TriggerKind } from "./catalog";
 import { specsFor, type FunctionSpec, type ParityConfig } from "./config";
+import { packageLockFor } from "./lockfile";
 import { packageFile, packageRoot } from "./package-root";
 
 /** Parity's own root (its checkout, or `node_modules/parity` once installed): read from, never written to. */
@@ -312,10 +313,26 @@ const ZIP_EPOCH = new Date(1980, 0, 1);
  * those the platform's runtime provides.
  */
 export function packageJsonFor(bundle: Bundle): string {
+  return JSON.stringify({ name: shippedName(bundle), private: true, main: bundle.fileName, engines: { node: "22" }, dependencies: shippedDependencies(bundle) }, null, 2);
+}
+
+/**
+ * The `package-lock.json` shipped beside `packageJsonFor`'s package.json: the installed tree of
+ * exactly its dependencies, so a platform that installs them (Google Cloud's buildpack runs
+ * `npm ci` when a lockfile is present) installs the versions tested here (./lockfile.ts).
+ */
+export function packageLockJsonFor(bundle: Bundle): string {
+  return JSON.stringify(packageLockFor(shippedName(bundle), shippedDependencies(bundle), packageRoot), null, 2);
+}
+
+const shippedName = (bundle: Bundle): string => `parity-${bundle.functionName}`;
+
+/** The bundle's externals the platform does not provide, each pinned to its installed version. */
+function shippedDependencies(bundle: Bundle): Record<string, string> {
   const dependencies: Record<string, string> = {};
   const provided = platformTargets[bundle.platform].runtimeProvided ?? [];
   for (const name of bundleExternals(bundle)) if (!provided.includes(name)) dependencies[name] = installedVersion(name);
-  return JSON.stringify({ name: `parity-${bundle.functionName}`, private: true, main: bundle.fileName, engines: { node: "22" }, dependencies }, null, 2);
+  return dependencies;
 }
 
 /** Package names the bundle imports at run time (Node built-ins excluded). */
