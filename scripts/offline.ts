@@ -20,6 +20,10 @@ export interface RecordedResource {
   parent: string;
   /** URNs this resource waits for: explicit `dependsOn` and every resource an input came from. */
   dependencies: string[];
+  /** Its `ignoreChanges` option: the property paths an update leaves as they were. */
+  ignoreChanges?: string[];
+  /** Its `protect` option. */
+  protect?: boolean;
 }
 
 export interface MockRun<T> {
@@ -249,10 +253,11 @@ export async function runWithMocks<T>(
 /**
  * The graph the engine would see: `setMocks` hands the mocks only type, name and inputs, so the
  * mock monitor's registrations are observed for each resource's URN, parent and dependencies
- * (what `dependsOn` and Output inputs wire). The policy pack's ordering rules read these.
+ * (what `dependsOn` and Output inputs wire), and the options the engine applies to an update
+ * (`ignoreChanges`, `protect`). The policy pack's ordering rules read the graph.
  */
-function recordGraph(): Map<string, Pick<RecordedResource, "urn" | "parent" | "dependencies">> {
-  const graph = new Map<string, Pick<RecordedResource, "urn" | "parent" | "dependencies">>();
+function recordGraph(): Map<string, Pick<RecordedResource, "urn" | "parent" | "dependencies" | "ignoreChanges" | "protect">> {
+  const graph = new Map<string, Pick<RecordedResource, "urn" | "parent" | "dependencies" | "ignoreChanges" | "protect">>();
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, any> } };
   const original = (MockMonitor.prototype.__parityOriginalRegister ??= MockMonitor.prototype.registerResource);
@@ -260,7 +265,13 @@ function recordGraph(): Map<string, Pick<RecordedResource, "urn" | "parent" | "d
     const register = () =>
       original.call(this, req, (error: unknown, response: any) => {
         if (!error && response) {
-          graph.set(`${req.getType()}::${req.getName()}`, { urn: response.getUrn(), parent: req.getParent(), dependencies: req.getDependenciesList() });
+          graph.set(`${req.getType()}::${req.getName()}`, {
+            urn: response.getUrn(),
+            parent: req.getParent(),
+            dependencies: req.getDependenciesList(),
+            ignoreChanges: req.getIgnorechangesList(),
+            protect: req.getProtect(),
+          });
         }
         callback(error, response);
       });

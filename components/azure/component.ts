@@ -50,6 +50,7 @@ import {
   roleDefinitionIdFor,
   VAULT_RANDOM_LENGTH,
   vaultNameFor,
+  vaultProtectionFor,
   withoutFlexRejectedSiteConfig,
   type AzurePlan,
   type AzurePlannedFunction,
@@ -252,7 +253,11 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
 
     const http = this.plan.httpFunction;
     this.endpoint = http ? pulumi.interpolate`https://${this.nodes[http.definition.name].app.defaultHostName}` : undefined;
-    this.queues = this.eventsQueue && this.eventsPoisonQueue ? { queue: this.eventsQueue.name, deadLetter: this.eventsPoisonQueue.name } : undefined;
+    // The names this component gives the queues, through each queue's URN (known at registration)
+    // so they wait for it: azure-native's `name` output is the provider's, unknown until the queue
+    // exists, and a first preview would show the stack's queue names as unknown.
+    const queueNamed = (queue: storage.Queue, queueName: string) => queue.urn.apply(() => queueName);
+    this.queues = this.eventsQueue && this.eventsPoisonQueue ? { queue: queueNamed(this.eventsQueue, this.plan.eventsQueue), deadLetter: queueNamed(this.eventsPoisonQueue, this.plan.poisonQueue) } : undefined;
     this.schedules = Object.fromEntries(
       this.plan.scheduled.map((fn): [string, DeployedSchedule] => [fn.definition.name, { expression: fn.native.schedule!.expression, identity: undefined, invoke: undefined }]),
     );
@@ -326,6 +331,7 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
   }
 
   private createVault(name: string, suffix: random.RandomString, tags: Record<string, string>, protect: boolean): keyvault.Vault {
+    const protection = vaultProtectionFor(protect);
     return new keyvault.Vault(
       `${name}-vault`,
       {
@@ -336,14 +342,13 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
           sku: { family: keyvault.SkuFamily.A, name: keyvault.SkuName.Standard },
           // RBAC mode: access is role assignments scoped to one secret, not vault-wide access policies.
           enableRbacAuthorization: true,
-          // Soft delete is always on; 7 to 90 days. Purge protection cannot be turned off once on.
-          // https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview
-          softDeleteRetentionInDays: protect ? 90 : 7,
-          ...(protect ? { enablePurgeProtection: true } : {}),
+          // Soft delete is always on; its retention is fixed at creation and purge protection
+          // cannot be turned off: both are left alone on updates (rules.ts vaultProtectionFor).
+          ...protection.properties,
         },
         tags,
       },
-      { parent: this, protect },
+      { parent: this, protect, ignoreChanges: protection.ignoreChanges },
     );
   }
 
@@ -498,10 +503,14 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
         queueServiceUri: endpoints.queue,
         // Resolved by the platform with `keyVaultReferenceIdentity`; the value never sits in app settings.
         // https://learn.microsoft.com/azure/app-service/app-service-key-vault-references
+        // The secret's version URI, not the versionless one: a versionless reference picks up a
+        // new version only when App Service re-fetches it, within 24 hours; "any configuration
+        // changes to the app causes an immediate re-fetch" (ibid., "Rotation"). A rotated key is a
+        // new version, so this setting changes and the app takes the new key on that `pulumi up`.
         // The URI is not secret, but it comes out of the resource whose value is: unsecret it so
         // the app settings are not all masked in previews.
         get apiKey() {
-          return pulumi.unsecret(pulumi.interpolate`@Microsoft.KeyVault(SecretUri=${created(component.apiKeySecret, "API key secret").properties.secretUri})`);
+          return pulumi.unsecret(pulumi.interpolate`@Microsoft.KeyVault(SecretUri=${created(component.apiKeySecret, "API key secret").properties.secretUriWithVersion})`);
         },
       }),
       // The timer trigger reads `%RECONCILE_SCHEDULE%` (functions/azure/contract.ts); only a

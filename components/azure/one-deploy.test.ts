@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { oneDeployProvider, scmUrlFor, type OneDeployInputs } from "./one-deploy";
+import { oneDeployProvider, scmUrlFor, UNKNOWN_INPUT, type OneDeployInputs } from "./one-deploy";
 
 interface Seen {
   method: string;
@@ -20,8 +20,14 @@ interface Seen {
   body: Buffer;
 }
 
+/**
+ * One answer to a status poll: a deployment's JSON status with HTTP 200, or (`http`) a bare HTTP
+ * status such as 401 or 404, as the SCM site answers an expired token or an unknown deployment.
+ */
+type PollAnswer = Record<string, unknown> & { http?: number };
+
 /** The stand-in SCM site: `publish` answers each POST in turn, `statuses` each poll in turn (the last repeats). */
-async function scmStandIn(script: { publish: Array<{ status: number; body?: string }>; statuses: Array<Record<string, unknown>> }) {
+async function scmStandIn(script: { publish: Array<{ status: number; body?: string }>; statuses: PollAnswer[] }) {
   const seen: Seen[] = [];
   let posts = 0;
   let polls = 0;
@@ -37,8 +43,9 @@ async function scmStandIn(script: { publish: Array<{ status: number; body?: stri
         return;
       }
       if (req.method === "GET" && req.url === "/api/deployments/dep-1") {
-        const status = script.statuses[Math.min(polls++, script.statuses.length - 1)];
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(status));
+        const { http, ...status } = script.statuses[Math.min(polls++, script.statuses.length - 1)];
+        if (http !== undefined) res.writeHead(http).end(`stand-in HTTP ${http}`);
+        else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(status));
         return;
       }
       res.writeHead(404).end();
@@ -56,7 +63,8 @@ const inputsFor = (scmUrl: string, extra: Partial<OneDeployInputs> = {}): OneDep
 
 describe("one deploy (against a loopback stand-in for the SCM site)", function () {
   this.timeout(10_000);
-  const provider = oneDeployProvider(timings);
+  // The token the program read at start, always: these tests never reach for a real credential.
+  const provider = oneDeployProvider(timings, async () => undefined);
 
   it("posts the zip to /api/publish?RemoteBuild=false with the bearer token, waits through running, and keeps no token", async () => {
     const scm = await scmStandIn({ publish: [{ status: 202 }], statuses: [{ id: "dep-1", status: 1, complete: false }, { id: "dep-1", status: 2, complete: false }, { id: "dep-1", status: 4, complete: true }] });
@@ -81,7 +89,7 @@ describe("one deploy (against a loopback stand-in for the SCM site)", function (
   it("fails the update with the platform's message when the status says failed, although HTTP said 200", async () => {
     const scm = await scmStandIn({ publish: [{ status: 202 }], statuses: [{ status: 1 }, { status: 3, complete: true, status_text: "Failed to deploy: host.json is invalid" }] });
     try {
-      await assert.rejects(provider.update!("id", inputsFor(scm.url), inputsFor(scm.url, { hash: "b".repeat(64) })), /failed: Failed to deploy: host\.json is invalid/);
+      await assert.rejects(provider.update!("id", inputsFor(scm.url), inputsFor(scm.url, { hash: "b".repeat(64) })), /ended Failed \(status 3\): Failed to deploy: host\.json is invalid/);
     } finally {
       await scm.close();
     }
@@ -113,6 +121,97 @@ describe("one deploy (against a loopback stand-in for the SCM site)", function (
       await forbidden.close();
       await broken.close();
     }
+  });
+
+  it("succeeds on status 4 only: Cancelled (-1), Failed (3), Conflict (5) and PartialSuccess (6) each fail the publish after one poll (Azure/azure-dev#3658)", async () => {
+    const ended: Array<[number, string]> = [[-1, "Cancelled"], [3, "Failed"], [5, "Conflict"], [6, "PartialSuccess"]];
+    for (const [status, name] of ended) {
+      const scm = await scmStandIn({ publish: [{ status: 202 }], statuses: [{ id: "dep-1", status, complete: true, status_text: `stand-in ${name}` }] });
+      try {
+        await assert.rejects(provider.create!(inputsFor(scm.url)), new RegExp(`ended ${name} \\(status ${status}\\): stand-in ${name}`), `status ${status}`);
+        assert.equal(scm.seen.filter((s) => s.method === "GET").length, 1, `status ${status} ends the wait at once`);
+      } finally {
+        await scm.close();
+      }
+    }
+  });
+
+  it("waits through Pending (0), Building (1) and Deploying (2), then succeeds on 4", async () => {
+    const scm = await scmStandIn({ publish: [{ status: 202 }], statuses: [{ status: 0 }, { status: 1 }, { status: 2 }, { id: "dep-1", status: 4, complete: true }] });
+    try {
+      assert.equal((await provider.create!(inputsFor(scm.url))).outs.deploymentId, "dep-1");
+      assert.equal(scm.seen.filter((s) => s.method === "GET").length, 4);
+    } finally {
+      await scm.close();
+    }
+  });
+
+  it("a status poll answering 401 or 404 fails at once with that HTTP status, after one poll", async () => {
+    for (const http of [401, 404]) {
+      const scm = await scmStandIn({ publish: [{ status: 202 }], statuses: [{ http }, { status: 4 }] });
+      try {
+        await assert.rejects(provider.create!(inputsFor(scm.url)), new RegExp(`/api/deployments/dep-1 answered HTTP ${http}: stand-in HTTP ${http}`));
+        assert.equal(scm.seen.filter((s) => s.method === "GET").length, 1, `HTTP ${http} is not polled again`);
+      } finally {
+        await scm.close();
+      }
+    }
+  });
+
+  it("a status poll answering 429 or 5xx is polled again, and a later status 4 succeeds", async () => {
+    const scm = await scmStandIn({ publish: [{ status: 202 }], statuses: [{ http: 429 }, { http: 500 }, { http: 503 }, { id: "dep-1", status: 4 }] });
+    try {
+      await provider.create!(inputsFor(scm.url));
+      assert.equal(scm.seen.filter((s) => s.method === "GET").length, 4);
+    } finally {
+      await scm.close();
+    }
+  });
+
+  it("a deployment that never ends times out naming the last status; the poll interval is injected (these polls are 5 ms apart)", async () => {
+    const scm = await scmStandIn({ publish: [{ status: 202 }], statuses: [{ status: 1 }] });
+    const quick = oneDeployProvider({ ...timings, timeoutMs: 50 }, async () => undefined);
+    try {
+      await assert.rejects(quick.create!(inputsFor(scm.url)), /did not complete within 0 s \(last status 1\)/);
+      assert.ok(scm.seen.filter((s) => s.method === "GET").length >= 1);
+    } finally {
+      await scm.close();
+    }
+  });
+
+  it("asks for a fresh token before every request (publish, retried publish, each poll), not the one read at start", async () => {
+    const scm = await scmStandIn({ publish: [{ status: 403 }, { status: 202 }], statuses: [{ status: 1 }, { status: 2 }, { status: 4 }] });
+    let issued = 0;
+    const fresh = oneDeployProvider(timings, async () => `fresh-${++issued}`);
+    try {
+      await fresh.create!(inputsFor(scm.url));
+      assert.deepEqual(
+        scm.seen.map((s) => `${s.method} ${s.authorization}`),
+        ["POST Bearer fresh-1", "POST Bearer fresh-2", "GET Bearer fresh-3", "GET Bearer fresh-4", "GET Bearer fresh-5"],
+      );
+      assert.equal(issued, 5, "one token per request");
+      assert.ok(!scm.seen.some((s) => s.authorization === "Bearer token-1"), "the token read at start is only the fallback");
+    } finally {
+      await scm.close();
+    }
+  });
+
+  it("without any token (no credential found, none read at start) it refuses before sending anything", async () => {
+    const scm = await scmStandIn({ publish: [{ status: 202 }], statuses: [{ status: 4 }] });
+    try {
+      await assert.rejects(provider.create!(inputsFor(scm.url, { token: undefined })), /needs a Microsoft Entra token/);
+      assert.equal(scm.seen.length, 0);
+    } finally {
+      await scm.close();
+    }
+  });
+
+  it("diff: an SCM URL unknown in a preview plans no replacement, and no change while the hash is the same", async () => {
+    const olds = inputsFor("https://a.scm.azurewebsites.net", { token: undefined });
+    const unknownSite = await provider.diff!("id", olds, inputsFor(UNKNOWN_INPUT));
+    assert.deepEqual([unknownSite.changes, unknownSite.replaces], [false, []]);
+    const unknownSiteNewHash = await provider.diff!("id", olds, inputsFor(UNKNOWN_INPUT, { hash: "d".repeat(64) }));
+    assert.deepEqual([unknownSiteNewHash.changes, unknownSiteNewHash.replaces], [true, []]);
   });
 
   it("diff: the same hash with a new token is no change; a new hash is an update; a new SCM site a replacement", async () => {

@@ -15,12 +15,22 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * Kudu's deployment status (`status` in `/api/deployments/<id>`): Pending 0, Building 1,
- * Deploying 2, Failed 3, Success 4, Complete 5.
- * https://github.com/projectkudu/kudu/blob/master/Kudu.Contracts/Deployment/DeployStatus.cs
- * The Azure CLI fails a Flex deployment on 3 and finishes on 4 (`_check_zip_deployment_status`).
+ * A Flex Consumption deployment's status (`status` in `/api/deployments/<id>`): -1 Cancelled,
+ * 0 Pending, 1 Building, 2 Deploying, 3 Failed, 4 Success, 5 Conflict, 6 PartialSuccess
+ * (Azure/azure-dev#3658, the values azd reads for Flex one deploy). Only 4 is success; 5 is a
+ * conflict with another deployment, not Kudu's old "Complete", and 6 left part of the package
+ * undeployed: both fail the publish, as Cancelled and Failed do.
  */
-export const deployStatus = { failed: 3, success: 4, complete: 5 } as const;
+export const deployStatus = { cancelled: -1, pending: 0, building: 1, deploying: 2, failed: 3, success: 4, conflict: 5, partialSuccess: 6 } as const;
+
+/** The statuses that end a deployment without success, by name for the error. */
+export const failedDeployStatuses: Readonly<Record<number, string>> = { [-1]: "Cancelled", 3: "Failed", 5: "Conflict", 6: "PartialSuccess" };
+
+/**
+ * What the engine passes a dynamic provider for a value not known yet (a preview before the
+ * app's host name is known): `UnknownValue` in @pulumi/pulumi `runtime/rpc` (the same UUID).
+ */
+export const UNKNOWN_INPUT = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Inputs of {@link OneDeploy}. */
 export interface OneDeployArgs {
@@ -65,12 +75,46 @@ export const scmUrlFor = (defaultHostName: string) => `https://${defaultHostName
  * The provider. Self-contained (Pulumi serialises it into the state): global `fetch` and
  * `require("node:fs")` only.
  */
-export function oneDeployProvider(timings: OneDeployTimings = defaultOneDeployTimings): pulumi.dynamic.ResourceProvider {
+export function oneDeployProvider(
+  timings: OneDeployTimings = defaultOneDeployTimings,
+  /**
+   * A token for each request. @default a token from `@azure/identity`, asked for before every
+   * request so a long publish never sends an expired one (the credential caches a token and
+   * renews it before it expires): the service principal in azure-native's own `ARM_CLIENT_ID`,
+   * `ARM_CLIENT_SECRET`, `ARM_TENANT_ID` when all three are set (the provider's identity, not
+   * another one found first), otherwise DefaultAzureCredential (environment, workload identity,
+   * managed identity, Azure CLI: the deployer's own login); where neither finds a credential,
+   * the token the program read at start (`inputs.token`).
+   */
+  freshToken?: () => Promise<string | undefined>,
+): pulumi.dynamic.ResourceProvider {
+  const defaultFreshToken = () => {
+    let credential: { getToken(scope: string): Promise<{ token: string } | null> } | undefined | null;
+    return async (): Promise<string | undefined> => {
+      if (credential === null) return undefined;
+      try {
+        if (!credential) {
+          const { ClientSecretCredential, DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+          const { ARM_CLIENT_ID: clientId, ARM_CLIENT_SECRET: clientSecret, ARM_TENANT_ID: tenantId } = process.env;
+          credential = clientId && clientSecret && tenantId ? new ClientSecretCredential(tenantId, clientId, clientSecret) : new DefaultAzureCredential();
+        }
+        // The audience the Azure CLI asks for SCM sites (the cloud's active_directory_resource_id).
+        return (await credential.getToken("https://management.core.windows.net/.default"))?.token;
+      } catch {
+        credential = null;
+        return undefined;
+      }
+    };
+  };
   const publish = async (inputs: OneDeployInputs): Promise<{ deploymentId: string }> => {
     const { readFileSync } = require("node:fs") as typeof import("node:fs");
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    if (!inputs.token) throw new Error("one deploy needs a Microsoft Entra token for the SCM site; none was given.");
-    const headers = { authorization: `Bearer ${inputs.token}` };
+    const tokenSource = freshToken ?? defaultFreshToken();
+    const authorization = async () => {
+      const token = (await tokenSource()) ?? inputs.token;
+      if (!token) throw new Error("one deploy needs a Microsoft Entra token for the SCM site; none was given.");
+      return { authorization: `Bearer ${token}` };
+    };
     const zip = readFileSync(inputs.zipPath);
     const started = Date.now();
     // A fresh role assignment answers 403 until it propagates: from the SCM site itself, or as a
@@ -81,7 +125,7 @@ export function oneDeployProvider(timings: OneDeployTimings = defaultOneDeployTi
     for (;;) {
       response = await fetch(`${inputs.scmUrl}/api/publish?RemoteBuild=false`, {
         method: "POST",
-        headers: { ...headers, "content-type": "application/zip", "cache-control": "no-cache" },
+        headers: { ...(await authorization()), "content-type": "application/zip", "cache-control": "no-cache" },
         body: zip,
       });
       const text = await response.text();
@@ -98,15 +142,28 @@ export function oneDeployProvider(timings: OneDeployTimings = defaultOneDeployTi
     // The 202 carries the deployment's status URL; the CLI polls `latest`, the fallback here too.
     const statusUrl = response.headers.get("location") ?? `${inputs.scmUrl}/api/deployments/latest`;
     // Flex answers HTTP 200 while a deployment runs and after it failed: the body says which.
+    // Any other HTTP status is the answer itself: a 401 or 404 will not turn into a deployment
+    // status by waiting, so it fails at once; 429 and 5xx are retried until the timeout.
+    let last = "no answer yet";
     for (;;) {
-      const poll = await fetch(statusUrl, { headers });
-      const body = (await poll.json().catch(() => ({}))) as { id?: string; status?: number; complete?: boolean; status_text?: string; log_url?: string };
-      if (body.status === 3) {
-        throw new Error(`one deploy to ${inputs.scmUrl} failed: ${body.status_text || "no status text"}${body.log_url ? ` (log: ${body.log_url})` : ""}`);
+      const poll = await fetch(statusUrl, { headers: await authorization() });
+      if (!poll.ok) {
+        const text = await poll.text().catch(() => "");
+        if (poll.status !== 429 && poll.status < 500) {
+          throw new Error(`one deploy to ${inputs.scmUrl}: the deployment status at ${statusUrl} answered HTTP ${poll.status}: ${text || "no details"}`);
+        }
+        last = `HTTP ${poll.status}`;
+      } else {
+        const body = (await poll.json().catch(() => ({}))) as { id?: string; status?: number; complete?: boolean; status_text?: string; log_url?: string };
+        if (body.status === 4) return { deploymentId: body.id ?? "latest" };
+        const failed = body.status === undefined ? undefined : failedDeployStatuses[body.status];
+        if (failed) {
+          throw new Error(`one deploy to ${inputs.scmUrl} ended ${failed} (status ${body.status}): ${body.status_text || "no status text"}${body.log_url ? ` (log: ${body.log_url})` : ""}`);
+        }
+        if (body.complete === true) throw new Error(`one deploy to ${inputs.scmUrl} completed with status ${body.status}: ${body.status_text || "no status text"}`);
+        last = `status ${body.status ?? "unknown"}`;
       }
-      if (body.status === 4 || body.status === 5) return { deploymentId: body.id ?? "latest" };
-      if (body.complete === true) throw new Error(`one deploy to ${inputs.scmUrl} completed with status ${body.status}: ${body.status_text || "no status text"}`);
-      if (Date.now() - started >= timings.timeoutMs) throw new Error(`one deploy to ${inputs.scmUrl} did not complete within ${Math.round(timings.timeoutMs / 1000)} s (last status ${body.status ?? "unknown"}).`);
+      if (Date.now() - started >= timings.timeoutMs) throw new Error(`one deploy to ${inputs.scmUrl} did not complete within ${Math.round(timings.timeoutMs / 1000)} s (last ${last}).`);
       await sleep(timings.pollIntervalMs);
     }
   };
@@ -118,9 +175,14 @@ export function oneDeployProvider(timings: OneDeployTimings = defaultOneDeployTi
       return { id: `${inputs.scmUrl}#${inputs.hash}`, outs: outsOf(inputs, deploymentId) };
     },
     async diff(_id: string, olds: OneDeployInputs, news: OneDeployInputs) {
-      // Only what is deployed counts: not the token, not where the zip happens to lie.
-      const changed = olds.hash !== news.hash || olds.scmUrl !== news.scmUrl;
-      return { changes: changed, replaces: olds.scmUrl !== news.scmUrl ? ["scmUrl"] : [], deleteBeforeReplace: false };
+      // Only what is deployed counts: not the token, not where the zip happens to lie. An SCM
+      // URL not known yet (a preview while the app itself changes) decides nothing: the engine
+      // diffs again with the real value during the update, so an unchanged publish is never
+      // planned as a replacement on an unknown.
+      const unknownSite = news.scmUrl === UNKNOWN_INPUT;
+      const movedSite = !unknownSite && olds.scmUrl !== news.scmUrl;
+      const changed = olds.hash !== news.hash || movedSite;
+      return { changes: changed, replaces: movedSite ? ["scmUrl"] : [], deleteBeforeReplace: false };
     },
     async update(_id: string, _olds: OneDeployInputs, news: OneDeployInputs) {
       const { deploymentId } = await publish(news);

@@ -300,6 +300,27 @@ export const hostAccessRoles: ReadonlyArray<{ purpose: HostAccessPurpose; role: 
   { purpose: "telemetry", role: "Monitoring Metrics Publisher", target: "appInsights" },
 ];
 
+/**
+ * The vault's deletion protection for `protectData`, and what an update of an existing vault
+ * leaves alone, because Azure refuses to change it
+ * (https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview):
+ * - the soft-delete retention (7 to 90 days) "can only be configured during key vault creation"
+ *   and "cannot be changed afterwards", in either direction, so it is set at creation and ignored
+ *   on every update: a vault keeps the retention it was created with;
+ * - purge protection can be turned on later but never off, so with `protectData` it is asked for
+ *   (an existing vault gets it), and without it is ignored on updates: a vault created with it
+ *   keeps it instead of failing the update.
+ * docs/configuration.md says what switching `protectData` on an existing stack does.
+ */
+export function vaultProtectionFor(protectData: boolean): {
+  properties: { softDeleteRetentionInDays: number; enablePurgeProtection?: true };
+  ignoreChanges: string[];
+} {
+  return protectData
+    ? { properties: { softDeleteRetentionInDays: 90, enablePurgeProtection: true }, ignoreChanges: ["properties.softDeleteRetentionInDays"] }
+    : { properties: { softDeleteRetentionInDays: 7 }, ignoreChanges: ["properties.softDeleteRetentionInDays", "properties.enablePurgeProtection"] };
+}
+
 /** The role definition's resource id in a subscription. */
 export const roleDefinitionIdFor = (subscriptionId: string, role: AzureRole) =>
   `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${azureRoles[role]}`;

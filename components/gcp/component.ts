@@ -10,10 +10,10 @@
  * check → plan → create: `planGcp` (./rules.ts) decides every value before any resource
  * exists; the constructor only creates what the plan says, in dependency order.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "./sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { entryPointName, gcpDeadlineEnvironment, gcpEnvironment, gcpScheduleEnvironment } from "../../functions/gcp/contract";
-import { packageFunction, packageJsonFor } from "../bundle";
+import { packageFunction, packageJsonFor, packageLockJsonFor } from "../bundle";
 import { created, packageAsset, platformOutputs, reportWarnings } from "../component";
 import {
   CAPABILITIES_TAG,
@@ -423,8 +423,9 @@ export class GcpFunctions extends pulumi.ComponentResource implements PlatformOu
       { seconds: IAM_PROPAGATION_SECONDS, triggers: [...bindings, ...this.buildBindings].map((binding) => binding.id) },
       { parent: this, dependsOn: [...bindings, ...this.buildBindings] },
     );
-    // Cloud Build installs the bundle's externals (only the Functions Framework) from package.json.
-    const pkg = packageFunction(bundle, { "package.json": packageJsonFor(bundle) });
+    // Cloud Build installs the bundle's externals (only the Functions Framework) from package.json,
+    // with `npm ci` from the lockfile beside it: the versions tested here (../lockfile.ts).
+    const pkg = packageFunction(bundle, { "package.json": packageJsonFor(bundle), "package-lock.json": packageLockJsonFor(bundle) });
     const source = new gcp.storage.BucketObject(
       `${name}-${fnName}-source`,
       // A new object name per content change makes Cloud Functions rebuild.

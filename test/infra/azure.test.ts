@@ -5,6 +5,7 @@
  * setting. The rules on their own are tested in components/azure/rules.test.ts.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { AzureFunctions, azureRoles, capabilityRoles, nearestInstanceMemory, type AzureFunctionsArgs, type AzureRole } from "../../components/azure";
 import { azureEnv } from "../../functions/azure/contract";
@@ -69,7 +70,11 @@ function azureState(args: pulumi.runtime.MockResourceArgs): Record<string, any> 
       return {
         id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/${i.vaultName}/secrets/${i.secretName}`,
         name: i.secretName,
-        properties: { secretUri: `https://${i.vaultName}.vault.azure.net/secrets/${i.secretName}` },
+        // Key Vault gives every value a new version: here a hash of the value stands in for its id.
+        properties: {
+          secretUri: `https://${i.vaultName}.vault.azure.net/secrets/${i.secretName}`,
+          secretUriWithVersion: `https://${i.vaultName}.vault.azure.net/secrets/${i.secretName}/${createHash("sha256").update(JSON.stringify(i.properties)).digest("hex").slice(0, 32)}`,
+        },
       };
     case T.insights:
       return { id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Insights/components/${args.name}`, connectionString: "InstrumentationKey=00000000-0000-0000-0000-00000000abcd;IngestionEndpoint=https://westeurope.in.applicationinsights.azure.com/" };
@@ -338,7 +343,7 @@ for (const stack of ["dev", "prod"] as const) {
       }
       const api = appSettings(appOf(run, "users-api"));
       const secret = run.one(T.secret);
-      assert.equal(api.API_KEY, `@Microsoft.KeyVault(SecretUri=https://${secret.inputs.vaultName}.vault.azure.net/secrets/api-key)`);
+      assert.match(api.API_KEY, new RegExp(`^@Microsoft\\.KeyVault\\(SecretUri=https://${secret.inputs.vaultName}\\.vault\\.azure\\.net/secrets/api-key/[0-9a-f]{32}\\)$`), "the secret's version URI");
       assert.equal(api.USERS_TABLE, "users");
       assert.equal(api.EVENTS_QUEUE, "user-events");
       assert.equal(api.PARITY_STORAGE__tableServiceUri, `https://${run.one(T.account, "-storage").inputs.accountName}.table.core.windows.net/`);
@@ -379,13 +384,38 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(await valueOf(run.result.functionNames["queue-worker"]), appOf(run, "queue-worker").inputs.name);
     });
 
-    it(`protectData=${config.protectData} reaches the vault`, () => {
-      const props = run.one(T.vault).inputs.properties;
+    it(`protectData=${config.protectData} reaches the vault, and an update never asks Azure to shorten the retention or drop purge protection`, () => {
+      const vault = run.one(T.vault);
+      const props = vault.inputs.properties;
       assert.equal(props.enablePurgeProtection, config.protectData ? true : undefined);
       assert.equal(props.softDeleteRetentionInDays, config.protectData ? 90 : 7);
+      assert.equal(vault.protect, config.protectData);
+      // The retention is fixed at creation; purge protection can be turned on, never off.
+      assert.deepEqual(vault.ignoreChanges, config.protectData ? ["properties.softDeleteRetentionInDays"] : ["properties.softDeleteRetentionInDays", "properties.enablePurgeProtection"]);
     });
   });
 }
+
+describe("infra: azure, a rotated API key reaches the apps on the same `pulumi up`", function () {
+  this.timeout(60_000);
+  it("the Key Vault reference names the secret's version, so a new key changes every reading app's setting (App Service re-fetches on a configuration change), and the same key changes nothing", async () => {
+    const functions = deploymentsFor(stackConfig("dev"), "azure");
+    const apiKeyOf = async (apiKey: string) => {
+      const run = await deploy(functions, { apiKey });
+      return Object.fromEntries(run.ofType(T.app).map((app) => [app.name, appSettings(app).API_KEY]));
+    };
+    const before = await apiKeyOf(TEST_API_KEY);
+    const again = await apiKeyOf(TEST_API_KEY);
+    const rotated = await apiKeyOf("rotated-api-key-9876543210");
+    const readers = Object.keys(before).filter((app) => before[app] !== undefined);
+    assert.ok(readers.length > 0);
+    assert.deepEqual(again, before, "the same key: no app setting changes, no restart");
+    for (const app of readers) {
+      assert.notEqual(rotated[app], before[app], `${app}: a rotation changes its reference`);
+      assert.equal(rotated[app].replace(/\/[0-9a-f]{32}\)$/, ")"), before[app].replace(/\/[0-9a-f]{32}\)$/, ")"), `${app}: only the version differs`);
+    }
+  });
+});
 
 describe("infra: azure, the vault name is unique per deployment and within Key Vault's rules", function () {
   this.timeout(60_000);

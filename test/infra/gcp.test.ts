@@ -5,7 +5,10 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { bundleExternals, bundleFunction, deploymentsFor, packageFunction, packageJsonFor } from "../../components/bundle";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { bundleExternals, bundleFunction, deploymentsFor, packageFunction, packageJsonFor, packageLockJsonFor, projectRoot } from "../../components/bundle";
 import { catalog, type Capability } from "../../components/catalog";
 import { settingsFor, type ParityConfig } from "../../components/config";
 import { GcpFunctions, type GcpFunctionsArgs } from "../../components/gcp";
@@ -489,15 +492,55 @@ describe("GcpFunctions: the package it uploads", function () {
     assert.match(pkg.dependencies["@google-cloud/functions-framework"], /^\d+\.\d+\.\d+$/, "pinned");
   });
 
+  it("ships a package-lock.json of the Functions Framework's installed tree, so Cloud Build's `npm ci` installs the versions tested here", () => {
+    const bundle = bundleFunction(catalog[0], "gcp");
+    const lock = JSON.parse(packageLockJsonFor(bundle)) as { lockfileVersion: number; packages: Record<string, { version?: string; dependencies?: Record<string, string>; dev?: boolean; peer?: boolean }> };
+    assert.equal(lock.lockfileVersion, 3);
+    // npm ci refuses a lockfile whose root disagrees with package.json.
+    assert.deepEqual(lock.packages[""].dependencies, JSON.parse(packageJsonFor(bundle)).dependencies);
+    // The versions Node loads here: the framework from parity's root, the body parsers from the framework's folder.
+    // (The framework's `exports` hide its package.json: found from its main module upwards.)
+    const manifestFile = (require_: NodeJS.Require, name: string): string => {
+      for (let dir = path.dirname(require_.resolve(name)); ; dir = path.dirname(dir)) {
+        const file = path.join(dir, "package.json");
+        if (fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string }).name === name) return file;
+        assert.notEqual(path.dirname(dir), dir, `no package.json of ${name}`);
+      }
+    };
+    const installed = (require_: NodeJS.Require, name: string) => (JSON.parse(fs.readFileSync(manifestFile(require_, name), "utf8")) as { version: string }).version;
+    const fromRoot = createRequire(path.join(projectRoot, "package.json"));
+    const fromFramework = createRequire(manifestFile(fromRoot, "@google-cloud/functions-framework"));
+    assert.equal(lock.packages["node_modules/@google-cloud/functions-framework"].version, installed(fromRoot, "@google-cloud/functions-framework"));
+    assert.equal(lock.packages["node_modules/express"].version, installed(fromFramework, "express"));
+    assert.equal(lock.packages["node_modules/body-parser"].version, installed(fromFramework, "body-parser"));
+    // Every dependency of every package resolves inside the lockfile, as Node would in the installed tree; none is marked dev or peer-only (npm ci would omit it).
+    const resolveIn = (location: string, name: string): string | undefined => {
+      for (let at = location; ; ) {
+        const candidate = `${at === "" ? "" : `${at}/`}node_modules/${name}`;
+        if (lock.packages[candidate]) return candidate;
+        if (at === "") return undefined;
+        const up = at.lastIndexOf("/node_modules/");
+        at = up < 0 ? "" : at.slice(0, up);
+      }
+    };
+    for (const [location, entry] of Object.entries(lock.packages)) {
+      assert.ok(!entry.dev && !entry.peer, `${location} is a production dependency`);
+      for (const name of Object.keys(entry.dependencies ?? {})) assert.ok(resolveIn(location, name), `${location} needs ${name}`);
+    }
+  });
+
   it("names the source object after the package's hash, so new code means a new object and a rebuild", async () => {
     const run = await deploy(argsFor(stackConfig("dev")));
     for (const fn of catalog) {
       const bundle = bundleFunction(fn, "gcp");
-      const pkg = packageFunction(bundle, { "package.json": packageJsonFor(bundle) });
-      assert.deepEqual(Object.keys(pkg.files).sort(), ["index.js", "index.js.map", "package.json"]);
+      const pkg = packageFunction(bundle, { "package.json": packageJsonFor(bundle), "package-lock.json": packageLockJsonFor(bundle) });
+      assert.deepEqual(Object.keys(pkg.files).sort(), ["index.js", "index.js.map", "package-lock.json", "package.json"]);
       const object = run.one(T.object, `-${fn.name}-source`);
       assert.equal(object.inputs.name, `${fn.name}/${pkg.hash}.zip`);
       assert.equal(fnResource(run, fn.name).inputs.buildConfig.source.storageSource.object, object.state.name);
+      // Another locked tree is other code: a new object, and so a rebuild.
+      const relocked = packageFunction(bundle, { "package.json": packageJsonFor(bundle), "package-lock.json": packageLockJsonFor(bundle).replace(/"version": "(\d+)\./, (_, major: string) => `"version": "${Number(major) + 1}.`) });
+      assert.notEqual(relocked.hash, pkg.hash, "the lockfile is part of the hash");
     }
   });
 });
