@@ -6,14 +6,22 @@
  */
 import fc from "fast-check";
 import type { ConformanceTarget } from "../conformance/target";
-import { fuzzRequest, materialize, type FuzzRequest } from "./generators";
+import * as net from "node:net";
+import { fuzzRequest, materialize, RUN_TOKEN_LENGTH, type FuzzRequest } from "./generators";
 import { explainedBy, outcome, violations, type Observed } from "./invariants";
-import { createReference, observe, toWebRequest } from "./reference";
+import { createReference, observe, toWebRequest, wireBody } from "./reference";
 
 /** One platform under fuzzing: an answer per request, however it is reached. */
 export interface FuzzSubject {
   platform: string;
   apiKey: string;
+  /**
+   * Whether the subject is reached over a connection whose bytes the fuzzer writes (HTTP), so a
+   * body's framing (chunked, lying lengths) can be sent as generated. A conformance target is
+   * handed a web Request through the platform's native entry, behind no HTTP server: there
+   * framing is the platform front's business, so runFuzz sends those requests honestly framed.
+   */
+  framesOnTheWire?: boolean;
   send(request: FuzzRequest): Promise<Observed>;
 }
 
@@ -77,8 +85,11 @@ export function httpSubject(platform: string, baseUrl: string, apiKey: string, t
   return {
     platform,
     apiKey,
+    framesOnTheWire: true,
     async send(request) {
       try {
+        // fetch frames every body honestly; a hostile framing needs the bytes written by hand.
+        if (request.framing && request.body !== undefined) return await sendFramed(baseUrl, request, timeoutMs);
         return await observe(await fetch(toWebRequest(baseUrl, request), { signal: AbortSignal.timeout(timeoutMs) }));
       } catch (error) {
         const e = error as Error & { cause?: Error };
@@ -108,13 +119,17 @@ export async function runFuzz(subjects: FuzzSubject[], options: FuzzOptions): Pr
   const counts = new Map(subjects.map((s) => [s.platform, emptyCounts(s.platform)]));
   const createdIds = new Map(subjects.map((s) => [s.platform, [] as string[]]));
   const referenceOutcomes: Record<string, number> = {};
-  const runToken = `r${Date.now().toString(36)}`;
+  // Fixed length (RUN_TOKEN_LENGTH): "r", 8 base-36 digits of the time, 4 of the count.
+  const runToken = `r${Date.now().toString(36).padStart(8, "0")}`;
   let sent = 0;
   let lastProblems: string[] = [];
   const started = Date.now();
 
-  const property = fc.asyncProperty(fuzzRequest, async (generated) => {
-    const token = `${runToken}${(sent++).toString(36)}`;
+  const framed = subjects.every((subject) => subject.framesOnTheWire === true);
+  const requests = framed ? fuzzRequest : fuzzRequest.map(({ framing: _framing, ...honest }) => honest);
+  const property = fc.asyncProperty(requests, async (generated) => {
+    const token = `${runToken}${(sent++).toString(36).padStart(4, "0")}`;
+    if (token.length !== RUN_TOKEN_LENGTH) throw new Error(`run token ${token} is not ${RUN_TOKEN_LENGTH} characters: the exact-length bodies and emails would be off`);
     options.onProgress?.(Math.min(sent, options.runs), options.runs);
     const expectedRequest = materialize(generated, REFERENCE_KEY, token);
     const [expected, ...answers] = await Promise.all([
@@ -245,4 +260,75 @@ export function describeFailure(failure: FuzzFailure): string {
     `shrunk request: ${JSON.stringify(failure.request)}`,
     ...failure.problems.map((p) => `  - ${p}`),
   ].join("\n");
+}
+
+/**
+ * Sends a request whose body is framed in a hostile way (generators.ts `Framing`) over a raw
+ * TCP connection, and reads the first answer: the status line, the headers, and a body delimited
+ * by content-length, chunks or the close. A client that declared more than it sends closes its
+ * side after the bytes it has (the server would otherwise wait for them until its own timeout).
+ */
+export function sendFramed(baseUrl: string, request: FuzzRequest, timeoutMs: number): Promise<Observed> {
+  const url = new URL(baseUrl);
+  const body = Buffer.from(wireBody(request) ?? new Uint8Array(0));
+  const { chunked, lengthDelta } = request.framing!;
+  const head = [`${request.method} ${url.pathname.replace(/\/$/, "")}${request.path} HTTP/1.1`, `host: ${url.host}`];
+  for (const [name, value] of Object.entries(request.headers)) head.push(`${name}: ${value}`);
+  if (chunked) head.push("transfer-encoding: chunked");
+  if (lengthDelta !== undefined) head.push(`content-length: ${Math.max(0, body.byteLength + lengthDelta)}`);
+  const payload = chunked ? Buffer.concat([Buffer.from(body.byteLength > 0 ? `${body.byteLength.toString(16)}\r\n` : ""), body, Buffer.from(body.byteLength > 0 ? "\r\n0\r\n\r\n" : "0\r\n\r\n")]) : body;
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(url.port || 80), url.hostname);
+    let received = Buffer.alloc(0);
+    let settled = false;
+    const settle = (observed: Observed) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(observed);
+    };
+    const noAnswer = (why: string): Observed => ({ status: 0, contentType: "", text: "", connectionError: why });
+    const timer = setTimeout(() => settle(noAnswer(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const tryParse = (closed: boolean) => {
+      const parsed = parseResponse(received, closed);
+      if (parsed) settle(parsed);
+      else if (closed) settle(noAnswer(received.length === 0 ? "the server closed the connection without an answer" : "the server closed the connection mid-answer"));
+    };
+    socket.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      tryParse(false);
+    });
+    socket.on("end", () => tryParse(true));
+    socket.on("error", (error) => (received.length > 0 ? tryParse(true) : settle(noAnswer(error.message))));
+    socket.write(Buffer.concat([Buffer.from(`${head.join("\r\n")}\r\n\r\n`), payload]));
+    if (!chunked && (lengthDelta ?? 0) > 0) socket.end();
+  });
+}
+
+/** The first HTTP/1.1 answer in `bytes`, once complete (or once the server closed, for a body delimited by the close). */
+export function parseResponse(bytes: Buffer, closed: boolean): Observed | undefined {
+  const end = bytes.indexOf("\r\n\r\n");
+  if (end < 0) return undefined;
+  const [statusLine, ...lines] = bytes.subarray(0, end).toString("latin1").split("\r\n");
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1]);
+  if (!Number.isInteger(status)) return { status: 0, contentType: "", text: "", connectionError: `not an HTTP answer: ${JSON.stringify(statusLine)}` };
+  const headers = new Map(lines.map((line) => [line.slice(0, line.indexOf(":")).trim().toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
+  const rest = bytes.subarray(end + 4);
+  const answer = (body: Buffer): Observed => ({ status, contentType: headers.get("content-type") ?? "", text: body.toString("utf8") });
+  if (/chunked/i.test(headers.get("transfer-encoding") ?? "")) {
+    const parts: Buffer[] = [];
+    for (let at = 0; ; ) {
+      const lineEnd = rest.indexOf("\r\n", at);
+      if (lineEnd < 0) return undefined;
+      const size = parseInt(rest.subarray(at, lineEnd).toString("latin1"), 16);
+      if (size === 0) return answer(Buffer.concat(parts));
+      if (rest.length < lineEnd + 2 + size + 2) return undefined;
+      parts.push(rest.subarray(lineEnd + 2, lineEnd + 2 + size));
+      at = lineEnd + 2 + size + 2;
+    }
+  }
+  const length = headers.get("content-length");
+  if (length !== undefined) return rest.length >= Number(length) ? answer(rest.subarray(0, Number(length))) : undefined;
+  return closed || status === 204 || status === 304 ? answer(rest) : undefined;
 }

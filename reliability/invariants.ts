@@ -96,7 +96,35 @@ function hasBadEscape(path: string): boolean {
  */
 const FUNCTIONS_FRAMEWORK = "the Functions Framework (what Cloud Functions gen2 runs, deployed and local alike) puts Express in front of the function";
 
+/**
+ * Whether a request's framing lies about its length (generators.ts `Framing`): chunked with a
+ * content-length as well, or a content-length shorter or longer than the bytes sent.
+ */
+const lyingLength = (request: FuzzRequest) => request.framing?.lengthDelta !== undefined;
+
+/**
+ * Node's HTTP server (llhttp) answers a lying length itself, before any handler sees the
+ * request: chunked with a content-length is refused (HPE_UNEXPECTED_CONTENT_LENGTH; RFC 9112
+ * §6.1 lets a server reject it or process it by the chunks, as workerd does); bytes past the
+ * content-length are parsed as the next request and refused; a connection closed before the
+ * declared length arrived ends the request. Each is a bare `400 Bad Request` and the connection
+ * is closed (measured on the local cloud, docs/reliability.md). Deployed, the platform's front
+ * (API Gateway, Google's front end, Azure's front end) answers such a request in its own way.
+ */
+const NODE_HTTP_SERVER = "Node's HTTP server (llhttp) answers a lying length itself with a bare 400 and closes the connection: chunked with a content-length (RFC 9112 §6.1 allows refusing it), bytes past the content-length (parsed as a next request), or a close before the declared length";
+
+const framingDeviation = (platform: string, server: string): KnownDeviation => ({
+  id: `${platform}-http-server-lying-length-400`,
+  platform,
+  what: "a body whose length lies (chunked with a content-length, or a content-length shorter or longer than the bytes sent) gets the HTTP server's own 400 (no body); workerd and the core take the chunks, or the declared bytes, and answer with parity's code",
+  why: `${server}: ${NODE_HTTP_SERVER}`,
+  explains: (request, observed) => runtimeAnswer(observed, 400) && lyingLength(request),
+});
+
 export const knownDeviations: KnownDeviation[] = [
+  framingDeviation("aws", "the local API Gateway front is a Node HTTP server (local/front.ts)"),
+  framingDeviation("gcp", "the Functions Framework is a Node HTTP server (deployed, Google's front end re-frames the request before it)"),
+  framingDeviation("azure", "the local Azure Functions front is a Node HTTP server (local/front.ts)"),
   {
     id: "gcp-runtime-bad-escape-400",
     platform: "gcp",

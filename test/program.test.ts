@@ -9,16 +9,7 @@ import { formatPlan, mandatoryViolations, planStack } from "../scripts/plan";
 import { formatViolation } from "../policies/evaluate";
 import { parityPolicies } from "../policies/pack";
 import { SECRET_SIG, SIG_KEY } from "../scripts/analyzer-requests";
-import { runWithMocks, stackConfig, valueOf, TEST_API_KEY, type StateFor } from "./infra/harness";
-
-/** The provider-computed outputs the endpoints are made of (the rest keep the harness's defaults). */
-const endpointState: StateFor = ({ type, name }) => {
-  if (type === "aws:apigatewayv2/api:Api") return { apiEndpoint: `https://${name}.execute-api.eu-west-1.amazonaws.com` };
-  if (type === "gcp:cloudfunctionsv2/function:Function") return { url: `https://europe-west1-parity-prod.cloudfunctions.net/${name}` };
-  if (type === "azure-native:web:WebApp") return { defaultHostName: `${name}.azurewebsites.net` };
-  if (type === "pulumi-nodejs:dynamic:Resource") return { subdomain: "parity-test" };
-  return {};
-};
+import { endpointState, runIndex, runWithMocks, stackConfig, valueOf, TEST_API_KEY } from "./infra/harness";
 
 /**
  * Where `needle` appears in a recorded input outside any secret, as property paths. The SDK
@@ -79,16 +70,6 @@ describe("the stack program (index.ts) and npm run plan", function () {
     const componentTypes = run.resources.filter((r) => r.type.startsWith("parity:")).map((r) => `${r.type} ${r.name}`);
     assert.deepEqual(componentTypes.sort(), platforms.map((p) => `parity:${p}:Functions parity-prod`).sort());
   });
-
-  /** Runs index.ts itself, with config as the Pulumi CLI hands it over (structured values as JSON). */
-  const runIndex = (values: Record<string, unknown>) => {
-    const config = Object.fromEntries(
-      Object.entries(values).map(([key, value]) => [`parity:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
-    );
-    const indexPath = require.resolve("../index");
-    delete require.cache[indexPath];
-    return runWithMocks(() => require(indexPath) as typeof import("../index"), { stack: "dev", config, stateFor: endpointState });
-  };
 
   it("index.ts reads the stack config through Pulumi and exports the stack outputs", async () => {
     const run = await runIndex({ platforms: ["aws"], functions: { "users-api": { memoryMb: 512 } }, apiKey: TEST_API_KEY });

@@ -9,7 +9,7 @@
  * check → plan → create: `planAws` (./rules.ts) decides every value before any resource
  * exists; the constructor only creates what the plan says, in dependency order.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "./sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { awsEnvironment, awsReconcilerEnvironment, awsUsersTable, AWS_HANDLER_EXPORT } from "../../functions/aws/contract";
 import { SCHEDULER_INPUT_TEMPLATE } from "../../functions/aws/scheduler-event";

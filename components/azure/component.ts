@@ -256,7 +256,11 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
 
     const http = this.plan.httpFunction;
     this.endpoint = http ? pulumi.interpolate`https://${this.nodes[http.definition.name].app.defaultHostName}` : undefined;
-    this.queues = this.eventsQueue && this.eventsPoisonQueue ? { queue: this.eventsQueue.name, deadLetter: this.eventsPoisonQueue.name } : undefined;
+    // The names this component gives the queues, through each queue's URN (known at registration)
+    // so they wait for it: azure-native's `name` output is the provider's, unknown until the queue
+    // exists, and a first preview would show the stack's queue names as unknown.
+    const queueNamed = (queue: storage.Queue, queueName: string) => queue.urn.apply(() => queueName);
+    this.queues = this.eventsQueue && this.eventsPoisonQueue ? { queue: queueNamed(this.eventsQueue, this.plan.eventsQueue), deadLetter: queueNamed(this.eventsPoisonQueue, this.plan.poisonQueue) } : undefined;
     this.schedules = Object.fromEntries(
       this.plan.scheduled.map((fn): [string, DeployedSchedule] => [fn.definition.name, { expression: fn.native.schedule!.expression, identity: undefined, invoke: undefined }]),
     );

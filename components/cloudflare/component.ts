@@ -9,7 +9,7 @@
  * resource exists; the constructor only creates what the plan says, in dependency order.
  */
 import * as fs from "node:fs";
-import * as cloudflare from "@pulumi/cloudflare";
+import * as cloudflare from "./sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { workerBindings, type WorkerBinding } from "../../functions/cloudflare/contract";
 import { sha256Hex } from "../bundle";
@@ -323,7 +323,7 @@ function checkAccountId(name: string, accountId: unknown): void {
 }
 
 /** A contract binding in the shape `cloudflare.WorkersScript` takes. */
-function toScriptBinding(binding: WorkerBinding<pulumi.Input<string>>): cloudflare.types.input.WorkersScriptBinding {
+function toScriptBinding(binding: WorkerBinding<pulumi.Input<string>>): cloudflare.inputs.WorkersScriptBinding {
   switch (binding.kind) {
     case "d1":
       return { type: "d1", name: binding.name, id: binding.databaseId };

@@ -13,6 +13,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { D1MigrationStatements } from "./migrations";
 
+/**
+ * How an input not known yet reaches a dynamic provider's `diff`: the engine marshals an unknown
+ * as this string whatever its type (pulumi/pulumi sdk/go/common/resource/plugin/rpc.go
+ * `UnknownStringValue`), and @pulumi/pulumi's dynamic provider host hands `diff` the news as
+ * `req.getNews().toJavaScript()` (cmd/dynamic-provider/index.ts). In a preview, an input made of
+ * another resource's output is unknown while that resource is created, replaced or updated; the
+ * engine diffs again with the real value when `pulumi up` runs the step, so an unknown decides
+ * no replacement.
+ */
+const UNKNOWN_INPUT = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /** Inputs of {@link D1Migrations}. */
 export interface D1MigrationsArgs {
   accountId: pulumi.Input<string>;
@@ -50,9 +61,11 @@ export const d1MigrationsProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `${inputs.databaseId}/migrations`, outs: { ...inputs, apiToken: undefined, appliedMigrations: applied } };
   },
   async diff(_id: string, olds: MigrationInputs, news: MigrationInputs) {
-    // A rotated or moved token changes nothing in the database.
+    // A rotated or moved token changes nothing in the database. A database id not known yet (the
+    // database itself changes in this preview) may be a change, never a planned replacement.
     const changed = olds.accountId !== news.accountId || olds.databaseId !== news.databaseId || JSON.stringify(olds.migrations) !== JSON.stringify(news.migrations);
-    return { changes: changed, replaces: olds.databaseId !== news.databaseId ? ["databaseId"] : [], deleteBeforeReplace: false };
+    const movedDatabase = news.databaseId !== UNKNOWN_INPUT && olds.databaseId !== news.databaseId;
+    return { changes: changed, replaces: movedDatabase ? ["databaseId"] : [], deleteBeforeReplace: false };
   },
   async update(_id: string, _olds: MigrationInputs, news: MigrationInputs) {
     const applied = await migrateD1(news);
@@ -131,8 +144,10 @@ export const subdomainProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `${inputs.accountId}/workers-subdomain`, outs: { accountId: inputs.accountId, subdomain: await readSubdomain(inputs) } };
   },
   async diff(_id: string, olds: SubdomainInputs, news: SubdomainInputs) {
+    // The account comes from stack config, so it is known even in a preview; should it ever be
+    // unknown, it is a possible change, not a planned replacement.
     const accountChanged = olds.accountId !== news.accountId;
-    return { changes: accountChanged, replaces: accountChanged ? ["accountId"] : [], deleteBeforeReplace: false };
+    return { changes: accountChanged, replaces: accountChanged && news.accountId !== UNKNOWN_INPUT ? ["accountId"] : [], deleteBeforeReplace: false };
   },
   async update(_id: string, _olds: SubdomainInputs, news: SubdomainInputs) {
     return { outs: { accountId: news.accountId, subdomain: await readSubdomain(news) } };

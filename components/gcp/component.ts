@@ -10,7 +10,7 @@
  * check → plan → create: `planGcp` (./rules.ts) decides every value before any resource
  * exists; the constructor only creates what the plan says, in dependency order.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "./sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { entryPointName, gcpDeadlineEnvironment, gcpEnvironment, gcpScheduleEnvironment } from "../../functions/gcp/contract";
 import { packageFunction, packageJsonFor, packageLockJsonFor } from "../bundle";

@@ -9,6 +9,7 @@ export const errorStatus = {
   unsupported_media_type: 415,
   unsupported_content_encoding: 415,
   malformed_json: 400,
+  incomplete_body: 400,
   validation_failed: 422,
   internal_error: 500,
 } as const;

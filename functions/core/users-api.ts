@@ -26,9 +26,16 @@ export function isIdentityEncoding(contentEncoding: string | null): boolean {
   return contentEncoding === null || /^\s*(identity\s*)?$/i.test(contentEncoding);
 }
 
-/** The body's bytes, or "too-large" as soon as more than `maxBytes` have arrived (the rest is never read). */
-export async function readBodyWithin(request: Request, maxBytes: number): Promise<Uint8Array | "too-large"> {
-  const declared = request.headers.get("content-length");
+/**
+ * The body's bytes, or "too-large" as soon as more than `maxBytes` have arrived (the rest is never
+ * read), or "incomplete" when the body stream fails before its end: the client closed or reset
+ * the connection before sending all it declared (RFC 9112 §8: an incomplete message). That is the
+ * client's doing, a 400, never a 500 (workerd hands the function such a stream, issue 26).
+ */
+export async function readBodyWithin(request: Request, maxBytes: number): Promise<Uint8Array | "too-large" | "incomplete"> {
+  // A chunked body's length is its chunks' (RFC 9112 §6.3: Transfer-Encoding overrides
+  // Content-Length); workerd hands on both headers, so a lying length must not decide then.
+  const declared = request.headers.has("transfer-encoding") ? null : request.headers.get("content-length");
   // A declared length over the limit is refused without reading; a smaller one proves nothing.
   if (declared !== null && Number(declared) > maxBytes) return "too-large";
   if (!request.body) return new Uint8Array(0);
@@ -36,7 +43,13 @@ export async function readBodyWithin(request: Request, maxBytes: number): Promis
   const chunks: Uint8Array[] = [];
   let received = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await reader.read();
+    } catch {
+      return "incomplete";
+    }
+    const { done, value } = read;
     if (done) break;
     received += value.byteLength;
     if (received > maxBytes) {
@@ -155,6 +168,7 @@ export function createUsersApi(deps: UsersApiDeps): UsersApi {
       const log = c.env.log;
       const bytes = await readBodyWithin(c.req.raw, MAX_BODY_BYTES);
       if (bytes === "too-large") return errorResponse("payload_too_large", `the body must be at most ${MAX_BODY_BYTES} bytes`);
+      if (bytes === "incomplete") return errorResponse("incomplete_body", "the body ended before all of it arrived");
       let body: unknown;
       try {
         body = JSON.parse(new TextDecoder().decode(bytes));

@@ -88,6 +88,30 @@ describe("core: hostile bodies", () => {
     assert.equal((await readBodyWithin(honest, MAX_BODY_BYTES) as Uint8Array).byteLength, MAX_BODY_BYTES);
   });
 
+  it("a body that ends before all of it arrived (the client closed mid-body) is 400 incomplete_body, never a 500, and nothing is stored", async () => {
+    const { usersApi, users } = api();
+    const whole = new TextEncoder().encode(JSON.stringify({ email: "cut@y.io", name: "Cut" }));
+    for (const sent of [whole.byteLength, 10, 0]) {
+      const cut = new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (sent > 0) controller.enqueue(whole.subarray(0, sent));
+          controller.error(new Error("the client closed the connection"));
+        },
+      });
+      assert.deepEqual(await codeOf(await usersApi.fetch(post(cut))), [400, "incomplete_body"], `${sent} bytes, then the close`);
+    }
+    assert.equal(users.size, 0);
+  });
+
+  it("a chunked body's length is its chunks': a content-length beside transfer-encoding decides nothing (RFC 9112 §6.3)", async () => {
+    const { usersApi } = api();
+    const small = JSON.stringify({ email: "chunks@y.io", name: "Chunks" });
+    const response = await usersApi.fetch(post(small, { "transfer-encoding": "chunked", "content-length": String(MAX_BODY_BYTES + 20_000) }));
+    assert.equal(response.status, 201);
+    const { stream } = countingStream(MAX_BODY_BYTES + 1, 1);
+    assert.deepEqual(await codeOf(await usersApi.fetch(post(stream, { "transfer-encoding": "chunked", "content-length": "10" }))), [413, "payload_too_large"], "the bytes still count");
+  });
+
   it("a content-length over the limit is 413 without reading the body", async () => {
     const { stream, pulled } = countingStream(1024);
     const declared = new Request("http://x/", { method: "POST", body: stream, headers: { "content-length": String(MAX_BODY_BYTES + 1) }, duplex: "half" } as RequestInit);

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { normalizeEmail, unstorableText, validateNewUser } from "../../functions/core/validation";
 import { isJsonContentType } from "../../functions/core/users-api";
-import { describeFailure, runFuzz, type FuzzSubject } from "../../reliability/fuzz";
-import { fuzzRequest, KEY_SLOT, materialize, RUN_SLOT, stringClasses } from "../../reliability/generators";
+import * as net from "node:net";
+import { gunzipSync } from "node:zlib";
+import { describeFailure, parseResponse, runFuzz, sendFramed, type FuzzSubject } from "../../reliability/fuzz";
+import { bodyOfBytes, emailOfOctets, fuzzRequest, KEY_SLOT, materialize, RUN_SLOT, RUN_TOKEN_LENGTH, stringClasses, type FuzzRequest } from "../../reliability/generators";
 import { explainedBy, outcome, violations, type Observed } from "../../reliability/invariants";
 import { spellingsOf } from "../../reliability/races";
 import { createReference, toWebRequest } from "../../reliability/reference";
@@ -28,6 +30,98 @@ describe("reliability: generators", () => {
     const filled = materialize({ method: "POST", path: "/users", headers: { authorization: `Bearer ${KEY_SLOT}` }, body: `{"email":"a${RUN_SLOT}@b.co"}` }, "k3y", "t1");
     assert.deepEqual(filled, { method: "POST", path: "/users", headers: { authorization: "Bearer k3y" }, body: '{"email":"at1@b.co"}' });
     assert.equal(new URL(toWebRequest("http://h", { method: "GET", path: "//users", headers: {} }).url).pathname, "//users");
+  });
+});
+
+describe("reliability: hostile bodies and addresses in the generator (issue 26)", () => {
+  const sample = fc.sample(fuzzRequest, { seed: 26, numRuns: 3_000 });
+  const token = "r".repeat(RUN_TOKEN_LENGTH);
+  const sent = (request: FuzzRequest) => materialize(request, "k", token);
+
+  it("sends really compressed bodies of every coding, and chunked bodies with honest and lying lengths", () => {
+    assert.deepEqual(new Set(sample.map((r) => r.coding).filter(Boolean)), new Set(["gzip", "br", "deflate"]));
+    for (const request of sample.filter((r) => r.coding)) assert.equal(request.headers["content-encoding"], request.coding, "the label says what the bytes are");
+    const framings = new Set(sample.map((r) => r.framing && `${r.framing.chunked ? "chunked" : "length"}${r.framing.lengthDelta === undefined ? "" : r.framing.lengthDelta < 0 ? "-short" : "-long"}`).filter(Boolean));
+    assert.deepEqual(framings, new Set(["chunked", "chunked-short", "chunked-long", "length-short", "length-long"]));
+  });
+
+  it("sends bodies of exactly 16,384 and 16,385 bytes, and emails of exactly 254 and 255 octets in 2-, 3- and 4-byte characters", () => {
+    const bodySizes = new Set(sample.filter((r) => r.body !== undefined).map((r) => Buffer.byteLength(sent(r).body!)));
+    assert.ok(bodySizes.has(16_384) && bodySizes.has(16_385), "at the limit and one past it");
+    const emails = sample.flatMap((r) => {
+      try {
+        const email = (JSON.parse(sent(r).body ?? "null") as { email?: unknown })?.email;
+        return typeof email === "string" ? [email] : [];
+      } catch {
+        return [];
+      }
+    });
+    for (const [unit, octets] of [["\u00e9", 254], ["\u4e2d", 255], ["\u{1f600}", 254], ["e\u0301", 255]] as const) {
+      assert.ok(emails.some((email) => email.startsWith(unit.repeat(3)) && Buffer.byteLength(email.normalize("NFC")) === octets), `${JSON.stringify(unit)} at ${octets} octets`);
+    }
+    // The helpers hit their size once the run token is in.
+    for (const bytes of [16_384, 16_385]) assert.equal(Buffer.byteLength(materialize({ method: "POST", path: "/", headers: {}, body: bodyOfBytes(bytes) }, "k", token).body!), bytes);
+    for (const octets of [254, 255]) assert.equal(Buffer.byteLength(emailOfOctets("e\u0301", octets).split(RUN_SLOT).join(token).normalize("NFC")), octets);
+  });
+
+  it("the core answers each framing as an RFC 9112 server hands it on: chunks over a lying length, the declared bytes, an incomplete body", async () => {
+    const reference = createReference("k");
+    const user = (n: number) => ({ method: "POST", path: "/users", headers: { "x-api-key": "k", "content-type": "application/json" }, body: JSON.stringify({ email: `f${n}@example.com`, name: "F" }) });
+    assert.equal(outcome(await reference({ ...user(1), framing: { chunked: true } })), "201");
+    assert.equal(outcome(await reference({ ...user(2), framing: { chunked: true, lengthDelta: 20_000 } })), "201", "the chunks decide, not the content-length");
+    assert.equal(outcome(await reference({ ...user(3), framing: { chunked: false, lengthDelta: -1 } })), "400 malformed_json", "only the declared bytes are the body");
+    assert.equal(outcome(await reference({ ...user(4), framing: { chunked: false, lengthDelta: 100 } })), "400 incomplete_body");
+    assert.equal(outcome(await reference({ ...user(5), coding: "gzip", headers: { ...user(5).headers, "content-encoding": "gzip" } })), "415 unsupported_content_encoding");
+  });
+
+  it("writes each framing's bytes on the wire as generated, and reads the answer however it is delimited", async () => {
+    const received: Buffer[] = [];
+    const server = net.createServer((socket) => {
+      let bytes = Buffer.alloc(0);
+      socket.on("data", (chunk: Buffer) => {
+        bytes = Buffer.concat([bytes, chunk]);
+        // Answer once the request's head and some body are in, chunked (the reader must decode it).
+        if (bytes.includes("\r\n\r\n") && bytes.length > bytes.indexOf("\r\n\r\n") + 4) {
+          received.push(bytes);
+          socket.end("HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n2\r\n1}\r\n0\r\n\r\n");
+          bytes = Buffer.alloc(0);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    try {
+      const body = '{"email":"w@x.io"}';
+      const request = (framing: FuzzRequest["framing"], coding?: FuzzRequest["coding"]): FuzzRequest => ({ method: "POST", path: "/users", headers: { "content-type": "application/json" }, body, framing, coding });
+      const answer = await sendFramed(base, request({ chunked: true, lengthDelta: -10 }), 5_000);
+      assert.deepEqual([answer.status, answer.text], [400, '{"a":1}']);
+      await sendFramed(base, request({ chunked: false, lengthDelta: -1 }), 5_000);
+      await sendFramed(base, request({ chunked: false, lengthDelta: 100 }), 5_000);
+      await sendFramed(base, request({ chunked: true }, "gzip"), 5_000);
+      const [chunkedLying, short, long, zipped] = received.map((bytes) => bytes.toString("latin1"));
+      assert.match(chunkedLying, /\r\ntransfer-encoding: chunked\r\ncontent-length: 8\r\n\r\n12\r\n\{"email":"w@x\.io"\}\r\n0\r\n\r\n$/);
+      assert.match(short, /\r\ncontent-length: 17\r\n\r\n\{"email":"w@x\.io"\}$/, "all 18 bytes sent, 17 declared");
+      assert.match(long, /\r\ncontent-length: 118\r\n\r\n\{"email":"w@x\.io"\}$/);
+      const zippedBody = received[3].subarray(received[3].indexOf("\r\n\r\n") + 4);
+      const size = parseInt(zippedBody.toString("latin1"), 16);
+      assert.match(zipped, /content-encoding: gzip|transfer-encoding: chunked/);
+      assert.equal(gunzipSync(zippedBody.subarray(zippedBody.indexOf("\r\n") + 2, zippedBody.indexOf("\r\n") + 2 + size)).toString(), body);
+    } finally {
+      server.close();
+    }
+    // Delimited by content-length, by chunks, or by the close (Node's bare 400).
+    assert.deepEqual(parseResponse(Buffer.from("HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n{}"), false), { status: 201, contentType: "", text: "{}" });
+    assert.equal(parseResponse(Buffer.from("HTTP/1.1 201 Created\r\ncontent-length: 3\r\n\r\n{}"), false), undefined, "not complete yet");
+    assert.deepEqual(parseResponse(Buffer.from("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"), true), { status: 400, contentType: "", text: "" });
+    assert.equal(parseResponse(Buffer.from("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"), false), undefined, "a body delimited by the close waits for it");
+  });
+
+  it("a subject without a wire (a conformance target) gets every request honestly framed, compressed bodies still compressed", async () => {
+    const seen: FuzzRequest[] = [];
+    const core = createReference("k");
+    await runFuzz([{ platform: "target", apiKey: "k", send: async (request) => (seen.push(request), core(request)) }], { seed: 26, runs: 300 });
+    assert.ok(seen.every((r) => r.framing === undefined));
+    assert.ok(seen.some((r) => r.coding !== undefined));
   });
 });
 
@@ -57,6 +151,19 @@ describe("reliability: invariants", () => {
     assert.equal(explainedBy("gcp", { method: "GET", path: "/users/%zz", headers: {} }, html400, error(404, "user_not_found"))?.id, "gcp-runtime-bad-escape-400");
     assert.equal(explainedBy("aws", { method: "GET", path: "/users/%zz", headers: {} }, html400, error(404, "user_not_found")), undefined);
     assert.equal(explainedBy("gcp", { method: "GET", path: "/users/%2F", headers: {} }, html400, error(404, "user_not_found")), undefined);
+  });
+  it("explain Node's bare 400 for a lying length on the platforms whose HTTP server is Node's, and not on Cloudflare or for an honest body", () => {
+    const bare400: Observed = { status: 400, contentType: "", text: "" };
+    const body = { method: "POST", path: "/users", headers: {}, body: "{}" };
+    for (const lengthDelta of [-10, 100]) {
+      for (const chunked of [true, false]) {
+        for (const platform of ["aws", "gcp", "azure"]) assert.ok(explainedBy(platform, { ...body, framing: { chunked, lengthDelta } }, bare400, json(201, {})), `${platform} ${chunked} ${lengthDelta}`);
+        assert.equal(explainedBy("cloudflare", { ...body, framing: { chunked, lengthDelta } }, bare400, json(201, {})), undefined);
+      }
+    }
+    assert.equal(explainedBy("aws", { ...body, framing: { chunked: true } }, bare400, json(201, {})), undefined, "honest chunks are read");
+    assert.equal(explainedBy("aws", body, bare400, json(201, {})), undefined);
+    assert.equal(explainedBy("aws", { ...body, framing: { chunked: true, lengthDelta: 5 } }, error(400, "malformed_json"), json(201, {})), undefined, "parity's own 400 is not the server's");
   });
   it("name outcomes by status and code", () => {
     assert.equal(outcome(error(409, "email_taken")), "409 email_taken");

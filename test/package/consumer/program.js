@@ -1,8 +1,9 @@
 /**
  * A team's Pulumi program, in plain JavaScript, using parity only through the installed package
- * (`parity/*`): it deploys its own `hello` through each of the four components under Pulumi
- * mocks and prints what it built as JSON. Copied into a temporary project outside the
- * repository by test/package/pack.test.ts; never run from here.
+ * (`parity/*`) and only the clouds it installed (`@pulumi/aws`, `@pulumi/cloudflare`): it deploys
+ * its own `hello` (no capabilities), a queue consumer and a schedule through the AWS and
+ * Cloudflare components under Pulumi mocks, and prints what it built as JSON. Copied into a
+ * temporary project outside the repository by test/package/pack.test.ts; never run from here.
  */
 const path = require("node:path");
 const pulumi = require("@pulumi/pulumi");
@@ -13,10 +14,6 @@ const invokes = {
   "aws:index/getRegion:getRegion": { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" },
   "aws:index/getPartition:getPartition": { partition: "aws", dnsSuffix: "amazonaws.com" },
   "aws:servicequotas/getServiceQuota:getServiceQuota": { value: 1000, quotaCode: "L-B99A9384", serviceCode: "lambda" },
-  "gcp:organizations/getProject:getProject": { projectId: "consumer-project", number: "123456789012", name: "consumer-project" },
-  "gcp:organizations/getClientConfig:getClientConfig": { project: "consumer-project", region: "europe-west1" },
-  "azure-native:authorization:getClientConfig": { clientId: "c", objectId: "o", subscriptionId: "00000000-0000-0000-0000-000000000003", tenantId: "t" },
-  "azure-native:authorization:getClientToken": { token: "consumer-token" },
 };
 const resources = [];
 pulumi.runtime.setMocks(
@@ -29,10 +26,8 @@ pulumi.runtime.setMocks(
         arn: `arn:aws:${args.type.split(":")[1]}:eu-west-1:${mockAccount}:${name}`,
         url: `https://${name}.example.test`,
         apiEndpoint: "https://api.example.test",
-        email: `${name}@consumer-project.iam.gserviceaccount.com`,
-        defaultHostName: `${name}.azurewebsites.net`,
         subdomain: "consumer",
-        result: "k3v9x2m7q8w1z5t4".slice(0, Number(args.inputs.length) || 8),
+        queueId: `${name}-queue-id`,
       };
       resources.push({ type: args.type, name: args.name, inputs: args.inputs });
       return { id: `${args.name}-id`, state };
@@ -44,31 +39,33 @@ pulumi.runtime.setMocks(
   false,
 );
 
+// What loading one cloud's component costs: the modules `parity/aws` brings in by itself.
+const { AwsFunctions } = require("parity/aws");
+const modulesAfterAws = Object.keys(require.cache);
+const { CloudflareFunctions } = require("parity/cloudflare");
 const { defaultsFor } = require("parity/config");
 const { bundleFunction } = require("parity/bundle");
-const { AwsFunctions } = require("parity/aws");
-const { GcpFunctions } = require("parity/gcp");
-const { AzureFunctions } = require("parity/azure");
-const { CloudflareFunctions } = require("parity/cloudflare");
 
-// As the README's "Use parity in your own program" shows it.
-const hello = { name: "hello", trigger: { kind: "http" }, entry: "src/hello.ts", capabilities: [], description: "says hello" };
-const apiKey = pulumi.secret("consumer-api-key-0123456789");
+// Each file is the team's own, one handler for both platforms; nothing declares a capability
+// but the consumer, which reads its own queue.
+const definitions = [
+  { name: "hello", trigger: { kind: "http" }, entry: "src/hello.ts", capabilities: [], description: "says hello" },
+  { name: "consume", trigger: { kind: "queue" }, entry: "src/consume.ts", capabilities: ["events.consume"], description: "settles each message" },
+  { name: "tick", trigger: { kind: "schedule", everyMinutes: 60 }, entry: "src/tick.ts", capabilities: [], description: "runs hourly" },
+];
 const components = {
-  aws: (functions) => new AwsFunctions("team", { functions, apiKey }),
-  gcp: (functions) => new GcpFunctions("team", { functions, apiKey }),
-  azure: (functions) => new AzureFunctions("team", { functions, apiKey }),
-  cloudflare: (functions) => new CloudflareFunctions("team", { functions, apiKey, accountId: "0123456789abcdef0123456789abcdef" }),
+  aws: (functions) => new AwsFunctions("team", { functions }),
+  cloudflare: (functions) => new CloudflareFunctions("team", { functions, accountId: "0123456789abcdef0123456789abcdef" }),
 };
 
-const report = { bundles: {}, functionNames: {}, resources, modules: [] };
+const report = { bundles: {}, functionNames: {}, grants: {}, resources, modulesAfterAws, modules: [] };
 const pending = [];
 for (const [platform, create] of Object.entries(components)) {
-  const functions = [{ definition: hello, settings: { ...defaultsFor(hello), memoryMb: 512 }, bundle: bundleFunction(hello, platform) }];
+  const functions = definitions.map((definition) => ({ definition, settings: defaultsFor(definition), bundle: bundleFunction(definition, platform) }));
   const component = create(functions);
-  const bundle = functions[0].bundle;
-  report.bundles[platform] = { file: bundle.file, inputs: Object.keys(bundle.metafile.inputs).map((input) => path.resolve(input)) };
-  pending.push(new Promise((resolve) => pulumi.output(component.functionNames.hello).apply((native) => resolve((report.functionNames[platform] = native)))));
+  report.bundles[platform] = Object.fromEntries(functions.map(({ definition, bundle }) => [definition.name, { file: bundle.file, inputs: Object.keys(bundle.metafile.inputs).map((input) => path.resolve(input)) }]));
+  report.grants[platform] = component.grants.map(({ function: fn, capability, permissions }) => ({ function: fn, capability, permissions }));
+  pending.push(new Promise((resolve) => pulumi.all(component.functionNames).apply((names) => resolve((report.functionNames[platform] = names)))));
 }
 
 Promise.all(pending)
