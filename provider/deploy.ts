@@ -3,16 +3,20 @@
  * into parity's definitions and settings, bundles each handler with the platform's generic
  * driver (relative paths against the program's directory), and creates the platform's
  * TypeScript component under the wrapper.
+ *
+ * Each platform's component is loaded when a wrapper of that platform is constructed, never
+ * before: its cloud's provider is an optional peer dependency of parity, so a program or plugin
+ * with only `@pulumi/aws` installed constructs `AwsServerless` without the other three.
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsFunctions } from "../components/aws";
-import { AzureFunctions } from "../components/azure";
+import type * as Aws from "../components/aws";
+import type * as Azure from "../components/azure";
 import { bundleFunction } from "../components/bundle";
 import { capabilities as knownCapabilities, triggerKinds, type Capability, type FunctionDefinition, type Platform, type Trigger } from "../components/catalog";
-import { CloudflareFunctions } from "../components/cloudflare";
+import type * as Cloudflare from "../components/cloudflare";
 import { defaultsFor, settingRanges, type FunctionSettingKey, type FunctionSettings } from "../components/config";
-import { GcpFunctions } from "../components/gcp";
+import type * as Gcp from "../components/gcp";
 import { ComponentArgsError, formatWarning, type FunctionDeployment, type PlatformFunctionsArgs, type PlatformOutputs } from "../components/platform";
 import type { AwsServerlessArgs, CloudflareFunctionsArgs, DeployPlatform, FunctionArgs, FunctionsArgs, WrapperOutputs } from "./args";
 
@@ -69,14 +73,26 @@ function outputsOf(inner: PlatformOutputs): WrapperOutputs & pulumi.Inputs {
   };
 }
 
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, see the header */
 const components: Record<Platform, (name: string, args: FunctionsArgs | CloudflareFunctionsArgs, opts: pulumi.ComponentResourceOptions) => PlatformOutputs> = {
-  aws: (name, args, opts) => new AwsFunctions(name, { ...platformArgs("aws", name, args), routes: (args as AwsServerlessArgs).routes }, opts),
-  gcp: (name, args, opts) => new GcpFunctions(name, platformArgs("gcp", name, args), opts),
-  azure: (name, args, opts) => new AzureFunctions(name, platformArgs("azure", name, args), opts),
+  aws: (name, args, opts) => {
+    const { AwsFunctions } = require("../components/aws") as typeof Aws;
+    return new AwsFunctions(name, { ...platformArgs("aws", name, args), routes: (args as AwsServerlessArgs).routes }, opts);
+  },
+  gcp: (name, args, opts) => {
+    const { GcpFunctions } = require("../components/gcp") as typeof Gcp;
+    return new GcpFunctions(name, platformArgs("gcp", name, args), opts);
+  },
+  azure: (name, args, opts) => {
+    const { AzureFunctions } = require("../components/azure") as typeof Azure;
+    return new AzureFunctions(name, platformArgs("azure", name, args), opts);
+  },
   cloudflare: (name, args, opts) => {
+    const { CloudflareFunctions } = require("../components/cloudflare") as typeof Cloudflare;
     const { accountId, deployApiToken } = args as CloudflareFunctionsArgs;
     return new CloudflareFunctions(name, { ...platformArgs("cloudflare", name, args), accountId, deployApiToken }, opts);
   },
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const deployPlatform: DeployPlatform = (platform, parent, name, args) => outputsOf(components[platform](name, args, { parent }));

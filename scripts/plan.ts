@@ -18,6 +18,7 @@ import { stackRegions } from "../components/stack-file";
 import { evaluatePolicies, formatViolation, type Violation } from "../policies/evaluate";
 import { parityPolicies } from "../policies/pack";
 import { runWithMocks, valueOf, type RecordedResource } from "./offline";
+import { deployerPermissionsFor, type DeployerPermissions } from "./deployer-permissions";
 import type { CostAssumptions } from "../compare/cost";
 
 export type { CostAssumptions } from "../compare/cost";
@@ -44,6 +45,8 @@ export interface PlanReport {
   schedules: { platform: Platform; function: string; expression: string; identity: string | undefined; invoke: string | undefined }[];
   /** The cloud-rules policy pack (policies/) over this graph, as `pulumi preview --policy-pack policies` runs it. */
   policies: { evaluated: number; violations: Violation[] };
+  /** What the identity running `pulumi up` and `pulumi destroy` needs, per platform, from the types and invokes this stack registers (scripts/deployer-permissions.ts). */
+  deployer: DeployerPermissions;
   /** The stack's monthly bill per platform: users-api at the assumed duration, its front, the other functions and the services, at the stack's settings and regions. */
   cost: CostSection;
 }
@@ -55,7 +58,7 @@ export async function planStack(
 ): Promise<PlanReport> {
   const run = await runWithMocks(() => deployStack(config, pulumi.secret(PLACEHOLDER_API_KEY)), { stack: config.stack });
   const { components } = run.result;
-  const report: PlanReport = { stack: config.stack, platforms: config.platforms, resources: {}, otherResources: {}, settings: [], native: [], bundles: [], grants: [], warnings: [], quotas: [], schedules: [], policies: { evaluated: parityPolicies.length, violations: await evaluatePolicies(run.resources, parityPolicies) }, cost: { assumptions, estimates: [], notModelled, freeTier: freeTierNote, unverified: {} } };
+  const report: PlanReport = { stack: config.stack, platforms: config.platforms, resources: {}, otherResources: {}, settings: [], native: [], bundles: [], grants: [], warnings: [], quotas: [], schedules: [], policies: { evaluated: parityPolicies.length, violations: await evaluatePolicies(run.resources, parityPolicies) }, deployer: deployerPermissionsFor(run.resources, run.invoked), cost: { assumptions, estimates: [], notModelled, freeTier: freeTierNote, unverified: {} } };
   const pricing = loadPricing();
   const regions = knownStacks().includes(config.stack) ? stackRegions(config.stack) : {};
   const providerResources = (r: RecordedResource) => platforms.some((p) => r.type.startsWith(providerPrefix(p)));
@@ -210,6 +213,8 @@ export function formatPlan(report: PlanReport): string {
   out.push(`\nWarnings (${report.warnings.length})`);
   for (const warning of report.warnings) out.push(`  ${warning}`);
 
+  out.push(...formatDeployerSection(report.deployer));
+
   const { evaluated, violations } = report.policies;
   out.push(`\nPolicies (${evaluated} rules of the cloud-rules pack, policies/; ${violations.length} violation${violations.length === 1 ? "" : "s"})`);
   if (violations.length === 0) out.push("  every rule passes");
@@ -217,6 +222,20 @@ export function formatPlan(report: PlanReport): string {
   const mandatory = mandatoryViolations(report);
   if (mandatory > 0) out.push(`\n${mandatory} mandatory violation(s): \`pulumi up\` with the policy pack would refuse this stack.`);
   return out.join("\n");
+}
+
+/** The "Deployer permissions" section: per platform, everything its deployer needs, then each registered type's share and its source. */
+export function formatDeployerSection(deployer: DeployerPermissions): string[] {
+  const out = ["\nDeployer permissions (what `pulumi up` and `pulumi destroy` of this stack need; docs/deploying.md)"];
+  const kinds: Record<Platform, string> = { aws: "IAM actions", gcp: "roles on the project", azure: "built-in roles at the subscription", cloudflare: "API token permissions (account)" };
+  for (const [platform, { permissions, needs }] of Object.entries(deployer.platforms) as [Platform, NonNullable<DeployerPermissions["platforms"][Platform]>][]) {
+    out.push(`  ${platform}: ${permissions.length} ${kinds[platform]}: ${permissions.join(", ")}`);
+    for (const need of needs) {
+      out.push(`    ${need.what} (×${need.count}): ${need.permissions.join(", ") || "none"}${need.note ? `: ${need.note}` : ""} [${need.source}]`);
+    }
+  }
+  if (deployer.missing.length > 0) out.push(`  NO ENTRY in scripts/deployer-permissions.ts for: ${deployer.missing.join(", ")}`);
+  return out;
 }
 
 /** How many violations would stop a deploy; `npm run plan` exits non-zero when any. */

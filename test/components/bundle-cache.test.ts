@@ -6,6 +6,7 @@
  * inputs spelled another way give the same key and the same bundle.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -92,5 +93,33 @@ describe("bundle cache: every build input reaches the key", () => {
     assert.notEqual(hash(bundle, { "package.json": '{"a":1}' }), hash());
     assert.notEqual(hash(bundle, { "package.json": "{}", "host.json": "{}" }), hash());
     assert.notEqual(hash(bundle, { "package2.json": "{}" }), hash(), "a file's name counts, not only its content");
+  });
+
+  it("a package is remembered on disk: another process reuses the zip, rebuilds a tampered or missing one, and a fresh build gives the same hash", function () {
+    this.timeout(120_000);
+    const bundle = bundleFunction(hello, "gcp", { root: fixtureDir, outDir });
+    const extra = { "package.json": '{"remembered":true}' };
+    const first = packageFunction(bundle, extra);
+    // What another process (another mocha worker, `npm run plan`, a later run) packages.
+    const packageElsewhere = (): { hash: string; zipFile: string; mtimeMs: number } => {
+      const script = `const b = require(${JSON.stringify(path.resolve(__dirname, "../../components/bundle.ts"))});
+        const p = b.packageFunction(${JSON.stringify(bundle)}, ${JSON.stringify(extra)});
+        process.stdout.write(JSON.stringify({ hash: p.hash, zipFile: p.zipFile, mtimeMs: require("node:fs").statSync(p.zipFile).mtimeMs }));`;
+      return JSON.parse(execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { encoding: "utf8" }));
+    };
+    const zipMtime = fs.statSync(first.zipFile).mtimeMs;
+    const reused = packageElsewhere();
+    assert.deepEqual(reused, { hash: first.hash, zipFile: first.zipFile, mtimeMs: zipMtime }, "the same zip, not written again");
+
+    // A zip whose content no longer has its recorded hash is not trusted: it is built again.
+    fs.writeFileSync(first.zipFile, "not the zip");
+    const rebuilt = packageElsewhere();
+    assert.equal(rebuilt.hash, first.hash);
+    assert.equal(fs.readFileSync(first.zipFile).length > "not the zip".length, true, "the zip was written again");
+
+    // With no record at all (a clean checkout), compressing again gives the same bytes.
+    fs.rmSync(`${bundle.dir}.packages`, { recursive: true, force: true });
+    fs.rmSync(first.zipFile);
+    assert.equal(packageElsewhere().hash, first.hash, "deterministic across processes");
   });
 });

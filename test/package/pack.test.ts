@@ -3,8 +3,9 @@
  * the tarball into a throwaway project outside the repository that has only `@pulumi/pulumi`,
  * `@pulumi/aws` and `@pulumi/cloudflare`, and there deploy the project's own `hello` (no
  * capabilities), queue consumer and schedule through `parity/aws` and `parity/cloudflare` under
- * Pulumi mocks. The clouds' providers are parity's optional peer dependencies (issue 28): npm must
- * install no other, and `parity/aws` must load no other.
+ * Pulumi mocks, and a `greet` through the component package's `AwsServerless` (`parity/provider`).
+ * The clouds' providers are parity's optional peer dependencies (issue 28): npm must install no
+ * other, and `parity/aws` must load no other.
  *
  * Kept cheap (issue 19's budget) and offline (npm reaches no registry here): the tarball is
  * packed with `--ignore-scripts` from `dist/`, which `npm install` built (`prepare`) and this test
@@ -48,6 +49,7 @@ const consumerFunctions = ["consume", "hello", "tick"];
 interface ConsumerReport {
   bundles: Record<string, Record<string, { file: string; inputs: string[] }>>;
   functionNames: Record<string, Record<string, string>>;
+  wrapperFunctionNames: Record<string, string>;
   grants: Record<string, { function: string; capability: string; permissions: string[] }[]>;
   resources: { type: string; name: string; inputs: Record<string, unknown> }[];
   /** Loaded modules right after `require("parity/aws")`, and at the end. */
@@ -69,7 +71,8 @@ describe("package: parity installed into a project of one team's two clouds", fu
 
   const installedParity = () => path.join(consumer, "node_modules", "parity");
   const listFiles = (dir: string) => fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
-  const resourcesOf = (prefix: string) => report.resources.filter((r) => r.type.startsWith(prefix));
+  /** The resources of a type that the two `team` components registered (not the `wrapped` AwsServerless). */
+  const resourcesOf = (type: string) => report.resources.filter((r) => r.type === type && r.name.startsWith("team"));
 
   before(async () => {
     await ensureBuilt();
@@ -147,6 +150,11 @@ describe("package: parity installed into a project of one team's two clouds", fu
     assert.deepEqual(pulumiPackagesOf(report.modules), ["@pulumi/aws", "@pulumi/cloudflare", "@pulumi/pulumi"]);
   });
 
+  it("the component package's AwsServerless constructs with @pulumi/aws alone too", () => {
+    assert.deepEqual(Object.keys(report.wrapperFunctionNames), ["greet"]);
+    assert.equal(report.resources.filter((r) => r.type === "aws:lambda/function:Function" && r.name.startsWith("wrapped")).length, 1);
+  });
+
   it("deploys the consumer's hello, queue consumer and schedule on AWS and Cloudflare", () => {
     for (const platform of consumerPlatforms) assert.deepEqual(Object.keys(report.functionNames[platform]).sort(), consumerFunctions, platform);
     const types = new Set(report.resources.map((r) => r.type));
@@ -160,7 +168,7 @@ describe("package: parity installed into a project of one team's two clouds", fu
   it("registers no users store and no secret: no function asked for one", () => {
     // test/infra/capabilities.test.ts names each platform's store and secret types.
     for (const type of ["aws:dynamodb/table:Table", "aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion", "cloudflare:index/d1Database:D1Database"]) {
-      assert.deepEqual(resourcesOf(type), [], type);
+      assert.deepEqual(report.resources.filter((r) => r.type === type), [], type);
     }
     // A Worker's secret and its store are bindings on its script.
     for (const script of resourcesOf("cloudflare:index/workersScript:WorkersScript")) {
@@ -178,7 +186,7 @@ describe("package: parity installed into a project of one team's two clouds", fu
     assert.deepEqual(report.grants.aws, [{ function: "consume", capability: "events.consume", permissions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"] }]);
     assert.deepEqual(report.grants.cloudflare, [{ function: "consume", capability: "events.consume", permissions: ["queue consumer"] }]);
     // The roles' policies as written: no action on a store, a secret or a queue the functions do not use.
-    const actions = resourcesOf("aws:iam/rolePolicy:RolePolicy").flatMap((r) =>
+    const actions = report.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy").flatMap((r) =>
       (JSON.parse(String(r.inputs.policy)) as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()),
     );
     assert.deepEqual(actions.filter((action) => /^(dynamodb|secretsmanager|sqs:SendMessage)/.test(action)), []);

@@ -2,7 +2,8 @@
  * A team's Pulumi program, in plain JavaScript, using parity only through the installed package
  * (`parity/*`) and only the clouds it installed (`@pulumi/aws`, `@pulumi/cloudflare`): it deploys
  * its own `hello` (no capabilities), a queue consumer and a schedule through the AWS and
- * Cloudflare components under Pulumi mocks, and prints what it built as JSON. Copied into a
+ * Cloudflare components under Pulumi mocks (and a `greet` through the component package's
+ * `AwsServerless`), and prints what it built as JSON. Copied into a
  * temporary project outside the repository by test/package/pack.test.ts; never run from here.
  */
 const path = require("node:path");
@@ -58,7 +59,7 @@ const components = {
   cloudflare: (functions) => new CloudflareFunctions("team", { functions, accountId: "0123456789abcdef0123456789abcdef" }),
 };
 
-const report = { bundles: {}, functionNames: {}, grants: {}, resources, modulesAfterAws, modules: [] };
+const report = { bundles: {}, functionNames: {}, wrapperFunctionNames: {}, grants: {}, resources, modulesAfterAws, modules: [] };
 const pending = [];
 for (const [platform, create] of Object.entries(components)) {
   const functions = definitions.map((definition) => ({ definition, settings: defaultsFor(definition), bundle: bundleFunction(definition, platform) }));
@@ -67,6 +68,12 @@ for (const [platform, create] of Object.entries(components)) {
   report.grants[platform] = component.grants.map(({ function: fn, capability, permissions }) => ({ function: fn, capability, permissions }));
   pending.push(new Promise((resolve) => pulumi.all(component.functionNames).apply((names) => resolve((report.functionNames[platform] = names)))));
 }
+
+// The component package's AWS wrapper, which Python, Go, C# and YAML programs get through
+// `pulumi package add`: it too constructs with `@pulumi/aws` alone.
+const { AwsServerless } = require("parity/provider");
+const wrapped = new AwsServerless("wrapped", { functions: [{ name: "greet", trigger: "http", handler: "src/hello.ts" }], projectDir: __dirname });
+pending.push(new Promise((resolve) => pulumi.output(wrapped.functionNames).apply((names) => resolve((report.wrapperFunctionNames = names)))));
 
 Promise.all(pending)
   // Let the last registrations land before reporting.
