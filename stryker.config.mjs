@@ -25,6 +25,8 @@ export default {
     // Issue 30: choose's requirements file and the local cloud's scheduler (its ticks under node's mock clock).
     "choose/requirements.ts",
     "local/scheduler.ts",
+    "choose/rank.ts",
+    "choose/measurements.ts",
   ],
   mochaOptions: {
     // The unit tests of the modules above; .mocharc.json supplies ts-node's transpile-only register.
@@ -43,6 +45,8 @@ export default {
       "test/choose/requirements.test.ts",
       "test/choose/limits.test.ts",
       "test/local/scheduler.test.ts",
+      "test/choose/rank.test.ts",
+      "test/choose/measurements.test.ts",
     ],
   },
   coverageAnalysis: "perTest",
