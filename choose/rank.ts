@@ -69,6 +69,7 @@ export function rankPlatforms(verdicts: PlatformVerdict[], weights: Weights): Ra
     return { platform: v.platform, verdict: v.verdict, score: totalWeight > 0 ? sum / totalWeight : null, figures };
   });
   // Best score first; "fits" before "caveats" on a tie; then the platforms' usual order.
+  // Stryker disable next-line UnaryOperator: a score is null only when no criterion is used, and then every score is null, so `?? -1` and `?? +1` only ever compare null with null (0 either way)
   ranked.sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || (a.verdict === b.verdict ? 0 : a.verdict === "fits" ? -1 : 1));
   return { ranked, used, skipped };
 }

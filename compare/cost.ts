@@ -250,7 +250,10 @@ export const notModelled = [
   "stored data: the users accumulate (under 1 KB each with the email guard and index entries) in DynamoDB, Firestore, Table Storage and D1, each with its free storage; log retention storage",
   "secret reads per instance start (Secrets Manager, Secret Manager) and the scale controller's queue reads on Azure",
   "egress (data transfer out)",
-  "build and registry (Cloud Build, Artifact Registry, deployment storage), and the Azure storage account's capacity",
+  "build and registry (Cloud Build, Artifact Registry, deployment storage), and the Azure storage accounts' capacity",
+  // Each Azure app has its own host storage account (components/azure/rules.ts hostAccountFor): a
+  // storage account has no fixed fee, so the extra accounts add only these transactions.
+  "the Azure Functions host's own blob transactions on each app's host storage account (keys, leases, timer locks)",
   "queue batches under a backlog (each message is priced as its own delivery, the most invocations), retries and dead-lettered messages",
   "the reconciler's re-publishing (priced as runs that find nothing pending, as in normal operation)",
 ];

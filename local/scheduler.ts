@@ -40,6 +40,7 @@ export function startLocalSchedule(options: {
   return {
     function: options.function,
     expression: options.expression,
+    // Stryker disable next-line BooleanLiteral: croner starts a job's timer only when it is given a function (its constructor: `fn !== undefined && isFunction(fn) && (this.fn = fn, this.schedule())`), so this function-less Cron never fires whether paused or not; nextRuns reads the pattern only
     next: (count, from) => new Cron(pattern, { timezone: "UTC", paused: true }).nextRuns(count, from ?? new Date()).map((d) => d.toISOString()),
     fireNow: (scheduledTime = new Date()) => options.fire(scheduledTime),
     stop: () => job.stop(),

@@ -1,6 +1,6 @@
 /** Azure constraints the mocks cannot see, from components/azure/rules.ts, each with its source. */
 import type { PolicyResource } from "@pulumi/policy";
-import { azureLimits, azureNameRules, azureRoles, capabilityRoles, FLEX_REJECTED_SITE_CONFIG, hostAccessRoles, type AzureRole } from "../components/azure/rules";
+import { azureLimits, azureNameRules, azureRoles, capabilityRoles, FLEX_REJECTED_SITE_CONFIG, HOST_STORAGE_TAG, hostAccessRoles, type AzureRole } from "../components/azure/rules";
 import { capabilities, type Capability } from "../components/catalog";
 import { CAPABILITIES_TAG } from "../components/platform";
 import { azureEnv } from "../functions/azure/contract";
@@ -44,6 +44,13 @@ const roleOf = (assignment: { props: Record<string, any> }): AzureRole | undefin
 };
 /** A scope wider than one resource: the subscription, a resource group, a whole storage account or vault. */
 const BROAD_SCOPE = /^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?\/?$|\/providers\/Microsoft\.(Storage\/storageAccounts|KeyVault\/vaults)\/[^/]+\/?$/i;
+/** An app's own host storage account (components/azure/rules.ts hostAccountFor), by its tag, which outputs carry too. */
+const isHostAccount = (r: PolicyResource) => r.type === T.account && typeof r.props.tags?.[HOST_STORAGE_TAG] === "string";
+/** A scope that is a whole storage account, capturing its name; a subscription or resource group. */
+const ACCOUNT_SCOPE = /\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)\/?$/i;
+const GROUP_SCOPE = /^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?\/?$/i;
+/** The role the host needs on its own host account, the one grant allowed a whole account. */
+const HOST_STORAGE_ROLE: AzureRole = "Storage Blob Data Owner";
 /** The resource types a role assignment may be scoped to: one table, queue, container, secret or Application Insights component. */
 const NARROW_SCOPES = ["azure-native:storage:Table", "azure-native:storage:Queue", "azure-native:storage:BlobContainer", "azure-native:keyvault:Secret", "azure-native:applicationinsights:Component"];
 
@@ -147,7 +154,7 @@ export const azurePolicies: ParityPolicy[] = [
   }),
   stackPolicy({
     name: "azure-role-assignment-narrow",
-    description: "A role assignment grants a role of parity's table (never Owner or Contributor) on one resource, never a subscription, group, account or vault.",
+    description: "A role assignment grants a role of parity's table (never Owner or Contributor) on one resource, never a subscription, group, account or vault; the one account-wide grant is Blob Data Owner on an app's own host storage account.",
     enforcementLevel: "mandatory",
     url: "https://learn.microsoft.com/azure/role-based-access-control/best-practices#only-grant-the-access-users-need",
     validate: ({ resources }, report) => {
@@ -155,12 +162,46 @@ export const azurePolicies: ParityPolicy[] = [
         const problems: string[] = [];
         if (!roleOf(assignment)) problems.push(`role ${assignment.props.roleDefinitionId} is not one of parity's narrow built-in roles`);
         const scope = String(assignment.props.scope ?? "");
-        if (BROAD_SCOPE.test(scope)) problems.push(`scope ${scope} is wider than one resource`);
+        // The host's own account: the docs' role for host storage is account-wide, and the account
+        // holds one app's host data only (azure-host-storage-own checks whose).
+        const hostAccount = assignment.dependencies.find(isHostAccount);
+        // Its scope is that account: where the scope names an account, it names this one, and it
+        // is never a subscription or a group (under mocks the scope is a placeholder id).
+        const namedAccount = ACCOUNT_SCOPE.exec(scope)?.[1].toLowerCase();
+        const hostGrant =
+          hostAccount !== undefined &&
+          roleOf(assignment) === HOST_STORAGE_ROLE &&
+          !GROUP_SCOPE.test(scope) &&
+          (namedAccount === undefined || namedAccount === String(hostAccount.props.accountName ?? hostAccount.props.name).toLowerCase());
+        if (BROAD_SCOPE.test(scope) && !hostGrant) problems.push(`scope ${scope} is wider than one resource`);
         // What it is scoped to, as the engine wires it: every dependency but the identity.
         for (const d of assignment.dependencies.filter((r) => r.type !== T.identity)) {
-          if (!NARROW_SCOPES.includes(d.type)) problems.push(`scoped to ${d.type} ${d.name}, not one table, queue, container, secret or component`);
+          if (!NARROW_SCOPES.includes(d.type) && !(hostGrant && d === hostAccount)) problems.push(`scoped to ${d.type} ${d.name}, not one table, queue, container, secret or component`);
         }
         for (const problem of problems) report(`${assignment.name}: ${problem}`, assignment.urn);
+      }
+    },
+  }),
+  stackPolicy({
+    name: "azure-host-storage-own",
+    description: "Each app's host storage account (its host keys, leases and timer locks) is used by that one app and reached by that app's identity only, so no app can rewrite another's keys or locks.",
+    enforcementLevel: "mandatory",
+    url: "https://learn.microsoft.com/azure/azure-functions/storage-considerations#storage-account-guidance",
+    validate: ({ resources }, report) => {
+      const assignments = ofType(resources, T.role);
+      for (const account of resources.filter(isHostAccount)) {
+        const apps = ofType(resources, T.app).filter((app) => app.dependencies.includes(account));
+        if (apps.length !== 1) {
+          report(`${account.name} is the host storage of ${apps.length} apps (${apps.map((a) => a.name).join(", ") || "none"}); each app has its own`, account.urn);
+          continue;
+        }
+        const ownIdentities = apps[0].dependencies.filter((d) => d.type === T.identity);
+        for (const assignment of assignments.filter((a) => a.dependencies.includes(account))) {
+          const holder = assignment.dependencies.filter((d) => d.type === T.identity);
+          if (holder.length === 0 || holder.some((identity) => !ownIdentities.includes(identity))) {
+            report(`${assignment.name} gives ${holder.map((i) => i.name).join(", ") || "an unknown principal"} access to ${apps[0].name}'s host storage ${account.name}`, assignment.urn);
+          }
+        }
       }
     },
   }),

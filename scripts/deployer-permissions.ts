@@ -19,7 +19,7 @@
  *   under "Accepted Permissions" (the dashboard says "Edit" for "Write").
  *   Source: https://developers.cloudflare.com/fundamentals/api/reference/permissions/.
  */
-import type { Platform } from "../components/catalog";
+import { platforms, type Platform } from "../components/catalog";
 import { LAMBDA_QUOTA_READ_ACTIONS } from "../components/aws/rules";
 import { DYNAMIC_TYPE, dynamicKindOf, type DynamicKind } from "./dynamic-kinds";
 import type { RecordedResource } from "./offline";
@@ -317,5 +317,7 @@ export function deployerPermissionsFor(resources: readonly Pick<RecordedResource
     platform.needs.push(need);
     platform.permissions = [...new Set([...platform.permissions, ...entry.permissions])].sort();
   }
+  // In the catalog's platform order, as every other section of the plan.
+  result.platforms = Object.fromEntries(platforms.filter((p) => result.platforms[p]).map((p) => [p, result.platforms[p]]));
   return result;
 }

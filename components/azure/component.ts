@@ -24,7 +24,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import * as random from "@pulumi/random";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
-import { azureDeadlineEnvironment, azureEnv, azureEnvironment, azureScheduleEnvironment } from "../../functions/azure/contract";
+import { azureDeadlineEnvironment, azureEnv, azureEnvironment, azureQueueConnection, azureScheduleEnvironment } from "../../functions/azure/contract";
 import { packageFunction, packageJsonFor, type FunctionPackage } from "../bundle";
 import { created, platformOutputs, reportWarnings } from "../component";
 import {
@@ -44,7 +44,7 @@ import {
 import { OneDeploy, scmUrlFor } from "./one-deploy";
 import {
   azureNativeSummary,
-  HOST_CONTAINERS,
+  HOST_STORAGE_TAG,
   hostAccessRoles,
   planAzure,
   roleDefinitionIdFor,
@@ -139,6 +139,8 @@ export interface AzureFunctionNodes {
   /** The app's own Flex Consumption plan (one app per plan). */
   servicePlan: web.AppServicePlan;
   app: web.WebApp;
+  /** The app's own host storage account (AzureWebJobsStorage): its host keys, leases and timer locks, reachable by its identity only. */
+  hostAccount: storage.StorageAccount;
   deploymentContainer: storage.BlobContainer;
   /** What one deploy publishes: the bundle, its source map, host.json and package.json. */
   package: FunctionPackage;
@@ -152,8 +154,11 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
   /** Every value decided before any resource was created (./rules.ts). */
   readonly plan: AzurePlan;
   readonly resourceGroup: resources.ResourceGroup;
-  /** Tables, queues and host storage; shared-key access off. */
-  readonly storageAccount: storage.StorageAccount;
+  /**
+   * The users table and the events queues; shared-key access off. Created only when a function
+   * declares a `users.*` or `events.*` capability: host storage is each app's own (`nodes[fn].hostAccount`).
+   */
+  readonly storageAccount: storage.StorageAccount | undefined;
   /** Deployment packages only, written by one deploy with each app's identity; shared-key access off. */
   readonly packageAccount: storage.StorageAccount;
   /** The users table; created only when a function declares a `users.*` capability. */
@@ -191,7 +196,6 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
    * run; one deploy's diff ignores it.
    */
   private readonly scmToken = pulumi.secret(authorization.getClientTokenOutput({ endpoint: "https://management.core.windows.net/" }).token);
-  private readonly hostContainers: Record<(typeof HOST_CONTAINERS)[number], storage.BlobContainer>;
 
   constructor(name: string, args: AzureFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("parity:azure:Functions", name, {}, opts);
@@ -214,16 +218,13 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     const bundles = new Map(args.functions.map((fn) => [fn.definition.name, fn.bundle]));
 
     this.resourceGroup = new resources.ResourceGroup(`${name}-rg`, { location: args.location, tags }, { parent: this });
-    this.storageAccount = this.createStorageAccount(name, tags, protect);
+    if (shared.usersStore || shared.events) this.storageAccount = this.createStorageAccount(name, tags, protect);
     this.packageAccount = this.createPackageAccount(name, tags);
     if (shared.usersStore) this.usersTable = this.createTable(name, this.plan.usersTable, protect);
     if (shared.events) {
       this.eventsQueue = this.createQueue(`${name}-events`, this.plan.eventsQueue);
       this.eventsPoisonQueue = this.createQueue(`${name}-events-poison`, this.plan.poisonQueue);
     }
-    this.hostContainers = Object.fromEntries(
-      HOST_CONTAINERS.map((container) => [container, this.createContainer(`${name}-${container}`, container, this.storageAccount)]),
-    ) as AzureFunctions["hostContainers"];
     if (shared.apiKey) {
       this.vaultSuffix = new random.RandomString(`${name}-vault-suffix`, { length: VAULT_RANDOM_LENGTH, upper: false, special: false, lower: true, numeric: true }, { parent: this });
       this.vault = this.createVault(name, this.vaultSuffix, tags, protect);
@@ -236,9 +237,11 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       const fnName = fn.definition.name;
       const identity = this.createIdentity(name, fn, tags);
       const deploymentContainer = this.createContainer(`${name}-${fnName}-deploy`, fn.native.deploymentContainer, this.packageAccount);
-      const roleAssignments = [...this.grantCapabilities(name, fn, identity), ...this.grantHostAccess(name, fn, identity, deploymentContainer)];
+      const hostAccount = this.createHostAccount(name, fn, tags);
+      const own = { deploymentContainer, hostAccount };
+      const roleAssignments = [...this.grantCapabilities(name, fn, identity), ...this.grantHostAccess(name, fn, identity, own)];
       const servicePlan = this.createServicePlan(`${name}-${fnName}-plan`, tags);
-      const app = this.createFunctionApp(name, fn, identity, servicePlan, deploymentContainer, roleAssignments.map((r) => r.assignment), tags);
+      const app = this.createFunctionApp(name, fn, identity, servicePlan, own, roleAssignments.map((r) => r.assignment), tags);
       const pkg = packageFunction(bundles.get(fnName)!, { "host.json": JSON.stringify(fn.hostJson, null, 2), "package.json": packageJsonFor(bundles.get(fnName)!) });
       // Publish once the app exists and its identity may write its deployment container.
       const canReadPackage = roleAssignments.find((r) => r.purpose === "deployment package")!.assignment;
@@ -247,7 +250,7 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
         { scmUrl: scmUrlOf(app), zipPath: pkg.zipFile, hash: pkg.hash, token: this.scmToken },
         { parent: this, dependsOn: [app, canReadPackage] },
       );
-      this.nodes[fnName] = { identity, servicePlan, app, deploymentContainer, package: pkg, publish, roleAssignments: roleAssignments.map((r) => r.assignment) };
+      this.nodes[fnName] = { identity, servicePlan, app, hostAccount, deploymentContainer, package: pkg, publish, roleAssignments: roleAssignments.map((r) => r.assignment) };
       this.functionNames[fnName] = app.name;
     }
 
@@ -264,7 +267,7 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     this.registerOutputs(platformOutputs(this));
   }
 
-  /** Tables, queues and host storage. */
+  /** The users table and the events queues. */
   private createStorageAccount(name: string, tags: Record<string, string>, protect: boolean): storage.StorageAccount {
     return this.createAccount(
       `${name}-storage`,
@@ -284,6 +287,16 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
    */
   private createPackageAccount(name: string, tags: Record<string, string>): storage.StorageAccount {
     return this.createAccount(`${name}-packages`, this.plan.names.packageAccount, { allowSharedKeyAccess: false, defaultToOAuthAuthentication: true }, tags, false);
+  }
+
+  /**
+   * The app's own host storage account (rules.ts hostAccountFor): identity only, like the others.
+   * Not protected by `protectData`: it holds host keys, leases and timer locks, which the host
+   * makes again, not user data.
+   */
+  private createHostAccount(name: string, fn: AzurePlannedFunction, tags: Record<string, string>): storage.StorageAccount {
+    const hostTags = { ...tags, [HOST_STORAGE_TAG]: fn.definition.name };
+    return this.createAccount(`${name}-${fn.definition.name}-host`, fn.native.hostAccount, { allowSharedKeyAccess: false, defaultToOAuthAuthentication: true }, hostTags, false);
   }
 
   private createAccount(
@@ -313,13 +326,13 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
   private createTable(name: string, tableName: string, protect: boolean): storage.Table {
     return new storage.Table(
       `${name}-users`,
-      { tableName, accountName: this.storageAccount.name, resourceGroupName: this.resourceGroup.name },
+      { tableName, accountName: created(this.storageAccount, "storage account").name, resourceGroupName: this.resourceGroup.name },
       { parent: this, protect },
     );
   }
 
   private createQueue(resourceName: string, queueName: string): storage.Queue {
-    return new storage.Queue(resourceName, { queueName, accountName: this.storageAccount.name, resourceGroupName: this.resourceGroup.name }, { parent: this });
+    return new storage.Queue(resourceName, { queueName, accountName: created(this.storageAccount, "storage account").name, resourceGroupName: this.resourceGroup.name }, { parent: this });
   }
 
   private createContainer(resourceName: string, containerName: string, account: storage.StorageAccount): storage.BlobContainer {
@@ -420,7 +433,7 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     fn: AzurePlannedFunction,
     identity: managedidentity.UserAssignedIdentity,
     servicePlan: web.AppServicePlan,
-    deploymentContainer: storage.BlobContainer,
+    { deploymentContainer, hostAccount }: OwnStorage,
     grants: authorization.RoleAssignment[],
     tags: Record<string, string>,
   ): web.WebApp {
@@ -438,7 +451,7 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
         // https://learn.microsoft.com/azure/app-service/app-service-key-vault-references#access-vaults-with-a-user-assigned-identity
         identity: { type: web.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [identity.id] },
         keyVaultReferenceIdentity: identity.id,
-        siteConfig: { appSettings: this.appSettingsFor(fn, identity), minTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2 },
+        siteConfig: { appSettings: this.appSettingsFor(fn, identity, hostAccount), minTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2 },
         functionAppConfig: {
           deployment: {
             storage: {
@@ -465,22 +478,24 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
   }
 
   /** Host settings, then the contract's settings for the function's capabilities: a function only learns of what it may use. */
-  private appSettingsFor(fn: AzurePlannedFunction, identity: managedidentity.UserAssignedIdentity): azureInputs.web.NameValuePairArgs[] {
-    const endpoints = this.storageAccount.primaryEndpoints;
+  private appSettingsFor(fn: AzurePlannedFunction, identity: managedidentity.UserAssignedIdentity, hostAccount: storage.StorageAccount): azureInputs.web.NameValuePairArgs[] {
     const schedule = fn.native.schedule;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- read by the getters below
     const component = this;
     const settings: Record<string, pulumi.Input<string>> = {
       // First, as before the contract existed: reordering app settings is a diff on every app.
       [azureEnv.platform]: "azure",
-      // Identity-based host storage with the user-assigned identity, in the service-URI form.
+      // Identity-based host storage with the user-assigned identity, on the app's own account,
+      // blob service only: the host alone uses this connection (the queue trigger has its own,
+      // below), and blobs are all the host needs ("No extension (host only): Storage Blob Data
+      // Owner"). No `__tableServiceUri`, which would make the host write diagnostic events into
+      // tables (Table Data Contributor), and not `__accountName`, from which the host derives the
+      // queue and table endpoints as well: the service-URI form names exactly what is used.
       // https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity
       // https://learn.microsoft.com/azure/azure-functions/functions-reference#common-properties-for-identity-based-connections
       AzureWebJobsStorage__credential: "managedidentity",
       AzureWebJobsStorage__clientId: identity.clientId,
-      AzureWebJobsStorage__blobServiceUri: endpoints.blob,
-      AzureWebJobsStorage__queueServiceUri: endpoints.queue,
-      AzureWebJobsStorage__tableServiceUri: endpoints.table,
+      AzureWebJobsStorage__blobServiceUri: hostAccount.primaryEndpoints.blob,
       // Distinct per app (rules.ts hostIdFor). The docs say Flex derives host ids that cannot
       // collide; set anyway, so the guarantee does not rest on the plan type.
       // https://learn.microsoft.com/azure/azure-functions/functions-app-settings#azurefunctionswebhost__hostid
@@ -496,11 +511,15 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
         get usersTable() {
           return created(component.usersTable, "users table").name;
         },
-        tableServiceUri: endpoints.table,
+        get tableServiceUri() {
+          return created(component.storageAccount, "storage account").primaryEndpoints.table;
+        },
         get eventsQueue() {
           return created(component.eventsQueue, "events queue").name;
         },
-        queueServiceUri: endpoints.queue,
+        get queueServiceUri() {
+          return created(component.storageAccount, "storage account").primaryEndpoints.queue;
+        },
         // Resolved by the platform with `keyVaultReferenceIdentity`; the value never sits in app settings.
         // https://learn.microsoft.com/azure/app-service/app-service-key-vault-references
         // The secret's version URI, not the versionless one: a versionless reference picks up a
@@ -518,11 +537,16 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       ...(schedule ? azureScheduleEnvironment(schedule, runsReconciler(fn.definition.capabilities)) : {}),
       // STORE_TIMEOUT_MS on every app with a users.* capability (rules.ts).
       ...azureDeadlineEnvironment(fn.native),
+      // The queue trigger's connection (functions/azure/contract.ts AZURE_QUEUE_TRIGGER): the events
+      // queue lives in the shared account, not in the app's host storage, so the binding reads
+      // `PARITY_STORAGE__queueServiceUri` with the app's identity, named here.
+      // https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger#identity-based-connections
+      ...(fn.definition.trigger.kind === "queue" ? { [azureQueueConnection.credential]: "managedidentity", [azureQueueConnection.clientId]: identity.clientId } : {}),
     };
     return Object.entries(settings).map(([name, value]) => ({ name, value }));
   }
 
-  private scopeOf(target: GrantTarget | HostAccessTarget, deploymentContainer?: storage.BlobContainer): pulumi.Output<string> {
+  private scopeOf(target: GrantTarget | HostAccessTarget, own?: OwnStorage): pulumi.Output<string> {
     switch (target) {
       case "usersTable":
         return created(this.usersTable, "users table").id;
@@ -533,11 +557,11 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       case "apiKeySecret":
         return created(this.apiKeySecret, "API key secret").id;
       case "deploymentContainer":
-        return deploymentContainer!.id;
+        return own!.deploymentContainer.id;
+      case "hostAccount":
+        return own!.hostAccount.id;
       case "appInsights":
         return this.appInsights.id;
-      default:
-        return this.hostContainers[target].id;
     }
   }
 
@@ -551,10 +575,10 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
     return made;
   }
 
-  private grantHostAccess(name: string, fn: AzurePlannedFunction, identity: managedidentity.UserAssignedIdentity, deploymentContainer: storage.BlobContainer): PurposefulAssignment[] {
+  private grantHostAccess(name: string, fn: AzurePlannedFunction, identity: managedidentity.UserAssignedIdentity, own: OwnStorage): PurposefulAssignment[] {
     const fnName = fn.definition.name;
     return hostAccessRoles.map((need, index) => {
-      const scope = this.scopeOf(need.target, deploymentContainer);
+      const scope = this.scopeOf(need.target, own);
       this.hostAccess.push({ function: fnName, purpose: need.purpose, role: need.role, resource: scope });
       return { purpose: need.purpose, assignment: this.assignRole(`${name}-${fnName}-host-${index}-${slug(need.role)}`, identity, need.role, scope) };
     });
@@ -573,6 +597,12 @@ export class AzureFunctions extends pulumi.ComponentResource implements Platform
       { parent: this, dependsOn: [identity] },
     );
   }
+}
+
+/** The storage each app has to itself: its package container (in the shared package account) and its host storage account. */
+interface OwnStorage {
+  deploymentContainer: storage.BlobContainer;
+  hostAccount: storage.StorageAccount;
 }
 
 /** A role assignment and why it exists: a declared capability or a host need. */

@@ -10,6 +10,7 @@ import {
   azureSettingsFor,
   capabilityRoles,
   hostAccessRoles,
+  hostAccountFor,
   hostIdFor,
   hhmmss,
   hostJsonFor,
@@ -149,11 +150,10 @@ describe("Azure rules", () => {
     ]);
   });
 
-  it("the host's own access: its package container, the two host containers, telemetry", () => {
+  it("the host's own access: its package container, its own host storage account, telemetry", () => {
     assert.deepEqual(hostAccessRoles.map((a) => `${a.purpose}: ${a.role}@${a.target}`), [
       "deployment package: Storage Blob Data Contributor@deploymentContainer",
-      "host storage: Storage Blob Data Owner@azure-webjobs-hosts",
-      "host storage: Storage Blob Data Owner@azure-webjobs-secrets",
+      "host storage: Storage Blob Data Owner@hostAccount",
       "telemetry: Monitoring Metrics Publisher@appInsights",
     ]);
     assert.equal(roleDefinitionIdFor("sub", "Key Vault Secrets User"), "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6");
@@ -209,6 +209,39 @@ describe("Azure rules", () => {
     assert.equal(hostIdFor(names, "abcdefghijklmnopqrstuv-wxyz"), "abcdefghijklmnopqrstuv-2ec0e073", "cut at 23, the dash it ends on dropped");
     assert.equal(hostIdFor(names, "a-function-name-cut-at-23-exactly"), "a-function-name-cut-at-f5a76e95");
     assert.equal(hostIdFor(names, "___"), "4863e8b6");
+  });
+
+  it("host storage accounts, exactly: 6 characters of the component, h, 9 of the function, an 8-digit hash; 24 at the limit and cut one past it, distinct per function, stack and component", () => {
+    const names = resourceNames("parity-azure", "parity", "dev");
+    const users = hostAccountFor(names, "users-api");
+    assert.match(users, /^parityhusersapi[0-9a-f]{8}$/);
+    assert.equal(users.length, 23);
+    // At the limit: a function name of 9 letters and digits gives 24 characters, Azure's maximum.
+    const nine = hostAccountFor(names, "queuework");
+    assert.equal(nine.length, azureNameRules.storageAccount.max);
+    assert.match(nine, /^parityhqueuework[0-9a-f]{8}$/);
+    // One past it: a 10th character is cut, and the hash still tells the two apart.
+    const ten = hostAccountFor(names, "queueworke");
+    assert.equal(ten.length, azureNameRules.storageAccount.max);
+    assert.equal(ten.slice(0, 16), nine.slice(0, 16));
+    assert.notEqual(ten, nine);
+    // A component name of 6 letters and digits is kept whole, a 7th is cut.
+    assert.equal(hostAccountFor(resourceNames("abcdef", "parity", "dev"), "f").slice(0, 8), "abcdefhf");
+    assert.equal(hostAccountFor(resourceNames("abcdefg", "parity", "dev"), "f").slice(0, 8), "abcdefhf");
+    assert.notEqual(hostAccountFor(resourceNames("abcdef", "parity", "dev"), "f"), hostAccountFor(resourceNames("abcdefg", "parity", "dev"), "f"));
+    // Only what Azure allows, whatever the names hold; short names still make 3 or more characters.
+    for (const [component, fn] of [["My_Parity-Azure.Component", "Queue_Worker.2"], ["a", "_"], ["parity-azure", "reconcile-pending-users-and-more"]]) {
+      for (const stack of ["dev", "prod", "feature-branch-xy123"]) {
+        const account = hostAccountFor(resourceNames(component, "parity", stack), fn);
+        assert.match(account, azureNameRules.storageAccount.pattern, account);
+      }
+    }
+    // Per stack and per app; deterministic (a deployed account's name never changes).
+    assert.notEqual(hostAccountFor(resourceNames("parity-azure", "parity", "prod"), "users-api"), users);
+    assert.notEqual(hostAccountFor(names, "reconciler"), users);
+    assert.equal(hostAccountFor(resourceNames("parity-azure", "parity", "dev"), "users-api"), users);
+    assert.notEqual(users, names.storageAccount);
+    assert.notEqual(users, names.packageAccount);
   });
 
   it("the vault name: a prefix, one hyphen, the random suffix; within Key Vault's rules for every stack, at 24 and not past it", () => {

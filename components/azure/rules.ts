@@ -128,8 +128,9 @@ export const DEFAULT_EVENTS_QUEUE = "user-events";
 /** The host moves a message that failed maxDequeueCount times to `<queue>-poison`. */
 export const poisonQueueNameFor = (queue: string) => `${queue}-poison`;
 /**
- * Host keys, leases and timers live in these two containers of the host storage account.
- * https://learn.microsoft.com/azure/azure-functions/storage-considerations
+ * Host keys, leases and timers live in these two containers of an app's host storage account
+ * (https://learn.microsoft.com/azure/azure-functions/storage-considerations). The host creates
+ * them itself; each app has its own account (`hostAccountFor`), so no app can reach another's.
  */
 export const HOST_CONTAINERS = ["azure-webjobs-hosts", "azure-webjobs-secrets"] as const;
 
@@ -189,6 +190,30 @@ export function hostIdFor(names: AzureResourceNames, fn: string): string {
   const head = cut.replace(/^-+|-+$/g, "");
   return head ? `${head}-${hash}` : hash;
 }
+/**
+ * The host storage account of a function's app (`AzureWebJobsStorage`): one per app, so an app's
+ * identity owns its own host keys, leases and timer locks and nothing of another app's. The
+ * host account holds "access keys, and other important service-related data", and access to it
+ * is to be limited "based on a least-privilege model"
+ * (https://learn.microsoft.com/azure/azure-functions/storage-considerations#storage-account-guidance);
+ * the role the host needs is account-wide (`hostAccessRoles`), so only an account of its own
+ * keeps one app from rewriting another's keys and locks. A storage account name is 3–24 lowercase letters and digits,
+ * globally unique (azureNameRules.storageAccount): up to 6 characters of the component name, `h`,
+ * up to 9 of the function name, then a hash of project, stack, component and function (8 hex),
+ * so at most 6 + 1 + 9 + 8 = 24, and two functions whose names share their first 9 characters
+ * still get two accounts.
+ */
+export function hostAccountFor(names: AzureResourceNames, fn: string): string {
+  const alnum = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const component = alnum(names.hostIdSeed.split("/").slice(2).join("/"));
+  return `${component.slice(0, HOST_ACCOUNT_COMPONENT_CHARACTERS)}h${alnum(fn).slice(0, HOST_ACCOUNT_FUNCTION_CHARACTERS)}${nameSuffix(`${names.hostIdSeed}/host/${fn}`)}`;
+}
+/** The tag naming the function whose app a host storage account serves; the policy pack finds host accounts by it. */
+export const HOST_STORAGE_TAG = "parity:host-storage-of";
+/** Characters of the component and function names in a host account's name (with `h` and the 8-digit hash: 24, the limit). */
+export const HOST_ACCOUNT_COMPONENT_CHARACTERS = 6;
+export const HOST_ACCOUNT_FUNCTION_CHARACTERS = azureNameRules.storageAccount.max - HOST_ACCOUNT_COMPONENT_CHARACTERS - 1 - 8;
+
 /** One container per app: apps sharing a container would overwrite each other's package. */
 export const deploymentContainerFor = (fn: string) => `deploy-${fn}`;
 
@@ -283,20 +308,28 @@ export function planGrants(functionName: string, declared: readonly Capability[]
 
 /** What the Functions host itself needs, whatever the function declares. */
 export type HostAccessPurpose = "deployment package" | "host storage" | "telemetry";
-export type HostAccessTarget = "deploymentContainer" | (typeof HOST_CONTAINERS)[number] | "appInsights";
+export type HostAccessTarget = "deploymentContainer" | "hostAccount" | "appInsights";
 
 /**
- * Role assignments every app's identity gets to run at all, each on one exact resource:
- * - its own package container only (https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#configure-deployment-settings);
- * - Blob Data Owner for identity-based AzureWebJobsStorage, scoped to the two host containers
- *   instead of the account (https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity);
+ * Role assignments every app's identity gets to run at all, each on one exact resource of its own:
+ * - Blob Data Contributor on its own package container only, in the shared package account
+ *   (https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#configure-deployment-settings);
+ * - Blob Data Owner on its own host storage account (`hostAccountFor`), the role the docs name
+ *   for identity-based `AzureWebJobsStorage` with no extension using it: "the runtime needs both
+ *   read and write access to blobs and the ability to create containers", which a container
+ *   scope cannot give (and the host's storage check lists containers, an account-level call).
+ *   Timer locks are blobs too. Diagnostic events would add Table Data Contributor: the app gets
+ *   no table URI for host storage, so none is written and none is granted.
+ *   https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity
+ *   (the table of roles per extension: "No extension (host only): Storage Blob Data Owner").
+ *   The account holds nothing but this app's host data, so the account scope reaches no other app.
  * - Monitoring Metrics Publisher, since Application Insights accepts Entra-authenticated
  *   telemetry only (https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication).
- * The order names the Pulumi resources (`-host-<index>-`); keep it.
+ * The order names the Pulumi resources (`-host-<index>-`).
  */
 export const hostAccessRoles: ReadonlyArray<{ purpose: HostAccessPurpose; role: AzureRole; target: HostAccessTarget }> = [
   { purpose: "deployment package", role: "Storage Blob Data Contributor", target: "deploymentContainer" },
-  ...HOST_CONTAINERS.map((container) => ({ purpose: "host storage" as const, role: "Storage Blob Data Owner" as const, target: container })),
+  { purpose: "host storage", role: "Storage Blob Data Owner", target: "hostAccount" },
   { purpose: "telemetry", role: "Monitoring Metrics Publisher", target: "appInsights" },
 ];
 
@@ -366,6 +399,8 @@ export interface AzureNativeSettings extends FlexSettings {
   appName: string;
   /** `AzureFunctionsWebHost__hostid`, distinct per app. */
   hostId: string;
+  /** The app's own host storage account (`hostAccountFor`). */
+  hostAccount: string;
   deploymentContainer: string;
   /** The workspace's retention, which this function's logs get. */
   logRetentionDays: number;
@@ -418,6 +453,7 @@ export function planAzure(input: AzurePlanInput): AzurePlan {
     const native: AzureNativeSettings = {
       appName: appNameFor(names, fn),
       hostId: hostIdFor(names, fn),
+      hostAccount: hostAccountFor(names, fn),
       deploymentContainer: deploymentContainerFor(fn),
       logRetentionDays,
       ...azureSettingsFor(spec.definition, spec.settings, decisions, maximumInstanceFloorFor(input.location)),
@@ -595,6 +631,7 @@ export function checkAzureInput(input: AzurePlanInput): void {
   const fits = (rule: { pattern: RegExp }, value: string) => rule.pattern.test(value);
   const names = resourceNames(input.name, input.project, input.stack);
   const hostIds = new Map<string, string>();
+  const hostAccounts = new Set<string>();
   for (const fn of input.functions) {
     const fnName = fn.definition.name;
     const container = deploymentContainerFor(fnName);
@@ -606,6 +643,12 @@ export function checkAzureInput(input: AzurePlanInput): void {
       fail(`function name "${fnName}" gives the host id "${hostId}", which must be 1 to 32 lowercase letters, digits and single dashes and differ from every other app's; rename the function.`);
     }
     hostIds.set(hostId, fnName);
+    // Within the 24 characters by construction; distinct unless two hashes collide (checked, as for host ids).
+    const hostAccount = hostAccountFor(names, fnName);
+    if (!fits(azureNameRules.storageAccount, hostAccount) || hostAccounts.has(hostAccount)) {
+      fail(`function name "${fnName}" gives the host storage account "${hostAccount}", which must be 3 to 24 lowercase letters and digits and differ from every other app's; rename the function.`);
+    }
+    hostAccounts.add(hostAccount);
     const app = appNameFor(names, fnName);
     if (!fits(azureNameRules.functionApp, app)) {
       fail(`Function App name "${app}" must be at most ${azureNameRules.functionApp.max} letters, digits or inner hyphens; use a shorter component or function name.`);

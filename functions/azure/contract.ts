@@ -36,10 +36,23 @@ export const AZURE_HANDLER_EXPORT = "handler";
 
 /**
  * The queue trigger's binding: the queue name is resolved from the app setting at run time
- * (`%NAME%`), and the connection is the host storage's identity-based `AzureWebJobsStorage`.
+ * (`%NAME%`), and the connection is `PARITY_STORAGE`, the identity-based connection whose
+ * `__queueServiceUri` the driver reads too: the events queue is in the shared account, while
+ * `AzureWebJobsStorage` is each app's own host storage account.
  * https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger#configuration
+ * https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger#identity-based-connections
  */
-export const AZURE_QUEUE_TRIGGER = { queueName: `%${azureEnv.eventsQueue}%`, connection: "AzureWebJobsStorage" } as const;
+export const AZURE_QUEUE_TRIGGER = { queueName: `%${azureEnv.eventsQueue}%`, connection: "PARITY_STORAGE" } as const;
+
+/**
+ * The settings that make `PARITY_STORAGE` an identity-based connection for the trigger with the
+ * app's user-assigned identity (its `__queueServiceUri` is `azureEnv.queueServiceUri`).
+ * https://learn.microsoft.com/azure/azure-functions/functions-reference#common-properties-for-identity-based-connections
+ */
+export const azureQueueConnection = {
+  credential: `${AZURE_QUEUE_TRIGGER.connection}__credential`,
+  clientId: `${AZURE_QUEUE_TRIGGER.connection}__clientId`,
+} as const;
 
 /**
  * The reconciler's timer trigger: the schedule is an app setting resolved at start-up, so a stack

@@ -108,12 +108,23 @@ describe("azure driver: the SDKs' tries, counted by a server that answers 503", 
 
 describe("azure driver: a users table that accepts and never answers", () => {
   // A loopback server that takes each connection and sends nothing: no try fails, so STORE_RETRY
-  // alone never ends a call; only the store deadline does.
+  // alone never ends a call; only the store deadline does. It counts the connections and requests
+  // it gets, so what the deadline leaves behind is counted, not timed.
   let silent: net.Server;
   const held: net.Socket[] = [];
+  /** Request lines received ("GET /devstoreaccount1/users(…) HTTP/1.1"), in order; a batch's inner requests (absolute URLs in its body) are not counted. */
+  const requestLines: string[] = [];
+  let connections = 0;
   let connection: string;
   before(async () => {
-    silent = net.createServer((socket) => held.push(socket));
+    silent = net.createServer((socket) => {
+      held.push(socket);
+      connections++;
+      socket.on("data", (chunk) => {
+        for (const line of chunk.toString("latin1").split("\r\n")) if (/^[A-Z]+ \/\S* HTTP\/1\.1$/.test(line)) requestLines.push(line);
+      });
+      socket.on("error", () => undefined);
+    });
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     connection = `TableEndpoint=http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/devstoreaccount1;SharedAccessSignature=sv=2023-11-03&sig=unused`;
   });
@@ -136,17 +147,27 @@ describe("azure driver: a users table that accepts and never answers", () => {
     ];
     for (const [operation, run] of operations) {
       const started = Date.now();
+      const sentBefore = requestLines.length;
+      const connectionsBefore = connections;
       await assert.rejects(run(), (error: Error) => {
         assert.ok(error instanceof StoreDeadlineError, `${operation}: ${error}`);
         assert.equal(error.message, `Azure Table ${operation} did not finish within 200 ms (STORE_TIMEOUT_MS)`);
         assert.equal((error.cause as Error).name, "AbortError");
         return true;
       });
+      // Not before the deadline (a busy machine only delays a timer, never advances it). No upper
+      // bound by time: the silent server never answers, so only the deadline can end the call.
       const elapsedMs = Date.now() - started;
-      // Not before the deadline (a busy machine only delays a timer); the upper bound is loose, as
-      // a loaded machine adds seconds: without the deadline the silent server never answers at all.
-      assert.ok(elapsedMs >= 190 && elapsedMs < 10_000, `${operation} gave up after ${elapsedMs} ms`);
+      assert.ok(elapsedMs >= 190, `${operation} gave up after ${elapsedMs} ms`);
+      // Counted: one try at most, none after the abort. STORE_RETRY would try again within its
+      // maxRetryDelayInMs; a loaded machine can only make this wait miss a late try, never invent one.
+      // (At most, not exactly, one: on a loaded machine the deadline can fire before the request is written.)
+      await new Promise((resolve) => setTimeout(resolve, STORE_RETRY.maxRetryDelayInMs));
+      assert.ok(connections - connectionsBefore <= 1, `${operation} opened ${connections - connectionsBefore} connections`);
+      assert.ok(requestLines.length - sentBefore <= 1, `${operation} sent: ${requestLines.slice(sentBefore).join(" | ")}`);
     }
+    // The calls did reach the server: what ended them was the deadline, not a refused connection.
+    assert.ok(connections >= 1, "no connection reached the silent server");
   });
 });
 

@@ -464,6 +464,8 @@ describe("compare: cost", () => {
     assert.match(text, /^ {4}by kind: compute 23\.41, front 11\.10, store 0\.00, queue 0\.00, secrets 0\.00, scheduler 0\.00, logs 0\.00$/m);
     assert.match(text, /NOTE: prices of East US used: the stack deploys to westeurope/);
     assert.match(text, /Not included: init and start-up time .*egress .*build and registry/);
+    // Azure's per-app host storage accounts have no fixed fee: only their transactions, not modelled, and said so.
+    assert.match(text, /Not included: .*the Azure Functions host's own blob transactions on each app's host storage account/);
     assert.match(text, /shared by every function and stack in it/);
     assert.match(text, /azure warmCapacityGbSecondPrice: why/);
     const withoutFree = formatCostSection({ assumptions: { durationMs: 50, monthlyRequests: 1, freeTier: false }, estimates: [], notModelled, freeTier: freeTierNote, unverified: {} }).join("\n");

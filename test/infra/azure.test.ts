@@ -169,12 +169,20 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(app.inputs.keyVaultReferenceIdentity, id);
         assert.deepEqual(app.inputs.functionAppConfig.deployment.storage.authentication, { type: "UserAssignedIdentity", userAssignedIdentityResourceId: id });
         const settings = appSettings(app);
-        const account = run.one(T.account, "-storage").inputs.accountName;
+        // Host storage is the app's own account, blob service only: no table URI (no diagnostic
+        // tables to grant), no queue URI, no account name from which the host would derive both.
+        const hostAccount = run.one(T.account, `-${fn.name}-host`).inputs.accountName;
         assert.equal(settings.AzureWebJobsStorage__credential, "managedidentity");
         assert.equal(settings.AzureWebJobsStorage__clientId, identity.state.clientId);
-        assert.equal(settings.AzureWebJobsStorage__blobServiceUri, `https://${account}.blob.core.windows.net/`);
-        assert.equal(settings.AzureWebJobsStorage__queueServiceUri, `https://${account}.queue.core.windows.net/`);
-        assert.equal(settings.AzureWebJobsStorage__tableServiceUri, `https://${account}.table.core.windows.net/`);
+        assert.equal(settings.AzureWebJobsStorage__blobServiceUri, `https://${hostAccount}.blob.core.windows.net/`);
+        assert.equal(settings.AzureWebJobsStorage__queueServiceUri, undefined);
+        assert.equal(settings.AzureWebJobsStorage__tableServiceUri, undefined);
+        assert.equal(settings.AzureWebJobsStorage__accountName, undefined);
+        // The queue trigger's own identity-based connection, on the consumer only.
+        const consumer = fn.trigger.kind === "queue";
+        assert.equal(settings.PARITY_STORAGE__credential, consumer ? "managedidentity" : undefined);
+        assert.equal(settings.PARITY_STORAGE__clientId, consumer ? identity.state.clientId : undefined);
+        if (consumer) assert.equal(settings.PARITY_STORAGE__queueServiceUri, `https://${run.one(T.account, "-storage").inputs.accountName}.queue.core.windows.net/`);
         assert.equal(settings.AZURE_CLIENT_ID, identity.state.clientId);
         assert.equal(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING, `ClientId=${identity.state.clientId};Authorization=AAD`);
         assert.equal(identity.inputs.tags["parity:capabilities"], fn.capabilities.join(" "));
@@ -295,9 +303,9 @@ for (const stack of ["dev", "prod"] as const) {
         const expectedPairs = fn.capabilities.flatMap((c) => capabilityRoles[c].map((r) => `${r.role}@${r.target}`)).sort();
         const actualPairs = (await Promise.all(grants.map(async (g) => `${g.permissions[0]}@${targetOf(run, await valueOf(g.resource))}`))).sort();
         assert.deepEqual(actualPairs, expectedPairs);
-        // And the identity holds nothing more: its declared roles plus the host's four.
+        // And the identity holds nothing more: its declared roles plus the host's three.
         const distinct = new Set(expectedPairs);
-        assert.equal(made.filter((a) => a.function === fn.name).length, distinct.size + 4, `${fn.name}'s identity holds its capabilities and the host's needs only`);
+        assert.equal(made.filter((a) => a.function === fn.name).length, distinct.size + 3, `${fn.name}'s identity holds its capabilities and the host's needs only`);
       }
       const reconciler = made.filter((a) => a.function === "reconciler" && !a.role.startsWith("Storage Blob") && a.role !== "Monitoring Metrics Publisher");
       assert.deepEqual(reconciler.map((a) => `${a.role}@${a.scope.split("/").slice(-2).join("/")}`).sort(), [
@@ -307,24 +315,43 @@ for (const stack of ["dev", "prod"] as const) {
       ]);
     });
 
-    it("no role assignment is scoped to the subscription, the resource group, the storage account or the vault", () => {
+    it("no role assignment is scoped to the subscription, the resource group, the shared storage accounts or the vault; the one account-wide grant is each app's own host account", () => {
       const made = assignments(run);
       const host = run.result.hostAccess;
       const assigned = run.result.plan.functions.flatMap((fn) => fn.grants).filter((g) => g.assign);
       assert.equal(made.length, assigned.length + host.length, "every assignment is a declared grant or documented host access");
+      const hostAccountOf = (fn: string) => run.one(T.account, `-${fn}-host`).state.id as string;
       for (const a of made) {
-        assert.match(a.scope, /\/(tables|queues|containers|secrets)\/[^/]+$|\/components\/[^/]+$/, `${a.function} ${a.role} on ${a.scope}`);
-      }
-      for (const a of made.filter((x) => x.role === "Storage Blob Data Owner")) {
-        assert.match(a.scope, /\/containers\/azure-webjobs-(hosts|secrets)$/);
+        if (a.role === "Storage Blob Data Owner") assert.equal(a.scope, hostAccountOf(a.function), `${a.function}: Blob Data Owner on its own host account only`);
+        else assert.match(a.scope, /\/(tables|queues|containers|secrets)\/[^/]+$|\/components\/[^/]+$/, `${a.function} ${a.role} on ${a.scope}`);
       }
       for (const a of made.filter((x) => x.role === "Storage Blob Data Contributor")) {
         assert.match(a.scope, new RegExp(`/containers/deploy-${a.function}$`), "each app reads only its own package container");
       }
     });
 
-    it("no secret or storage key in plain app settings; both accounts refuse shared keys; API key only as a Key Vault reference", () => {
-      for (const suffix of ["-storage", "-packages"]) {
+    it("host storage is isolated per app: each app's identity reaches its own host account and no other, and nothing else reaches it", () => {
+      const made = assignments(run);
+      const hostAccounts = catalog.map((fn) => run.one(T.account, `-${fn.name}-host`));
+      assert.equal(new Set(hostAccounts.map((a) => a.inputs.accountName)).size, catalog.length, "one host account per app");
+      for (const fn of catalog) {
+        const own = run.one(T.account, `-${fn.name}-host`);
+        assert.equal(own.inputs.accountName, run.result.plan.functions.find((f) => f.definition.name === fn.name)!.native.hostAccount);
+        assert.equal(own.inputs.tags["parity:host-storage-of"], fn.name);
+        // Under each account, whatever its path: the account itself, a container, a blob.
+        const reaching = made.filter((a) => hostAccounts.some((h) => a.scope === h.state.id || a.scope.startsWith(`${h.state.id}/`)));
+        for (const other of hostAccounts.filter((h) => h !== own)) {
+          assert.ok(!reaching.some((a) => a.function === fn.name && (a.scope === other.state.id || a.scope.startsWith(`${other.state.id}/`))), `${fn.name}'s identity reaches ${other.name}`);
+        }
+        assert.deepEqual(reaching.filter((a) => a.scope === own.state.id || a.scope.startsWith(`${own.state.id}/`)).map((a) => `${a.function}: ${a.role}`), [`${fn.name}: Storage Blob Data Owner`]);
+        // Nor does a shared account hold host data any more: no webjobs containers in it.
+        assert.equal(run.ofType(T.container).filter((c) => String(c.inputs.containerName).startsWith("azure-webjobs-")).length, 0);
+        assert.equal(own.inputs.allowSharedKeyAccess, false);
+      }
+    });
+
+    it("no secret or storage key in plain app settings; every account refuses shared keys; API key only as a Key Vault reference", () => {
+      for (const suffix of ["-storage", "-packages", ...catalog.map((fn) => `-${fn.name}-host`)]) {
         const account = run.one(T.account, suffix);
         assert.equal(account.inputs.allowSharedKeyAccess, false, suffix);
         assert.equal(account.inputs.allowBlobPublicAccess, false, suffix);

@@ -80,10 +80,11 @@ const helloOnly: Record<Platform, Record<string, number>> = {
     "azure-native:applicationinsights:Component": 1,
     "azure-native:web:AppServicePlan": 1,
     "azure-native:web:WebApp": 1,
-    // Host storage and the deployment package's account: what the Functions host itself runs on.
+    // The app's own host storage and the deployment package's account (one container: its
+    // package): what the Functions host itself runs on. No shared account: nothing declares a store or queue.
     "azure-native:storage:StorageAccount": 2,
-    "azure-native:storage:BlobContainer": 3,
-    "azure-native:authorization:RoleAssignment": 4,
+    "azure-native:storage:BlobContainer": 1,
+    "azure-native:authorization:RoleAssignment": 3,
     "pulumi-nodejs:dynamic:Resource": 1,
   },
   cloudflare: {

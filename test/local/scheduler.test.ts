@@ -116,6 +116,83 @@ describe("local scheduler: what a tick delivers", () => {
     assert.deepEqual(fired, ["2026-01-02T00:00:00.000Z", "2026-01-02T00:05:00.000Z", "2026-01-02T00:10:00.000Z"]);
   });
 
+  it("next(): the expression's coming fire times in UTC, from a given time or from now", () => {
+    const schedule = start({ function: "reconciler", dialect: "eventbridge", expression: every5.eventbridge, fire: async () => {} });
+    assert.equal(schedule.function, "reconciler");
+    assert.equal(schedule.expression, "cron(0/5 * * * ? *)");
+    assert.deepEqual(schedule.next(3, new Date("2026-03-01T10:02:00Z")), ["2026-03-01T10:05:00.000Z", "2026-03-01T10:10:00.000Z", "2026-03-01T10:15:00.000Z"]);
+    // The mocked clock reads 2026-01-01T23:58:30Z.
+    assert.deepEqual(schedule.next(2), ["2026-01-02T00:00:00.000Z", "2026-01-02T00:05:00.000Z"]);
+  });
+
+  it("fireNow(): fires at once with the given time, or now, and hands back the run's outcome", async () => {
+    const fired: string[] = [];
+    const schedule = start({
+      function: "reconciler",
+      dialect: "unix",
+      expression: every5.unix,
+      fire: async (scheduledTime) => {
+        fired.push(scheduledTime.toISOString());
+        if (fired.length === 3) throw new Error("store down");
+      },
+    });
+    await schedule.fireNow(new Date("2026-01-01T12:34:56.789Z"));
+    await schedule.fireNow();
+    assert.deepEqual(fired, ["2026-01-01T12:34:56.789Z", "2026-01-01T23:58:30.000Z"]);
+    await assert.rejects(schedule.fireNow(), /store down/, "the caller of fireNow() sees its failure");
+  });
+
+  it("a failed tick without onError is dropped: no unhandled rejection, and the next tick still fires", async () => {
+    const fired: string[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    // Mocha fails a test on an unhandled rejection only through its own listener; this one counts them.
+    const mochaListeners = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      start({
+        function: "reconciler",
+        dialect: "unix",
+        expression: every5.unix,
+        fire: async (scheduledTime) => {
+          fired.push(scheduledTime.toISOString());
+          throw new Error("store down");
+        },
+      });
+      await advance(7 * 60_000, 1_000);
+      await settle();
+    } finally {
+      process.removeListener("unhandledRejection", onUnhandled);
+      for (const listener of mochaListeners) process.on("unhandledRejection", listener);
+    }
+    assert.deepEqual(fired, ["2026-01-02T00:00:00.000Z", "2026-01-02T00:05:00.000Z"]);
+    assert.deepEqual(unhandled, []);
+  });
+
+  it("the schedule is in UTC whatever the machine's time zone", async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      const fired: string[] = [];
+      // 00:00 UTC each day; in New York that is 19:00 the day before.
+      const schedule = start({ function: "reconciler", dialect: "unix", expression: "0 0 * * *", fire: async (scheduledTime) => void fired.push(scheduledTime.toISOString()) });
+      assert.deepEqual(schedule.next(1, new Date("2026-01-01T12:00:00Z")), ["2026-01-02T00:00:00.000Z"]);
+      await advance(2 * 60_000, 10_000);
+      assert.deepEqual(fired, ["2026-01-02T00:00:00.000Z"]);
+      assert.equal(occurrenceAt(cronerPattern("unix", "0 0 * * *"), new Date("2026-01-02T03:00:00Z")).toISOString(), "2026-01-02T00:00:00.000Z");
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it("occurrenceAt: a pattern with no earlier occurrence runs at the time the timer fired", () => {
+    // February 30th never comes: there is no mark at or before any tick.
+    const firedAt = new Date("2026-01-02T00:05:00.003Z");
+    assert.equal(occurrenceAt("0 0 30 2 *", firedAt).toISOString(), firedAt.toISOString());
+  });
+
   it("AWS: a tick invokes the Lambda with Scheduler's event for the occurrence (whole seconds), a new execution id each run", async () => {
     const events: Array<Record<string, string>> = [];
     const lambda = { invoke: async (event: unknown) => void events.push(event as Record<string, string>), instancesCreated: 0, stop: async () => {} } as LambdaFunction;

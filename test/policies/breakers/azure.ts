@@ -45,6 +45,17 @@ export const azureBreakers: Record<string, Breaker> = {
   },
   // Table read widened from the users table to the whole resource group.
   "azure-role-assignment-narrow": (g) => breakOne(g, T.role, (r) => (r.inputs.scope = "/subscriptions/00000000-0000-0000-0000-000000000003/resourceGroups/parity-prod-rg"), "-users-api-users.read-storage-table-data-reader"),
+  // The queue worker's host grant points at the users API's host storage: the worker could rewrite the API's host keys.
+  "azure-host-storage-own": (g) => {
+    const copy = copyGraph(g);
+    const apiHost = copy.find((r) => r.type === T.account && r.name.endsWith("-users-api-host"))!;
+    const workerHost = copy.find((r) => r.type === T.account && r.name.endsWith("-queue-worker-host"))!;
+    const grant = copy.find((r) => r.type === T.role && r.name.includes("-queue-worker-host-") && String(r.inputs.roleDefinitionId).endsWith(azureRoles["Storage Blob Data Owner"]))!;
+    grant.dependencies = grant.dependencies.map((urn) => (urn === workerHost.urn ? apiHost.urn : urn));
+    const [from, to] = [workerHost.state.id ?? `${workerHost.name}-id`, apiHost.state.id ?? `${apiHost.name}-id`];
+    for (const props of [grant.inputs, grant.state]) props.scope = String(props.scope).replace(from, to);
+    return copy;
+  },
   // users.read granted as Table Data Contributor: a narrow role, but more than declared.
   "azure-grants-equal-capabilities": (g) =>
     breakOne(
