@@ -455,8 +455,6 @@ export function describeConformance(platform: string, start: () => Promise<Confo
     });
 
     describe("faults: a slow store past the function timeout", () => {
-      /** How long after the timeout the answer may come (the runtime's own bookkeeping, a loaded machine). */
-      const ANSWER_SLACK_MS = 2_000;
       /** What the store may take to apply a write it has received, before it is read. */
       const STORE_APPLY_MS = 300;
 
@@ -479,7 +477,11 @@ export function describeConformance(platform: string, start: () => Promise<Confo
           } else {
             await expectStatus(response, expected.status, `the platform's timeout answer (${expected.source})`);
             assert.deepEqual(await response.json(), expected.body);
-            assert.ok(elapsedMs >= slow.timeoutMs - 50 && elapsedMs <= slow.timeoutMs + ANSWER_SLACK_MS, `answered after ${elapsedMs} ms, the timeout is ${slow.timeoutMs} ms`);
+            // Not before the timeout. No upper bound by the clock (a loaded machine answers late):
+            // the answer itself shows the timeout ended the call, since the target gives the
+            // platform's timeout answer only for its runtime's timeout, and a store that had
+            // been waited for would have answered 201.
+            assert.ok(elapsedMs >= slow.timeoutMs - 50, `answered after ${elapsedMs} ms, before the ${slow.timeoutMs} ms timeout`);
           }
 
           // The write may still land after the answer: the store receives it late, and a client may

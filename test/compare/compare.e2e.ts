@@ -42,7 +42,10 @@ function runCompare(args: string[], timeoutMs: number): Promise<{ code: number |
 }
 
 describe("compare: end to end against the local cloud", function () {
-  this.timeout(120_000);
+  // A hang guard, not a speed bound: on the 2-core machine shared with other sessions (load
+  // average about 17) the local cloud took 74 s to start and `--quick` 3.5 min in all, past the
+  // 110 s this once allowed (2026-12-08).
+  this.timeout(11 * 60_000);
   const enabled = readStackFile("dev", "local-0123456789abcdef").platforms;
   // Every platform has a launcher (local/launchers.ts); the stack decides which run.
   const expected = enabled;
@@ -57,7 +60,7 @@ describe("compare: end to end against the local cloud", function () {
 
   before(async () => {
     outDir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-compare-"));
-    run = await runCompare(["--quick", "--out", outDir], 110_000);
+    run = await runCompare(["--quick", "--out", outDir], 10 * 60_000);
     if (run.code !== 0) throw new Error(`compare exited ${run.code}:\n${run.stderr.slice(-4000)}`);
     results = JSON.parse(fs.readFileSync(path.join(outDir, "results.json"), "utf8")) as Results;
   });

@@ -151,7 +151,7 @@ function byName(resources: RecordedResource[], suffix: string): RecordedResource
 }
 
 describe("AwsFunctions (infrastructure under mocks)", function () {
-  this.timeout(20000);
+  this.timeout(120_000); // a hang guard: the first test loads the provider and bundles every function, slow on a busy machine
 
   for (const stack of ["dev", "prod"] as const) {
     describe(`the ${stack} stack`, () => {

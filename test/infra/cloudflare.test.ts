@@ -78,7 +78,7 @@ function unwrapSecret(value: unknown): { secret: boolean; value: unknown } {
 }
 
 describe("infra: CloudflareFunctions", function () {
-  this.timeout(30_000);
+  this.timeout(120_000); // a hang guard: the first test loads the provider and bundles every function, slow on a busy machine
 
   for (const stack of ["dev", "prod"] as const) {
     describe(`${stack} stack`, () => {
