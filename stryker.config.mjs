@@ -28,6 +28,7 @@ export default {
     "choose/rank.ts",
     "choose/measurements.ts",
     "reliability/invariants.ts",
+    "reliability/reference.ts",
   ],
   mochaOptions: {
     // The unit tests of the modules above; .mocharc.json supplies ts-node's transpile-only register.
@@ -49,6 +50,7 @@ export default {
       "test/choose/rank.test.ts",
       "test/choose/measurements.test.ts",
       "test/reliability/invariants.test.ts",
+      "test/reliability/reference.test.ts",
     ],
   },
   coverageAnalysis: "perTest",
