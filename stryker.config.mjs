@@ -27,6 +27,7 @@ export default {
     "local/scheduler.ts",
     "choose/rank.ts",
     "choose/measurements.ts",
+    "reliability/invariants.ts",
   ],
   mochaOptions: {
     // The unit tests of the modules above; .mocharc.json supplies ts-node's transpile-only register.
@@ -47,6 +48,7 @@ export default {
       "test/local/scheduler.test.ts",
       "test/choose/rank.test.ts",
       "test/choose/measurements.test.ts",
+      "test/reliability/invariants.test.ts",
     ],
   },
   coverageAnalysis: "perTest",
