@@ -231,7 +231,7 @@ export async function runWithMocks<T>(
   // own formatting serves while the program runs; errors keep their messages, and a stack
   // captured meanwhile names the transpiled JavaScript's lines instead of the TypeScript's.
   const mapStackTraces = Error.prepareStackTrace;
-  Error.prepareStackTrace = undefined;
+  (Error as { prepareStackTrace?: typeof Error.prepareStackTrace }).prepareStackTrace = undefined;
   let result: T;
   try {
     result = program();
