@@ -321,7 +321,7 @@ export function pricingFor(tables: PricingTables, platform: Platform, stackRegio
       note:
         stackRegion === undefined
           ? `no stack region known; prices of ${table.regionName ?? table.region} used`
-          : `prices of ${table.regionName ?? table.region} used: the stack deploys to ${stackRegion}, whose prices differ and are not in pricing/`,
+          : `prices of ${table.regionName ?? table.region} used: the stack deploys to ${stackRegion}, which has no table in pricing/ (its prices may differ)`,
     },
   };
 }
