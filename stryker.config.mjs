@@ -32,8 +32,8 @@ export default {
   ],
   mochaOptions: {
     // The unit tests of the modules above; .mocharc.json supplies ts-node's transpile-only register.
-    // MUTATE_SPEC (comma-separated) narrows them for a one-module run: the mocha runner reloads every
-    // spec file for each mutant, so the whole list costs seconds per mutant that a module's own tests do not.
+    // MUTATE_SPEC (comma-separated) narrows them for a one-module run: the dry run and each test
+    // runner then load only that module's tests (docs/testing.md shows the command).
     spec: process.env.MUTATE_SPEC?.split(",") ?? [
       "test/core/*.test.ts",
       "components/schedule.test.ts",
