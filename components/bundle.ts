@@ -313,7 +313,7 @@ export function packageFunction(bundle: Bundle, extraFiles: Record<string, strin
   const zip = zipSync(sorted as Parameters<typeof zipSync>[0], { level: 9 });
   const hash = sha256Hex(zip);
   // Named by its content and written through a rename, so a concurrent reader never sees half a zip.
-  const zipFile = `${bundle.dir}-${hash.slice(0, 16)}.zip`;
+  const zipFile = zipFileOf(bundle.dir, hash);
   writeAtomically(zipFile, zip);
   writeAtomically(record, hash);
   const pkg = { files, zipFile, hash };
@@ -321,20 +321,21 @@ export function packageFunction(bundle: Bundle, extraFiles: Record<string, strin
   return pkg;
 }
 
+/** Where a bundle's zip of a given hash is written: beside the bundle folder, named by its content. */
+const zipFileOf = (bundleDir: string, hash: string): string => `${bundleDir}-${hash.slice(0, 16)}.zip`;
+
 /** Packages built in this process: bundle folder and extra files' hash → package. */
 const packages = new Map<string, FunctionPackage>();
 
 /** The zip a record names, if it is there and its content still has the recorded hash. */
 function rememberedPackage(record: string, bundleDir: string): Pick<FunctionPackage, "zipFile" | "hash"> | undefined {
-  let hash: string;
-  let zip: Buffer;
   try {
-    hash = fs.readFileSync(record, "utf8");
-    zip = fs.readFileSync(`${bundleDir}-${hash.slice(0, 16)}.zip`);
+    const hash = fs.readFileSync(record, "utf8");
+    const zipFile = zipFileOf(bundleDir, hash);
+    return sha256Hex(fs.readFileSync(zipFile)) === hash ? { zipFile, hash } : undefined;
   } catch {
     return undefined;
   }
-  return sha256Hex(zip) === hash ? { zipFile: `${bundleDir}-${hash.slice(0, 16)}.zip`, hash } : undefined;
 }
 
 /** Writes through a rename, so a concurrent reader never sees half a file (two writers of one name write the same bytes). */

@@ -46,20 +46,15 @@ export interface PackageLock {
   packages: Record<string, LockedPackage>;
 }
 
-/** What an installed package's own package.json says that a lockfile needs. */
-interface InstalledManifest {
+/**
+ * What an installed package's own package.json says that a lockfile needs: the fields a locked
+ * package copies from it (old manifests may give `engines` as an array, as a lockfile may), with
+ * its name and version always there.
+ */
+type InstalledManifest = Pick<LockedPackage, "license" | "dependencies" | "optionalDependencies" | "peerDependencies" | "peerDependenciesMeta" | "bin" | "engines" | "os" | "cpu"> & {
   name: string;
   version: string;
-  license?: string;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
-  bin?: Record<string, string> | string;
-  engines?: Record<string, string>;
-  os?: string[];
-  cpu?: string[];
-}
+};
 
 /** An installed package: the folder it is in (as Node reaches it, symlinks not followed) and its manifest. */
 interface Installed {
